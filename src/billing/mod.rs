@@ -1,0 +1,22 @@
+//! Billing: pure functions from the register and the config to the numbers
+//! finance, the municipalities and the steering group read.
+//!
+//! Nothing here reads a file or the clock; every result is a value that the
+//! report stage writes. All amounts are exact decimals; the only rounding is
+//! the named largest-remainder step in [`rounding`].
+
+mod error;
+mod fixed_cost;
+mod followup;
+mod invoice;
+mod participant_days;
+pub mod rounding;
+mod trainer_days;
+mod trainer_pot;
+
+pub use error::BillingError;
+pub use followup::{followup, FollowUp, FollowUpRow, FollowUpSection};
+pub use invoice::{invoice_basis, InvoiceBasis, InvoiceLine};
+pub use participant_days::{participant_days, ParticipantDay};
+pub use trainer_days::{trainer_days, TrainerDayRow};
+pub use trainer_pot::{trainer_pot, PotDay, PotDistribution, PotRow, TrainerShare};

@@ -1,0 +1,97 @@
+//! Participant-days: who was registered for which dated course day, and what
+//! that day costs the participant's municipality. The basis of the invoice and
+//! of each municipality's own specification.
+
+use super::BillingError;
+use crate::config::Config;
+use crate::domain::{Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId};
+use crate::ingest::Register;
+use chrono::{Datelike, NaiveDate};
+
+/// One registered participant on one dated course day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticipantDay {
+    /// The municipality billed.
+    pub kommun: KommunKod,
+    /// The round.
+    pub round: RoundId,
+    /// The course name.
+    pub course: String,
+    /// The delresa.
+    pub delresa: DelresaCode,
+    /// Tariff category.
+    pub category: Category,
+    /// Regional, national or municipal.
+    pub organiser: Organiser,
+    /// Day number in the round.
+    pub day: DayNumber,
+    /// Date of the day.
+    pub date: NaiveDate,
+    /// Participant's name.
+    pub name: String,
+    /// Participant's address.
+    pub email: Option<Email>,
+    /// Attended (else a no-show).
+    pub attended: bool,
+    /// What the day costs: the year's fee, the national price, the no-show fee, or 0.
+    pub fee: Money,
+}
+
+/// All participant-days in a month, sorted by municipality, date, round, name.
+pub fn participant_days(register: &Register, config: &Config, month: Month) -> Result<Vec<ParticipantDay>, BillingError> {
+    let rounds = register.round_index();
+    let mut out = Vec::new();
+    for day in register.days.iter().filter(|d| month.contains(d.date)) {
+        let round = rounds[&day.round];
+        for p in register.participants.iter().filter(|p| p.round == day.round) {
+            let attended = p.attended.contains(&day.day);
+            let fee = fee(config, round.organiser, round.category, round.price_per_day, day.date, attended, &round.id)?;
+            out.push(ParticipantDay {
+                kommun: p.kommun,
+                round: round.id.clone(),
+                course: round.course.clone(),
+                delresa: round.delresa.clone(),
+                category: round.category,
+                organiser: round.organiser,
+                day: day.day,
+                date: day.date,
+                name: p.name.clone(),
+                email: p.email.clone(),
+                attended,
+                fee,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.kommun, a.date, &a.round, a.day, &a.name).cmp(&(b.kommun, b.date, &b.round, b.day, &b.name))
+    });
+    Ok(out)
+}
+
+fn fee(
+    config: &Config,
+    organiser: Organiser,
+    category: Category,
+    price: Option<Money>,
+    date: NaiveDate,
+    attended: bool,
+    round: &RoundId,
+) -> Result<Money, BillingError> {
+    Ok(match (organiser, attended) {
+        (Organiser::Regional, true) => {
+            config
+                .tariffs
+                .get(date.year(), category)
+                .ok_or_else(|| BillingError::MissingTariff {
+                    year: date.year(),
+                    category,
+                    round: round.to_string(),
+                    date: date.to_string(),
+                })?
+                .fee
+        }
+        (Organiser::Regional, false) => config.billing.no_show_fee,
+        (Organiser::Nationell, true) => price.unwrap_or(Money::ZERO),
+        (Organiser::Nationell, false) | (Organiser::Kommunal, _) => Money::ZERO,
+    })
+}

@@ -1,0 +1,63 @@
+//! Trainer-days of a month with their points: what each municipality's
+//! trainers did, for its own workbook.
+
+use super::BillingError;
+use crate::config::Config;
+use crate::domain::{DayNumber, Month, Organiser, Recipient, RoundId, TrainerRole};
+use crate::ingest::Register;
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+
+/// One trainer on one regional course day, with points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainerDayRow {
+    /// Employer (who receives the pot share).
+    pub employer: Recipient,
+    /// The date.
+    pub date: NaiveDate,
+    /// The round.
+    pub round: RoundId,
+    /// Course name.
+    pub course: String,
+    /// Day number.
+    pub day: DayNumber,
+    /// Trainer's name.
+    pub name: String,
+    /// Role on the day.
+    pub role: TrainerRole,
+    /// Points earned (leader share, 1 or 0).
+    pub points: Decimal,
+}
+
+/// The regional trainer-days of a month, sorted by employer, date and name.
+pub fn trainer_days(register: &Register, config: &Config, month: Month) -> Result<Vec<TrainerDayRow>, BillingError> {
+    let rounds = register.round_index();
+    let days = register.day_index();
+    let mut out = Vec::new();
+    for t in &register.trainers {
+        let Some(day) = days.get(&(&t.round, t.day)) else { continue };
+        let round = rounds[&t.round];
+        if !month.contains(day.date) || round.organiser != Organiser::Regional {
+            continue;
+        }
+        let tariff = config.tariffs.get(day.date.year(), round.category).ok_or_else(|| BillingError::MissingTariff {
+            year: day.date.year(),
+            category: round.category,
+            round: round.id.to_string(),
+            date: day.date.to_string(),
+        })?;
+        let points = tariff.points(t.role);
+        out.push(TrainerDayRow {
+            employer: t.employer,
+            date: day.date,
+            round: t.round.clone(),
+            course: round.course.clone(),
+            day: t.day,
+            name: t.name.clone(),
+            role: t.role,
+            points,
+        });
+    }
+    out.sort_by(|a, b| (a.employer, a.date, &a.round, a.day, &a.name).cmp(&(b.employer, b.date, &b.round, b.day, &b.name)));
+    Ok(out)
+}

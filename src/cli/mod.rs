@@ -1,0 +1,50 @@
+//! The command line: one file per subcommand, parsed with clap.
+
+pub mod check;
+pub mod demo;
+pub mod run;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Yrkesresan pipeline for RSS Dalarna: invoice basis, trainer pot, follow-up
+/// and e-mail to the municipalities, from the course-day register and Totara.
+#[derive(Debug, Parser)]
+#[command(name = "yrkesresan", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the config and pipelines/*.toml; list every problem with file and line.
+    Check(check::CheckArgs),
+    /// Run one job now.
+    Run {
+        /// The job.
+        #[command(subcommand)]
+        job: run::RunJob,
+    },
+    /// Generate a realistic Dalarna year and run every job on it.
+    Demo(demo::DemoArgs),
+}
+
+/// Flags every `run` command takes.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// The region's config file.
+    #[arg(long, default_value = "config/dalarna.toml")]
+    pub config: PathBuf,
+    /// Folder with input files (recognised by content, not name).
+    #[arg(long, default_value = "inbox")]
+    pub inbox: PathBuf,
+    /// Folder for outputs.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// SQLite state database [default: <out>/yrkesresan-state.sqlite].
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}

@@ -1,0 +1,83 @@
+//! `yrkesresan run <job>`: one job now, with its run logged.
+
+use super::CommonArgs;
+use crate::config::load;
+use crate::domain::{Month, Year};
+use crate::jobs::{now, record_failure, run_followup, run_monthly_invoice, run_trainer_pot, JobContext, RunSummary};
+use anyhow::Context;
+use clap::Subcommand;
+
+/// The jobs `run` can execute.
+#[derive(Debug, Subcommand)]
+pub enum RunJob {
+    /// The invoice basis of a month, municipality workbooks and e-mails.
+    MonthlyInvoice {
+        /// The month, YYYY-MM.
+        #[arg(long, value_parser = parse_month)]
+        month: Month,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// The trainer-pot distribution of a year.
+    TrainerPot {
+        /// The year, YYYY.
+        #[arg(long, value_parser = parse_year)]
+        year: Year,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// The follow-up tables of a year.
+    Followup {
+        /// The year, YYYY.
+        #[arg(long, value_parser = parse_year)]
+        year: Year,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+fn parse_month(s: &str) -> Result<Month, String> {
+    Month::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_year(s: &str) -> Result<Year, String> {
+    Year::parse(s).map_err(|e| e.to_string())
+}
+
+/// Builds the job context from the shared flags (config validated first).
+pub fn context(common: &CommonArgs) -> anyhow::Result<JobContext> {
+    let config = load(&common.config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = common.state.clone().unwrap_or_else(|| JobContext::default_state(&common.out));
+    Ok(JobContext { config, inbox: common.inbox.clone(), out: common.out.clone(), state })
+}
+
+/// Runs the job, prints its summary and returns the exit code (0 clean, 1 findings).
+pub fn run(job: &RunJob) -> anyhow::Result<u8> {
+    let (common, name, period) = match job {
+        RunJob::MonthlyInvoice { month, common } => (common, "monthly-invoice", month.to_string()),
+        RunJob::TrainerPot { year, common } => (common, "trainer-pot", year.to_string()),
+        RunJob::Followup { year, common } => (common, "followup", year.to_string()),
+    };
+    let ctx = context(common)?;
+    let started = now();
+    let result = match job {
+        RunJob::MonthlyInvoice { month, .. } => run_monthly_invoice(&ctx, *month),
+        RunJob::TrainerPot { year, .. } => run_trainer_pot(&ctx, *year),
+        RunJob::Followup { year, .. } => run_followup(&ctx, *year),
+    };
+    match result {
+        Ok(summary) => Ok(report(&summary)),
+        Err(e) => {
+            if let Some(log_err) = record_failure(&ctx.state, name, &period, &started, &e.to_string()) {
+                tracing::warn!("The failed run could not be logged: {log_err}.");
+            }
+            Err(e).with_context(|| format!("{name} {period} failed; nothing was written"))
+        }
+    }
+}
+
+/// Prints a summary and gives its exit code.
+pub fn report(summary: &RunSummary) -> u8 {
+    print!("{summary}");
+    summary.exit_code()
+}

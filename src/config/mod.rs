@@ -1,0 +1,17 @@
+//! The region's configuration: municipalities, tariffs, rules and e-mail.
+//!
+//! Parsed in two phases like cargo-deny: [`raw`] mirrors the TOML with spans,
+//! [`validate`] turns it into a [`Config`] of domain types and collects **every**
+//! problem with file and line before reporting. `yrkesresan check` prints them.
+
+mod diagnostics;
+mod model;
+mod number;
+mod pipelines;
+mod raw;
+mod validate;
+
+pub use diagnostics::{ConfigError, ConfigErrors};
+pub use model::*;
+pub use pipelines::{load_pipelines, JobKind, Pipeline};
+pub use validate::{load, parse};

@@ -1,0 +1,360 @@
+//! The validated configuration: only domain types, ready for the stages.
+
+use crate::domain::{Category, DelresaCode, Email, KommunKod, Money, Recipient, Year};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// Everything a region configures, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// The regional support structure itself.
+    pub region: Region,
+    /// The delresor, in the order reports list them.
+    pub delresor: Vec<Delresa>,
+    /// The municipalities, sorted by code.
+    pub municipalities: Vec<Municipality>,
+    /// Fees and pot rates per year and category.
+    pub tariffs: Tariffs,
+    /// What is invoiced when.
+    pub billing: Billing,
+    /// How the trainer pot is distributed.
+    pub trainer_pot: TrainerPotRules,
+    /// Sender and templates of the e-mails to contact persons.
+    pub email: EmailSettings,
+    names: HashMap<String, Recipient>,
+    delresa_names: HashMap<String, DelresaCode>,
+}
+
+/// The regional support structure (RSS).
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// Display name, e.g. "RSS Dalarna".
+    pub name: String,
+    /// The code its own row uses in outputs (e.g. the county code "20").
+    pub code: String,
+    /// Other names the register may use for it.
+    pub aliases: Vec<String>,
+}
+
+/// One delresa of Yrkesresan.
+#[derive(Debug, Clone)]
+pub struct Delresa {
+    /// Short code, e.g. `bou`.
+    pub code: DelresaCode,
+    /// Full Swedish name.
+    pub name: String,
+}
+
+/// One municipality of the region.
+#[derive(Debug, Clone)]
+pub struct Municipality {
+    /// Official code.
+    pub code: KommunKod,
+    /// Name, e.g. "Falun".
+    pub name: String,
+    /// Inhabitants, the key for fixed costs.
+    pub population: u32,
+    /// The year the population figure is from.
+    pub population_year: i32,
+    /// The reference finance puts on the municipality's invoice.
+    pub invoice_reference: String,
+    /// Contact persons (kontaktpersoner).
+    pub contacts: Vec<Contact>,
+}
+
+impl Municipality {
+    /// An ASCII file-name slug: "Malung-Sälen" → "malung-salen".
+    pub fn slug(&self) -> String {
+        self.name
+            .to_lowercase()
+            .chars()
+            .map(|c| match c {
+                'å' | 'ä' => 'a',
+                'ö' => 'o',
+                'é' => 'e',
+                c if c.is_ascii_alphanumeric() => c,
+                _ => '-',
+            })
+            .collect()
+    }
+}
+
+/// A contact person for one or more delresor.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    /// Full name.
+    pub name: String,
+    /// Address the workbook is sent to.
+    pub email: Email,
+    /// The delresor the person is contact for.
+    pub delresor: Vec<DelresaCode>,
+}
+
+/// The tariff for one year and category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tariff {
+    /// Fee per attended participant per regional course day.
+    pub fee: Money,
+    /// The part of the fee that goes to the trainer pot.
+    pub pot: Money,
+    /// The course leader's points per day taught (a trainer has 1).
+    pub leader_share: Decimal,
+}
+
+impl Tariff {
+    /// A trainer's points for one day in a role: the leader share, 1, or 0 for a reserve.
+    pub fn points(&self, role: crate::domain::TrainerRole) -> Decimal {
+        match role {
+            crate::domain::TrainerRole::Kursledare => self.leader_share,
+            crate::domain::TrainerRole::Utbildare => Decimal::ONE,
+            crate::domain::TrainerRole::Reserv => Decimal::ZERO,
+        }
+    }
+}
+
+/// Tariffs by year and category.
+#[derive(Debug, Clone, Default)]
+pub struct Tariffs(pub(crate) BTreeMap<(i32, Category), Tariff>);
+
+impl Tariffs {
+    /// The tariff of a year and category, if configured.
+    pub fn get(&self, year: i32, category: Category) -> Option<&Tariff> {
+        self.0.get(&(year, category))
+    }
+
+    /// The leader share of a year (from whichever category is configured).
+    pub fn leader_share(&self, year: i32, category: Category) -> Option<Decimal> {
+        self.get(year, category).map(|t| t.leader_share)
+    }
+
+    /// All configured (year, category) pairs.
+    pub fn keys(&self) -> impl Iterator<Item = (i32, Category)> + '_ {
+        self.0.keys().copied()
+    }
+}
+
+/// Invoice rules.
+#[derive(Debug, Clone)]
+pub struct Billing {
+    /// Fee for a registered participant who did not attend a day (assumption: 0).
+    pub no_show_fee: Money,
+    /// Regional fixed cost per year, split by population share.
+    pub regional_fixed_cost: BTreeMap<i32, FixedCost>,
+    /// Months (1–12) in which an instalment of the fixed cost is invoiced.
+    pub fixed_cost_months: Vec<u32>,
+    /// The month the trainer-pot payout is credited (12 = December).
+    pub pot_credit_month: u32,
+    /// National fixed fee to SKR per inhabitant, by year (information only).
+    pub national_fee: BTreeMap<i32, Money>,
+    /// Article codes and descriptions on the invoice basis.
+    pub articles: Articles,
+}
+
+/// The regional fixed cost of one year.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedCost {
+    /// The amount for the whole region.
+    pub amount: Money,
+    /// True while the amount is a placeholder nobody has decided.
+    pub placeholder: bool,
+}
+
+/// Article codes finance imports.
+#[derive(Debug, Clone)]
+pub struct Articles {
+    /// Regional course day, employee course.
+    pub regional_medarbetare: String,
+    /// Regional course day, manager course.
+    pub regional_chef: String,
+    /// No-show on a regional course day.
+    pub no_show: String,
+    /// National course day.
+    pub national: String,
+    /// Regional fixed cost instalment.
+    pub fixed_cost: String,
+    /// Trainer-pot credit.
+    pub pot_credit: String,
+}
+
+impl Articles {
+    /// The article of a regional course day of a category.
+    pub fn regional(&self, c: Category) -> &str {
+        match c {
+            Category::Medarbetare => &self.regional_medarbetare,
+            Category::Chef => &self.regional_chef,
+        }
+    }
+}
+
+/// How the pot is split among trainers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistributionRule {
+    /// Each day's pot split among that day's trainers by points (Dalarna).
+    PerDay,
+    /// The year's whole pot split by the year's points (Göteborgsregionen).
+    AnnualPool,
+}
+
+/// What happens with trainers employed by RSS itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RssTrainers {
+    /// Their points count and their money stays with the region (a row of its own).
+    Region,
+    /// Their points do not count; the others share the pot.
+    Exclude,
+}
+
+/// The trainer-pot rules.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainerPotRules {
+    /// Per day or pooled for the year.
+    pub rule: DistributionRule,
+    /// RSS-employed trainers.
+    pub rss_trainers: RssTrainers,
+    /// Payouts are rounded to multiples of this (1 = whole kronor).
+    pub rounding_unit: Money,
+}
+
+/// E-mail sender and message templates.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    /// `From:` as `Name <address>`.
+    pub from: String,
+    /// `Reply-To:`, if any.
+    pub reply_to: Option<String>,
+    /// The domain of our own Message-IDs.
+    pub message_id_domain: String,
+    /// Subject template: `{kommun}`, `{period}`, `{total}`.
+    pub subject: String,
+    /// Body template: `{kommun}`, `{period}`, `{total}`, `{lines}`, `{region}`.
+    pub body: String,
+}
+
+impl Config {
+    pub(crate) fn with_indexes(mut self) -> Self {
+        let mut names = HashMap::new();
+        for m in &self.municipalities {
+            names.insert(m.code.to_string(), Recipient::Kommun(m.code));
+            names.insert(normalise(&m.name), Recipient::Kommun(m.code));
+            names.insert(normalise(&format!("{} kommun", m.name)), Recipient::Kommun(m.code));
+        }
+        names.insert(normalise(&self.region.name), Recipient::Region);
+        names.insert(normalise(&self.region.code), Recipient::Region);
+        for a in &self.region.aliases {
+            names.insert(normalise(a), Recipient::Region);
+        }
+        self.names = names;
+        let mut dn = HashMap::new();
+        for d in &self.delresor {
+            dn.insert(normalise(d.code.as_str()), d.code.clone());
+            dn.insert(normalise(&d.name), d.code.clone());
+        }
+        self.delresa_names = dn;
+        self
+    }
+
+    pub(crate) fn add_alias(&mut self, alias: &str, r: Recipient) {
+        self.names.insert(normalise(alias), r);
+    }
+
+    pub(crate) fn add_delresa_alias(&mut self, alias: &str, code: DelresaCode) {
+        self.delresa_names.insert(normalise(alias), code);
+    }
+
+    /// Resolves a municipality or region name, alias or code as written in a file.
+    pub fn resolve(&self, text: &str) -> Option<Recipient> {
+        self.names.get(&normalise(text)).copied()
+    }
+
+    /// Resolves a municipality only (the region is not a municipality).
+    pub fn resolve_kommun(&self, text: &str) -> Option<KommunKod> {
+        match self.resolve(text) {
+            Some(Recipient::Kommun(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Resolves a delresa code or name.
+    pub fn resolve_delresa(&self, text: &str) -> Option<DelresaCode> {
+        self.delresa_names.get(&normalise(text)).cloned()
+    }
+
+    /// The municipality of a code.
+    pub fn municipality(&self, code: KommunKod) -> Option<&Municipality> {
+        self.municipalities
+            .binary_search_by_key(&code, |m| m.code)
+            .ok()
+            .map(|i| &self.municipalities[i])
+    }
+
+    /// The display name of a delresa code.
+    pub fn delresa_name<'a>(&'a self, code: &'a DelresaCode) -> &'a str {
+        self.delresor
+            .iter()
+            .find(|d| &d.code == code)
+            .map(|d| d.name.as_str())
+            .unwrap_or(code.as_str())
+    }
+
+    /// The code a payout recipient is shown with.
+    pub fn recipient_code(&self, r: Recipient) -> String {
+        match r {
+            Recipient::Region => self.region.code.clone(),
+            Recipient::Kommun(k) => k.to_string(),
+        }
+    }
+
+    /// The name a payout recipient is shown with.
+    pub fn recipient_name(&self, r: Recipient) -> String {
+        match r {
+            Recipient::Region => self.region.name.clone(),
+            Recipient::Kommun(k) => self.municipality(k).map(|m| m.name.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The national SKR fee per inhabitant in a year, if configured.
+    pub fn national_fee(&self, year: Year) -> Option<Money> {
+        self.billing.national_fee.get(&year.get()).copied()
+    }
+}
+
+/// Lower-cased, trimmed, inner white space folded: how names are matched.
+pub(crate) fn normalise(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+pub(crate) fn empty_indexes() -> (HashMap<String, Recipient>, HashMap<String, DelresaCode>) {
+    (HashMap::new(), HashMap::new())
+}
+
+impl Config {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assemble(
+        source: PathBuf,
+        region: Region,
+        delresor: Vec<Delresa>,
+        municipalities: Vec<Municipality>,
+        tariffs: Tariffs,
+        billing: Billing,
+        trainer_pot: TrainerPotRules,
+        email: EmailSettings,
+    ) -> Self {
+        let (names, delresa_names) = empty_indexes();
+        Config {
+            source,
+            region,
+            delresor,
+            municipalities,
+            tariffs,
+            billing,
+            trainer_pot,
+            email,
+            names,
+            delresa_names,
+        }
+        .with_indexes()
+    }
+}

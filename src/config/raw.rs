@@ -1,0 +1,138 @@
+//! The config file as written, with spans so errors can name the line.
+
+use super::number::RawNumber;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub region: Spanned<RawRegion>,
+    #[serde(default)]
+    pub delresa: Vec<Spanned<RawDelresa>>,
+    #[serde(default)]
+    pub municipality: Vec<Spanned<RawMunicipality>>,
+    #[serde(default)]
+    pub tariff: Vec<Spanned<RawTariff>>,
+    pub billing: Spanned<RawBilling>,
+    pub trainer_pot: Spanned<RawTrainerPot>,
+    pub email: Spanned<RawEmail>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRegion {
+    pub name: String,
+    pub code: Spanned<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDelresa {
+    pub code: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Documentation for the reader of the config; not used in computations.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub started: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMunicipality {
+    pub code: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub population: Spanned<i64>,
+    pub population_year: i64,
+    pub invoice_reference: Spanned<String>,
+    #[serde(default)]
+    pub contact: Vec<Spanned<RawContact>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawContact {
+    pub name: String,
+    pub email: Spanned<String>,
+    pub delresor: Spanned<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTariff {
+    pub year: Spanned<i64>,
+    pub category: Spanned<String>,
+    pub fee: Spanned<RawNumber>,
+    pub pot: Spanned<RawNumber>,
+    pub leader_share: Spanned<RawNumber>,
+    /// Where the tariff was decided; documentation only.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBilling {
+    pub no_show_fee: Spanned<RawNumber>,
+    pub fixed_cost_months: Spanned<Vec<i64>>,
+    pub pot_credit_month: Spanned<i64>,
+    #[serde(default)]
+    pub regional_fixed_cost: Vec<Spanned<RawFixedCost>>,
+    #[serde(default)]
+    pub national_fee: Vec<Spanned<RawNationalFee>>,
+    pub articles: RawArticles,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFixedCost {
+    pub year: i64,
+    pub amount: Spanned<RawNumber>,
+    #[serde(default)]
+    pub placeholder: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNationalFee {
+    pub from: i64,
+    pub to: i64,
+    pub per_inhabitant: Spanned<RawNumber>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawArticles {
+    pub regional_medarbetare: String,
+    pub regional_chef: String,
+    pub no_show: String,
+    pub national: String,
+    pub fixed_cost: String,
+    pub pot_credit: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTrainerPot {
+    pub rule: Spanned<String>,
+    pub rss_trainers: Spanned<String>,
+    pub rounding_unit: Spanned<RawNumber>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEmail {
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub reply_to: Option<Spanned<String>>,
+    pub message_id_domain: Spanned<String>,
+    pub subject: String,
+    pub body: String,
+}

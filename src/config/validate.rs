@@ -1,0 +1,432 @@
+//! Turns the raw config into a [`Config`], collecting every problem.
+
+use super::diagnostics::{Collector, ConfigErrors};
+use super::model::*;
+use super::number::RawNumber;
+use super::raw::*;
+use crate::domain::{Category, DelresaCode, Email, KommunKod, Money, Recipient};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use toml::Spanned;
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(path, &text),
+        Err(e) => {
+            let mut c = Collector::new(path, "");
+            c.file_level(format!("cannot read the config file: {e}"));
+            Err(ConfigErrors(c.errors))
+        }
+    }
+}
+
+/// Validates config text as if read from `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
+    let mut c = Collector::new(path, text);
+    let raw: RawConfig = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            c.toml(&e);
+            return Err(ConfigErrors(c.errors));
+        }
+    };
+    let config = build(raw, &mut c);
+    if c.errors.is_empty() {
+        Ok(config.expect("no errors means a config"))
+    } else {
+        Err(ConfigErrors(c.errors))
+    }
+}
+
+fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
+    let region = region(&raw.region, c);
+    let delresor = delresor(&raw.delresa, c);
+    let known: BTreeSet<&str> = delresor.iter().map(|(d, _)| d.code.as_str()).collect();
+    let municipalities = municipalities(&raw.municipality, &known, c);
+    let tariffs = tariffs(&raw.tariff, c);
+    let billing = billing(&raw.billing, c);
+    let trainer_pot = trainer_pot(&raw.trainer_pot, c);
+    let email = email(&raw.email, c);
+    if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
+        for ((year, cat), t) in &tariffs.0 {
+            let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
+            if units.fract() != Decimal::ZERO {
+                c.file_level(format!(
+                    "tariff {year} {cat}: pot {} is not a multiple of trainer_pot.rounding_unit {}; \
+                     payouts could not add up to the pot",
+                    t.pot, tp.rounding_unit
+                ));
+            }
+        }
+        let _ = b;
+    }
+    let mut aliases_seen: HashMap<String, String> = HashMap::new();
+    let mut check_alias = |alias: &str, owner: &str, span: std::ops::Range<usize>, c: &mut Collector| {
+        if let Some(prev) = aliases_seen.insert(normalise(alias), owner.to_string()) {
+            if prev != owner {
+                c.at(span, format!("the name '{alias}' is used for both {prev} and {owner}"));
+            }
+        }
+    };
+    for m in &raw.municipality {
+        let owner = m.get_ref().name.clone();
+        for a in std::iter::once(&m.get_ref().name).chain(m.get_ref().aliases.iter()) {
+            check_alias(a, &owner, m.span(), c);
+        }
+    }
+    for a in std::iter::once(&raw.region.get_ref().name).chain(raw.region.get_ref().aliases.iter()) {
+        check_alias(a, &raw.region.get_ref().name, raw.region.span(), c);
+    }
+
+    let (region, billing, trainer_pot, email) = (region?, billing?, trainer_pot?, email?);
+    let mut config = Config::assemble(
+        c_path(c),
+        region,
+        delresor.iter().map(|(d, _)| d.clone()).collect(),
+        municipalities.iter().map(|(m, _)| m.clone()).collect(),
+        tariffs,
+        billing,
+        trainer_pot,
+        email,
+    );
+    for (m, aliases) in &municipalities {
+        for a in aliases {
+            config.add_alias(a, Recipient::Kommun(m.code));
+        }
+    }
+    for a in &raw.region.get_ref().aliases {
+        config.add_alias(a, Recipient::Region);
+    }
+    for (d, aliases) in &delresor {
+        for a in aliases {
+            config.add_delresa_alias(a, d.code.clone());
+        }
+    }
+    Some(config)
+}
+
+fn c_path(c: &Collector) -> std::path::PathBuf {
+    c.file().to_path_buf()
+}
+
+fn region(r: &Spanned<RawRegion>, c: &mut Collector) -> Option<Region> {
+    let raw = r.get_ref();
+    if raw.name.trim().is_empty() {
+        c.at(r.span(), "region.name is empty");
+    }
+    let code = raw.code.get_ref().trim();
+    if code.is_empty() || KommunKod::parse(code).is_ok() {
+        c.at(
+            raw.code.span(),
+            format!("region.code '{code}' must be set and must not look like a municipality code"),
+        );
+    }
+    Some(Region { name: raw.name.trim().to_string(), code: code.to_string(), aliases: raw.aliases.clone() })
+}
+
+fn delresor(list: &[Spanned<RawDelresa>], c: &mut Collector) -> Vec<(Delresa, Vec<String>)> {
+    let mut out: Vec<(Delresa, Vec<String>)> = Vec::new();
+    if list.is_empty() {
+        c.file_level("no [[delresa]] is configured");
+    }
+    for d in list {
+        let raw = d.get_ref();
+        match DelresaCode::parse(raw.code.get_ref()) {
+            Ok(code) => {
+                if out.iter().any(|(o, _)| o.code == code) {
+                    c.at(raw.code.span(), format!("delresa '{code}' is configured twice"));
+                }
+                out.push((Delresa { code, name: raw.name.trim().to_string() }, raw.aliases.clone()));
+            }
+            Err(e) => c.at(raw.code.span(), format!("delresa.code: {e}")),
+        }
+    }
+    out
+}
+
+fn municipalities(
+    list: &[Spanned<RawMunicipality>],
+    delresor: &BTreeSet<&str>,
+    c: &mut Collector,
+) -> Vec<(Municipality, Vec<String>)> {
+    let mut out: Vec<(Municipality, Vec<String>)> = Vec::new();
+    if list.is_empty() {
+        c.file_level("no [[municipality]] is configured");
+    }
+    for m in list {
+        let raw = m.get_ref();
+        let code = match KommunKod::parse(raw.code.get_ref()) {
+            Ok(k) => k,
+            Err(e) => {
+                c.at(raw.code.span(), format!("municipality.code: {e}"));
+                continue;
+            }
+        };
+        let who = format!("municipality {code} {}", raw.name);
+        if out.iter().any(|(o, _)| o.code == code) {
+            c.at(raw.code.span(), format!("{who} is configured twice"));
+        }
+        let population = *raw.population.get_ref();
+        if population <= 0 || population > u32::MAX as i64 {
+            c.at(raw.population.span(), format!("{who}: population must be a positive number of inhabitants"));
+        }
+        if raw.invoice_reference.get_ref().trim().is_empty() {
+            c.at(raw.invoice_reference.span(), format!("{who}: invoice_reference is empty"));
+        }
+        let mut contacts = Vec::new();
+        if raw.contact.is_empty() {
+            c.at(m.span(), format!("{who} has no contact person ([[municipality.contact]])"));
+        }
+        for k in &raw.contact {
+            let kr = k.get_ref();
+            let email = match Email::parse(kr.email.get_ref()) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    c.at(kr.email.span(), format!("{who}, contact {}: {e}", kr.name));
+                    None
+                }
+            };
+            let mut ds = Vec::new();
+            if kr.delresor.get_ref().is_empty() {
+                c.at(kr.delresor.span(), format!("{who}, contact {}: delresor is empty", kr.name));
+            }
+            for d in kr.delresor.get_ref() {
+                if delresor.contains(d.as_str()) {
+                    ds.push(DelresaCode::parse(d).expect("configured codes are valid"));
+                } else {
+                    c.at(
+                        kr.delresor.span(),
+                        format!(
+                            "{who}, contact {}: '{d}' is not a configured delresa (one of: {})",
+                            kr.name,
+                            delresor.iter().copied().collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+            }
+            if let Some(email) = email {
+                contacts.push(Contact { name: kr.name.clone(), email, delresor: ds });
+            }
+        }
+        out.push((
+            Municipality {
+                code,
+                name: raw.name.trim().to_string(),
+                population: population.clamp(0, u32::MAX as i64) as u32,
+                population_year: raw.population_year as i32,
+                invoice_reference: raw.invoice_reference.get_ref().trim().to_string(),
+                contacts,
+            },
+            raw.aliases.clone(),
+        ));
+    }
+    out.sort_by_key(|(m, _)| m.code);
+    out
+}
+
+fn money(n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money> {
+    match n.get_ref().to_decimal() {
+        Ok(d) => Some(Money::new(d)),
+        Err(e) => {
+            c.at(n.span(), format!("{what}: {e}"));
+            None
+        }
+    }
+}
+
+fn non_negative(n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money> {
+    let m = money(n, what, c)?;
+    if m.is_negative() {
+        c.at(n.span(), format!("{what} must not be negative"));
+        return None;
+    }
+    Some(m)
+}
+
+fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
+    let mut map = BTreeMap::new();
+    if list.is_empty() {
+        c.file_level("no [[tariff]] is configured");
+    }
+    for t in list {
+        let raw = t.get_ref();
+        let year = *raw.year.get_ref();
+        if !(2000..=2100).contains(&year) {
+            c.at(raw.year.span(), format!("tariff year {year} is outside 2000–2100"));
+            continue;
+        }
+        let cat = match Category::parse(raw.category.get_ref()) {
+            Ok(cat) => cat,
+            Err(e) => {
+                c.at(raw.category.span(), format!("tariff {year}: {e}"));
+                continue;
+            }
+        };
+        let what = format!("tariff {year} {cat}");
+        let fee = non_negative(&raw.fee, &format!("{what}: fee"), c);
+        let pot = non_negative(&raw.pot, &format!("{what}: pot"), c);
+        let share = non_negative(&raw.leader_share, &format!("{what}: leader_share"), c);
+        if let (Some(fee), Some(pot)) = (fee, pot) {
+            if pot > fee {
+                c.at(raw.pot.span(), format!("{what}: pot {pot} is larger than the fee {fee}"));
+            }
+        }
+        if let Some(s) = share {
+            if s < Money::kr(1) {
+                c.at(raw.leader_share.span(), format!("{what}: leader_share {s} is below a trainer's 1 point"));
+            }
+        }
+        if let (Some(fee), Some(pot), Some(share)) = (fee, pot, share) {
+            if map
+                .insert((year as i32, cat), Tariff { fee, pot, leader_share: share.as_decimal() })
+                .is_some()
+            {
+                c.at(t.span(), format!("{what} is configured twice"));
+            }
+        }
+    }
+    Tariffs(map)
+}
+
+fn month_number(n: i64, span: std::ops::Range<usize>, what: &str, c: &mut Collector) -> Option<u32> {
+    if (1..=12).contains(&n) {
+        Some(n as u32)
+    } else {
+        c.at(span, format!("{what}: {n} is not a month number 1–12"));
+        None
+    }
+}
+
+fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
+    let raw = b.get_ref();
+    let no_show_fee = non_negative(&raw.no_show_fee, "billing.no_show_fee", c);
+    let mut months = Vec::new();
+    for m in raw.fixed_cost_months.get_ref() {
+        if let Some(m) = month_number(*m, raw.fixed_cost_months.span(), "billing.fixed_cost_months", c) {
+            if !months.contains(&m) {
+                months.push(m);
+            }
+        }
+    }
+    months.sort_unstable();
+    if months.is_empty() {
+        c.at(raw.fixed_cost_months.span(), "billing.fixed_cost_months must name at least one month");
+    }
+    let pot_credit_month =
+        month_number(*raw.pot_credit_month.get_ref(), raw.pot_credit_month.span(), "billing.pot_credit_month", c);
+    let mut fixed = BTreeMap::new();
+    for f in &raw.regional_fixed_cost {
+        let fr = f.get_ref();
+        if let Some(amount) = non_negative(&fr.amount, &format!("regional_fixed_cost {}", fr.year), c) {
+            if fixed
+                .insert(fr.year as i32, FixedCost { amount, placeholder: fr.placeholder })
+                .is_some()
+            {
+                c.at(f.span(), format!("regional_fixed_cost for {} is configured twice", fr.year));
+            }
+        }
+    }
+    let mut national = BTreeMap::new();
+    for f in &raw.national_fee {
+        let fr = f.get_ref();
+        if fr.to < fr.from {
+            c.at(f.span(), format!("national_fee: 'to' {} is before 'from' {}", fr.to, fr.from));
+        }
+        if let Some(per) = non_negative(&fr.per_inhabitant, "national_fee.per_inhabitant", c) {
+            for y in fr.from..=fr.to {
+                if national.insert(y as i32, per).is_some() {
+                    c.at(f.span(), format!("national_fee for {y} is configured twice"));
+                }
+            }
+        }
+    }
+    let a = &raw.articles;
+    let articles = Articles {
+        regional_medarbetare: a.regional_medarbetare.clone(),
+        regional_chef: a.regional_chef.clone(),
+        no_show: a.no_show.clone(),
+        national: a.national.clone(),
+        fixed_cost: a.fixed_cost.clone(),
+        pot_credit: a.pot_credit.clone(),
+    };
+    let codes = [
+        &articles.regional_medarbetare,
+        &articles.regional_chef,
+        &articles.no_show,
+        &articles.national,
+        &articles.fixed_cost,
+        &articles.pot_credit,
+    ];
+    let distinct: BTreeSet<_> = codes.iter().collect();
+    if distinct.len() != codes.len() || codes.iter().any(|s| s.trim().is_empty()) {
+        c.at(b.span(), "billing.articles: every article needs its own non-empty code");
+    }
+    Some(Billing {
+        no_show_fee: no_show_fee?,
+        regional_fixed_cost: fixed,
+        fixed_cost_months: months,
+        pot_credit_month: pot_credit_month?,
+        national_fee: national,
+        articles,
+    })
+}
+
+fn trainer_pot(t: &Spanned<RawTrainerPot>, c: &mut Collector) -> Option<TrainerPotRules> {
+    let raw = t.get_ref();
+    let rule = match raw.rule.get_ref().as_str() {
+        "per_day" => Some(DistributionRule::PerDay),
+        "annual_pool" => Some(DistributionRule::AnnualPool),
+        other => {
+            c.at(raw.rule.span(), format!("trainer_pot.rule '{other}' must be \"per_day\" or \"annual_pool\""));
+            None
+        }
+    };
+    let rss = match raw.rss_trainers.get_ref().as_str() {
+        "region" => Some(RssTrainers::Region),
+        "exclude" => Some(RssTrainers::Exclude),
+        other => {
+            c.at(
+                raw.rss_trainers.span(),
+                format!("trainer_pot.rss_trainers '{other}' must be \"region\" or \"exclude\""),
+            );
+            None
+        }
+    };
+    let unit = money(&raw.rounding_unit, "trainer_pot.rounding_unit", c);
+    if let Some(u) = unit {
+        if u <= Money::ZERO {
+            c.at(raw.rounding_unit.span(), "trainer_pot.rounding_unit must be above zero (1 = whole kronor)");
+            return None;
+        }
+    }
+    Some(TrainerPotRules { rule: rule?, rss_trainers: rss?, rounding_unit: unit? })
+}
+
+fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
+    let raw = e.get_ref();
+    let mut ok = true;
+    if raw.from.get_ref().parse::<lettre::message::Mailbox>().is_err() {
+        c.at(raw.from.span(), format!("email.from '{}' is not a mailbox (Name <address>)", raw.from.get_ref()));
+        ok = false;
+    }
+    if let Some(r) = &raw.reply_to {
+        if r.get_ref().parse::<lettre::message::Mailbox>().is_err() {
+            c.at(r.span(), format!("email.reply_to '{}' is not a mailbox", r.get_ref()));
+            ok = false;
+        }
+    }
+    let domain = raw.message_id_domain.get_ref();
+    if domain.is_empty() || !domain.contains('.') || domain.contains(['@', ' ', '<', '>']) {
+        c.at(raw.message_id_domain.span(), format!("email.message_id_domain '{domain}' is not a domain"));
+        ok = false;
+    }
+    ok.then(|| EmailSettings {
+        from: raw.from.get_ref().clone(),
+        reply_to: raw.reply_to.as_ref().map(|r| r.get_ref().clone()),
+        message_id_domain: domain.clone(),
+        subject: raw.subject.clone(),
+        body: raw.body.clone(),
+    })
+}

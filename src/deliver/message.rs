@@ -1,0 +1,142 @@
+//! Building one municipality's message: recipients, subject and body from the
+//! config's templates, the workbook attached under an ASCII file name.
+
+use crate::config::{Config, Municipality};
+use crate::domain::{DelresaCode, Email, Money, Month};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+use sha2::{Digest, Sha256};
+
+/// The xlsx MIME type.
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Why a message could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// An address or header was rejected.
+    #[error("cannot build the message to {kommun}: {reason}")]
+    Build {
+        /// The municipality.
+        kommun: String,
+        /// Why.
+        reason: String,
+    },
+    /// The outbox could not be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A message ready to go, with what the outbox needs to know about it.
+#[derive(Debug, Clone)]
+pub struct OutgoingMessage {
+    /// File-name stem: `yrkesresan-<slug>-<period>`.
+    pub stem: String,
+    /// The recipients.
+    pub to: Vec<Email>,
+    /// Our Message-ID (without angle brackets).
+    pub message_id: String,
+    /// SHA-256 of subject, recipients and attachment: the same content gives the same hash.
+    pub content_hash: String,
+    /// The formatted RFC 5322 message.
+    pub bytes: Vec<u8>,
+}
+
+/// The contact persons for the delresor a workbook covers; all of the
+/// municipality's contacts when it covers none (fixed costs only). Sorted, unique.
+pub fn recipients_for(m: &Municipality, delresor: &[DelresaCode]) -> Vec<Email> {
+    let mut to: Vec<Email> = m
+        .contacts
+        .iter()
+        .filter(|c| delresor.is_empty() || c.delresor.iter().any(|d| delresor.contains(d)))
+        .map(|c| c.email.clone())
+        .collect();
+    if to.is_empty() {
+        to = m.contacts.iter().map(|c| c.email.clone()).collect();
+    }
+    to.sort();
+    to.dedup();
+    to
+}
+
+/// Fills `{name}` placeholders.
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(template.to_string(), |acc, (k, v)| acc.replace(&format!("{{{k}}}"), v))
+}
+
+/// Swedish money text: `12 345,00`.
+fn swedish(m: Money) -> String {
+    let csv = m.to_csv();
+    let (int, dec) = csv.split_once('.').unwrap_or((&csv, "00"));
+    let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(' ');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped},{dec}")
+}
+
+/// Builds one municipality's message for a period with its workbook attached.
+pub fn build_message(
+    config: &Config,
+    m: &Municipality,
+    period: Month,
+    to: &[Email],
+    total: Money,
+    lines: &[String],
+    workbook: Vec<u8>,
+) -> Result<OutgoingMessage, DeliverError> {
+    let fail = |reason: String| DeliverError::Build { kommun: m.name.clone(), reason };
+    let values = [
+        ("kommun", m.name.clone()),
+        ("period", period.to_string()),
+        ("total", swedish(total)),
+        ("lines", lines.iter().map(|l| format!("  {l}\n")).collect::<String>()),
+        ("region", config.region.name.clone()),
+    ];
+    let subject = fill(&config.email.subject, &values);
+    let body = fill(&config.email.body, &values);
+    let stem = format!("yrkesresan-{}-{}", m.slug(), period);
+    let mut hasher = Sha256::new();
+    hasher.update(subject.as_bytes());
+    for t in to {
+        hasher.update(t.as_str().as_bytes());
+    }
+    hasher.update(&workbook);
+    let content_hash = hex::encode(hasher.finalize());
+    let message_id = format!("{}.{}@{}", stem, &content_hash[..16], config.email.message_id_domain);
+
+    let from: Mailbox = config.email.from.parse().map_err(|e| fail(format!("from: {e}")))?;
+    let mut b = Message::builder().from(from).subject(subject).message_id(Some(format!("<{message_id}>")));
+    if let Some(r) = &config.email.reply_to {
+        b = b.reply_to(r.parse().map_err(|e| fail(format!("reply-to: {e}")))?);
+    }
+    for t in to {
+        b = b.to(t.as_str().parse().map_err(|e| fail(format!("to {t}: {e}")))?);
+    }
+    let attachment = Attachment::new(format!("{stem}.xlsx"))
+        .body(workbook, ContentType::parse(XLSX_MIME).map_err(|e| fail(e.to_string()))?);
+    let msg = b
+        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(body)).singlepart(attachment))
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(OutgoingMessage { stem, to: to.to_vec(), message_id, content_hash, bytes: msg.formatted() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_written_the_swedish_way() {
+        assert_eq!(swedish(Money::parse("1234567.5").unwrap()), "1 234 567,50");
+        assert_eq!(swedish(Money::kr(-400)), "-400,00");
+        assert_eq!(swedish(Money::kr(650)), "650,00");
+    }
+}

@@ -1,0 +1,11 @@
+//! Realistic input for the demo, the tests and the benchmark.
+//!
+//! [`register_xlsx`] writes a register workbook from rows of cells (so tests
+//! can also write broken ones); [`dalarna`] makes a whole plausible Dalarna
+//! year: the register and Totara-style exports, deterministic for a seed.
+
+pub mod dalarna;
+pub mod register_xlsx;
+
+pub use dalarna::{generate_year, GeneratedYear};
+pub use register_xlsx::{Cell, RegisterSheets};

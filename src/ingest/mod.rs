@@ -1,0 +1,11 @@
+//! Ingest: files in, typed records out.
+//!
+//! This is the only stage that reads input files. Everything past it works on
+//! typed records ([`Register`]), never on cells or strings from a file.
+
+mod inbox;
+pub mod register;
+mod workbook;
+
+pub use inbox::{recognise, InputKind, RecognisedFile};
+pub use register::{read_register, Register, RegisterError, RegisterProblems};

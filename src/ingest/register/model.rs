@@ -1,0 +1,140 @@
+//! The register as typed records.
+
+use crate::domain::{Category, DayNumber, DelresaCode, Email, KommunKod, Money, Organiser, Recipient, RoundId, TrainerRole};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// One register file (or several merged), valid and cross-checked.
+#[derive(Debug, Clone, Default)]
+pub struct Register {
+    /// The files it was read from.
+    pub sources: Vec<PathBuf>,
+    /// Rounds in sheet order.
+    pub rounds: Vec<Round>,
+    /// Course days, in sheet order.
+    pub days: Vec<CourseDay>,
+    /// Trainer-days, in sheet order.
+    pub trainers: Vec<TrainerDay>,
+    /// Participants, one per person and round (duplicates merged).
+    pub participants: Vec<Participant>,
+    /// Problems that do not stop billing (a participant listed twice).
+    pub notes: Vec<RegisterNote>,
+}
+
+/// A course round (kursomgång).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    /// Unique id.
+    pub id: RoundId,
+    /// Course name (kurs).
+    pub course: String,
+    /// The delresa it belongs to.
+    pub delresa: DelresaCode,
+    /// Level (steg), if given.
+    pub level: Option<String>,
+    /// Tariff category.
+    pub category: Category,
+    /// Who organises it.
+    pub organiser: Organiser,
+    /// Price per participant-day of a national round.
+    pub price_per_day: Option<Money>,
+}
+
+/// One course day of a round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourseDay {
+    /// The round.
+    pub round: RoundId,
+    /// Its number within the round.
+    pub day: DayNumber,
+    /// When.
+    pub date: NaiveDate,
+    /// `på plats` or `digitalt`, as written.
+    pub form: String,
+    /// Where.
+    pub place: String,
+}
+
+/// One trainer on one course day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainerDay {
+    /// The round.
+    pub round: RoundId,
+    /// The day.
+    pub day: DayNumber,
+    /// Trainer's name.
+    pub name: String,
+    /// Trainer's address, if given.
+    pub email: Option<Email>,
+    /// The municipality (or the region) the trainer works for.
+    pub employer: Recipient,
+    /// Role on the day.
+    pub role: TrainerRole,
+}
+
+impl TrainerDay {
+    /// A stable key for the person: the e-mail, else the lower-cased name.
+    pub fn person_key(&self) -> String {
+        self.email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| self.name.to_lowercase())
+    }
+}
+
+/// A registered participant of a round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Participant {
+    /// The round.
+    pub round: RoundId,
+    /// Name.
+    pub name: String,
+    /// Address, if given.
+    pub email: Option<Email>,
+    /// Home municipality (billing follows this).
+    pub kommun: KommunKod,
+    /// `Godkänd`: yes, no or not yet decided.
+    pub approved: Option<bool>,
+    /// The days attended.
+    pub attended: BTreeSet<DayNumber>,
+    /// The sheet row (for reports pointing back to the register).
+    pub row: u32,
+}
+
+/// A problem that is reported but does not stop the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterNote {
+    /// Stable kebab-case code.
+    pub code: &'static str,
+    /// Municipality concerned, if any.
+    pub kommun: Option<KommunKod>,
+    /// Who or what it is about.
+    pub subject: String,
+    /// What happened and what to do.
+    pub detail: String,
+}
+
+impl Register {
+    /// The round of an id.
+    pub fn round(&self, id: &RoundId) -> Option<&Round> {
+        self.rounds.iter().find(|r| &r.id == id)
+    }
+
+    /// Rounds by id, for lookups in loops.
+    pub fn round_index(&self) -> BTreeMap<&RoundId, &Round> {
+        self.rounds.iter().map(|r| (&r.id, r)).collect()
+    }
+
+    /// The dated days of each round.
+    pub fn day_index(&self) -> BTreeMap<(&RoundId, DayNumber), &CourseDay> {
+        self.days.iter().map(|d| ((&d.round, d.day), d)).collect()
+    }
+
+    /// Merges another register; round ids must not collide (checked by the caller).
+    pub fn merge(&mut self, other: Register) {
+        self.sources.extend(other.sources);
+        self.rounds.extend(other.rounds);
+        self.days.extend(other.days);
+        self.trainers.extend(other.trainers);
+        self.participants.extend(other.participants);
+        self.notes.extend(other.notes);
+    }
+}

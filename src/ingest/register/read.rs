@@ -1,0 +1,431 @@
+//! Reads a register workbook into a [`Register`], collecting every problem.
+//!
+//! Each sheet is read into typed rows, then cross-checked (days belong to known
+//! rounds, attendance only on days the round has). Any error rejects the file
+//! whole; a participant listed twice is merged and noted instead.
+
+use super::model::*;
+use super::problems::{RegisterError, RegisterProblems};
+use crate::config::Config;
+use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
+use crate::ingest::workbook::{cell_date, cell_text, Table, Workbook};
+use calamine::Data;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The sheet names of the register, in the order they are read.
+pub const SHEETS: [&str; 4] = ["Kursomgångar", "Kursdagar", "Utbildare", "Deltagare"];
+
+/// Reads and checks a register file against the config's municipalities and delresor.
+pub fn read_register(path: &Path, config: &Config) -> Result<Register, RegisterProblems> {
+    let mut p = Problems { file: path.to_path_buf(), list: Vec::new() };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            p.file_level(format!("cannot read the file: {e}"));
+            return Err(RegisterProblems(p.list));
+        }
+    };
+    let mut wb = match Workbook::from_bytes(bytes) {
+        Ok(wb) => wb,
+        Err(e) => {
+            p.file_level(e);
+            return Err(RegisterProblems(p.list));
+        }
+    };
+    let mut tables = Vec::new();
+    for name in SHEETS {
+        match wb.find_sheet(name) {
+            Some(actual) => match wb.table(&actual) {
+                Ok(t) => tables.push(Some(t)),
+                Err(e) => {
+                    p.sheet_level(&actual, e);
+                    tables.push(None);
+                }
+            },
+            None => {
+                p.file_level(format!(
+                    "the sheet '{name}' is missing (sheets found: {})",
+                    wb.sheet_names().join(", ")
+                ));
+                tables.push(None);
+            }
+        }
+    }
+    if !p.list.is_empty() {
+        return Err(RegisterProblems(p.list));
+    }
+    let [t_rounds, t_days, t_trainers, t_people]: [Table; 4] =
+        tables.into_iter().map(|t| t.expect("checked")).collect::<Vec<_>>().try_into().ok().expect("four sheets");
+
+    let rounds = read_rounds(&t_rounds, config, &mut p);
+    let round_ids: BTreeMap<RoundId, &Round> = rounds.iter().map(|r| (r.id.clone(), r)).collect();
+    let days = read_days(&t_days, &round_ids, &mut p);
+    let day_set: BTreeSet<(RoundId, DayNumber)> = days.iter().map(|d| (d.round.clone(), d.day)).collect();
+    let trainers = read_trainers(&t_trainers, config, &day_set, &mut p);
+    let (participants, notes) = read_participants(&t_people, config, &round_ids, &day_set, &mut p);
+    if !p.list.is_empty() {
+        return Err(RegisterProblems(p.list));
+    }
+    Ok(Register { sources: vec![path.to_path_buf()], rounds, days, trainers, participants, notes })
+}
+
+struct Problems {
+    file: PathBuf,
+    list: Vec<RegisterError>,
+}
+
+impl Problems {
+    fn file_level(&mut self, message: String) {
+        self.list.push(RegisterError { file: self.file.clone(), sheet: None, row: None, column: None, message });
+    }
+    fn sheet_level(&mut self, sheet: &str, message: String) {
+        self.list.push(RegisterError {
+            file: self.file.clone(),
+            sheet: Some(sheet.to_string()),
+            row: None,
+            column: None,
+            message,
+        });
+    }
+    fn cell(&mut self, t: &Table, row: u32, col: usize, message: String) {
+        let at = t.at(row, col);
+        self.list.push(RegisterError {
+            file: self.file.clone(),
+            sheet: Some(t.sheet.clone()),
+            row: Some(at.row),
+            column: Some(at.column),
+            message,
+        });
+    }
+    fn row(&mut self, t: &Table, row: u32, message: String) {
+        self.list.push(RegisterError {
+            file: self.file.clone(),
+            sheet: Some(t.sheet.clone()),
+            row: Some(row),
+            column: None,
+            message,
+        });
+    }
+}
+
+/// Finds required columns; reports each missing one with the headings found.
+fn columns<const N: usize>(t: &Table, wanted: [&str; N], p: &mut Problems) -> Option<[usize; N]> {
+    let mut out = [0usize; N];
+    let mut ok = true;
+    for (i, w) in wanted.iter().enumerate() {
+        match t.column(w) {
+            Some(c) => out[i] = c,
+            None => {
+                ok = false;
+                p.sheet_level(
+                    &t.sheet,
+                    format!("the column '{w}' is missing (headings found: {})", t.headings().join(", ")),
+                );
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn get(row: &[Data], idx: usize) -> &Data {
+    row.get(idx).unwrap_or(&Data::Empty)
+}
+
+fn text(row: &[Data], idx: usize) -> String {
+    cell_text(get(row, idx))
+}
+
+fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
+    let Some([c_id, c_course, c_delresa, c_cat, c_org]) =
+        columns(t, ["Omgång", "Kurs", "Delresa", "Kategori", "Arrangör"], p)
+    else {
+        return Vec::new();
+    };
+    let c_level = t.column("Steg");
+    let c_price = t.column("Pris per dag");
+    let mut out: Vec<Round> = Vec::new();
+    let mut seen: BTreeMap<RoundId, u32> = BTreeMap::new();
+    for (r, row) in t.rows() {
+        let id = match RoundId::parse(&text(row, c_id)) {
+            Ok(id) => id,
+            Err(e) => {
+                p.cell(t, r, c_id, e.to_string());
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(id.clone(), r) {
+            p.cell(t, r, c_id, format!("the round id '{id}' is used twice (also on row {first}); ids must be unique"));
+            continue;
+        }
+        let course = text(row, c_course);
+        if course.is_empty() {
+            p.cell(t, r, c_course, "the course name is empty".into());
+        }
+        let delresa_text = text(row, c_delresa);
+        let delresa = config.resolve_delresa(&delresa_text);
+        if delresa.is_none() {
+            p.cell(
+                t,
+                r,
+                c_delresa,
+                format!(
+                    "'{delresa_text}' is not a configured delresa (codes: {})",
+                    config.delresor.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        let category = Category::parse(&text(row, c_cat)).map_err(|e| p.cell(t, r, c_cat, e.to_string())).ok();
+        let organiser = Organiser::parse(&text(row, c_org)).map_err(|e| p.cell(t, r, c_org, e.to_string())).ok();
+        let level = c_level.map(|c| text(row, c)).filter(|s| !s.is_empty());
+        if let (Some(l), Some(c)) = (&level, c_level) {
+            if !["ny", "van", "erfaren", "chef"].contains(&l.to_lowercase().as_str()) {
+                p.cell(t, r, c, format!("'{l}' is not a level (ny, van, erfaren or chef)"));
+            }
+        }
+        let price_text = c_price.map(|c| text(row, c)).unwrap_or_default();
+        let mut price = None;
+        if organiser == Some(Organiser::Nationell) {
+            match (c_price, Money::parse(&price_text)) {
+                (None, _) => p.row(t, r, "a national round needs the column 'Pris per dag'".into()),
+                (Some(c), Err(_)) => p.cell(
+                    t,
+                    r,
+                    c,
+                    format!("'{price_text}' is not a price; a national round needs its price per participant-day"),
+                ),
+                (Some(c), Ok(m)) if m <= Money::ZERO => p.cell(t, r, c, format!("the price {m} must be above zero")),
+                (_, Ok(m)) => price = Some(m),
+            }
+        }
+        if let (Some(delresa), Some(category), Some(organiser)) = (delresa, category, organiser) {
+            out.push(Round { id, course, delresa, level: level.map(|l| l.to_lowercase()), category, organiser, price_per_day: price });
+        }
+    }
+    out
+}
+
+fn read_days(t: &Table, rounds: &BTreeMap<RoundId, &Round>, p: &mut Problems) -> Vec<CourseDay> {
+    let Some([c_round, c_day, c_date]) = columns(t, ["Omgång", "Dag", "Datum"], p) else {
+        return Vec::new();
+    };
+    let c_form = t.column("Form");
+    let c_place = t.column("Plats");
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<(RoundId, DayNumber), u32> = BTreeMap::new();
+    for (r, row) in t.rows() {
+        let round = known_round(t, r, c_round, row, rounds, p);
+        let day = DayNumber::parse(&text(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
+        let date = cell_date(get(row, c_date)).map_err(|e| p.cell(t, r, c_date, e)).ok();
+        let form = c_form.map(|c| text(row, c)).unwrap_or_default();
+        if let Some(c) = c_form {
+            if !form.is_empty() && !["på plats", "digitalt"].contains(&form.to_lowercase().as_str()) {
+                p.cell(t, r, c, format!("'{form}' is not a form (på plats or digitalt)"));
+            }
+        }
+        if let (Some(round), Some(day), Some(date)) = (round, day, date) {
+            if let Some(first) = seen.insert((round.clone(), day), r) {
+                p.cell(t, r, c_day, format!("round '{round}' day {day} is listed twice (also on row {first})"));
+                continue;
+            }
+            out.push(CourseDay {
+                round,
+                day,
+                date,
+                form,
+                place: c_place.map(|c| text(row, c)).unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
+
+fn known_round(
+    t: &Table,
+    r: u32,
+    col: usize,
+    row: &[Data],
+    rounds: &BTreeMap<RoundId, &Round>,
+    p: &mut Problems,
+) -> Option<RoundId> {
+    match RoundId::parse(&text(row, col)) {
+        Ok(id) if rounds.contains_key(&id) => Some(id),
+        Ok(id) => {
+            p.cell(t, r, col, format!("the round '{id}' is not in the sheet Kursomgångar"));
+            None
+        }
+        Err(e) => {
+            p.cell(t, r, col, e.to_string());
+            None
+        }
+    }
+}
+
+fn optional_email(t: &Table, r: u32, col: Option<usize>, row: &[Data], p: &mut Problems) -> Option<Email> {
+    let c = col?;
+    let s = text(row, c);
+    if s.is_empty() {
+        return None;
+    }
+    Email::parse(&s).map_err(|e| p.cell(t, r, c, e.to_string())).ok()
+}
+
+fn read_trainers(
+    t: &Table,
+    config: &Config,
+    days: &BTreeSet<(RoundId, DayNumber)>,
+    p: &mut Problems,
+) -> Vec<TrainerDay> {
+    let Some([c_round, c_day, c_name, c_kommun, c_role]) =
+        columns(t, ["Omgång", "Dag", "Namn", "Kommun", "Roll"], p)
+    else {
+        return Vec::new();
+    };
+    let c_email = t.column("E-post");
+    let mut out = Vec::new();
+    for (r, row) in t.rows() {
+        let round = RoundId::parse(&text(row, c_round)).map_err(|e| p.cell(t, r, c_round, e.to_string())).ok();
+        let day = DayNumber::parse(&text(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
+        if let (Some(round), Some(day)) = (&round, day) {
+            if !days.contains(&(round.clone(), day)) {
+                p.cell(t, r, c_day, format!("round '{round}' has no day {day} in the sheet Kursdagar"));
+            }
+        }
+        let name = text(row, c_name);
+        if name.is_empty() {
+            p.cell(t, r, c_name, "the trainer's name is empty".into());
+        }
+        let kommun_text = text(row, c_kommun);
+        let employer = config.resolve(&kommun_text);
+        if employer.is_none() {
+            p.cell(t, r, c_kommun, unknown_municipality(&kommun_text, config, true));
+        }
+        let role = TrainerRole::parse(&text(row, c_role)).map_err(|e| p.cell(t, r, c_role, e.to_string())).ok();
+        let email = optional_email(t, r, c_email, row, p);
+        if let (Some(round), Some(day), Some(employer), Some(role)) = (round, day, employer, role) {
+            out.push(TrainerDay { round, day, name, email, employer, role });
+        }
+    }
+    out
+}
+
+fn unknown_municipality(text: &str, config: &Config, region_allowed: bool) -> String {
+    let region = if region_allowed { format!(", or '{}'", config.region.name) } else { String::new() };
+    format!(
+        "'{text}' is not a municipality of the region (use a name, alias or code from the config, e.g. '{}'{region})",
+        config.municipalities.first().map(|m| m.name.as_str()).unwrap_or("Falun")
+    )
+}
+
+/// How a day cell is read: attended, absent, or not understood.
+fn attendance(c: &Data) -> Result<bool, String> {
+    let s = cell_text(c).to_lowercase();
+    match s.as_str() {
+        "x" | "1" | "ja" | "närvarande" => Ok(true),
+        "" | "0" | "nej" | "frånvarande" | "sjuk" => Ok(false),
+        _ => Err(format!(
+            "'{}' is not an attendance mark (X, 1, ja or närvarande = attended; empty, 0, nej, frånvarande or sjuk = absent)",
+            cell_text(c)
+        )),
+    }
+}
+
+fn read_participants(
+    t: &Table,
+    config: &Config,
+    rounds: &BTreeMap<RoundId, &Round>,
+    days: &BTreeSet<(RoundId, DayNumber)>,
+    p: &mut Problems,
+) -> (Vec<Participant>, Vec<RegisterNote>) {
+    let Some([c_round, c_name, c_kommun]) = columns(t, ["Omgång", "Namn", "Kommun"], p) else {
+        return (Vec::new(), Vec::new());
+    };
+    let c_email = t.column("E-post");
+    let c_approved = t.column("Godkänd");
+    let day_cols: Vec<(DayNumber, usize)> = t
+        .headings()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let h = h.trim().to_lowercase();
+            let n = h.strip_prefix("dag")?.trim();
+            DayNumber::parse(n).ok().map(|d| (d, i))
+        })
+        .collect();
+    if day_cols.is_empty() {
+        p.sheet_level(&t.sheet, "no day columns ('Dag 1', 'Dag 2', …) were found".into());
+    }
+    let mut out: Vec<Participant> = Vec::new();
+    let mut notes = Vec::new();
+    let mut by_key: BTreeMap<(RoundId, String), usize> = BTreeMap::new();
+    for (r, row) in t.rows() {
+        let round = known_round(t, r, c_round, row, rounds, p);
+        let name = text(row, c_name);
+        if name.is_empty() {
+            p.cell(t, r, c_name, "the participant's name is empty".into());
+        }
+        let kommun_text = text(row, c_kommun);
+        let kommun = config.resolve_kommun(&kommun_text);
+        if kommun.is_none() {
+            let msg = if config.resolve(&kommun_text) == Some(Recipient::Region) {
+                format!("'{kommun_text}' is the region, not a municipality; a participant is billed to a municipality")
+            } else {
+                unknown_municipality(&kommun_text, config, false)
+            };
+            p.cell(t, r, c_kommun, msg);
+        }
+        let email = optional_email(t, r, c_email, row, p);
+        let approved = match c_approved.map(|c| (c, text(row, c).to_lowercase())) {
+            None => None,
+            Some((_, s)) if s.is_empty() => None,
+            Some((_, s)) if s == "ja" || s == "x" => Some(true),
+            Some((_, s)) if s == "nej" => Some(false),
+            Some((c, s)) => {
+                p.cell(t, r, c, format!("'{s}' is not ja, nej or empty"));
+                None
+            }
+        };
+        let mut attended = BTreeSet::new();
+        for &(day, col) in &day_cols {
+            match attendance(get(row, col)) {
+                Ok(true) => {
+                    if let Some(round) = &round {
+                        if !days.contains(&(round.clone(), day)) {
+                            p.cell(
+                                t,
+                                r,
+                                col,
+                                format!("attendance is marked on day {day}, but round '{round}' has no day {day} in the sheet Kursdagar"),
+                            );
+                        }
+                    }
+                    attended.insert(day);
+                }
+                Ok(false) => {}
+                Err(e) => p.cell(t, r, col, e),
+            }
+        }
+        let (Some(round), Some(kommun)) = (round, kommun) else { continue };
+        let key = (round.clone(), email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| name.to_lowercase()));
+        if let Some(&i) = by_key.get(&key) {
+            let first = &mut out[i];
+            notes.push(RegisterNote {
+                code: "duplicate-participant",
+                kommun: Some(kommun),
+                subject: format!("{name}, omgång {round}"),
+                detail: format!(
+                    "{} sheet '{}' rows {} and {r} list the same participant; billed once. Remove one of the rows.",
+                    p.file.display(),
+                    t.sheet,
+                    first.row
+                ),
+            });
+            first.attended.extend(attended);
+            first.approved = first.approved.or(approved);
+            continue;
+        }
+        by_key.insert(key, out.len());
+        out.push(Participant { round, name, email, kommun, approved, attended, row: r });
+    }
+    (out, notes)
+}

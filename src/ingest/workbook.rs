@@ -1,0 +1,193 @@
+//! Reading spreadsheet files: sniff the type, find sheets and columns by
+//! heading, and turn cells into text or dates with their position for errors.
+
+use calamine::{open_workbook_auto_from_rs, Data, Range, Reader, Sheets};
+use chrono::NaiveDate;
+use std::io::Cursor;
+
+/// An open workbook (xlsx or ods), detected from its first bytes.
+pub(crate) struct Workbook {
+    sheets: Sheets<Cursor<Vec<u8>>>,
+}
+
+/// A file's type as told by its first bytes, never its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    /// A zip container: xlsx or ods.
+    Zip,
+    /// Legacy Excel 97–2003 (.xls).
+    LegacyXls,
+    /// Anything else: treated as delimited text.
+    Text,
+}
+
+impl FileType {
+    /// Sniffs the first bytes.
+    pub fn sniff(bytes: &[u8]) -> Self {
+        if bytes.starts_with(b"PK\x03\x04") {
+            FileType::Zip
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            FileType::LegacyXls
+        } else {
+            FileType::Text
+        }
+    }
+}
+
+impl Workbook {
+    /// Opens a workbook from its bytes.
+    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+        open_workbook_auto_from_rs(Cursor::new(bytes))
+            .map(|sheets| Workbook { sheets })
+            .map_err(|e| format!("not a readable spreadsheet: {e}"))
+    }
+
+    /// The sheet names, as written.
+    pub(crate) fn sheet_names(&self) -> Vec<String> {
+        self.sheets.sheet_names()
+    }
+
+    /// Finds a sheet by name, case-insensitively.
+    pub(crate) fn find_sheet(&self, wanted: &str) -> Option<String> {
+        self.sheet_names().into_iter().find(|n| n.trim().eq_ignore_ascii_case(wanted) || n.trim().to_lowercase() == wanted.to_lowercase())
+    }
+
+    /// Reads a sheet as a table whose first non-empty row holds the headings.
+    pub(crate) fn table(&mut self, sheet: &str) -> Result<Table, String> {
+        let range = self.sheets.worksheet_range(sheet).map_err(|e| format!("cannot read the sheet: {e}"))?;
+        Ok(Table::new(sheet.to_string(), range))
+    }
+}
+
+/// A sheet read as headings and rows, remembering absolute positions.
+pub(crate) struct Table {
+    pub(crate) sheet: String,
+    headings: Vec<String>,
+    first_col: u32,
+    header_row: u32,
+    range: Range<Data>,
+}
+
+/// Where a cell is: for error messages.
+#[derive(Debug, Clone)]
+pub(crate) struct CellRef {
+    pub(crate) row: u32,
+    pub(crate) column: String,
+}
+
+impl Table {
+    fn new(sheet: String, range: Range<Data>) -> Self {
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let headings = range
+            .rows()
+            .next()
+            .map(|r| r.iter().map(cell_text).collect())
+            .unwrap_or_default();
+        Table { sheet, headings, first_col: c0, header_row: r0, range }
+    }
+
+    /// The headings, as written.
+    pub(crate) fn headings(&self) -> &[String] {
+        &self.headings
+    }
+
+    /// The index of a heading (case-insensitive, trimmed).
+    pub(crate) fn column(&self, heading: &str) -> Option<usize> {
+        self.headings.iter().position(|h| h.trim().to_lowercase() == heading.to_lowercase())
+    }
+
+    /// The heading and spreadsheet letter of a column, e.g. `'Kommun' (D)`.
+    pub(crate) fn column_label(&self, idx: usize) -> String {
+        format!("'{}' ({})", self.headings.get(idx).map(String::as_str).unwrap_or(""), column_letter(self.first_col + idx as u32))
+    }
+
+    /// The data rows with their 1-based spreadsheet row numbers; blank rows skipped.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (u32, &[Data])> {
+        let start = self.header_row;
+        self.range
+            .rows()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, r)| r.iter().any(|c| !cell_text(c).is_empty()))
+            .map(move |(i, r)| (start + i as u32 + 1, r))
+    }
+
+    /// A cell position for a message.
+    pub(crate) fn at(&self, row: u32, idx: usize) -> CellRef {
+        CellRef { row, column: self.column_label(idx) }
+    }
+}
+
+/// Spreadsheet column letters: 0 → A, 26 → AA.
+pub(crate) fn column_letter(mut idx: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (idx % 26) as u8);
+        if idx < 26 {
+            break;
+        }
+        idx = idx / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ascii")
+}
+
+/// A cell as trimmed text; whole numbers without `.0`.
+pub(crate) fn cell_text(c: &Data) -> String {
+    match c {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_datetime().map(|d| d.date().to_string()).unwrap_or_default(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A date from a real date cell or ISO text (`2026-03-05`, `2026-03-05 09:00`).
+/// A plain number is not trusted as a date.
+pub(crate) fn cell_date(c: &Data) -> Result<NaiveDate, String> {
+    match c {
+        Data::DateTime(d) if d.is_datetime() => {
+            d.as_datetime().map(|d| d.date()).ok_or_else(|| "a date cell out of range".to_string())
+        }
+        Data::DateTimeIso(s) => parse_iso_date(s).ok_or_else(|| format!("'{s}' is not a date")),
+        Data::String(s) => parse_iso_date(s.trim())
+            .ok_or_else(|| format!("'{}' is not a date (use a date cell or YYYY-MM-DD)", s.trim())),
+        Data::Empty => Err("the date is empty".to_string()),
+        other => Err(format!("'{}' is not a date (use a date cell or YYYY-MM-DD)", cell_text(other))),
+    }
+}
+
+fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let head = s.get(..10)?;
+    let rest = &s[10..];
+    if !(rest.is_empty() || rest.starts_with(' ') || rest.starts_with('T')) {
+        return None;
+    }
+    NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_follow_spreadsheet_naming() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+    }
+
+    #[test]
+    fn iso_text_is_a_date_but_a_bare_number_is_not() {
+        assert_eq!(cell_date(&Data::String("2026-03-05".into())).unwrap().to_string(), "2026-03-05");
+        assert_eq!(cell_date(&Data::String("2026-03-05 09:00".into())).unwrap().to_string(), "2026-03-05");
+        assert!(cell_date(&Data::Float(45000.0)).is_err());
+        assert!(cell_date(&Data::String("5/3".into())).is_err());
+    }
+}

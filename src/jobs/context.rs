@@ -1,0 +1,24 @@
+//! Where a job reads and writes.
+
+use crate::config::Config;
+use std::path::PathBuf;
+
+/// The settings every `run` command shares.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// The validated config.
+    pub config: Config,
+    /// Where input files are found (recognised by content).
+    pub inbox: PathBuf,
+    /// Where outputs go.
+    pub out: PathBuf,
+    /// The SQLite state database.
+    pub state: PathBuf,
+}
+
+impl JobContext {
+    /// The default state database under the output folder.
+    pub fn default_state(out: &std::path::Path) -> PathBuf {
+        out.join("yrkesresan-state.sqlite")
+    }
+}

@@ -1,0 +1,61 @@
+//! Why a job did not run; each variant tells the user what to fix.
+
+use crate::billing::BillingError;
+use crate::deliver::DeliverError;
+use crate::ingest::RegisterProblems;
+use crate::report::ReportError;
+use crate::store::StoreError;
+use std::path::PathBuf;
+
+/// A job failure. Nothing of the run was applied.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The inbox holds no register.
+    #[error(
+        "no course-day register was found in {inbox}: put the register workbook there \
+         (an .xlsx with the sheets Kursomgångar, Kursdagar, Utbildare and Deltagare)"
+    )]
+    NoRegister {
+        /// The inbox searched.
+        inbox: PathBuf,
+    },
+    /// Two register files use the same round id.
+    #[error("the round id '{round}' is used in both {first} and {second}; round ids must be unique across register files")]
+    RoundInTwoFiles {
+        /// The id.
+        round: String,
+        /// One file.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// The register has errors.
+    #[error(transparent)]
+    Register(#[from] RegisterProblems),
+    /// The config does not cover the data.
+    #[error(transparent)]
+    Billing(#[from] BillingError),
+    /// An output could not be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// A message could not be built or written.
+    #[error(transparent)]
+    Deliver(#[from] DeliverError),
+    /// The state database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file or folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl JobError {
+    pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> JobError + '_ {
+        move |source| JobError::Io { path: path.to_path_buf(), source }
+    }
+}

@@ -1,0 +1,26 @@
+//! The job runner: what `yrkesresan run <job>` executes.
+//!
+//! A job reads its inputs (ingest), computes everything in memory (billing,
+//! reconcile), writes every output into a staging folder (report, deliver),
+//! records the run and its stored effects in one SQLite transaction, and only
+//! then moves the staged files into place. Any error before that leaves the
+//! output folder and the database as they were.
+
+mod commit;
+mod context;
+mod error;
+mod followup;
+mod inputs;
+mod monthly_invoice;
+mod staging;
+mod summary;
+mod trainer_pot;
+
+pub use commit::{now, record_failure};
+pub use context::JobContext;
+pub use error::JobError;
+pub use followup::run_followup;
+pub use inputs::load_register;
+pub use monthly_invoice::run_monthly_invoice;
+pub use summary::RunSummary;
+pub use trainer_pot::run_trainer_pot;

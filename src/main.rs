@@ -1,0 +1,28 @@
+//! The `yrkesresan` binary: parses the command line and maps results to exit
+//! codes (0 clean, 1 findings to read, 2 error: nothing was applied).
+
+use clap::Parser;
+use std::process::ExitCode;
+use yrkesresan::cli::{check::check, demo::demo, run::run, Cli, Command};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(args) => Ok(check(args)),
+        Command::Run { job } => run(job),
+        Command::Demo(args) => demo(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

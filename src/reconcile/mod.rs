@@ -1,0 +1,46 @@
+//! Reconciliation: what does not add up between the sources, as findings.
+//!
+//! Pure functions from typed records to [`Finding`]s. Today the register's own
+//! consistency notes (a participant listed twice) and the pot's (a paid course
+//! day without trainers); the platform comparison builds on the same type.
+
+mod finding;
+
+pub use finding::{Finding, Severity};
+
+use crate::billing::PotDistribution;
+use crate::ingest::Register;
+
+/// Findings from the register itself.
+pub fn register_findings(register: &Register) -> Vec<Finding> {
+    register
+        .notes
+        .iter()
+        .map(|n| Finding {
+            severity: Severity::Warning,
+            code: n.code.to_string(),
+            kommun: n.kommun,
+            subject: n.subject.clone(),
+            detail: n.detail.clone(),
+        })
+        .collect()
+}
+
+/// Findings from the pot: course days whose pot no trainer could take.
+pub fn pot_findings(pot: &PotDistribution) -> Vec<Finding> {
+    pot.days
+        .iter()
+        .filter(|d| d.points.is_zero() && !d.pot.is_zero())
+        .map(|d| Finding {
+            severity: Severity::Warning,
+            code: "day-without-trainers".to_string(),
+            kommun: None,
+            subject: format!("{} omgång {} dag {} ({})", d.course, d.round, d.day, d.date),
+            detail: format!(
+                "Kursdagen gav {} kr till utbildarpotten men har ingen kursledare eller utbildare i registret; \
+                 beloppet stannar hos regionen. Lägg till dagens utbildare i bladet Utbildare.",
+                d.pot
+            ),
+        })
+        .collect()
+}

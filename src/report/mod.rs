@@ -1,0 +1,18 @@
+//! Report: the result tables written as CSV (FORMATS.md §5) and as workbooks
+//! for finance, each municipality and the steering group.
+//!
+//! Writers take computed values and a destination; they compute nothing that
+//! billing has not already decided, so every total is a sum of shown rows.
+
+mod csv_out;
+mod error;
+mod finance_workbook;
+mod municipality_workbook;
+mod regional_workbook;
+mod style;
+
+pub use csv_out::{write_followup_csv, write_invoice_csv, write_pot_csv, write_reconciliation_csv};
+pub use error::ReportError;
+pub use finance_workbook::finance_workbook;
+pub use municipality_workbook::{municipality_workbook, MunicipalityReport};
+pub use regional_workbook::regional_workbook;

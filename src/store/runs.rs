@@ -1,0 +1,151 @@
+//! The run log: one row per run, with its inputs.
+
+use super::{Store, StoreError};
+use rusqlite::{params, Transaction, TransactionBehavior};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done, nothing to look at.
+    Ok,
+    /// Done, with findings someone should read.
+    Findings,
+    /// Nothing was applied.
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Findings => "findings",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Outcome {
+        match s {
+            "ok" => Outcome::Ok,
+            "findings" => Outcome::Findings,
+            _ => Outcome::Failed,
+        }
+    }
+}
+
+/// One input file of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInput {
+    /// Path as given.
+    pub path: String,
+    /// What it was recognised as.
+    pub kind: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// One run as logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// The job's name.
+    pub job: String,
+    /// `YYYY-MM` or `YYYY`.
+    pub period: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    /// RFC 3339, UTC.
+    pub ended_at: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The error, for a failed run.
+    pub error: Option<String>,
+    /// Number of findings.
+    pub findings: u32,
+    /// Number of files written.
+    pub outputs: u32,
+    /// Input files.
+    pub inputs: Vec<RunInput>,
+}
+
+impl Store {
+    /// Logs a run and applies its other effects in the same transaction: all
+    /// or nothing. `effects` gets the transaction and the new run's id.
+    pub fn commit_run<F>(&mut self, run: &RunRecord, effects: F) -> Result<i64, StoreError>
+    where
+        F: FnOnce(&Transaction, i64) -> rusqlite::Result<()>,
+    {
+        let path = self.path.clone();
+        let wrap = |source| StoreError { path: path.clone(), source };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
+        tx.execute(
+            "INSERT INTO runs (job, period, started_at, ended_at, outcome, error, findings, outputs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                run.job,
+                run.period,
+                run.started_at,
+                run.ended_at,
+                run.outcome.as_str(),
+                run.error,
+                run.findings,
+                run.outputs
+            ],
+        )
+        .map_err(wrap)?;
+        let id = tx.last_insert_rowid();
+        for i in &run.inputs {
+            tx.execute(
+                "INSERT INTO run_inputs (run_id, path, kind, sha256) VALUES (?1, ?2, ?3, ?4)",
+                params![id, i.path, i.kind, i.sha256],
+            )
+            .map_err(wrap)?;
+        }
+        effects(&tx, id).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        Ok(id)
+    }
+
+    /// The most recent runs, newest first.
+    pub fn recent_runs(&self, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, job, period, started_at, ended_at, outcome, error, findings, outputs
+                 FROM runs ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    RunRecord {
+                        job: r.get(1)?,
+                        period: r.get(2)?,
+                        started_at: r.get(3)?,
+                        ended_at: r.get(4)?,
+                        outcome: Outcome::parse(&r.get::<_, String>(5)?),
+                        error: r.get(6)?,
+                        findings: r.get(7)?,
+                        outputs: r.get(8)?,
+                        inputs: Vec::new(),
+                    },
+                ))
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for (id, mut run) in rows {
+            let mut s = self
+                .conn
+                .prepare("SELECT path, kind, sha256 FROM run_inputs WHERE run_id = ?1 ORDER BY path")
+                .map_err(self.err())?;
+            run.inputs = s
+                .query_map([id], |r| Ok(RunInput { path: r.get(0)?, kind: r.get(1)?, sha256: r.get(2)? }))
+                .map_err(self.err())?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(self.err())?;
+            out.push(run);
+        }
+        Ok(out)
+    }
+}

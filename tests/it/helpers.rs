@@ -1,0 +1,170 @@
+//! Test helpers: a working folder per test, the real config (optionally with a
+//! rule changed), a register builder, and running the real binary.
+
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use yrkesresan::config::Config;
+use yrkesresan::generate::{Cell, RegisterSheets};
+
+/// The repository's config file.
+pub fn config_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dalarna.toml")
+}
+
+/// The real config.
+pub fn config() -> Config {
+    yrkesresan::config::load(&config_path()).expect("the shipped config is valid")
+}
+
+/// A test's own folder with an inbox and an output folder.
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn new() -> Self {
+        Workdir { dir: tempfile::tempdir().expect("temp dir") }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn inbox(&self) -> PathBuf {
+        let p = self.path().join("inbox");
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    }
+    pub fn out(&self) -> PathBuf {
+        self.path().join("out")
+    }
+    /// Writes the real config with `from` replaced by `to` (e.g. the pot rule).
+    pub fn config_with(&self, replacements: &[(&str, &str)]) -> PathBuf {
+        let mut text = std::fs::read_to_string(config_path()).unwrap();
+        for (from, to) in replacements {
+            assert!(text.contains(from), "the config has no '{from}'");
+            text = text.replacen(from, to, 1);
+        }
+        let p = self.path().join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    /// Writes a register into the inbox.
+    pub fn register(&self, sheets: &RegisterSheets) -> PathBuf {
+        let p = self.inbox().join("register.xlsx");
+        sheets.write(&p).expect("register written");
+        p
+    }
+    /// Runs the binary with `args` plus `--config/--inbox/--out` for `run` commands.
+    pub fn run(&self, args: &[&str], config: &Path) -> Output {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend([
+            "--config".into(),
+            config.display().to_string(),
+            "--inbox".into(),
+            self.inbox().display().to_string(),
+            "--out".into(),
+            self.out().display().to_string(),
+        ]);
+        bin(&all, self.path())
+    }
+    /// Reads a CSV output as rows of strings (header included).
+    pub fn csv(&self, name: &str) -> Vec<Vec<String>> {
+        let path = self.out().join(name);
+        let mut r = csv::ReaderBuilder::new().has_headers(false).from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        r.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+    }
+}
+
+/// Runs the real binary in `cwd`.
+pub fn bin<S: AsRef<std::ffi::OsStr>>(args: &[S], cwd: &Path) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yrkesresan")).args(args).current_dir(cwd).output().expect("binary runs")
+}
+
+/// stdout + stderr as text, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// Builds a register row by row with the standard headings.
+pub struct RegisterBuilder {
+    pub sheets: RegisterSheets,
+    next_person: u32,
+}
+
+impl RegisterBuilder {
+    pub fn new() -> Self {
+        RegisterBuilder { sheets: RegisterSheets::empty(4), next_person: 0 }
+    }
+
+    /// A round: `organiser` regional|nationell|kommunal, `price` for nationell.
+    pub fn round(&mut self, id: &str, course: &str, delresa: &str, category: &str, organiser: &str, price: Option<&str>) -> &mut Self {
+        self.sheets.push(
+            "Kursomgångar",
+            vec![
+                id.into(),
+                course.into(),
+                delresa.into(),
+                "ny".into(),
+                category.into(),
+                organiser.into(),
+                price.map(Cell::from).unwrap_or(Cell::Empty),
+            ],
+        );
+        self
+    }
+
+    pub fn day(&mut self, round: &str, n: u32, d: &str) -> &mut Self {
+        self.sheets.push("Kursdagar", vec![round.into(), n.into(), Cell::Date(date(d)), "på plats".into(), "Falun".into()]);
+        self
+    }
+
+    pub fn trainer(&mut self, round: &str, day: u32, name: &str, kommun: &str, role: &str) -> &mut Self {
+        let email = format!("{}@utbildare.example", name.to_lowercase());
+        self.sheets.push("Utbildare", vec![round.into(), day.into(), name.into(), email.into(), kommun.into(), role.into()]);
+        self
+    }
+
+    /// A participant with a fresh unique name; `days` = attended day numbers.
+    pub fn participant(&mut self, round: &str, kommun: &str, approved: Option<bool>, days: &[u32]) -> &mut Self {
+        self.next_person += 1;
+        let n = self.next_person;
+        self.named_participant(round, &format!("Deltagare {n}"), kommun, approved, days)
+    }
+
+    pub fn named_participant(&mut self, round: &str, name: &str, kommun: &str, approved: Option<bool>, days: &[u32]) -> &mut Self {
+        let email = format!("{}@{}.example", name.to_lowercase().replace(' ', "."), kommun.to_lowercase().replace(' ', "-"));
+        let mut row: Vec<Cell> = vec![
+            round.into(),
+            name.into(),
+            email.into(),
+            kommun.into(),
+            match approved {
+                Some(true) => "ja".into(),
+                Some(false) => "nej".into(),
+                None => Cell::Empty,
+            },
+        ];
+        for d in 1..=4 {
+            row.push(if days.contains(&d) { "X".into() } else { Cell::Empty });
+        }
+        self.sheets.push("Deltagare", row);
+        self
+    }
+
+    /// `count` participants from `kommun` attending `days`.
+    pub fn participants(&mut self, round: &str, kommun: &str, count: u32, days: &[u32]) -> &mut Self {
+        for _ in 0..count {
+            self.participant(round, kommun, Some(true), days);
+        }
+        self
+    }
+}
+
+/// The row of a CSV whose first column is `key`.
+pub fn row<'a>(rows: &'a [Vec<String>], key: &str) -> &'a Vec<String> {
+    rows.iter().find(|r| r[0] == key).unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
+}

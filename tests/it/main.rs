@@ -1,0 +1,11 @@
+//! Integration tests: they drive the binary and the library like a user would,
+//! with register workbooks written by the tests and outputs read back.
+
+mod bad_register;
+mod check;
+mod demo;
+mod followup_2024;
+mod helpers;
+mod invoice;
+mod property;
+mod trainer_pot;
