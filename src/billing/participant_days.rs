@@ -4,7 +4,9 @@
 
 use super::BillingError;
 use crate::config::Config;
-use crate::domain::{Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId};
+use crate::domain::{
+    Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId,
+};
 use crate::ingest::Register;
 use chrono::{Datelike, NaiveDate};
 
@@ -38,14 +40,30 @@ pub struct ParticipantDay {
 }
 
 /// All participant-days in a month, sorted by municipality, date, round, name.
-pub fn participant_days(register: &Register, config: &Config, month: Month) -> Result<Vec<ParticipantDay>, BillingError> {
+pub fn participant_days(
+    register: &Register,
+    config: &Config,
+    month: Month,
+) -> Result<Vec<ParticipantDay>, BillingError> {
     let rounds = register.round_index();
     let mut out = Vec::new();
     for day in register.days.iter().filter(|d| month.contains(d.date)) {
         let round = rounds[&day.round];
-        for p in register.participants.iter().filter(|p| p.round == day.round) {
+        for p in register
+            .participants
+            .iter()
+            .filter(|p| p.round == day.round)
+        {
             let attended = p.attended.contains(&day.day);
-            let fee = fee(config, round.organiser, round.category, round.price_per_day, day.date, attended, &round.id)?;
+            let fee = fee(
+                config,
+                round.organiser,
+                round.category,
+                round.price_per_day,
+                day.date,
+                attended,
+                &round.id,
+            )?;
             out.push(ParticipantDay {
                 kommun: p.kommun,
                 round: round.id.clone(),
@@ -63,7 +81,8 @@ pub fn participant_days(register: &Register, config: &Config, month: Month) -> R
         }
     }
     out.sort_by(|a, b| {
-        (a.kommun, a.date, &a.round, a.day, &a.name).cmp(&(b.kommun, b.date, &b.round, b.day, &b.name))
+        (a.kommun, a.date, &a.round, a.day, &a.name)
+            .cmp(&(b.kommun, b.date, &b.round, b.day, &b.name))
     });
     Ok(out)
 }

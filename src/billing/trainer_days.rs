@@ -30,22 +30,31 @@ pub struct TrainerDayRow {
 }
 
 /// The regional trainer-days of a month, sorted by employer, date and name.
-pub fn trainer_days(register: &Register, config: &Config, month: Month) -> Result<Vec<TrainerDayRow>, BillingError> {
+pub fn trainer_days(
+    register: &Register,
+    config: &Config,
+    month: Month,
+) -> Result<Vec<TrainerDayRow>, BillingError> {
     let rounds = register.round_index();
     let days = register.day_index();
     let mut out = Vec::new();
     for t in &register.trainers {
-        let Some(day) = days.get(&(&t.round, t.day)) else { continue };
+        let Some(day) = days.get(&(&t.round, t.day)) else {
+            continue;
+        };
         let round = rounds[&t.round];
         if !month.contains(day.date) || round.organiser != Organiser::Regional {
             continue;
         }
-        let tariff = config.tariffs.get(day.date.year(), round.category).ok_or_else(|| BillingError::MissingTariff {
-            year: day.date.year(),
-            category: round.category,
-            round: round.id.to_string(),
-            date: day.date.to_string(),
-        })?;
+        let tariff = config
+            .tariffs
+            .get(day.date.year(), round.category)
+            .ok_or_else(|| BillingError::MissingTariff {
+                year: day.date.year(),
+                category: round.category,
+                round: round.id.to_string(),
+                date: day.date.to_string(),
+            })?;
         let points = tariff.points(t.role);
         out.push(TrainerDayRow {
             employer: t.employer,
@@ -58,6 +67,9 @@ pub fn trainer_days(register: &Register, config: &Config, month: Month) -> Resul
             points,
         });
     }
-    out.sort_by(|a, b| (a.employer, a.date, &a.round, a.day, &a.name).cmp(&(b.employer, b.date, &b.round, b.day, &b.name)));
+    out.sort_by(|a, b| {
+        (a.employer, a.date, &a.round, a.day, &a.name)
+            .cmp(&(b.employer, b.date, &b.round, b.day, &b.name))
+    });
     Ok(out)
 }

@@ -48,7 +48,8 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     );
     let mut findings = 0;
     for month in args.year.months() {
-        let s = run_monthly_invoice(&ctx, month).with_context(|| format!("monthly-invoice {month}"))?;
+        let s =
+            run_monthly_invoice(&ctx, month).with_context(|| format!("monthly-invoice {month}"))?;
         println!("{}", s.figures.first().map(String::as_str).unwrap_or(""));
         findings = findings.max(s.findings.len());
     }
@@ -58,11 +59,22 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     print!("{f}");
     println!();
     println!("Outputs in {}:", args.out.display());
-    println!("  invoice-basis-{}-MM.csv, fakturaunderlag-{}.xlsx  (finance)", args.year, args.year);
-    println!("  kommuner/*.xlsx                               (one workbook per municipality and month)");
+    println!(
+        "  invoice-basis-{}-MM.csv, fakturaunderlag-{}.xlsx  (finance)",
+        args.year, args.year
+    );
+    println!(
+        "  kommuner/*.xlsx                               (one workbook per municipality and month)"
+    );
     println!("  outbox/*.eml                                  (e-mails to the contact persons, not sent)");
-    println!("  trainer-pot-{0}.csv, utbildarpott-{0}.xlsx      (trainer pot)", args.year);
-    println!("  followup-{0}.csv, uppfoljning-{0}.xlsx, reconciliation.csv", args.year);
+    println!(
+        "  trainer-pot-{0}.csv, utbildarpott-{0}.xlsx      (trainer pot)",
+        args.year
+    );
+    println!(
+        "  followup-{0}.csv, uppfoljning-{0}.xlsx, reconciliation.csv",
+        args.year
+    );
     println!("  {}  (run log)", ctx.state.display());
     Ok(0)
 }

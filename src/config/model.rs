@@ -239,7 +239,10 @@ impl Config {
         for m in &self.municipalities {
             names.insert(m.code.to_string(), Recipient::Kommun(m.code));
             names.insert(normalise(&m.name), Recipient::Kommun(m.code));
-            names.insert(normalise(&format!("{} kommun", m.name)), Recipient::Kommun(m.code));
+            names.insert(
+                normalise(&format!("{} kommun", m.name)),
+                Recipient::Kommun(m.code),
+            );
         }
         names.insert(normalise(&self.region.name), Recipient::Region);
         names.insert(normalise(&self.region.code), Recipient::Region);
@@ -311,7 +314,10 @@ impl Config {
     pub fn recipient_name(&self, r: Recipient) -> String {
         match r {
             Recipient::Region => self.region.name.clone(),
-            Recipient::Kommun(k) => self.municipality(k).map(|m| m.name.clone()).unwrap_or_default(),
+            Recipient::Kommun(k) => self
+                .municipality(k)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -323,7 +329,10 @@ impl Config {
 
 /// Lower-cased, trimmed, inner white space folded: how names are matched.
 pub(crate) fn normalise(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 pub(crate) fn empty_indexes() -> (HashMap<String, Recipient>, HashMap<String, DelresaCode>) {

@@ -108,14 +108,22 @@ pub fn load_pipelines(dir: &Path) -> Result<Vec<Pipeline>, ConfigErrors> {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(e) => {
-                errors.push(ConfigError { file: file.clone(), line: None, message: format!("cannot read: {e}") });
+                errors.push(ConfigError {
+                    file: file.clone(),
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                });
                 continue;
             }
         };
         let mut c = Collector::new(&file, &text);
         if let Some(p) = parse_one(&file, &text, &mut c) {
             if let Some(prev) = out.iter().find(|o| o.name == p.name) {
-                c.file_level(format!("pipeline name '{}' is also used in {}", p.name, prev.file.display()));
+                c.file_level(format!(
+                    "pipeline name '{}' is also used in {}",
+                    p.name,
+                    prev.file.display()
+                ));
             } else {
                 out.push(p);
             }
@@ -157,11 +165,18 @@ fn parse_one(file: &Path, text: &str, c: &mut Collector) -> Option<Pipeline> {
             ),
         );
     }
-    let tz_text = raw.timezone.as_ref().map(|t| t.get_ref().as_str()).unwrap_or("Europe/Stockholm");
+    let tz_text = raw
+        .timezone
+        .as_ref()
+        .map(|t| t.get_ref().as_str())
+        .unwrap_or("Europe/Stockholm");
     let timezone = chrono_tz::Tz::from_str(tz_text).ok();
     if timezone.is_none() {
         let span = raw.timezone.as_ref().map(|t| t.span()).unwrap_or(0..0);
-        c.at(span, format!("timezone '{tz_text}' is not an IANA time zone (e.g. Europe/Stockholm)"));
+        c.at(
+            span,
+            format!("timezone '{tz_text}' is not an IANA time zone (e.g. Europe/Stockholm)"),
+        );
     }
     if raw.name.get_ref().trim().is_empty() {
         c.at(raw.name.span(), "name is empty");

@@ -63,20 +63,25 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         let _ = b;
     }
     let mut aliases_seen: HashMap<String, String> = HashMap::new();
-    let mut check_alias = |alias: &str, owner: &str, span: std::ops::Range<usize>, c: &mut Collector| {
-        if let Some(prev) = aliases_seen.insert(normalise(alias), owner.to_string()) {
-            if prev != owner {
-                c.at(span, format!("the name '{alias}' is used for both {prev} and {owner}"));
+    let mut check_alias =
+        |alias: &str, owner: &str, span: std::ops::Range<usize>, c: &mut Collector| {
+            if let Some(prev) = aliases_seen.insert(normalise(alias), owner.to_string()) {
+                if prev != owner {
+                    c.at(
+                        span,
+                        format!("the name '{alias}' is used for both {prev} and {owner}"),
+                    );
+                }
             }
-        }
-    };
+        };
     for m in &raw.municipality {
         let owner = m.get_ref().name.clone();
         for a in std::iter::once(&m.get_ref().name).chain(m.get_ref().aliases.iter()) {
             check_alias(a, &owner, m.span(), c);
         }
     }
-    for a in std::iter::once(&raw.region.get_ref().name).chain(raw.region.get_ref().aliases.iter()) {
+    for a in std::iter::once(&raw.region.get_ref().name).chain(raw.region.get_ref().aliases.iter())
+    {
         check_alias(a, &raw.region.get_ref().name, raw.region.span(), c);
     }
 
@@ -123,7 +128,11 @@ fn region(r: &Spanned<RawRegion>, c: &mut Collector) -> Option<Region> {
             format!("region.code '{code}' must be set and must not look like a municipality code"),
         );
     }
-    Some(Region { name: raw.name.trim().to_string(), code: code.to_string(), aliases: raw.aliases.clone() })
+    Some(Region {
+        name: raw.name.trim().to_string(),
+        code: code.to_string(),
+        aliases: raw.aliases.clone(),
+    })
 }
 
 fn delresor(list: &[Spanned<RawDelresa>], c: &mut Collector) -> Vec<(Delresa, Vec<String>)> {
@@ -136,9 +145,18 @@ fn delresor(list: &[Spanned<RawDelresa>], c: &mut Collector) -> Vec<(Delresa, Ve
         match DelresaCode::parse(raw.code.get_ref()) {
             Ok(code) => {
                 if out.iter().any(|(o, _)| o.code == code) {
-                    c.at(raw.code.span(), format!("delresa '{code}' is configured twice"));
+                    c.at(
+                        raw.code.span(),
+                        format!("delresa '{code}' is configured twice"),
+                    );
                 }
-                out.push((Delresa { code, name: raw.name.trim().to_string() }, raw.aliases.clone()));
+                out.push((
+                    Delresa {
+                        code,
+                        name: raw.name.trim().to_string(),
+                    },
+                    raw.aliases.clone(),
+                ));
             }
             Err(e) => c.at(raw.code.span(), format!("delresa.code: {e}")),
         }
@@ -170,14 +188,23 @@ fn municipalities(
         }
         let population = *raw.population.get_ref();
         if population <= 0 || population > u32::MAX as i64 {
-            c.at(raw.population.span(), format!("{who}: population must be a positive number of inhabitants"));
+            c.at(
+                raw.population.span(),
+                format!("{who}: population must be a positive number of inhabitants"),
+            );
         }
         if raw.invoice_reference.get_ref().trim().is_empty() {
-            c.at(raw.invoice_reference.span(), format!("{who}: invoice_reference is empty"));
+            c.at(
+                raw.invoice_reference.span(),
+                format!("{who}: invoice_reference is empty"),
+            );
         }
         let mut contacts = Vec::new();
         if raw.contact.is_empty() {
-            c.at(m.span(), format!("{who} has no contact person ([[municipality.contact]])"));
+            c.at(
+                m.span(),
+                format!("{who} has no contact person ([[municipality.contact]])"),
+            );
         }
         for k in &raw.contact {
             let kr = k.get_ref();
@@ -190,7 +217,10 @@ fn municipalities(
             };
             let mut ds = Vec::new();
             if kr.delresor.get_ref().is_empty() {
-                c.at(kr.delresor.span(), format!("{who}, contact {}: delresor is empty", kr.name));
+                c.at(
+                    kr.delresor.span(),
+                    format!("{who}, contact {}: delresor is empty", kr.name),
+                );
             }
             for d in kr.delresor.get_ref() {
                 if delresor.contains(d.as_str()) {
@@ -207,7 +237,11 @@ fn municipalities(
                 }
             }
             if let Some(email) = email {
-                contacts.push(Contact { name: kr.name.clone(), email, delresor: ds });
+                contacts.push(Contact {
+                    name: kr.name.clone(),
+                    email,
+                    delresor: ds,
+                });
             }
         }
         out.push((
@@ -254,7 +288,10 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
         let raw = t.get_ref();
         let year = *raw.year.get_ref();
         if !(2000..=2100).contains(&year) {
-            c.at(raw.year.span(), format!("tariff year {year} is outside 2000–2100"));
+            c.at(
+                raw.year.span(),
+                format!("tariff year {year} is outside 2000–2100"),
+            );
             continue;
         }
         let cat = match Category::parse(raw.category.get_ref()) {
@@ -270,17 +307,30 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
         let share = non_negative(&raw.leader_share, &format!("{what}: leader_share"), c);
         if let (Some(fee), Some(pot)) = (fee, pot) {
             if pot > fee {
-                c.at(raw.pot.span(), format!("{what}: pot {pot} is larger than the fee {fee}"));
+                c.at(
+                    raw.pot.span(),
+                    format!("{what}: pot {pot} is larger than the fee {fee}"),
+                );
             }
         }
         if let Some(s) = share {
             if s < Money::kr(1) {
-                c.at(raw.leader_share.span(), format!("{what}: leader_share {s} is below a trainer's 1 point"));
+                c.at(
+                    raw.leader_share.span(),
+                    format!("{what}: leader_share {s} is below a trainer's 1 point"),
+                );
             }
         }
         if let (Some(fee), Some(pot), Some(share)) = (fee, pot, share) {
             if map
-                .insert((year as i32, cat), Tariff { fee, pot, leader_share: share.as_decimal() })
+                .insert(
+                    (year as i32, cat),
+                    Tariff {
+                        fee,
+                        pot,
+                        leader_share: share.as_decimal(),
+                    },
+                )
                 .is_some()
             {
                 c.at(t.span(), format!("{what} is configured twice"));
@@ -290,7 +340,12 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
     Tariffs(map)
 }
 
-fn month_number(n: i64, span: std::ops::Range<usize>, what: &str, c: &mut Collector) -> Option<u32> {
+fn month_number(
+    n: i64,
+    span: std::ops::Range<usize>,
+    what: &str,
+    c: &mut Collector,
+) -> Option<u32> {
     if (1..=12).contains(&n) {
         Some(n as u32)
     } else {
@@ -304,7 +359,12 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     let no_show_fee = non_negative(&raw.no_show_fee, "billing.no_show_fee", c);
     let mut months = Vec::new();
     for m in raw.fixed_cost_months.get_ref() {
-        if let Some(m) = month_number(*m, raw.fixed_cost_months.span(), "billing.fixed_cost_months", c) {
+        if let Some(m) = month_number(
+            *m,
+            raw.fixed_cost_months.span(),
+            "billing.fixed_cost_months",
+            c,
+        ) {
             if !months.contains(&m) {
                 months.push(m);
             }
@@ -312,19 +372,37 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     }
     months.sort_unstable();
     if months.is_empty() {
-        c.at(raw.fixed_cost_months.span(), "billing.fixed_cost_months must name at least one month");
+        c.at(
+            raw.fixed_cost_months.span(),
+            "billing.fixed_cost_months must name at least one month",
+        );
     }
-    let pot_credit_month =
-        month_number(*raw.pot_credit_month.get_ref(), raw.pot_credit_month.span(), "billing.pot_credit_month", c);
+    let pot_credit_month = month_number(
+        *raw.pot_credit_month.get_ref(),
+        raw.pot_credit_month.span(),
+        "billing.pot_credit_month",
+        c,
+    );
     let mut fixed = BTreeMap::new();
     for f in &raw.regional_fixed_cost {
         let fr = f.get_ref();
-        if let Some(amount) = non_negative(&fr.amount, &format!("regional_fixed_cost {}", fr.year), c) {
+        if let Some(amount) =
+            non_negative(&fr.amount, &format!("regional_fixed_cost {}", fr.year), c)
+        {
             if fixed
-                .insert(fr.year as i32, FixedCost { amount, placeholder: fr.placeholder })
+                .insert(
+                    fr.year as i32,
+                    FixedCost {
+                        amount,
+                        placeholder: fr.placeholder,
+                    },
+                )
                 .is_some()
             {
-                c.at(f.span(), format!("regional_fixed_cost for {} is configured twice", fr.year));
+                c.at(
+                    f.span(),
+                    format!("regional_fixed_cost for {} is configured twice", fr.year),
+                );
             }
         }
     }
@@ -332,12 +410,18 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     for f in &raw.national_fee {
         let fr = f.get_ref();
         if fr.to < fr.from {
-            c.at(f.span(), format!("national_fee: 'to' {} is before 'from' {}", fr.to, fr.from));
+            c.at(
+                f.span(),
+                format!("national_fee: 'to' {} is before 'from' {}", fr.to, fr.from),
+            );
         }
         if let Some(per) = non_negative(&fr.per_inhabitant, "national_fee.per_inhabitant", c) {
             for y in fr.from..=fr.to {
                 if national.insert(y as i32, per).is_some() {
-                    c.at(f.span(), format!("national_fee for {y} is configured twice"));
+                    c.at(
+                        f.span(),
+                        format!("national_fee for {y} is configured twice"),
+                    );
                 }
             }
         }
@@ -361,7 +445,10 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     ];
     let distinct: BTreeSet<_> = codes.iter().collect();
     if distinct.len() != codes.len() || codes.iter().any(|s| s.trim().is_empty()) {
-        c.at(b.span(), "billing.articles: every article needs its own non-empty code");
+        c.at(
+            b.span(),
+            "billing.articles: every article needs its own non-empty code",
+        );
     }
     Some(Billing {
         no_show_fee: no_show_fee?,
@@ -379,7 +466,10 @@ fn trainer_pot(t: &Spanned<RawTrainerPot>, c: &mut Collector) -> Option<TrainerP
         "per_day" => Some(DistributionRule::PerDay),
         "annual_pool" => Some(DistributionRule::AnnualPool),
         other => {
-            c.at(raw.rule.span(), format!("trainer_pot.rule '{other}' must be \"per_day\" or \"annual_pool\""));
+            c.at(
+                raw.rule.span(),
+                format!("trainer_pot.rule '{other}' must be \"per_day\" or \"annual_pool\""),
+            );
             None
         }
     };
@@ -397,29 +487,53 @@ fn trainer_pot(t: &Spanned<RawTrainerPot>, c: &mut Collector) -> Option<TrainerP
     let unit = money(&raw.rounding_unit, "trainer_pot.rounding_unit", c);
     if let Some(u) = unit {
         if u <= Money::ZERO {
-            c.at(raw.rounding_unit.span(), "trainer_pot.rounding_unit must be above zero (1 = whole kronor)");
+            c.at(
+                raw.rounding_unit.span(),
+                "trainer_pot.rounding_unit must be above zero (1 = whole kronor)",
+            );
             return None;
         }
     }
-    Some(TrainerPotRules { rule: rule?, rss_trainers: rss?, rounding_unit: unit? })
+    Some(TrainerPotRules {
+        rule: rule?,
+        rss_trainers: rss?,
+        rounding_unit: unit?,
+    })
 }
 
 fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
     let raw = e.get_ref();
     let mut ok = true;
-    if raw.from.get_ref().parse::<lettre::message::Mailbox>().is_err() {
-        c.at(raw.from.span(), format!("email.from '{}' is not a mailbox (Name <address>)", raw.from.get_ref()));
+    if raw
+        .from
+        .get_ref()
+        .parse::<lettre::message::Mailbox>()
+        .is_err()
+    {
+        c.at(
+            raw.from.span(),
+            format!(
+                "email.from '{}' is not a mailbox (Name <address>)",
+                raw.from.get_ref()
+            ),
+        );
         ok = false;
     }
     if let Some(r) = &raw.reply_to {
         if r.get_ref().parse::<lettre::message::Mailbox>().is_err() {
-            c.at(r.span(), format!("email.reply_to '{}' is not a mailbox", r.get_ref()));
+            c.at(
+                r.span(),
+                format!("email.reply_to '{}' is not a mailbox", r.get_ref()),
+            );
             ok = false;
         }
     }
     let domain = raw.message_id_domain.get_ref();
     if domain.is_empty() || !domain.contains('.') || domain.contains(['@', ' ', '<', '>']) {
-        c.at(raw.message_id_domain.span(), format!("email.message_id_domain '{domain}' is not a domain"));
+        c.at(
+            raw.message_id_domain.span(),
+            format!("email.message_id_domain '{domain}' is not a domain"),
+        );
         ok = false;
     }
     ok.then(|| EmailSettings {

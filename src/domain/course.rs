@@ -115,7 +115,13 @@ impl DayNumber {
         t.parse::<u8>()
             .ok()
             .and_then(|n| DayNumber::new(n).ok())
-            .ok_or_else(|| ParseError::new(format!("'{}' is not a day number (1–{})", s.trim(), Self::MAX)))
+            .ok_or_else(|| {
+                ParseError::new(format!(
+                    "'{}' is not a day number (1–{})",
+                    s.trim(),
+                    Self::MAX
+                ))
+            })
     }
 
     /// A day number in 1..=4.
@@ -148,7 +154,10 @@ impl DelresaCode {
     /// Parses a code of `a-z`, `0-9` and `-`.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
-        if !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             Ok(DelresaCode(t.to_string()))
         } else {
             Err(ParseError::new(format!(

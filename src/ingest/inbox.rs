@@ -54,7 +54,11 @@ pub fn recognise(dir: &Path) -> std::io::Result<Vec<RecognisedFile>> {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
         .map(|e| e.path())
-        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with("~$")))
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
+        })
         .collect();
     paths.sort();
     let mut out = Vec::new();
@@ -83,7 +87,10 @@ fn kind_of(bytes: Vec<u8>) -> InputKind {
         FileType::Text => {
             let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
             let first = head.lines().next().unwrap_or("");
-            if first.contains("signup status") || first.contains("session start") || first.contains("sessionens starttid") {
+            if first.contains("signup status")
+                || first.contains("session start")
+                || first.contains("sessionens starttid")
+            {
                 InputKind::Signups
             } else if first.contains("completion status") || first.contains("slutförandestatus") {
                 InputKind::Completions

@@ -18,7 +18,11 @@ pub(crate) struct Finished<'a> {
 }
 
 /// Commits a run and publishes its outputs.
-pub(crate) fn commit<F>(ctx: &JobContext, done: Finished, effects: F) -> Result<Vec<PathBuf>, JobError>
+pub(crate) fn commit<F>(
+    ctx: &JobContext,
+    done: Finished,
+    effects: F,
+) -> Result<Vec<PathBuf>, JobError>
 where
     F: FnOnce(&rusqlite::Transaction, i64) -> rusqlite::Result<()>,
 {
@@ -28,7 +32,11 @@ where
         period: done.period,
         started_at: done.started_at,
         ended_at: now(),
-        outcome: if done.findings.is_empty() { Outcome::Ok } else { Outcome::Findings },
+        outcome: if done.findings.is_empty() {
+            Outcome::Ok
+        } else {
+            Outcome::Findings
+        },
         error: None,
         findings: done.findings.len() as u32,
         outputs: done.staging.len() as u32,
@@ -39,7 +47,13 @@ where
 }
 
 /// Logs a failed run (best effort: a failure to log is reported, not fatal).
-pub fn record_failure(ctx_state: &std::path::Path, job: &str, period: &str, started_at: &str, error: &str) -> Option<String> {
+pub fn record_failure(
+    ctx_state: &std::path::Path,
+    job: &str,
+    period: &str,
+    started_at: &str,
+    error: &str,
+) -> Option<String> {
     let record = RunRecord {
         job: job.to_string(),
         period: period.to_string(),

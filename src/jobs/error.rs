@@ -56,6 +56,9 @@ pub enum JobError {
 
 impl JobError {
     pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> JobError + '_ {
-        move |source| JobError::Io { path: path.to_path_buf(), source }
+        move |source| JobError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }

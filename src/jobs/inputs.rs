@@ -14,7 +14,11 @@ pub fn load_register(config: &Config, inbox: &Path) -> Result<(Register, Vec<Run
     let inputs: Vec<RunInput> = files
         .iter()
         .filter(|f| f.kind != InputKind::Unknown)
-        .map(|f| RunInput { path: f.path.display().to_string(), kind: f.kind.as_str().to_string(), sha256: f.sha256.clone() })
+        .map(|f| RunInput {
+            path: f.path.display().to_string(),
+            kind: f.kind.as_str().to_string(),
+            sha256: f.sha256.clone(),
+        })
         .collect();
     let mut merged = Register::default();
     let mut owner: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
@@ -24,13 +28,19 @@ pub fn load_register(config: &Config, inbox: &Path) -> Result<(Register, Vec<Run
         let reg = read_register(&f.path, config)?;
         for r in &reg.rounds {
             if let Some(first) = owner.insert(r.id.to_string(), f.path.clone()) {
-                return Err(JobError::RoundInTwoFiles { round: r.id.to_string(), first, second: f.path.clone() });
+                return Err(JobError::RoundInTwoFiles {
+                    round: r.id.to_string(),
+                    first,
+                    second: f.path.clone(),
+                });
             }
         }
         merged.merge(reg);
     }
     if !found {
-        return Err(JobError::NoRegister { inbox: inbox.to_path_buf() });
+        return Err(JobError::NoRegister {
+            inbox: inbox.to_path_buf(),
+        });
     }
     Ok((merged, inputs))
 }

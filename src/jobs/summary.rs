@@ -34,17 +34,32 @@ impl RunSummary {
 
 impl fmt::Display for RunSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} {}: {} file(s) written, {} message(s) in the outbox.", self.job, self.period, self.outputs.len(), self.messages)?;
+        writeln!(
+            f,
+            "{} {}: {} file(s) written, {} message(s) in the outbox.",
+            self.job,
+            self.period,
+            self.outputs.len(),
+            self.messages
+        )?;
         for line in &self.figures {
             writeln!(f, "  {line}")?;
         }
         if !self.findings.is_empty() {
             writeln!(f, "  {} finding(s):", self.findings.len())?;
             for x in self.findings.iter().take(20) {
-                writeln!(f, "    {} {} {}: {}", x.severity, x.code, x.subject, x.detail)?;
+                writeln!(
+                    f,
+                    "    {} {} {}: {}",
+                    x.severity, x.code, x.subject, x.detail
+                )?;
             }
             if self.findings.len() > 20 {
-                writeln!(f, "    … and {} more (see reconciliation.csv)", self.findings.len() - 20)?;
+                writeln!(
+                    f,
+                    "    … and {} more (see reconciliation.csv)",
+                    self.findings.len() - 20
+                )?;
             }
         }
         Ok(())

@@ -8,7 +8,10 @@ use crate::reconcile::Finding;
 use std::path::Path;
 
 fn write_rows(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<(), ReportError> {
-    let err = |source| ReportError::Csv { path: path.to_path_buf(), source };
+    let err = |source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut w = csv::Writer::from_path(path).map_err(err)?;
     w.write_record(header).map_err(err)?;
     for r in rows {
@@ -19,7 +22,11 @@ fn write_rows(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()
 }
 
 /// `invoice-basis-YYYY-MM.csv`: only non-zero lines.
-pub fn write_invoice_csv(path: &Path, config: &Config, basis: &InvoiceBasis) -> Result<(), ReportError> {
+pub fn write_invoice_csv(
+    path: &Path,
+    config: &Config,
+    basis: &InvoiceBasis,
+) -> Result<(), ReportError> {
     let rows = basis
         .lines
         .iter()
@@ -27,7 +34,10 @@ pub fn write_invoice_csv(path: &Path, config: &Config, basis: &InvoiceBasis) -> 
         .map(|l| {
             vec![
                 l.kommun.to_string(),
-                config.municipality(l.kommun).map(|m| m.name.clone()).unwrap_or_default(),
+                config
+                    .municipality(l.kommun)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
                 l.article.clone(),
                 l.description.clone(),
                 l.quantity.to_string(),
@@ -36,11 +46,27 @@ pub fn write_invoice_csv(path: &Path, config: &Config, basis: &InvoiceBasis) -> 
             ]
         })
         .collect();
-    write_rows(path, &["kommunkod", "kommun", "article", "description", "quantity", "unit_price", "amount"], rows)
+    write_rows(
+        path,
+        &[
+            "kommunkod",
+            "kommun",
+            "article",
+            "description",
+            "quantity",
+            "unit_price",
+            "amount",
+        ],
+        rows,
+    )
 }
 
 /// `trainer-pot-YYYY.csv`: every configured municipality, then the region's row.
-pub fn write_pot_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Result<(), ReportError> {
+pub fn write_pot_csv(
+    path: &Path,
+    config: &Config,
+    pot: &PotDistribution,
+) -> Result<(), ReportError> {
     let rows = pot
         .rows
         .iter()
@@ -58,7 +84,11 @@ pub fn write_pot_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Res
             ]
         })
         .collect();
-    write_rows(path, &["kommunkod", "kommun", "points", "exact_amount", "amount"], rows)
+    write_rows(
+        path,
+        &["kommunkod", "kommun", "points", "exact_amount", "amount"],
+        rows,
+    )
 }
 
 /// `followup-YYYY.csv`: one row per delresa and course (no total rows; the
@@ -81,7 +111,19 @@ pub fn write_followup_csv(path: &Path, f: &FollowUp) -> Result<(), ReportError> 
             })
         })
         .collect();
-    write_rows(path, &["delresa", "kurs", "omgangar", "kursdagar", "anmalda", "godkanda", "andel"], rows)
+    write_rows(
+        path,
+        &[
+            "delresa",
+            "kurs",
+            "omgangar",
+            "kursdagar",
+            "anmalda",
+            "godkanda",
+            "andel",
+        ],
+        rows,
+    )
 }
 
 /// `reconciliation.csv`: findings sorted by municipality code, then code.
@@ -100,5 +142,9 @@ pub fn write_reconciliation_csv(path: &Path, findings: &[Finding]) -> Result<(),
             ]
         })
         .collect();
-    write_rows(path, &["severity", "code", "kommunkod", "subject", "detail"], rows)
+    write_rows(
+        path,
+        &["severity", "code", "kommunkod", "subject", "detail"],
+        rows,
+    )
 }

@@ -36,13 +36,22 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
-        let wrap = |source| StoreError { path: path.to_path_buf(), source };
+        let wrap = |source| StoreError {
+            path: path.to_path_buf(),
+            source,
+        };
         let conn = Connection::open(path).map_err(wrap)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(wrap)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(wrap)?;
         schema::migrate(&conn).map_err(wrap)?;
-        Ok(Store { path: path.to_path_buf(), conn })
+        Ok(Store {
+            path: path.to_path_buf(),
+            conn,
+        })
     }
 
     /// The database file.
@@ -51,6 +60,9 @@ impl Store {
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError { path: self.path.clone(), source }
+        move |source| StoreError {
+            path: self.path.clone(),
+            source,
+        }
     }
 }

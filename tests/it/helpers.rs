@@ -24,7 +24,9 @@ pub struct Workdir {
 
 impl Workdir {
     pub fn new() -> Self {
-        Workdir { dir: tempfile::tempdir().expect("temp dir") }
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -70,19 +72,32 @@ impl Workdir {
     /// Reads a CSV output as rows of strings (header included).
     pub fn csv(&self, name: &str) -> Vec<Vec<String>> {
         let path = self.out().join(name);
-        let mut r = csv::ReaderBuilder::new().has_headers(false).from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        r.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        r.records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
     }
 }
 
 /// Runs the real binary in `cwd`.
 pub fn bin<S: AsRef<std::ffi::OsStr>>(args: &[S], cwd: &Path) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_yrkesresan")).args(args).current_dir(cwd).output().expect("binary runs")
+    std::process::Command::new(env!("CARGO_BIN_EXE_yrkesresan"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
 }
 
 /// stdout + stderr as text, for assertion messages.
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 pub fn date(s: &str) -> NaiveDate {
@@ -97,11 +112,22 @@ pub struct RegisterBuilder {
 
 impl RegisterBuilder {
     pub fn new() -> Self {
-        RegisterBuilder { sheets: RegisterSheets::empty(4), next_person: 0 }
+        RegisterBuilder {
+            sheets: RegisterSheets::empty(4),
+            next_person: 0,
+        }
     }
 
     /// A round: `organiser` regional|nationell|kommunal, `price` for nationell.
-    pub fn round(&mut self, id: &str, course: &str, delresa: &str, category: &str, organiser: &str, price: Option<&str>) -> &mut Self {
+    pub fn round(
+        &mut self,
+        id: &str,
+        course: &str,
+        delresa: &str,
+        category: &str,
+        organiser: &str,
+        price: Option<&str>,
+    ) -> &mut Self {
         self.sheets.push(
             "Kursomgångar",
             vec![
@@ -118,25 +144,68 @@ impl RegisterBuilder {
     }
 
     pub fn day(&mut self, round: &str, n: u32, d: &str) -> &mut Self {
-        self.sheets.push("Kursdagar", vec![round.into(), n.into(), Cell::Date(date(d)), "på plats".into(), "Falun".into()]);
+        self.sheets.push(
+            "Kursdagar",
+            vec![
+                round.into(),
+                n.into(),
+                Cell::Date(date(d)),
+                "på plats".into(),
+                "Falun".into(),
+            ],
+        );
         self
     }
 
-    pub fn trainer(&mut self, round: &str, day: u32, name: &str, kommun: &str, role: &str) -> &mut Self {
+    pub fn trainer(
+        &mut self,
+        round: &str,
+        day: u32,
+        name: &str,
+        kommun: &str,
+        role: &str,
+    ) -> &mut Self {
         let email = format!("{}@utbildare.example", name.to_lowercase());
-        self.sheets.push("Utbildare", vec![round.into(), day.into(), name.into(), email.into(), kommun.into(), role.into()]);
+        self.sheets.push(
+            "Utbildare",
+            vec![
+                round.into(),
+                day.into(),
+                name.into(),
+                email.into(),
+                kommun.into(),
+                role.into(),
+            ],
+        );
         self
     }
 
     /// A participant with a fresh unique name; `days` = attended day numbers.
-    pub fn participant(&mut self, round: &str, kommun: &str, approved: Option<bool>, days: &[u32]) -> &mut Self {
+    pub fn participant(
+        &mut self,
+        round: &str,
+        kommun: &str,
+        approved: Option<bool>,
+        days: &[u32],
+    ) -> &mut Self {
         self.next_person += 1;
         let n = self.next_person;
         self.named_participant(round, &format!("Deltagare {n}"), kommun, approved, days)
     }
 
-    pub fn named_participant(&mut self, round: &str, name: &str, kommun: &str, approved: Option<bool>, days: &[u32]) -> &mut Self {
-        let email = format!("{}@{}.example", name.to_lowercase().replace(' ', "."), kommun.to_lowercase().replace(' ', "-"));
+    pub fn named_participant(
+        &mut self,
+        round: &str,
+        name: &str,
+        kommun: &str,
+        approved: Option<bool>,
+        days: &[u32],
+    ) -> &mut Self {
+        let email = format!(
+            "{}@{}.example",
+            name.to_lowercase().replace(' ', "."),
+            kommun.to_lowercase().replace(' ', "-")
+        );
         let mut row: Vec<Cell> = vec![
             round.into(),
             name.into(),
@@ -149,14 +218,24 @@ impl RegisterBuilder {
             },
         ];
         for d in 1..=4 {
-            row.push(if days.contains(&d) { "X".into() } else { Cell::Empty });
+            row.push(if days.contains(&d) {
+                "X".into()
+            } else {
+                Cell::Empty
+            });
         }
         self.sheets.push("Deltagare", row);
         self
     }
 
     /// `count` participants from `kommun` attending `days`.
-    pub fn participants(&mut self, round: &str, kommun: &str, count: u32, days: &[u32]) -> &mut Self {
+    pub fn participants(
+        &mut self,
+        round: &str,
+        kommun: &str,
+        count: u32,
+        days: &[u32],
+    ) -> &mut Self {
         for _ in 0..count {
             self.participant(round, kommun, Some(true), days);
         }
@@ -166,5 +245,7 @@ impl RegisterBuilder {
 
 /// The row of a CSV whose first column is `key`.
 pub fn row<'a>(rows: &'a [Vec<String>], key: &str) -> &'a Vec<String> {
-    rows.iter().find(|r| r[0] == key).unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
+    rows.iter()
+        .find(|r| r[0] == key)
+        .unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
 }

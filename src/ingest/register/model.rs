@@ -1,6 +1,9 @@
 //! The register as typed records.
 
-use crate::domain::{Category, DayNumber, DelresaCode, Email, KommunKod, Money, Organiser, Recipient, RoundId, TrainerRole};
+use crate::domain::{
+    Category, DayNumber, DelresaCode, Email, KommunKod, Money, Organiser, Recipient, RoundId,
+    TrainerRole,
+};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -76,7 +79,10 @@ pub struct TrainerDay {
 impl TrainerDay {
     /// A stable key for the person: the e-mail, else the lower-cased name.
     pub fn person_key(&self) -> String {
-        self.email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| self.name.to_lowercase())
+        self.email
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| self.name.to_lowercase())
     }
 }
 
