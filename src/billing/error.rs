@@ -21,3 +21,23 @@ pub enum BillingError {
         date: String,
     },
 }
+
+/// The tariff of a course day: its year and its round's category, or an error
+/// that says which tariff to add.
+pub(crate) fn tariff_for<'a>(
+    config: &'a crate::config::Config,
+    date: chrono::NaiveDate,
+    category: Category,
+    round: &crate::domain::RoundId,
+) -> Result<&'a crate::config::Tariff, BillingError> {
+    use chrono::Datelike;
+    config
+        .tariffs
+        .get(date.year(), category)
+        .ok_or_else(|| BillingError::MissingTariff {
+            year: date.year(),
+            category,
+            round: round.to_string(),
+            date: date.to_string(),
+        })
+}

@@ -2,13 +2,14 @@
 //! that day costs the participant's municipality. The basis of the invoice and
 //! of each municipality's own specification.
 
+use super::error::tariff_for;
 use super::BillingError;
 use crate::config::Config;
 use crate::domain::{
     Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId,
 };
 use crate::ingest::Register;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 /// One registered participant on one dated course day.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,18 +98,7 @@ fn fee(
     round: &RoundId,
 ) -> Result<Money, BillingError> {
     Ok(match (organiser, attended) {
-        (Organiser::Regional, true) => {
-            config
-                .tariffs
-                .get(date.year(), category)
-                .ok_or_else(|| BillingError::MissingTariff {
-                    year: date.year(),
-                    category,
-                    round: round.to_string(),
-                    date: date.to_string(),
-                })?
-                .fee
-        }
+        (Organiser::Regional, true) => tariff_for(config, date, category, round)?.fee,
         (Organiser::Regional, false) => config.billing.no_show_fee,
         (Organiser::Nationell, true) => price.unwrap_or(Money::ZERO),
         (Organiser::Nationell, false) | (Organiser::Kommunal, _) => Money::ZERO,

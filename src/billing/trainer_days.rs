@@ -1,11 +1,12 @@
 //! Trainer-days of a month with their points: what each municipality's
 //! trainers did, for its own workbook.
 
+use super::error::tariff_for;
 use super::BillingError;
 use crate::config::Config;
 use crate::domain::{DayNumber, Month, Organiser, Recipient, RoundId, TrainerRole};
 use crate::ingest::Register;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 /// One trainer on one regional course day, with points.
@@ -46,15 +47,7 @@ pub fn trainer_days(
         if !month.contains(day.date) || round.organiser != Organiser::Regional {
             continue;
         }
-        let tariff = config
-            .tariffs
-            .get(day.date.year(), round.category)
-            .ok_or_else(|| BillingError::MissingTariff {
-                year: day.date.year(),
-                category: round.category,
-                round: round.id.to_string(),
-                date: day.date.to_string(),
-            })?;
+        let tariff = tariff_for(config, day.date, round.category, &round.id)?;
         let points = tariff.points(t.role);
         out.push(TrainerDayRow {
             employer: t.employer,

@@ -7,12 +7,13 @@
 //! summed per municipality and only then rounded (largest remainder), so the
 //! payouts always add up to the pot.
 
+use super::error::tariff_for;
 use super::rounding::largest_remainder;
 use super::BillingError;
 use crate::config::{Config, DistributionRule, RssTrainers};
 use crate::domain::{Category, DayNumber, Money, Organiser, Recipient, RoundId, TrainerRole, Year};
 use crate::ingest::Register;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -138,15 +139,7 @@ pub fn trainer_pot(
         if round.organiser != Organiser::Regional {
             continue;
         }
-        let tariff = config
-            .tariffs
-            .get(d.date.year(), round.category)
-            .ok_or_else(|| BillingError::MissingTariff {
-                year: d.date.year(),
-                category: round.category,
-                round: round.id.to_string(),
-                date: d.date.to_string(),
-            })?;
+        let tariff = tariff_for(config, d.date, round.category, &round.id)?;
         let attended = register
             .participants
             .iter()

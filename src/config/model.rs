@@ -24,6 +24,8 @@ pub struct Config {
     pub trainer_pot: TrainerPotRules,
     /// Sender and templates of the e-mails to contact persons.
     pub email: EmailSettings,
+    /// How the Totara exports are read.
+    pub ingest: IngestSettings,
     names: HashMap<String, Recipient>,
     delresa_names: HashMap<String, DelresaCode>,
 }
@@ -218,6 +220,60 @@ pub struct TrainerPotRules {
     pub rounding_unit: Money,
 }
 
+/// How the exports of one kind are read.
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    /// Reject a file with bad rows whole (default), or skip and list them.
+    pub reject_bad_rows: bool,
+    /// Extra accepted headings per field, tried before the defaults.
+    pub columns: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for ExportSettings {
+    fn default() -> Self {
+        ExportSettings {
+            reject_bad_rows: true,
+            columns: BTreeMap::new(),
+        }
+    }
+}
+
+/// Ingest settings.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    /// A file modified less than this many seconds ago is left for the next run.
+    pub settle_seconds: u64,
+    /// Accounts exports.
+    pub accounts: ExportSettings,
+    /// Completion exports.
+    pub completions: ExportSettings,
+    /// Sign-up exports.
+    pub signups: ExportSettings,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        IngestSettings {
+            settle_seconds: 10,
+            accounts: ExportSettings::default(),
+            completions: ExportSettings::default(),
+            signups: ExportSettings::default(),
+        }
+    }
+}
+
+impl IngestSettings {
+    /// The settings of a kind.
+    pub fn get(&self, kind: crate::ingest::exports::ExportKind) -> &ExportSettings {
+        use crate::ingest::exports::ExportKind;
+        match kind {
+            ExportKind::Accounts => &self.accounts,
+            ExportKind::Completions => &self.completions,
+            ExportKind::Signups => &self.signups,
+        }
+    }
+}
+
 /// E-mail sender and message templates.
 #[derive(Debug, Clone)]
 pub struct EmailSettings {
@@ -350,6 +406,7 @@ impl Config {
         billing: Billing,
         trainer_pot: TrainerPotRules,
         email: EmailSettings,
+        ingest: IngestSettings,
     ) -> Self {
         let (names, delresa_names) = empty_indexes();
         Config {
@@ -361,6 +418,7 @@ impl Config {
             billing,
             trainer_pot,
             email,
+            ingest,
             names,
             delresa_names,
         }

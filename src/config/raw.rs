@@ -17,6 +17,30 @@ pub(crate) struct RawConfig {
     pub billing: Spanned<RawBilling>,
     pub trainer_pot: Spanned<RawTrainerPot>,
     pub email: Spanned<RawEmail>,
+    #[serde(default)]
+    pub ingest: Option<Spanned<RawIngest>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIngest {
+    #[serde(default)]
+    pub settle_seconds: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub accounts: Option<Spanned<RawExportSettings>>,
+    #[serde(default)]
+    pub completions: Option<Spanned<RawExportSettings>>,
+    #[serde(default)]
+    pub signups: Option<Spanned<RawExportSettings>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExportSettings {
+    #[serde(default)]
+    pub reject_bad_rows: Option<bool>,
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

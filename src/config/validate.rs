@@ -49,6 +49,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     let billing = billing(&raw.billing, c);
     let trainer_pot = trainer_pot(&raw.trainer_pot, c);
     let email = email(&raw.email, c);
+    let ingest = ingest(raw.ingest.as_ref(), c);
     if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
         for ((year, cat), t) in &tariffs.0 {
             let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
@@ -95,6 +96,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         billing,
         trainer_pot,
         email,
+        ingest,
     );
     for (m, aliases) in &municipalities {
         for a in aliases {
@@ -543,4 +545,56 @@ fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
         subject: raw.subject.clone(),
         body: raw.body.clone(),
     })
+}
+
+fn ingest(raw: Option<&Spanned<RawIngest>>, c: &mut Collector) -> IngestSettings {
+    use crate::ingest::exports::{fields, ExportKind};
+    let mut out = IngestSettings::default();
+    let Some(raw) = raw else { return out };
+    let r = raw.get_ref();
+    if let Some(s) = &r.settle_seconds {
+        if *s.get_ref() < 0 {
+            c.at(s.span(), "ingest.settle_seconds must not be negative");
+        } else {
+            out.settle_seconds = *s.get_ref() as u64;
+        }
+    }
+    for (kind, section) in [
+        (ExportKind::Accounts, &r.accounts),
+        (ExportKind::Completions, &r.completions),
+        (ExportKind::Signups, &r.signups),
+    ] {
+        let Some(section) = section else { continue };
+        let sr = section.get_ref();
+        let known: Vec<&str> = fields(kind).iter().map(|f| f.name).collect();
+        for (field, headings) in &sr.columns {
+            if !known.contains(&field.as_str()) {
+                c.at(
+                    section.span(),
+                    format!(
+                        "ingest.{}.columns: '{field}' is not a field (one of: {})",
+                        kind.as_str(),
+                        known.join(", ")
+                    ),
+                );
+            }
+            if headings.iter().any(|h| h.trim().is_empty()) {
+                c.at(
+                    section.span(),
+                    format!(
+                        "ingest.{}.columns.{field}: a heading is empty",
+                        kind.as_str()
+                    ),
+                );
+            }
+        }
+        let target = match kind {
+            ExportKind::Accounts => &mut out.accounts,
+            ExportKind::Completions => &mut out.completions,
+            ExportKind::Signups => &mut out.signups,
+        };
+        target.reject_bad_rows = sr.reject_bad_rows.unwrap_or(true);
+        target.columns = sr.columns.clone();
+    }
+    out
 }

@@ -4,8 +4,10 @@
 //! a register missing one is read, and rejected with the sheet named); a Totara export is
 //! recognised by its headings. Issue-level ingest of the exports builds on this.
 
+use super::exports::{detect_kind, headings, sniff, ExportKind, Format};
 use super::register::read::SHEETS;
-use super::workbook::{FileType, Workbook};
+use super::workbook::Workbook;
+use crate::config::Config;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -49,7 +51,8 @@ pub struct RecognisedFile {
 }
 
 /// Recognises every regular file in a folder (not recursive), sorted by name.
-pub fn recognise(dir: &Path) -> std::io::Result<Vec<RecognisedFile>> {
+/// Hidden files and Office lock files (`~$…`) are passed over.
+pub fn recognise(dir: &Path, config: &Config) -> std::io::Result<Vec<RecognisedFile>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
@@ -61,46 +64,56 @@ pub fn recognise(dir: &Path) -> std::io::Result<Vec<RecognisedFile>> {
         })
         .collect();
     paths.sort();
-    let mut out = Vec::new();
-    for path in paths {
-        let bytes = std::fs::read(&path)?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let kind = kind_of(bytes);
-        out.push(RecognisedFile { path, kind, sha256 });
-    }
-    Ok(out)
+    paths.iter().map(|p| recognise_file(p, config)).collect()
 }
 
-fn kind_of(bytes: Vec<u8>) -> InputKind {
-    match FileType::sniff(&bytes) {
-        FileType::Zip => match Workbook::from_bytes(bytes) {
-            Ok(wb) => {
+/// Recognises one file by its content and computes its checksum (streamed).
+pub fn recognise_file(path: &Path, config: &Config) -> std::io::Result<RecognisedFile> {
+    let sha256 = sha256_file(path)?;
+    let kind = kind_of(path, config);
+    Ok(RecognisedFile {
+        path: path.to_path_buf(),
+        kind,
+        sha256,
+    })
+}
+
+/// SHA-256 of a file, hex, read in chunks.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+fn kind_of(path: &Path, config: &Config) -> InputKind {
+    let Ok(sniffed) = sniff(path) else {
+        return InputKind::Unknown;
+    };
+    if sniffed.format == Format::Spreadsheet {
+        if let Ok(bytes) = std::fs::read(path) {
+            if let Ok(wb) = Workbook::from_bytes(bytes) {
                 if SHEETS.iter().filter(|s| wb.find_sheet(s).is_some()).count() >= 2 {
-                    InputKind::Register
-                } else {
-                    InputKind::Unknown
+                    return InputKind::Register;
                 }
             }
-            Err(_) => InputKind::Unknown,
-        },
-        FileType::LegacyXls => InputKind::Unknown,
-        FileType::Text => {
-            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
-            let first = head.lines().next().unwrap_or("");
-            if first.contains("signup status")
-                || first.contains("session start")
-                || first.contains("sessionens starttid")
-            {
-                InputKind::Signups
-            } else if first.contains("completion status") || first.contains("slutförandestatus") {
-                InputKind::Completions
-            } else if (first.contains("username") || first.contains("användarnamn"))
-                && (first.contains("organisation") || first.contains("kommun"))
-            {
-                InputKind::Accounts
-            } else {
-                InputKind::Unknown
-            }
         }
+    }
+    match headings(path, &sniffed)
+        .ok()
+        .and_then(|h| detect_kind(&h, config))
+    {
+        Some(ExportKind::Accounts) => InputKind::Accounts,
+        Some(ExportKind::Completions) => InputKind::Completions,
+        Some(ExportKind::Signups) => InputKind::Signups,
+        None => InputKind::Unknown,
     }
 }

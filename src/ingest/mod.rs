@@ -3,9 +3,10 @@
 //! This is the only stage that reads input files. Everything past it works on
 //! typed records ([`Register`]), never on cells or strings from a file.
 
+pub mod exports;
 mod inbox;
 pub mod register;
 mod workbook;
 
-pub use inbox::{recognise, InputKind, RecognisedFile};
-pub use register::{read_register, Register, RegisterError, RegisterProblems};
+pub use inbox::{recognise, recognise_file, sha256_file, InputKind, RecognisedFile};
+pub use register::{read_register, read_register_bytes, Register, RegisterError, RegisterProblems};

@@ -12,7 +12,7 @@ use crate::report::{regional_workbook, write_followup_csv, write_reconciliation_
 pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError> {
     let started_at = now();
     let config = &ctx.config;
-    let (register, inputs) = load_register(config, &ctx.inbox)?;
+    let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
     let table = followup(&register, config, year);
     let pot = trainer_pot(&register, config, year)?;
     let mut findings = register_findings(&register);

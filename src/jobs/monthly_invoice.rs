@@ -17,7 +17,7 @@ use crate::store::Store;
 pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary, JobError> {
     let started_at = now();
     let config = &ctx.config;
-    let (register, inputs) = load_register(config, &ctx.inbox)?;
+    let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
 
     let days = participant_days(&register, config, month)?;
     let trainers = trainer_days(&register, config, month)?;

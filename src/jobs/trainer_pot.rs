@@ -12,7 +12,7 @@ use crate::report::{regional_workbook, write_pot_csv};
 pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError> {
     let started_at = now();
     let config = &ctx.config;
-    let (register, inputs) = load_register(config, &ctx.inbox)?;
+    let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
     let pot = trainer_pot(&register, config, year)?;
     let mut findings = register_findings(&register);
     findings.extend(pot_findings(&pot));

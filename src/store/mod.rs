@@ -7,8 +7,10 @@
 mod invoices;
 mod runs;
 mod schema;
+mod snapshots;
 
 pub use runs::{Outcome, RunInput, RunRecord};
+pub use snapshots::{StoredCounts, StoredRegister, SyncTx};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,8 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
     job         TEXT NOT NULL,
@@ -36,7 +37,62 @@ CREATE TABLE invoice_months (
     month   TEXT PRIMARY KEY,
     run_id  INTEGER NOT NULL REFERENCES runs(id)
 );
-"#];
+"#,
+    r#"
+CREATE TABLE snapshots (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL REFERENCES runs(id),
+    source       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    file_name    TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    rows         INTEGER NOT NULL DEFAULT 0,
+    skipped_rows INTEGER NOT NULL DEFAULT 0,
+    duplicates   INTEGER NOT NULL DEFAULT 0,
+    period       TEXT,
+    ingested_at  TEXT NOT NULL,
+    content      BLOB
+);
+CREATE INDEX snapshots_by_kind ON snapshots (kind, sha256);
+CREATE TABLE accounts (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
+    username     TEXT NOT NULL,
+    email        TEXT NOT NULL,
+    idnumber     TEXT,
+    name         TEXT NOT NULL,
+    kommunkod    INTEGER,
+    organisation TEXT NOT NULL,
+    roles        INTEGER NOT NULL,
+    delresa      TEXT,
+    status       TEXT NOT NULL,
+    created      TEXT,
+    PRIMARY KEY (snapshot_id, username)
+) WITHOUT ROWID;
+CREATE TABLE completions (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
+    user_key     TEXT NOT NULL,
+    username     TEXT,
+    email        TEXT,
+    course       TEXT NOT NULL,
+    status       INTEGER NOT NULL,
+    started      TEXT,
+    completed    TEXT,
+    kommunkod    INTEGER,
+    PRIMARY KEY (snapshot_id, user_key, course)
+) WITHOUT ROWID;
+CREATE TABLE signups (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshots(id),
+    user_key      TEXT NOT NULL,
+    username      TEXT,
+    email         TEXT,
+    course        TEXT NOT NULL,
+    seminar       TEXT,
+    session_start TEXT NOT NULL,
+    status        INTEGER NOT NULL,
+    PRIMARY KEY (snapshot_id, user_key, course, session_start)
+) WITHOUT ROWID;
+"#,
+];
 
 /// Applies the migrations not yet applied.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -45,10 +45,7 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     let names = wb.sheet_names();
     assert_eq!(names.len(), 13, "{names:?}");
     let summary = wb.worksheet_range("Summering").unwrap();
-    let total_row = summary
-        .rows()
-        .find(|r| r[1] == "Totalt")
-        .unwrap();
+    let total_row = summary.rows().find(|r| r[1] == "Totalt").unwrap();
     let grand = total_row.last().unwrap().get_float().unwrap();
     assert!(
         (grand - year_total.to_string().parse::<f64>().unwrap()).abs() < 0.01,

@@ -160,10 +160,7 @@ fn the_barn_och_unga_2024_table_is_reproduced_from_the_register() {
     use calamine::{open_workbook, DataType, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(w.out().join("uppfoljning-2024.xlsx")).unwrap();
     let sheet = wb.worksheet_range("Uppföljning").unwrap();
-    let total = sheet
-        .rows()
-        .find(|r| r[0] == "Totalt")
-        .expect("Totalt row");
+    let total = sheet.rows().find(|r| r[0] == "Totalt").expect("Totalt row");
     let nums: Vec<f64> = total[1..5].iter().map(|c| c.get_float().unwrap()).collect();
     assert_eq!(nums, [6.0, 14.0, 139.0, 127.0]);
     assert!((total[5].get_float().unwrap() - 0.914).abs() < 1e-9);

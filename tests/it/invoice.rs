@@ -188,10 +188,7 @@ fn national_days_fixed_cost_and_the_december_credit_are_invoiced() {
         .take_while(|r| !r[0].to_string().is_empty())
         .map(|r| r[7].get_float().unwrap())
         .sum();
-    let total = rows
-        .iter()
-        .find(|r| r[1] == "Totalt")
-        .expect("total row")[7]
+    let total = rows.iter().find(|r| r[1] == "Totalt").expect("total row")[7]
         .get_float()
         .unwrap();
     assert!((lines - total).abs() < 0.005, "{lines} vs {total}");

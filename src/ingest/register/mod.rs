@@ -6,4 +6,4 @@ pub(crate) mod read;
 
 pub use model::*;
 pub use problems::{RegisterError, RegisterProblems};
-pub use read::read_register;
+pub use read::{read_register, read_register_bytes};

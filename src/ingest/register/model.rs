@@ -134,6 +134,15 @@ impl Register {
         self.days.iter().map(|d| ((&d.round, d.day), d)).collect()
     }
 
+    /// The year of the first course day: which year a register file covers.
+    pub fn period(&self) -> Option<String> {
+        self.days
+            .iter()
+            .map(|d| d.date)
+            .min()
+            .map(|d| chrono::Datelike::year(&d).to_string())
+    }
+
     /// Merges another register; round ids must not collide (checked by the caller).
     pub fn merge(&mut self, other: Register) {
         self.sources.extend(other.sources);

@@ -20,16 +20,28 @@ pub const SHEETS: [&str; 4] = ["Kursomgångar", "Kursdagar", "Utbildare", "Delta
 
 /// Reads and checks a register file against the config's municipalities and delresor.
 pub fn read_register(path: &Path, config: &Config) -> Result<Register, RegisterProblems> {
+    match std::fs::read(path) {
+        Ok(bytes) => read_register_bytes(path, bytes, config),
+        Err(e) => {
+            let mut p = Problems {
+                file: path.to_path_buf(),
+                list: Vec::new(),
+            };
+            p.file_level(format!("cannot read the file: {e}"));
+            Err(RegisterProblems(p.list))
+        }
+    }
+}
+
+/// Reads a register from its bytes; `path` names it in messages.
+pub fn read_register_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    config: &Config,
+) -> Result<Register, RegisterProblems> {
     let mut p = Problems {
         file: path.to_path_buf(),
         list: Vec::new(),
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            p.file_level(format!("cannot read the file: {e}"));
-            return Err(RegisterProblems(p.list));
-        }
     };
     let mut wb = match Workbook::from_bytes(bytes) {
         Ok(wb) => wb,

@@ -1,0 +1,139 @@
+//! Dates as Totara writes them in CSV: in the report owner's language
+//! (`5 Mar 2024`, `5 March 2024, 9:00 AM`, `5 mars 2024, 09:00`) or ISO
+//! (`2024-03-05`, `2024-03-05 09:00`). Empty means "no date".
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// Parses a date with an optional time; `Ok(None)` for an empty cell.
+pub fn parse_datetime(s: &str) -> Result<Option<NaiveDateTime>, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let err = || {
+        format!("'{t}' is not a date (e.g. 2026-03-05, 5 Mar 2026, 5 March 2026, 9:00 AM or 5 mars 2026, 09:00)")
+    };
+    if let Some(dt) = iso(t) {
+        return Ok(Some(dt));
+    }
+    let (date_part, time_part) = match t.split_once(',') {
+        Some((d, rest)) => (d.trim(), Some(rest.trim())),
+        None => (t, None),
+    };
+    let mut words = date_part.split_whitespace();
+    let (Some(day), Some(month), Some(year), None) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return Err(err());
+    };
+    let day: u32 = day.trim_end_matches('.').parse().map_err(|_| err())?;
+    let month = month_number(month).ok_or_else(err)?;
+    let year: i32 = year.parse().map_err(|_| err())?;
+    let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(err)?;
+    let time = match time_part {
+        None | Some("") => NaiveTime::MIN,
+        Some(tp) => clock(tp).ok_or_else(err)?,
+    };
+    Ok(Some(date.and_time(time)))
+}
+
+/// Parses a date, dropping any time of day.
+pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, String> {
+    parse_datetime(s).map(|o| o.map(|dt| dt.date()))
+}
+
+fn iso(t: &str) -> Option<NaiveDateTime> {
+    let date = NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()?;
+    let rest = t[10..].trim_start_matches(['T', ' ']);
+    if rest.is_empty() {
+        return Some(date.and_time(NaiveTime::MIN));
+    }
+    let time = NaiveTime::parse_from_str(rest, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(rest, "%H:%M"))
+        .ok()?;
+    Some(date.and_time(time))
+}
+
+fn clock(s: &str) -> Option<NaiveTime> {
+    let upper = s.trim().to_uppercase();
+    let (hm, pm) = if let Some(x) = upper.strip_suffix("PM") {
+        (x.trim(), Some(true))
+    } else if let Some(x) = upper.strip_suffix("AM") {
+        (x.trim(), Some(false))
+    } else {
+        (upper.trim(), None)
+    };
+    let (h, m) = hm
+        .replace('.', ":")
+        .split_once(':')
+        .map(|(h, m)| (h.to_string(), m.to_string()))?;
+    let mut h: u32 = h.parse().ok()?;
+    let m: u32 = m.parse().ok()?;
+    match pm {
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        _ => {}
+    }
+    NaiveTime::from_hms_opt(h, m, 0)
+}
+
+fn month_number(word: &str) -> Option<u32> {
+    let w = word.trim_end_matches('.').to_lowercase();
+    const NAMES: [(&[&str], u32); 12] = [
+        (&["jan", "january", "januari"], 1),
+        (&["feb", "february", "februari"], 2),
+        (&["mar", "march", "mars"], 3),
+        (&["apr", "april"], 4),
+        (&["may", "maj"], 5),
+        (&["jun", "june", "juni"], 6),
+        (&["jul", "july", "juli"], 7),
+        (&["aug", "august", "augusti"], 8),
+        (&["sep", "sept", "september"], 9),
+        (&["oct", "october", "okt", "oktober"], 10),
+        (&["nov", "november"], 11),
+        (&["dec", "december"], 12),
+    ];
+    NAMES
+        .iter()
+        .find(|(names, _)| names.contains(&w.as_str()))
+        .map(|(_, n)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> String {
+        parse_datetime(s)
+            .unwrap()
+            .unwrap()
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    #[test]
+    fn totara_english_swedish_and_iso_forms_parse() {
+        assert_eq!(dt("5 Mar 2024"), "2024-03-05 00:00");
+        assert_eq!(dt("5 March 2024, 9:00 AM"), "2024-03-05 09:00");
+        assert_eq!(dt("5 March 2024, 12:30 PM"), "2024-03-05 12:30");
+        assert_eq!(dt("5 March 2024, 1:15 PM"), "2024-03-05 13:15");
+        assert_eq!(dt("5 mars 2024, 09:00"), "2024-03-05 09:00");
+        assert_eq!(dt("17 okt. 2025"), "2025-10-17 00:00");
+        assert_eq!(dt("2024-03-05"), "2024-03-05 00:00");
+        assert_eq!(dt("2024-03-05 09:00"), "2024-03-05 09:00");
+        assert_eq!(parse_datetime("  ").unwrap(), None);
+    }
+
+    #[test]
+    fn text_that_is_not_a_date_is_rejected() {
+        for bad in [
+            "5/3/2024",
+            "31 Feb 2024",
+            "soon",
+            "5 Mar",
+            "5 Mar 2024, 25:00",
+        ] {
+            assert!(parse_datetime(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The typed records of the Totara exports.
+
+use crate::domain::{DelresaCode, Email, KommunKod};
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// Account roles; they overlap ("varav").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Roles(u8);
+
+impl Roles {
+    /// Medarbetare (employee).
+    pub const MEDARBETARE: Roles = Roles(1);
+    /// Chef / arbetsledare.
+    pub const CHEF: Roles = Roles(2);
+    /// Utbildare / samtalsledare.
+    pub const UTBILDARE: Roles = Roles(4);
+    /// K-admin / kommunadministratör.
+    pub const K_ADMIN: Roles = Roles(8);
+
+    /// Parses `Medarbetare, Utbildare` or `Chef; K-admin`; unknown positions are ignored.
+    pub fn parse(s: &str) -> Roles {
+        let mut r = Roles::default();
+        for part in s.split([',', ';']) {
+            r.0 |= match part.trim().to_lowercase().as_str() {
+                "medarbetare" => 1,
+                "chef" | "arbetsledare" | "chefer" => 2,
+                "utbildare" | "samtalsledare" => 4,
+                "k-admin" | "kadmin" | "kommunadministratör" => 8,
+                _ => 0,
+            };
+        }
+        r
+    }
+
+    /// True if every role in `other` is held.
+    pub fn contains(self, other: Roles) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// The bits, for storage.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// From stored bits.
+    pub fn from_bits(b: u8) -> Roles {
+        Roles(b & 0x0F)
+    }
+}
+
+/// An account's state on the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// Active.
+    Active,
+    /// Suspended (avstängd).
+    Suspended,
+    /// Deleted.
+    Deleted,
+    /// Not yet confirmed.
+    Unconfirmed,
+}
+
+impl AccountStatus {
+    /// Parses English and Swedish status words; empty = active.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim().to_lowercase().as_str() {
+            "" | "active" | "aktiv" => Ok(Self::Active),
+            "suspended" | "avstängd" => Ok(Self::Suspended),
+            "deleted" | "borttagen" | "raderad" => Ok(Self::Deleted),
+            "unconfirmed" | "obekräftad" => Ok(Self::Unconfirmed),
+            other => Err(format!(
+                "'{other}' is not an account status (Active, Suspended, Deleted, Unconfirmed)"
+            )),
+        }
+    }
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Deleted => "deleted",
+            Self::Unconfirmed => "unconfirmed",
+        }
+    }
+}
+
+/// One platform account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Login name.
+    pub username: String,
+    /// Address.
+    pub email: Email,
+    /// ID number (personnummer-free identifier), if exported.
+    pub idnumber: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// The municipality, if the organisation could be resolved.
+    pub kommun: Option<KommunKod>,
+    /// The organisation as written.
+    pub organisation: String,
+    /// Roles held.
+    pub roles: Roles,
+    /// Delresa, if exported and known.
+    pub delresa: Option<DelresaCode>,
+    /// State.
+    pub status: AccountStatus,
+    /// Creation date.
+    pub created: Option<NaiveDate>,
+}
+
+/// Course completion state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CompletionStatus {
+    /// Not yet started (10).
+    NotStarted,
+    /// In progress (25).
+    InProgress,
+    /// Complete, also via RPL (50, 75).
+    Complete,
+}
+
+impl CompletionStatus {
+    /// Parses Totara's words (English, Swedish) and numeric codes.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim().to_lowercase().as_str() {
+            "not yet started" | "ännu ej påbörjad" | "ej påbörjad" | "10" => {
+                Ok(Self::NotStarted)
+            }
+            "in progress" | "pågående" | "25" => Ok(Self::InProgress),
+            "complete" | "completed" | "complete via rpl" | "slutfört" | "slutförd"
+            | "genomförd" | "genomfört" | "50" | "75" => Ok(Self::Complete),
+            other => Err(format!(
+                "'{other}' is not a completion status (Not yet started, In progress, Complete)"
+            )),
+        }
+    }
+
+    /// Stored code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::NotStarted => 10,
+            Self::InProgress => 25,
+            Self::Complete => 50,
+        }
+    }
+}
+
+/// One user's completion of one course.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// Login name, if exported.
+    pub username: Option<String>,
+    /// Address, if exported.
+    pub email: Option<Email>,
+    /// Course name.
+    pub course: String,
+    /// State.
+    pub status: CompletionStatus,
+    /// Started.
+    pub started: Option<NaiveDate>,
+    /// Completed.
+    pub completed: Option<NaiveDate>,
+    /// Municipality, if exported and resolved.
+    pub kommun: Option<KommunKod>,
+}
+
+/// A seminar sign-up state (Totara's codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignupStatus(u8);
+
+impl SignupStatus {
+    /// Parses Totara's status strings or codes.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let code = match s.trim().to_lowercase().as_str() {
+            "user cancelled" | "10" => 10,
+            "event cancelled" | "session cancelled" | "20" => 20,
+            "declined" | "30" => 30,
+            "requested" | "40" => 40,
+            "44" => 44,
+            "45" => 45,
+            "approved" | "50" => 50,
+            "wait-listed" | "waitlisted" | "on waitlist" | "60" => 60,
+            "booked" | "70" => 70,
+            "no show" | "no-show" | "80" => 80,
+            "unable to attend" | "85" => 85,
+            "partially attended" | "90" => 90,
+            "fully attended" | "100" => 100,
+            other => {
+                return Err(format!(
+                    "'{other}' is not a sign-up status (e.g. Booked, Fully attended, No show)"
+                ))
+            }
+        };
+        Ok(SignupStatus(code))
+    }
+
+    /// Totara's code.
+    pub fn code(self) -> u8 {
+        self.0
+    }
+
+    /// From a stored code.
+    pub fn from_code(c: u8) -> Self {
+        SignupStatus(c)
+    }
+
+    /// Fully or partially attended.
+    pub fn attended(self) -> bool {
+        self.0 == 90 || self.0 == 100
+    }
+}
+
+/// One seminar sign-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signup {
+    /// Login name, if exported.
+    pub username: Option<String>,
+    /// Address, if exported.
+    pub email: Option<Email>,
+    /// Course name.
+    pub course: String,
+    /// Seminar / event name.
+    pub seminar: Option<String>,
+    /// Session start.
+    pub session_start: NaiveDateTime,
+    /// State.
+    pub status: SignupStatus,
+}
+
+/// A record of any export kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportRecord {
+    /// An account.
+    Account(Account),
+    /// A completion.
+    Completion(Completion),
+    /// A sign-up.
+    Signup(Signup),
+}
+
+impl ExportRecord {
+    /// The key that makes two rows the same (user and course, plus session).
+    pub fn duplicate_key(&self) -> String {
+        fn user(u: &Option<String>, e: &Option<Email>) -> String {
+            u.clone()
+                .map(|u| u.to_lowercase())
+                .or_else(|| e.as_ref().map(|e| e.to_string()))
+                .unwrap_or_default()
+        }
+        match self {
+            ExportRecord::Account(a) => a.username.to_lowercase(),
+            ExportRecord::Completion(c) => {
+                format!("{}\u{1f}{}", user(&c.username, &c.email), c.course)
+            }
+            ExportRecord::Signup(s) => format!(
+                "{}\u{1f}{}\u{1f}{}",
+                user(&s.username, &s.email),
+                s.course,
+                s.session_start
+            ),
+        }
+    }
+}
