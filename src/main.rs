@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use yrkesresan::cli::{check::check, demo::demo, run::run, Cli, Command};
+use yrkesresan::cli::{check::check, demo::demo, ingest::ingest, run::run, Cli, Command};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Check(args) => Ok(check(args)),
         Command::Run { job } => run(job),
         Command::Demo(args) => demo(args),
+        Command::Ingest(args) => ingest(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod ingest;
 pub mod run;
 
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +29,8 @@ pub enum Command {
         #[command(subcommand)]
         job: run::RunJob,
     },
+    /// Say what each file is recognised as, without storing anything.
+    Ingest(ingest::IngestArgs),
     /// Generate a realistic Dalarna year and run every job on it.
     Demo(demo::DemoArgs),
 }

@@ -4,7 +4,8 @@ use super::CommonArgs;
 use crate::config::load;
 use crate::domain::{Month, Year};
 use crate::jobs::{
-    now, record_failure, run_followup, run_monthly_invoice, run_trainer_pot, JobContext, RunSummary,
+    now, record_failure, run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot,
+    JobContext, RunSummary,
 };
 use anyhow::Context;
 use clap::Subcommand;
@@ -12,6 +13,11 @@ use clap::Subcommand;
 /// The jobs `run` can execute.
 #[derive(Debug, Subcommand)]
 pub enum RunJob {
+    /// Ingest every file in the inbox into snapshots; move them to processed/ or rejected/.
+    NightlySync {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// The invoice basis of a month, municipality workbooks and e-mails.
     MonthlyInvoice {
         /// The month, YYYY-MM.
@@ -64,6 +70,7 @@ pub fn context(common: &CommonArgs) -> anyhow::Result<JobContext> {
 /// Runs the job, prints its summary and returns the exit code (0 clean, 1 findings).
 pub fn run(job: &RunJob) -> anyhow::Result<u8> {
     let (common, name, period) = match job {
+        RunJob::NightlySync { common } => (common, "nightly-sync", now()[..10].to_string()),
         RunJob::MonthlyInvoice { month, common } => (common, "monthly-invoice", month.to_string()),
         RunJob::TrainerPot { year, common } => (common, "trainer-pot", year.to_string()),
         RunJob::Followup { year, common } => (common, "followup", year.to_string()),
@@ -71,6 +78,7 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
     let ctx = context(common)?;
     let started = now();
     let result = match job {
+        RunJob::NightlySync { .. } => run_nightly_sync(&ctx),
         RunJob::MonthlyInvoice { month, .. } => run_monthly_invoice(&ctx, *month),
         RunJob::TrainerPot { year, .. } => run_trainer_pot(&ctx, *year),
         RunJob::Followup { year, .. } => run_followup(&ctx, *year),

@@ -7,7 +7,11 @@ use crate::config::Config;
 use crate::reconcile::Finding;
 use std::path::Path;
 
-fn write_rows(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<(), ReportError> {
+pub(crate) fn write_rows(
+    path: &Path,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<(), ReportError> {
     let err = |source| ReportError::Csv {
         path: path.to_path_buf(),
         source,

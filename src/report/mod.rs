@@ -7,6 +7,7 @@
 mod csv_out;
 mod error;
 mod finance_workbook;
+mod ingest_report;
 mod municipality_workbook;
 mod regional_workbook;
 mod style;
@@ -14,5 +15,8 @@ mod style;
 pub use csv_out::{write_followup_csv, write_invoice_csv, write_pot_csv, write_reconciliation_csv};
 pub use error::ReportError;
 pub use finance_workbook::finance_workbook;
+pub use ingest_report::{
+    write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus,
+};
 pub use municipality_workbook::{municipality_workbook, MunicipalityReport};
 pub use regional_workbook::regional_workbook;

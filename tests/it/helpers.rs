@@ -50,6 +50,19 @@ impl Workdir {
         std::fs::write(&p, text).unwrap();
         p
     }
+    /// Writes the real config with `extra` TOML appended (e.g. an `[ingest]` section).
+    pub fn config_appending(&self, extra: &str) -> PathBuf {
+        let text = std::fs::read_to_string(config_path()).unwrap() + "\n" + extra;
+        let p = self.path().join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    /// Writes a file into the inbox, with an mtime in the past so it counts as complete.
+    pub fn inbox_file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.inbox().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
     /// Writes a register into the inbox.
     pub fn register(&self, sheets: &RegisterSheets) -> PathBuf {
         let p = self.inbox().join("register.xlsx");

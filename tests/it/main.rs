@@ -4,8 +4,10 @@
 mod bad_register;
 mod check;
 mod demo;
+mod exports;
 mod followup_2024;
 mod helpers;
 mod invoice;
+mod nightly_sync;
 mod property;
 mod trainer_pot;

@@ -166,7 +166,12 @@ fn account(row: &Row, config: &Config) -> Result<Parsed, RowProblem> {
     let created = parse_date(row.text("created")).map_err(|e| row.problem("created", e))?;
     let delresa = config.resolve_delresa(row.text("delresa"));
     let idnumber = Some(row.text("idnumber").to_string()).filter(|s| !s.is_empty());
-    let unresolved = kommun.is_none().then(|| organisation.clone());
+    // The region's own staff (RSS trainers) are known, not unresolved.
+    let known = kommun.is_some()
+        || organisation
+            .split([',', ';'])
+            .any(|o| config.resolve(o.trim()).is_some());
+    let unresolved = (!known).then(|| organisation.clone());
     Ok(Parsed {
         record: ExportRecord::Account(Account {
             username,

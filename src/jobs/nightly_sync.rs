@@ -1,0 +1,327 @@
+//! `run nightly-sync`: ingest every file in the inbox into snapshots, then
+//! move each to `processed/` or, rejected, to `rejected/` with a
+//! `<name>.error.txt` saying why. Files still being written are left.
+//!
+//! All snapshots of a run are committed in one transaction (each file in its
+//! own savepoint, so a rejected file leaves nothing); files are moved only
+//! after the commit. The run writes `ingest-report.csv` and, when rows were
+//! skipped, `ingest-problems.csv`.
+
+use super::commit::now;
+use super::staging::Staging;
+use super::{JobContext, JobError, RunSummary};
+use crate::ingest::exports::{read_export, ExportError, ExportKind};
+use crate::ingest::{read_register, recognise_file, InputKind};
+use crate::reconcile::{Finding, Severity};
+use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
+use crate::store::{RunInput, Store};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// File names a writer uses while a file is not complete yet.
+const TEMP_SUFFIXES: [&str; 5] = [".part", ".tmp", ".partial", ".crdownload", ".download"];
+
+/// Runs the nightly sync over the inbox.
+pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
+    let started_at = now();
+    let config = &ctx.config;
+    let files = inbox_files(&ctx.inbox)?;
+    let mut store = Store::open(&ctx.state)?;
+    let mut sync = store.begin_sync("nightly-sync", &started_at[..10], &started_at)?;
+    let mut lines: Vec<IngestLine> = Vec::new();
+    let mut problems: Vec<(String, crate::ingest::exports::RowProblem)> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut inputs: Vec<RunInput> = Vec::new();
+    let mut moves: Vec<(PathBuf, &'static str, Option<String>)> = Vec::new();
+    let settle = Duration::from_secs(config.ingest.settle_seconds);
+
+    for path in files {
+        let name = file_name(&path);
+        if is_incomplete(&path, settle) {
+            lines.push(IngestLine::new(
+                &name,
+                "",
+                IngestStatus::Incomplete,
+                "still being written; left for the next run",
+            ));
+            continue;
+        }
+        let rec = recognise_file(&path, config).map_err(JobError::io(&path))?;
+        let kind = rec.kind;
+        if kind != InputKind::Unknown {
+            inputs.push(RunInput {
+                path: path.display().to_string(),
+                kind: kind.as_str().into(),
+                sha256: rec.sha256.clone(),
+            });
+        }
+        if kind != InputKind::Unknown && sync.already_stored(kind.as_str(), &rec.sha256)? {
+            lines.push(IngestLine::new(
+                &name,
+                kind.as_str(),
+                IngestStatus::Unchanged,
+                "identical to a file already ingested",
+            ));
+            moves.push((path, "processed", None));
+            continue;
+        }
+        let export_kind = match kind {
+            InputKind::Accounts => ExportKind::Accounts,
+            InputKind::Completions => ExportKind::Completions,
+            InputKind::Signups => ExportKind::Signups,
+            InputKind::Register => {
+                match read_register(&path, config) {
+                    Ok(reg) => {
+                        let bytes = std::fs::read(&path).map_err(JobError::io(&path))?;
+                        let rows = reg.participants.len() as u64;
+                        sync.store_register(
+                            &name,
+                            &rec.sha256,
+                            reg.period().as_deref(),
+                            rows,
+                            &bytes,
+                        )?;
+                        findings.extend(crate::reconcile::register_findings(&reg));
+                        let mut line =
+                            IngestLine::new(&name, "register", IngestStatus::Ingested, "");
+                        line.rows = rows;
+                        lines.push(line);
+                        moves.push((path, "processed", None));
+                    }
+                    Err(e) => {
+                        let why = e.to_string();
+                        lines.push(IngestLine::new(
+                            &name,
+                            "register",
+                            IngestStatus::Rejected,
+                            first_line(&why),
+                        ));
+                        moves.push((path, "rejected", Some(why)));
+                    }
+                }
+                continue;
+            }
+            InputKind::Unknown => {
+                let why = unknown_reason(&path);
+                lines.push(IngestLine::new(&name, "", IngestStatus::Rejected, &why));
+                moves.push((path, "rejected", Some(why)));
+                continue;
+            }
+        };
+        let mut outcome = None;
+        let stored = sync.store_export("inbox", export_kind, &name, &rec.sha256, |insert| {
+            let o = read_export(&path, export_kind, config, &mut |_, r| insert(&r))?;
+            let skipped = o.bad_rows.len() as u64;
+            outcome = Some(o);
+            Ok::<u64, ExportError>(skipped)
+        })?;
+        match stored {
+            Ok(counts) => {
+                let o = outcome.expect("set on success");
+                let mut detail = Vec::new();
+                if counts.duplicates > 0 {
+                    detail.push(format!(
+                        "{} duplicate row(s) counted once",
+                        counts.duplicates
+                    ));
+                    findings.push(Finding {
+                        severity: Severity::Warning,
+                        code: "duplicate-export-row".into(),
+                        kommun: None,
+                        subject: name.clone(),
+                        detail: format!(
+                            "{} rad(er) upprepar samma användare och kurs; de räknas en gång.",
+                            counts.duplicates
+                        ),
+                    });
+                }
+                if !o.unresolved.is_empty() {
+                    detail.push(format!(
+                        "{} account(s) with an unknown municipality",
+                        o.unresolved.len()
+                    ));
+                    for (line, org) in &o.unresolved {
+                        findings.push(Finding {
+                            severity: Severity::Error,
+                            code: "unknown-municipality".into(),
+                            kommun: None,
+                            subject: format!("{name} rad {line}"),
+                            detail: format!(
+                                "Organisationen '{org}' är ingen kommun i regionen. Rätta kontots organisation i lärplattformen eller lägg till namnet som alias i konfigurationen."
+                            ),
+                        });
+                    }
+                }
+                if !o.bad_rows.is_empty() {
+                    detail.push(format!(
+                        "{} bad row(s) skipped (see ingest-problems.csv)",
+                        o.bad_rows.len()
+                    ));
+                }
+                let mut line = IngestLine::new(
+                    &name,
+                    export_kind.as_str(),
+                    IngestStatus::Ingested,
+                    &detail.join("; "),
+                );
+                line.rows = counts.rows - counts.duplicates;
+                line.skipped = o.bad_rows.len() as u64;
+                lines.push(line);
+                problems.extend(o.bad_rows.into_iter().map(|p| (name.clone(), p)));
+                moves.push((path, "processed", None));
+            }
+            Err(e) => {
+                let why = format!("{name}: {e}");
+                lines.push(IngestLine::new(
+                    &name,
+                    export_kind.as_str(),
+                    IngestStatus::Rejected,
+                    &e.to_string(),
+                ));
+                moves.push((path, "rejected", Some(why)));
+            }
+        }
+    }
+
+    let mut staging = Staging::new(&ctx.out)?;
+    let report = staging.path("ingest-report.csv")?;
+    write_ingest_report_csv(&report, &lines)?;
+    if !problems.is_empty() {
+        let p = staging.path("ingest-problems.csv")?;
+        write_ingest_problems_csv(&p, &problems)?;
+    }
+    let rejected = lines
+        .iter()
+        .filter(|l| l.status == IngestStatus::Rejected)
+        .count();
+    let outcome = if findings.is_empty() && rejected == 0 {
+        "ok"
+    } else {
+        "findings"
+    };
+    sync.finish(
+        outcome,
+        (findings.len() + rejected) as u32,
+        staging.len() as u32,
+        &inputs,
+    )?;
+    let outputs = staging.publish()?;
+    for (path, folder, why) in moves {
+        move_file(&ctx.inbox, &path, folder, why.as_deref())?;
+    }
+
+    let count = |s: IngestStatus| lines.iter().filter(|l| l.status == s).count();
+    let mut figures = vec![format!(
+        "Files: {} ingested, {} unchanged, {} rejected, {} left for later.",
+        count(IngestStatus::Ingested),
+        count(IngestStatus::Unchanged),
+        rejected,
+        count(IngestStatus::Incomplete)
+    )];
+    for kind in ["register", "accounts", "completions", "signups"] {
+        let rows: u64 = lines
+            .iter()
+            .filter(|l| l.kind == kind && l.status == IngestStatus::Ingested)
+            .map(|l| l.rows)
+            .sum();
+        if rows > 0 {
+            figures.push(format!("Rows of {kind}: {rows}."));
+        }
+    }
+    for l in lines.iter().filter(|l| l.status == IngestStatus::Rejected) {
+        figures.push(format!("Rejected {}: {}", l.file, l.detail));
+    }
+    let mut findings = findings;
+    if rejected > 0 {
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: "file-rejected".into(),
+            kommun: None,
+            subject: format!("{rejected} fil(er)"),
+            detail: "Se inkorgens mapp rejected/ och filen <namn>.error.txt bredvid varje fil."
+                .into(),
+        });
+    }
+    Ok(RunSummary {
+        job: "nightly-sync".into(),
+        period: started_at[..10].to_string(),
+        outputs,
+        findings,
+        messages: 0,
+        figures,
+    })
+}
+
+fn inbox_files(inbox: &Path) -> Result<Vec<PathBuf>, JobError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(inbox)
+        .map_err(JobError::io(inbox))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        .map(|e| e.path())
+        .filter(|p| !file_name(p).starts_with('.'))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A temp name, an Office lock file, or modified within the settle time.
+fn is_incomplete(path: &Path, settle: Duration) -> bool {
+    let name = file_name(path).to_lowercase();
+    if name.starts_with("~$") || TEMP_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+        return true;
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return true;
+    };
+    let age = meta
+        .modified()
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok())
+        .unwrap_or(Duration::ZERO);
+    age < settle
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
+}
+
+fn unknown_reason(path: &Path) -> String {
+    use crate::ingest::exports::{headings, sniff};
+    match sniff(path)
+        .map_err(|e| e.to_string())
+        .and_then(|s| headings(path, &s))
+    {
+        Ok(h) => {
+            format!(
+            "not recognised as accounts, completions, sign-ups or a register; headings found: {}",
+            h.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+        )
+        }
+        Err(e) => format!("not recognised: {e}"),
+    }
+}
+
+/// Moves a file into `inbox/<folder>/`, never overwriting an earlier one.
+fn move_file(inbox: &Path, path: &Path, folder: &str, why: Option<&str>) -> Result<(), JobError> {
+    let dir = inbox.join(folder);
+    std::fs::create_dir_all(&dir).map_err(JobError::io(&dir))?;
+    let name = file_name(path);
+    let mut to = dir.join(&name);
+    let mut n = 1;
+    while to.exists() {
+        to = dir.join(format!("{n}-{name}"));
+        n += 1;
+    }
+    std::fs::rename(path, &to).map_err(JobError::io(&to))?;
+    if let Some(why) = why {
+        let note = dir.join(format!("{}.error.txt", file_name(&to)));
+        std::fs::write(&note, format!("{why}\n")).map_err(JobError::io(&note))?;
+    }
+    Ok(())
+}
