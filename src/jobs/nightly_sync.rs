@@ -231,7 +231,6 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     for l in lines.iter().filter(|l| l.status == IngestStatus::Rejected) {
         figures.push(format!("Rejected {}: {}", l.file, l.detail));
     }
-    let mut findings = findings;
     if rejected > 0 {
         findings.push(Finding {
             severity: Severity::Error,
