@@ -26,6 +26,8 @@ pub struct Config {
     pub email: EmailSettings,
     /// How the Totara exports are read.
     pub ingest: IngestSettings,
+    /// Report files downloaded over HTTP before each sync.
+    pub sources: Vec<HttpSource>,
     names: HashMap<String, Recipient>,
     delresa_names: HashMap<String, DelresaCode>,
 }
@@ -220,6 +222,44 @@ pub struct TrainerPotRules {
     pub rounding_unit: Money,
 }
 
+/// How a download authenticates; the secret itself only ever comes from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpAuth {
+    /// No credentials.
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer {
+        /// The environment variable holding the token.
+        env: String,
+    },
+    /// The token as a query parameter (Totara's `token=` / `wstoken=`).
+    Query {
+        /// The environment variable holding the token.
+        env: String,
+        /// The parameter name.
+        param: String,
+    },
+}
+
+/// A report file fetched over HTTP(S) into the inbox.
+#[derive(Debug, Clone)]
+pub struct HttpSource {
+    /// Unique name (used in file names and the report).
+    pub name: String,
+    /// Where to fetch it.
+    pub url: String,
+    /// Credentials.
+    pub auth: HttpAuth,
+    /// Connect timeout.
+    pub connect_timeout: std::time::Duration,
+    /// Timeout between two reads of the body (not the whole download).
+    pub read_timeout: std::time::Duration,
+    /// Retries after the first attempt, on 5xx, 429, timeouts and broken bodies.
+    pub retries: u32,
+    /// First backoff; doubled for each retry.
+    pub backoff: std::time::Duration,
+}
+
 /// How the exports of one kind are read.
 #[derive(Debug, Clone)]
 pub struct ExportSettings {
@@ -407,6 +447,7 @@ impl Config {
         trainer_pot: TrainerPotRules,
         email: EmailSettings,
         ingest: IngestSettings,
+        sources: Vec<HttpSource>,
     ) -> Self {
         let (names, delresa_names) = empty_indexes();
         Config {
@@ -419,6 +460,7 @@ impl Config {
             trainer_pot,
             email,
             ingest,
+            sources,
             names,
             delresa_names,
         }

@@ -19,6 +19,31 @@ pub(crate) struct RawConfig {
     pub email: Spanned<RawEmail>,
     #[serde(default)]
     pub ingest: Option<Spanned<RawIngest>>,
+    #[serde(default)]
+    pub source: Vec<Spanned<RawSource>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    #[serde(default)]
+    pub auth: Option<Spanned<String>>,
+    #[serde(default)]
+    pub token_env: Option<Spanned<String>>,
+    #[serde(default)]
+    pub token_param: Option<String>,
+    #[serde(default)]
+    pub connect_timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub read_timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub retries: Option<u32>,
+    #[serde(default)]
+    pub backoff_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -50,6 +50,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     let trainer_pot = trainer_pot(&raw.trainer_pot, c);
     let email = email(&raw.email, c);
     let ingest = ingest(raw.ingest.as_ref(), c);
+    let sources = sources(&raw.source, c);
     if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
         for ((year, cat), t) in &tariffs.0 {
             let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
@@ -97,6 +98,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         trainer_pot,
         email,
         ingest,
+        sources,
     );
     for (m, aliases) in &municipalities {
         for a in aliases {
@@ -595,6 +597,83 @@ fn ingest(raw: Option<&Spanned<RawIngest>>, c: &mut Collector) -> IngestSettings
         };
         target.reject_bad_rows = sr.reject_bad_rows.unwrap_or(true);
         target.columns = sr.columns.clone();
+    }
+    out
+}
+
+fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
+    use std::time::Duration;
+    let mut out: Vec<HttpSource> = Vec::new();
+    for s in list {
+        let r = s.get_ref();
+        let name = r.name.get_ref().trim().to_string();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            c.at(r.name.span(), format!("source.name '{name}' must be letters, digits, '-' or '_' (it names the downloaded file)"));
+        }
+        if out.iter().any(|o| o.name == name) {
+            c.at(
+                r.name.span(),
+                format!("source '{name}' is configured twice"),
+            );
+        }
+        let url = r.url.get_ref().trim().to_string();
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || reqwest::Url::parse(&url).is_err()
+        {
+            c.at(
+                r.url.span(),
+                format!("source '{name}': url '{url}' is not an http(s) URL"),
+            );
+        } else if url.contains("token=") {
+            c.at(r.url.span(), format!("source '{name}': the url holds a token; put it in an environment variable (token_env) instead"));
+        }
+        if let Some(k) = &r.kind {
+            if !["accounts", "completions", "signups", "register"].contains(&k.get_ref().as_str()) {
+                c.at(k.span(), format!("source '{name}': kind '{}' must be accounts, completions, signups or register", k.get_ref()));
+            }
+        }
+        let env = r.token_env.as_ref().map(|e| e.get_ref().trim().to_string());
+        let auth = match (
+            r.auth
+                .as_ref()
+                .map(|a| a.get_ref().as_str())
+                .unwrap_or("none"),
+            env,
+        ) {
+            ("none", _) => HttpAuth::None,
+            ("bearer", Some(env)) if !env.is_empty() => HttpAuth::Bearer { env },
+            ("token", Some(env)) if !env.is_empty() => HttpAuth::Query {
+                env,
+                param: r.token_param.clone().unwrap_or_else(|| "token".into()),
+            },
+            (a @ ("bearer" | "token"), _) => {
+                c.at(s.span(), format!("source '{name}': auth = \"{a}\" needs token_env, the environment variable holding the token"));
+                HttpAuth::None
+            }
+            (other, _) => {
+                let span = r.auth.as_ref().map(|a| a.span()).unwrap_or(s.span());
+                c.at(
+                    span,
+                    format!(
+                        "source '{name}': auth '{other}' must be \"none\", \"bearer\" or \"token\""
+                    ),
+                );
+                HttpAuth::None
+            }
+        };
+        out.push(HttpSource {
+            name,
+            url,
+            auth,
+            connect_timeout: Duration::from_millis(r.connect_timeout_ms.unwrap_or(10_000)),
+            read_timeout: Duration::from_millis(r.read_timeout_ms.unwrap_or(60_000)),
+            retries: r.retries.unwrap_or(4),
+            backoff: Duration::from_millis(r.backoff_ms.unwrap_or(1_000)),
+        });
     }
     out
 }

@@ -4,6 +4,7 @@
 //! typed records ([`Register`]), never on cells or strings from a file.
 
 pub mod exports;
+pub mod http;
 mod inbox;
 pub mod register;
 mod workbook;

@@ -11,6 +11,7 @@ use super::commit::now;
 use super::staging::Staging;
 use super::{JobContext, JobError, RunSummary};
 use crate::ingest::exports::{read_export, ExportError, ExportKind};
+use crate::ingest::http::{fetch_all, Fetched, Validators};
 use crate::ingest::{read_register, recognise_file, InputKind};
 use crate::reconcile::{Finding, Severity};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
@@ -25,19 +26,56 @@ const TEMP_SUFFIXES: [&str; 5] = [".part", ".tmp", ".partial", ".crdownload", ".
 pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let started_at = now();
     let config = &ctx.config;
-    let files = inbox_files(&ctx.inbox)?;
     let mut store = Store::open(&ctx.state)?;
-    let mut sync = store.begin_sync("nightly-sync", &started_at[..10], &started_at)?;
+    std::fs::create_dir_all(&ctx.inbox).map_err(JobError::io(&ctx.inbox))?;
     let mut lines: Vec<IngestLine> = Vec::new();
-    let mut problems: Vec<(String, crate::ingest::exports::RowProblem)> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    // Downloads first: they land in the inbox complete, so they skip the settle check.
+    let mut downloads: Vec<(PathBuf, String, Validators)> = Vec::new();
+    for (name, fetched) in fetch_all(&config.sources, &ctx.inbox, &|n| {
+        store.validators(n).unwrap_or_default()
+    }) {
+        match fetched {
+            Ok(Fetched::Downloaded {
+                path, validators, ..
+            }) => downloads.push((path, name, validators)),
+            Ok(Fetched::NotModified) => lines.push(IngestLine::new(
+                &name,
+                "",
+                IngestStatus::Unchanged,
+                "not modified since the last download (HTTP 304)",
+            )),
+            Err(e) => {
+                lines.push(IngestLine::new(
+                    &name,
+                    "",
+                    IngestStatus::Incomplete,
+                    &format!("{e}; tried again next run"),
+                ));
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code: "download-failed".into(),
+                    kommun: None,
+                    subject: name.clone(),
+                    detail: format!(
+                        "Hämtningen misslyckades: {}. Den görs om vid nästa körning.",
+                        e.message
+                    ),
+                });
+            }
+        }
+    }
+    let files = inbox_files(&ctx.inbox)?;
+    let mut sync = store.begin_sync("nightly-sync", &started_at[..10], &started_at)?;
+    let mut problems: Vec<(String, crate::ingest::exports::RowProblem)> = Vec::new();
     let mut inputs: Vec<RunInput> = Vec::new();
     let mut moves: Vec<(PathBuf, &'static str, Option<String>)> = Vec::new();
     let settle = Duration::from_secs(config.ingest.settle_seconds);
 
     for path in files {
         let name = file_name(&path);
-        if is_incomplete(&path, settle) {
+        let downloaded = downloads.iter().any(|(p, ..)| p == &path);
+        if !downloaded && is_incomplete(&path, settle) {
             lines.push(IngestLine::new(
                 &name,
                 "",
@@ -189,6 +227,15 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     if !problems.is_empty() {
         let p = staging.path("ingest-problems.csv")?;
         write_ingest_problems_csv(&p, &problems)?;
+    }
+    for (path, source, validators) in &downloads {
+        let fate = moves
+            .iter()
+            .find(|(p, ..)| p == path)
+            .map(|(_, folder, _)| *folder);
+        if fate == Some("processed") {
+            sync.remember_validators(source, validators)?;
+        }
     }
     let rejected = lines
         .iter()

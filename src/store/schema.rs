@@ -92,6 +92,14 @@ CREATE TABLE signups (
     PRIMARY KEY (snapshot_id, user_key, course, session_start)
 ) WITHOUT ROWID;
 "#,
+    r#"
+CREATE TABLE http_validators (
+    source        TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    updated_at    TEXT NOT NULL
+);
+"#,
 ];
 
 /// Applies the migrations not yet applied.

@@ -120,7 +120,44 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The validators remembered for an HTTP source.
+    pub fn validators(&self, source: &str) -> Result<crate::ingest::http::Validators, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT etag, last_modified FROM http_validators WHERE source = ?1",
+                [source],
+                |r| {
+                    Ok(crate::ingest::http::Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map(|o| o.unwrap_or_default())
+            .map_err(self.err())
+    }
+}
+
 impl SyncTx<'_> {
+    /// Remembers an HTTP source's validators with the run.
+    pub fn remember_validators(
+        &self,
+        source: &str,
+        v: &crate::ingest::http::Validators,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO http_validators (source, etag, last_modified, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(source) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                 updated_at = excluded.updated_at",
+                params![source, v.etag, v.last_modified, crate::jobs::now()],
+            )
+            .map_err(self.wrap())?;
+        Ok(())
+    }
+
     fn wrap(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError {
             path: self.path.clone(),

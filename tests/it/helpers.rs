@@ -71,6 +71,11 @@ impl Workdir {
     }
     /// Runs the binary with `args` plus `--config/--inbox/--out` for `run` commands.
     pub fn run(&self, args: &[&str], config: &Path) -> Output {
+        self.run_env(args, config, &[])
+    }
+
+    /// As [`Workdir::run`], with extra environment variables.
+    pub fn run_env(&self, args: &[&str], config: &Path, env: &[(&str, &str)]) -> Output {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         all.extend([
             "--config".into(),
@@ -80,7 +85,7 @@ impl Workdir {
             "--out".into(),
             self.out().display().to_string(),
         ]);
-        bin(&all, self.path())
+        bin_env(&all, self.path(), env)
     }
     /// Reads a CSV output as rows of strings (header included).
     pub fn csv(&self, name: &str) -> Vec<Vec<String>> {
@@ -97,11 +102,17 @@ impl Workdir {
 
 /// Runs the real binary in `cwd`.
 pub fn bin<S: AsRef<std::ffi::OsStr>>(args: &[S], cwd: &Path) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_yrkesresan"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
+    bin_env(args, cwd, &[])
+}
+
+/// Runs the real binary in `cwd` with extra environment variables.
+pub fn bin_env<S: AsRef<std::ffi::OsStr>>(args: &[S], cwd: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_yrkesresan"));
+    cmd.args(args).current_dir(cwd);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("binary runs")
 }
 
 /// stdout + stderr as text, for assertion messages.

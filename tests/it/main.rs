@@ -7,6 +7,7 @@ mod demo;
 mod exports;
 mod followup_2024;
 mod helpers;
+mod http_sources;
 mod invoice;
 mod nightly_sync;
 mod property;

@@ -1,0 +1,310 @@
+//! Downloading report files over HTTP(S) into the inbox (reqwest, rustls).
+//!
+//! Each source is fetched with its own credentials (from the environment,
+//! never from config), connect and read timeouts, retries with exponential
+//! backoff on 5xx, 429, timeouts and broken bodies, and a conditional GET
+//! (`If-None-Match` / `If-Modified-Since`) so an unchanged export is not
+//! fetched again. The body streams to a hidden `.part` file that is renamed
+//! into the inbox only when complete. Error texts never contain the URL's
+//! query (where a token may be) nor the token.
+
+use crate::config::{HttpAuth, HttpSource};
+use reqwest::header::{
+    HeaderMap, HeaderValue, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    RETRY_AFTER,
+};
+use reqwest::StatusCode;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// What the server said last time, for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+/// The result of fetching one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// A new file is in the inbox.
+    Downloaded {
+        /// Its path.
+        path: PathBuf,
+        /// The validators to remember.
+        validators: Validators,
+        /// How many attempts it took.
+        attempts: u32,
+    },
+    /// 304: the export has not changed.
+    NotModified,
+}
+
+/// Why a source could not be fetched (after all retries).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("source '{source_name}': {message}")]
+pub struct FetchError {
+    /// The source.
+    pub source_name: String,
+    /// What went wrong, without secrets.
+    pub message: String,
+}
+
+/// Fetches every source into `inbox`, one after the other.
+pub fn fetch_all(
+    sources: &[HttpSource],
+    inbox: &Path,
+    known: &dyn Fn(&str) -> Validators,
+) -> Vec<(String, Result<Fetched, FetchError>)> {
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return sources
+                .iter()
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        Err(FetchError {
+                            source_name: s.name.clone(),
+                            message: format!("no async runtime: {e}"),
+                        }),
+                    )
+                })
+                .collect()
+        }
+    };
+    sources
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                rt.block_on(fetch(s, inbox, &known(&s.name))),
+            )
+        })
+        .collect()
+}
+
+enum Attempt {
+    Done(Fetched),
+    Retry(String, Option<Duration>),
+    Fail(String),
+}
+
+/// Fetches one source with retries.
+pub async fn fetch(
+    source: &HttpSource,
+    inbox: &Path,
+    known: &Validators,
+) -> Result<Fetched, FetchError> {
+    let fail = |message: String| FetchError {
+        source_name: source.name.clone(),
+        message,
+    };
+    let token = match &source.auth {
+        HttpAuth::None => None,
+        HttpAuth::Bearer { env } | HttpAuth::Query { env, .. } => {
+            Some(std::env::var(env).map_err(|_| {
+                fail(format!(
+                    "the environment variable {env} (the token) is not set"
+                ))
+            })?)
+        }
+    };
+    let client = reqwest::Client::builder()
+        .connect_timeout(source.connect_timeout)
+        .read_timeout(source.read_timeout)
+        .build()
+        .map_err(|e| fail(format!("cannot build the HTTP client: {}", e.without_url())))?;
+    let mut last = String::new();
+    for attempt in 0..=source.retries {
+        match attempt_once(&client, source, token.as_deref(), inbox, known, attempt + 1).await {
+            Attempt::Done(f) => return Ok(f),
+            Attempt::Fail(m) => return Err(fail(m)),
+            Attempt::Retry(m, wait) => {
+                tracing::warn!(
+                    "Download of {} failed (attempt {}): {m}.",
+                    source.name,
+                    attempt + 1
+                );
+                last = m;
+                if attempt < source.retries {
+                    let backoff = source.backoff * 2u32.saturating_pow(attempt);
+                    tokio::time::sleep(wait.unwrap_or(backoff).min(Duration::from_secs(300))).await;
+                }
+            }
+        }
+    }
+    Err(fail(format!(
+        "failed after {} attempt(s): {last}",
+        source.retries + 1
+    )))
+}
+
+async fn attempt_once(
+    client: &reqwest::Client,
+    source: &HttpSource,
+    token: Option<&str>,
+    inbox: &Path,
+    known: &Validators,
+    attempt: u32,
+) -> Attempt {
+    let mut headers = HeaderMap::new();
+    if let Some(etag) = known
+        .etag
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        headers.insert(IF_NONE_MATCH, etag);
+    }
+    if let Some(lm) = known
+        .last_modified
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        headers.insert(IF_MODIFIED_SINCE, lm);
+    }
+    let mut req = client.get(&source.url).headers(headers);
+    match (&source.auth, token) {
+        (HttpAuth::Bearer { .. }, Some(t)) => req = req.bearer_auth(t),
+        (HttpAuth::Query { param, .. }, Some(t)) => req = req.query(&[(param.as_str(), t)]),
+        _ => {}
+    }
+    let resp = match req.send().await {
+        Ok(r) => r,
+        Err(e) => return Attempt::Retry(describe(&e), None),
+    };
+    let status = resp.status();
+    if status == StatusCode::NOT_MODIFIED {
+        return Attempt::Done(Fetched::NotModified);
+    }
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        return Attempt::Retry(format!("the server answered {status}"), wait);
+    }
+    if !status.is_success() {
+        return Attempt::Fail(format!(
+            "the server answered {status}; check the URL and the token"
+        ));
+    }
+    let header = |name| {
+        resp.headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let validators = Validators {
+        etag: header(ETAG),
+        last_modified: header(LAST_MODIFIED),
+    };
+    let ext = extension(header(CONTENT_TYPE).as_deref(), &source.url);
+    let expected = resp.content_length();
+    let part = inbox.join(format!(".{}.part", source.name));
+    match stream_to(resp, &part, expected).await {
+        Ok(()) => {}
+        Err(m) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Attempt::Retry(m, None);
+        }
+    }
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3f");
+    let path = inbox.join(format!("{}-{stamp}.{ext}", source.name));
+    if let Err(e) = tokio::fs::rename(&part, &path).await {
+        return Attempt::Fail(format!("cannot move the download into the inbox: {e}"));
+    }
+    Attempt::Done(Fetched::Downloaded {
+        path,
+        validators,
+        attempts: attempt,
+    })
+}
+
+async fn stream_to(
+    mut resp: reqwest::Response,
+    part: &Path,
+    expected: Option<u64>,
+) -> Result<(), String> {
+    let mut file = tokio::fs::File::create(part)
+        .await
+        .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+    let mut got = 0u64;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(bytes)) => {
+                got += bytes.len() as u64;
+                file.write_all(&bytes)
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(format!(
+                    "the download broke off after {got} bytes: {}",
+                    describe(&e)
+                ))
+            }
+        }
+    }
+    if let Some(n) = expected {
+        if got < n {
+            return Err(format!("the download broke off after {got} of {n} bytes"));
+        }
+    }
+    file.flush().await.map_err(|e| e.to_string())?;
+    file.sync_all().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// An error without its URL (which may carry a token).
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the body could not be read"
+    } else {
+        "request failed"
+    };
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind} ({detail})")
+    }
+}
+
+fn extension(content_type: Option<&str>, url: &str) -> &'static str {
+    let ct = content_type.unwrap_or("").to_lowercase();
+    if ct.contains("spreadsheetml") {
+        "xlsx"
+    } else if ct.contains("opendocument.spreadsheet") {
+        "ods"
+    } else if ct.contains("csv") || ct.starts_with("text/") {
+        "csv"
+    } else {
+        let path = url.split('?').next().unwrap_or("").to_lowercase();
+        ["xlsx", "ods", "csv"]
+            .into_iter()
+            .find(|e| path.ends_with(&format!(".{e}")))
+            .unwrap_or("dat")
+    }
+}
