@@ -28,6 +28,8 @@ pub struct Config {
     pub ingest: IngestSettings,
     /// Report files downloaded over HTTP before each sync.
     pub sources: Vec<HttpSource>,
+    /// Totara web services read before each sync.
+    pub webservices: Vec<Webservice>,
     names: HashMap<String, Recipient>,
     delresa_names: HashMap<String, DelresaCode>,
 }
@@ -260,6 +262,35 @@ pub struct HttpSource {
     pub backoff: std::time::Duration,
 }
 
+/// A Totara REST web service (`webservice/rest/server.php`), read as an
+/// alternative to report files: accounts with `core_user_get_users`, and the
+/// listed courses' completions with `core_completion_get_course_completion_status`.
+#[derive(Debug, Clone)]
+pub struct Webservice {
+    /// Unique name.
+    pub name: String,
+    /// The site, e.g. `https://yrkesresan.example`.
+    pub base_url: String,
+    /// The environment variable holding `wstoken`.
+    pub token_env: String,
+    /// Users per page.
+    pub page_size: u32,
+    /// The user field with the municipality (`institution`, `department`, or `customfield:<shortname>`).
+    pub municipality_field: String,
+    /// The user field with the roles.
+    pub roles_field: String,
+    /// The user field with the delresa, if any.
+    pub delresa_field: Option<String>,
+    /// Courses whose completion is read: (Totara course id, course name).
+    pub courses: Vec<(u64, String)>,
+    /// Read timeout.
+    pub read_timeout: std::time::Duration,
+    /// Retries per call.
+    pub retries: u32,
+    /// First backoff.
+    pub backoff: std::time::Duration,
+}
+
 /// How the exports of one kind are read.
 #[derive(Debug, Clone)]
 pub struct ExportSettings {
@@ -448,6 +479,7 @@ impl Config {
         email: EmailSettings,
         ingest: IngestSettings,
         sources: Vec<HttpSource>,
+        webservices: Vec<Webservice>,
     ) -> Self {
         let (names, delresa_names) = empty_indexes();
         Config {
@@ -461,6 +493,7 @@ impl Config {
             email,
             ingest,
             sources,
+            webservices,
             names,
             delresa_names,
         }

@@ -21,6 +21,39 @@ pub(crate) struct RawConfig {
     pub ingest: Option<Spanned<RawIngest>>,
     #[serde(default)]
     pub source: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    pub webservice: Vec<Spanned<RawWebservice>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWebservice {
+    pub name: Spanned<String>,
+    pub base_url: Spanned<String>,
+    pub token_env: Spanned<String>,
+    #[serde(default)]
+    pub page_size: Option<u32>,
+    #[serde(default)]
+    pub municipality_field: Option<String>,
+    #[serde(default)]
+    pub roles_field: Option<String>,
+    #[serde(default)]
+    pub delresa_field: Option<String>,
+    #[serde(default)]
+    pub course: Vec<RawWsCourse>,
+    #[serde(default)]
+    pub read_timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub retries: Option<u32>,
+    #[serde(default)]
+    pub backoff_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWsCourse {
+    pub id: u64,
+    pub name: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -51,6 +51,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     let email = email(&raw.email, c);
     let ingest = ingest(raw.ingest.as_ref(), c);
     let sources = sources(&raw.source, c);
+    let webservices = webservices(&raw.webservice, &sources, c);
     if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
         for ((year, cat), t) in &tariffs.0 {
             let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
@@ -99,6 +100,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         email,
         ingest,
         sources,
+        webservices,
     );
     for (m, aliases) in &municipalities {
         for a in aliases {
@@ -670,6 +672,76 @@ fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
             url,
             auth,
             connect_timeout: Duration::from_millis(r.connect_timeout_ms.unwrap_or(10_000)),
+            read_timeout: Duration::from_millis(r.read_timeout_ms.unwrap_or(60_000)),
+            retries: r.retries.unwrap_or(4),
+            backoff: Duration::from_millis(r.backoff_ms.unwrap_or(1_000)),
+        });
+    }
+    out
+}
+
+fn webservices(
+    list: &[Spanned<RawWebservice>],
+    files: &[HttpSource],
+    c: &mut Collector,
+) -> Vec<Webservice> {
+    use std::time::Duration;
+    let mut out: Vec<Webservice> = Vec::new();
+    for w in list {
+        let r = w.get_ref();
+        let name = r.name.get_ref().trim().to_string();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            c.at(
+                r.name.span(),
+                format!("webservice.name '{name}' must be letters, digits, '-' or '_'"),
+            );
+        }
+        if out.iter().any(|o| o.name == name) || files.iter().any(|f| f.name == name) {
+            c.at(
+                r.name.span(),
+                format!("the source name '{name}' is used twice"),
+            );
+        }
+        let base = r
+            .base_url
+            .get_ref()
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        if !(base.starts_with("https://") || base.starts_with("http://"))
+            || reqwest::Url::parse(&base).is_err()
+        {
+            c.at(
+                r.base_url.span(),
+                format!("webservice '{name}': base_url '{base}' is not an http(s) URL"),
+            );
+        }
+        if r.token_env.get_ref().trim().is_empty() {
+            c.at(r.token_env.span(), format!("webservice '{name}': token_env must name the environment variable holding wstoken"));
+        }
+        let page_size = r.page_size.unwrap_or(500);
+        if page_size == 0 {
+            c.at(
+                w.span(),
+                format!("webservice '{name}': page_size must be above 0"),
+            );
+        }
+        out.push(Webservice {
+            name,
+            base_url: base,
+            token_env: r.token_env.get_ref().trim().to_string(),
+            page_size: page_size.max(1),
+            municipality_field: r
+                .municipality_field
+                .clone()
+                .unwrap_or_else(|| "institution".into()),
+            roles_field: r.roles_field.clone().unwrap_or_else(|| "department".into()),
+            delresa_field: r.delresa_field.clone(),
+            courses: r.course.iter().map(|k| (k.id, k.name.clone())).collect(),
             read_timeout: Duration::from_millis(r.read_timeout_ms.unwrap_or(60_000)),
             retries: r.retries.unwrap_or(4),
             backoff: Duration::from_millis(r.backoff_ms.unwrap_or(1_000)),

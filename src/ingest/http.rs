@@ -93,10 +93,49 @@ pub fn fetch_all(
         .collect()
 }
 
-enum Attempt {
-    Done(Fetched),
+/// The outcome of one attempt at a network call.
+pub(crate) enum Attempt<T> {
+    /// Finished.
+    Done(T),
+    /// Worth trying again (after the server's `Retry-After`, if it gave one).
     Retry(String, Option<Duration>),
+    /// Not worth trying again.
     Fail(String),
+}
+
+/// Runs `attempt(n)` (n from 1) until it is done, fails, or `retries` retries
+/// have been used, sleeping `backoff × 2^(n-1)` (or the server's wait) between.
+pub(crate) async fn with_retries<T, F, Fut>(
+    what: &str,
+    retries: u32,
+    backoff: Duration,
+    mut attempt: F,
+) -> Result<T, String>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Attempt<T>>,
+{
+    let mut last = String::new();
+    for n in 0..=retries {
+        match attempt(n + 1).await {
+            Attempt::Done(t) => return Ok(t),
+            Attempt::Fail(m) => return Err(m),
+            Attempt::Retry(m, wait) => {
+                tracing::warn!("{what} failed (attempt {}): {m}.", n + 1);
+                last = m;
+                if n < retries {
+                    let backoff = backoff * 2u32.saturating_pow(n);
+                    tokio::time::sleep(wait.unwrap_or(backoff).min(Duration::from_secs(300))).await;
+                }
+            }
+        }
+    }
+    Err(format!("failed after {} attempt(s): {last}", retries + 1))
+}
+
+/// Reads a secret from the environment, naming the variable if it is missing.
+pub(crate) fn token_from_env(env: &str) -> Result<String, String> {
+    std::env::var(env).map_err(|_| format!("the environment variable {env} (the token) is not set"))
 }
 
 /// Fetches one source with retries.
@@ -112,11 +151,7 @@ pub async fn fetch(
     let token = match &source.auth {
         HttpAuth::None => None,
         HttpAuth::Bearer { env } | HttpAuth::Query { env, .. } => {
-            Some(std::env::var(env).map_err(|_| {
-                fail(format!(
-                    "the environment variable {env} (the token) is not set"
-                ))
-            })?)
+            Some(token_from_env(env).map_err(fail)?)
         }
     };
     let client = reqwest::Client::builder()
@@ -124,29 +159,12 @@ pub async fn fetch(
         .read_timeout(source.read_timeout)
         .build()
         .map_err(|e| fail(format!("cannot build the HTTP client: {}", e.without_url())))?;
-    let mut last = String::new();
-    for attempt in 0..=source.retries {
-        match attempt_once(&client, source, token.as_deref(), inbox, known, attempt + 1).await {
-            Attempt::Done(f) => return Ok(f),
-            Attempt::Fail(m) => return Err(fail(m)),
-            Attempt::Retry(m, wait) => {
-                tracing::warn!(
-                    "Download of {} failed (attempt {}): {m}.",
-                    source.name,
-                    attempt + 1
-                );
-                last = m;
-                if attempt < source.retries {
-                    let backoff = source.backoff * 2u32.saturating_pow(attempt);
-                    tokio::time::sleep(wait.unwrap_or(backoff).min(Duration::from_secs(300))).await;
-                }
-            }
-        }
-    }
-    Err(fail(format!(
-        "failed after {} attempt(s): {last}",
-        source.retries + 1
-    )))
+    let what = format!("Download of {}", source.name);
+    with_retries(&what, source.retries, source.backoff, |n| {
+        attempt_once(&client, source, token.as_deref(), inbox, known, n)
+    })
+    .await
+    .map_err(fail)
 }
 
 async fn attempt_once(
@@ -156,7 +174,7 @@ async fn attempt_once(
     inbox: &Path,
     known: &Validators,
     attempt: u32,
-) -> Attempt {
+) -> Attempt<Fetched> {
     let mut headers = HeaderMap::new();
     if let Some(etag) = known
         .etag
@@ -269,7 +287,7 @@ async fn stream_to(
 }
 
 /// An error without its URL (which may carry a token).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {

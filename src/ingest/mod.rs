@@ -7,6 +7,7 @@ pub mod exports;
 pub mod http;
 mod inbox;
 pub mod register;
+pub mod webservice;
 mod workbook;
 
 pub use inbox::{recognise, recognise_file, sha256_file, InputKind, RecognisedFile};

@@ -12,6 +12,7 @@ use super::staging::Staging;
 use super::{JobContext, JobError, RunSummary};
 use crate::ingest::exports::{read_export, ExportError, ExportKind};
 use crate::ingest::http::{fetch_all, Fetched, Validators};
+use crate::ingest::webservice::read_webservice;
 use crate::ingest::{read_register, recognise_file, InputKind};
 use crate::reconcile::{Finding, Severity};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
@@ -59,6 +60,33 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                     subject: name.clone(),
                     detail: format!(
                         "Hämtningen misslyckades: {}. Den görs om vid nästa körning.",
+                        e.message
+                    ),
+                });
+            }
+        }
+    }
+    for ws in &config.webservices {
+        match read_webservice(ws, &ctx.inbox) {
+            Ok(paths) => downloads.extend(
+                paths
+                    .into_iter()
+                    .map(|p| (p, String::new(), Validators::default())),
+            ),
+            Err(e) => {
+                lines.push(IngestLine::new(
+                    &ws.name,
+                    "",
+                    IngestStatus::Incomplete,
+                    &format!("{e}; tried again next run"),
+                ));
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code: "download-failed".into(),
+                    kommun: None,
+                    subject: ws.name.clone(),
+                    detail: format!(
+                        "Webbtjänsten kunde inte läsas: {}. Den läses igen vid nästa körning.",
                         e.message
                     ),
                 });
@@ -233,7 +261,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             .iter()
             .find(|(p, ..)| p == path)
             .map(|(_, folder, _)| *folder);
-        if fate == Some("processed") {
+        if fate == Some("processed") && !source.is_empty() {
             sync.remember_validators(source, validators)?;
         }
     }

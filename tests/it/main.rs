@@ -12,3 +12,4 @@ mod invoice;
 mod nightly_sync;
 mod property;
 mod trainer_pot;
+mod webservice;
