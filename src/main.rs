@@ -2,14 +2,13 @@
 //! codes (0 clean, 1 findings to read, 2 error: nothing was applied).
 
 use clap::Parser;
+
 use std::process::ExitCode;
-use yrkesresan::cli::{check::check, demo::demo, ingest::ingest, run::run, Cli, Command};
+use yrkesresan::cli::{bench::bench, check::check, demo::demo, ingest::ingest, run::run, Cli, Command};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -18,6 +17,7 @@ fn main() -> ExitCode {
         Command::Run { job } => run(job),
         Command::Demo(args) => demo(args),
         Command::Ingest(args) => ingest(args),
+        Command::Bench(args) => bench(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -31,13 +31,10 @@ pub(crate) fn tariff_for<'a>(
     round: &crate::domain::RoundId,
 ) -> Result<&'a crate::config::Tariff, BillingError> {
     use chrono::Datelike;
-    config
-        .tariffs
-        .get(date.year(), category)
-        .ok_or_else(|| BillingError::MissingTariff {
-            year: date.year(),
-            category,
-            round: round.to_string(),
-            date: date.to_string(),
-        })
+    config.tariffs.get(date.year(), category).ok_or_else(|| BillingError::MissingTariff {
+        year: date.year(),
+        category,
+        round: round.to_string(),
+        date: date.to_string(),
+    })
 }

@@ -26,11 +26,7 @@ pub(crate) fn instalments(config: &Config, month: Month) -> Vec<Instalment> {
         return Vec::new();
     };
     let ore = Money::parse("0.01").expect("literal");
-    let weights: Vec<u64> = config
-        .municipalities
-        .iter()
-        .map(|m| u64::from(m.population))
-        .collect();
+    let weights: Vec<u64> = config.municipalities.iter().map(|m| u64::from(m.population)).collect();
     let total_pop: u64 = weights.iter().sum();
     let yearly = split_by_weights(cost.amount, &weights, ore);
     let n = months.len();
@@ -40,8 +36,7 @@ pub(crate) fn instalments(config: &Config, month: Month) -> Vec<Instalment> {
         .zip(yearly)
         .map(|(m, year_share)| {
             let even = split_by_weights(year_share, &vec![1; n], ore);
-            let share_percent = (rust_decimal::Decimal::from(m.population)
-                * rust_decimal::Decimal::from(100)
+            let share_percent = (rust_decimal::Decimal::from(m.population) * rust_decimal::Decimal::from(100)
                 / rust_decimal::Decimal::from(total_pop.max(1)))
             .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
             Instalment {

@@ -38,9 +38,7 @@ impl FollowUpRow {
 
     /// The share as Swedish text, e.g. `91,4%`.
     pub fn share_swedish(&self) -> String {
-        self.share()
-            .map(|s| format!("{}%", with_one_decimal(s).replace('.', ",")))
-            .unwrap_or_default()
+        self.share().map(|s| format!("{}%", with_one_decimal(s).replace('.', ","))).unwrap_or_default()
     }
 
     /// The share for CSV, e.g. `91.4`.
@@ -80,22 +78,14 @@ pub fn followup(register: &Register, config: &Config, year: Year) -> FollowUp {
     for delresa in &config.delresor {
         let mut rows: Vec<FollowUpRow> = Vec::new();
         for round in register.rounds.iter().filter(|r| r.delresa == delresa.code) {
-            let mut days: Vec<_> = register
-                .days
-                .iter()
-                .filter(|d| d.round == round.id)
-                .collect();
+            let mut days: Vec<_> = register.days.iter().filter(|d| d.round == round.id).collect();
             days.sort_by_key(|d| d.date);
             let Some(first) = days.first() else { continue };
             if !year.contains(first.date) {
                 continue;
             }
             let regional = round.organiser == Organiser::Regional;
-            let people: Vec<_> = register
-                .participants
-                .iter()
-                .filter(|p| p.round == round.id)
-                .collect();
+            let people: Vec<_> = register.participants.iter().filter(|p| p.round == round.id).collect();
             let i = match rows.iter().position(|r| r.course == round.course) {
                 Some(i) => i,
                 None => {
@@ -130,11 +120,7 @@ pub fn followup(register: &Register, config: &Config, year: Year) -> FollowUp {
             registered: rows.iter().map(|r| r.registered).sum(),
             approved: rows.iter().map(|r| r.approved).sum(),
         };
-        sections.push(FollowUpSection {
-            delresa: delresa.code.clone(),
-            rows,
-            total,
-        });
+        sections.push(FollowUpSection { delresa: delresa.code.clone(), rows, total });
     }
     FollowUp { year, sections }
 }

@@ -74,58 +74,30 @@ pub fn invoice_basis(
             (Organiser::Regional, true) => (
                 category_order(d.category),
                 a.regional(d.category).to_string(),
-                format!(
-                    "Regionala kursdagar, {} {}",
-                    category_word(d.category),
-                    d.date_year()
-                ),
+                format!("Regionala kursdagar, {} {}", category_word(d.category), d.date_year()),
             ),
-            (Organiser::Regional, false) => (
-                2,
-                a.no_show.clone(),
-                format!("Uteblivna deltagare, regionala kursdagar {}", d.date_year()),
-            ),
-            (Organiser::Nationell, true) => (
-                3,
-                a.national.clone(),
-                format!("Nationella kursdagar: {}", d.course),
-            ),
+            (Organiser::Regional, false) => {
+                (2, a.no_show.clone(), format!("Uteblivna deltagare, regionala kursdagar {}", d.date_year()))
+            }
+            (Organiser::Nationell, true) => (3, a.national.clone(), format!("Nationella kursdagar: {}", d.course)),
             _ => continue,
         };
         if d.fee.is_zero() {
             continue;
         }
-        *groups
-            .entry((d.kommun, order, article, description, d.fee))
-            .or_default() += 1;
+        *groups.entry((d.kommun, order, article, description, d.fee)).or_default() += 1;
     }
     let mut lines: Vec<(u8, InvoiceLine)> = groups
         .into_iter()
-        .map(
-            |((kommun, order, article, description, unit_price), quantity)| {
-                (
-                    order,
-                    InvoiceLine {
-                        kommun,
-                        article,
-                        description,
-                        quantity,
-                        unit_price,
-                        amount: unit_price * quantity,
-                    },
-                )
-            },
-        )
+        .map(|((kommun, order, article, description, unit_price), quantity)| {
+            (order, InvoiceLine { kommun, article, description, quantity, unit_price, amount: unit_price * quantity })
+        })
         .collect();
     for i in instalments(config, month) {
         if i.amount.is_zero() {
             continue;
         }
-        let prelim = if i.placeholder {
-            " (preliminärt belopp)"
-        } else {
-            ""
-        };
+        let prelim = if i.placeholder { " (preliminärt belopp)" } else { "" };
         lines.push((
             4,
             InvoiceLine {
@@ -156,10 +128,7 @@ pub fn invoice_basis(
                     InvoiceLine {
                         kommun: m.code,
                         article: a.pot_credit.clone(),
-                        description: format!(
-                            "Utbildarpott {}, återbetalning till hemkommun",
-                            pot.year
-                        ),
+                        description: format!("Utbildarpott {}, återbetalning till hemkommun", pot.year),
                         quantity: 1,
                         unit_price: -payout,
                         amount: -payout,
@@ -168,13 +137,8 @@ pub fn invoice_basis(
             }
         }
     }
-    lines.sort_by(|(oa, a), (ob, b)| {
-        (a.kommun, *oa, &a.description).cmp(&(b.kommun, *ob, &b.description))
-    });
-    InvoiceBasis {
-        month,
-        lines: lines.into_iter().map(|(_, l)| l).collect(),
-    }
+    lines.sort_by(|(oa, a), (ob, b)| (a.kommun, *oa, &a.description).cmp(&(b.kommun, *ob, &b.description)));
+    InvoiceBasis { month, lines: lines.into_iter().map(|(_, l)| l).collect() }
 }
 
 fn category_order(c: Category) -> u8 {

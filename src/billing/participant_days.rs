@@ -5,9 +5,7 @@
 use super::error::tariff_for;
 use super::BillingError;
 use crate::config::Config;
-use crate::domain::{
-    Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId,
-};
+use crate::domain::{Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId};
 use crate::ingest::Register;
 use chrono::NaiveDate;
 
@@ -50,21 +48,9 @@ pub fn participant_days(
     let mut out = Vec::new();
     for day in register.days.iter().filter(|d| month.contains(d.date)) {
         let round = rounds[&day.round];
-        for p in register
-            .participants
-            .iter()
-            .filter(|p| p.round == day.round)
-        {
+        for p in register.participants.iter().filter(|p| p.round == day.round) {
             let attended = p.attended.contains(&day.day);
-            let fee = fee(
-                config,
-                round.organiser,
-                round.category,
-                round.price_per_day,
-                day.date,
-                attended,
-                &round.id,
-            )?;
+            let fee = fee(config, round.organiser, round.category, round.price_per_day, day.date, attended, &round.id)?;
             out.push(ParticipantDay {
                 kommun: p.kommun,
                 round: round.id.clone(),
@@ -81,10 +67,7 @@ pub fn participant_days(
             });
         }
     }
-    out.sort_by(|a, b| {
-        (a.kommun, a.date, &a.round, a.day, &a.name)
-            .cmp(&(b.kommun, b.date, &b.round, b.day, &b.name))
-    });
+    out.sort_by(|a, b| (a.kommun, a.date, &a.round, a.day, &a.name).cmp(&(b.kommun, b.date, &b.round, b.day, &b.name)));
     Ok(out)
 }
 

@@ -36,10 +36,8 @@ pub fn split_by_weights(total: Money, weights: &[u64], unit: Money) -> Vec<Money
     if sum == 0 {
         return vec![Money::ZERO; weights.len()];
     }
-    let exact: Vec<Money> = weights
-        .iter()
-        .map(|&w| total * (rust_decimal::Decimal::from(w) / rust_decimal::Decimal::from(sum)))
-        .collect();
+    let exact: Vec<Money> =
+        weights.iter().map(|&w| total * (rust_decimal::Decimal::from(w) / rust_decimal::Decimal::from(sum))).collect();
     largest_remainder(&exact, total, unit)
 }
 
@@ -53,11 +51,7 @@ mod tests {
 
     #[test]
     fn the_seed_002_example_rounds_to_8000_6667_5333() {
-        let exact = [
-            m("8000"),
-            m("6666.666666666666666666666667"),
-            m("5333.333333333333333333333333"),
-        ];
+        let exact = [m("8000"), m("6666.666666666666666666666667"), m("5333.333333333333333333333333")];
         let r = largest_remainder(&exact, Money::kr(20000), Money::kr(1));
         assert_eq!(r, vec![Money::kr(8000), Money::kr(6667), Money::kr(5333)]);
     }
@@ -65,10 +59,7 @@ mod tests {
     #[test]
     fn ties_go_to_the_first_in_order() {
         let exact = [m("0.5"), m("0.5")];
-        assert_eq!(
-            largest_remainder(&exact, Money::kr(1), Money::kr(1)),
-            vec![Money::kr(1), Money::kr(0)]
-        );
+        assert_eq!(largest_remainder(&exact, Money::kr(1), Money::kr(1)), vec![Money::kr(1), Money::kr(0)]);
     }
 
     #[test]

@@ -31,11 +31,7 @@ pub struct TrainerDayRow {
 }
 
 /// The regional trainer-days of a month, sorted by employer, date and name.
-pub fn trainer_days(
-    register: &Register,
-    config: &Config,
-    month: Month,
-) -> Result<Vec<TrainerDayRow>, BillingError> {
+pub fn trainer_days(register: &Register, config: &Config, month: Month) -> Result<Vec<TrainerDayRow>, BillingError> {
     let rounds = register.round_index();
     let days = register.day_index();
     let mut out = Vec::new();
@@ -61,8 +57,7 @@ pub fn trainer_days(
         });
     }
     out.sort_by(|a, b| {
-        (a.employer, a.date, &a.round, a.day, &a.name)
-            .cmp(&(b.employer, b.date, &b.round, b.day, &b.name))
+        (a.employer, a.date, &a.round, a.day, &a.name).cmp(&(b.employer, b.date, &b.round, b.day, &b.name))
     });
     Ok(out)
 }

@@ -93,11 +93,7 @@ pub struct PotRow {
 impl PotDistribution {
     /// The payout of a municipality (zero if none).
     pub fn payout(&self, r: Recipient) -> Money {
-        self.rows
-            .iter()
-            .find(|row| row.recipient == r)
-            .map(|row| row.amount)
-            .unwrap_or(Money::ZERO)
+        self.rows.iter().find(|row| row.recipient == r).map(|row| row.amount).unwrap_or(Money::ZERO)
     }
 
     /// Sum of the rounded payouts (always equal to `pot`).
@@ -112,11 +108,7 @@ struct DayTrainer {
 }
 
 /// Computes the year's pot and its distribution.
-pub fn trainer_pot(
-    register: &Register,
-    config: &Config,
-    year: Year,
-) -> Result<PotDistribution, BillingError> {
+pub fn trainer_pot(register: &Register, config: &Config, year: Year) -> Result<PotDistribution, BillingError> {
     let rules = config.trainer_pot;
     let rounds = register.round_index();
     let mut days = Vec::new();
@@ -128,11 +120,7 @@ pub fn trainer_pot(
     let mut pool_points = Decimal::ZERO;
     let mut pool_entries: Vec<((String, Recipient), Decimal)> = Vec::new();
 
-    let mut dated: Vec<_> = register
-        .days
-        .iter()
-        .filter(|d| year.contains(d.date))
-        .collect();
+    let mut dated: Vec<_> = register.days.iter().filter(|d| year.contains(d.date)).collect();
     dated.sort_by(|a, b| (a.date, &a.round, a.day).cmp(&(b.date, &b.round, b.day)));
     for d in dated {
         let round = rounds[&d.round];
@@ -140,24 +128,16 @@ pub fn trainer_pot(
             continue;
         }
         let tariff = tariff_for(config, d.date, round.category, &round.id)?;
-        let attended = register
-            .participants
-            .iter()
-            .filter(|p| p.round == d.round && p.attended.contains(&d.day))
-            .count() as u32;
+        let attended =
+            register.participants.iter().filter(|p| p.round == d.round && p.attended.contains(&d.day)).count() as u32;
         let day_pot = tariff.pot * attended;
         let mut team: Vec<DayTrainer> = Vec::new();
-        for t in register
-            .trainers
-            .iter()
-            .filter(|t| t.round == d.round && t.day == d.day)
-        {
+        for t in register.trainers.iter().filter(|t| t.round == d.round && t.day == d.day) {
             let key = (t.person_key(), t.employer);
             if team.iter().any(|x| x.key == key) {
                 continue; // the same person twice on one day counts once
             }
-            let counts =
-                !(t.employer == Recipient::Region && rules.rss_trainers == RssTrainers::Exclude);
+            let counts = !(t.employer == Recipient::Region && rules.rss_trainers == RssTrainers::Exclude);
             let points = tariff.points(t.role);
             let share = shares.entry(key.clone()).or_insert_with(|| TrainerShare {
                 name: t.name.clone(),
@@ -184,8 +164,7 @@ pub fn trainer_pot(
                     unallocated += day_pot;
                 } else {
                     for t in &team {
-                        *exact.entry(t.key.clone()).or_default() +=
-                            day_pot * (t.points / day_points);
+                        *exact.entry(t.key.clone()).or_default() += day_pot * (t.points / day_points);
                     }
                 }
             }
@@ -223,11 +202,7 @@ pub fn trainer_pot(
     }
 
     // Per recipient: every municipality, then the region if it has anything.
-    let mut recipients: Vec<Recipient> = config
-        .municipalities
-        .iter()
-        .map(|m| Recipient::Kommun(m.code))
-        .collect();
+    let mut recipients: Vec<Recipient> = config.municipalities.iter().map(|m| Recipient::Kommun(m.code)).collect();
     let mut points_of: BTreeMap<Recipient, Decimal> = BTreeMap::new();
     let mut exact_of: BTreeMap<Recipient, Money> = BTreeMap::new();
     for s in shares.values() {
@@ -235,19 +210,12 @@ pub fn trainer_pot(
         *exact_of.entry(s.employer).or_default() += s.exact;
     }
     *exact_of.entry(Recipient::Region).or_default() += unallocated;
-    let region_has = points_of
-        .get(&Recipient::Region)
-        .is_some_and(|p| !p.is_zero())
-        || exact_of
-            .get(&Recipient::Region)
-            .is_some_and(|m| !m.is_zero());
+    let region_has = points_of.get(&Recipient::Region).is_some_and(|p| !p.is_zero())
+        || exact_of.get(&Recipient::Region).is_some_and(|m| !m.is_zero());
     if region_has {
         recipients.push(Recipient::Region);
     }
-    let exacts: Vec<Money> = recipients
-        .iter()
-        .map(|r| exact_of.get(r).copied().unwrap_or_default())
-        .collect();
+    let exacts: Vec<Money> = recipients.iter().map(|r| exact_of.get(r).copied().unwrap_or_default()).collect();
     let amounts = largest_remainder(&exacts, pot, rules.rounding_unit);
     let rows = recipients
         .iter()
@@ -261,12 +229,5 @@ pub fn trainer_pot(
         .collect();
     let mut trainers: Vec<TrainerShare> = shares.into_values().collect();
     trainers.sort_by(|a, b| (a.employer, &a.name).cmp(&(b.employer, &b.name)));
-    Ok(PotDistribution {
-        year,
-        rule: rules.rule,
-        pot,
-        days,
-        trainers,
-        rows,
-    })
+    Ok(PotDistribution { year, rule: rules.rule, pot, days, trainers, rows })
 }

@@ -18,20 +18,13 @@ pub struct CheckArgs {
 /// Validates both; prints a summary or every problem. Returns the exit code.
 pub fn check(args: &CheckArgs) -> u8 {
     let mut problems = Vec::new();
-    let config = load(&args.config)
-        .map_err(|ConfigErrors(e)| problems.extend(e))
-        .ok();
-    let pipelines = load_pipelines(&args.pipelines)
-        .map_err(|ConfigErrors(e)| problems.extend(e))
-        .ok();
+    let config = load(&args.config).map_err(|ConfigErrors(e)| problems.extend(e)).ok();
+    let pipelines = load_pipelines(&args.pipelines).map_err(|ConfigErrors(e)| problems.extend(e)).ok();
     if !problems.is_empty() {
         eprint!("{}", ConfigErrors(problems));
         return 2;
     }
-    let (config, pipelines) = (
-        config.expect("no problems"),
-        pipelines.expect("no problems"),
-    );
+    let (config, pipelines) = (config.expect("no problems"), pipelines.expect("no problems"));
     println!(
         "{}: OK — {}, {} municipalities, {} delresor, {} tariffs.",
         args.config.display(),
@@ -41,14 +34,7 @@ pub fn check(args: &CheckArgs) -> u8 {
         config.tariffs.keys().count()
     );
     for p in &pipelines {
-        println!(
-            "{}: OK — {} runs {} at \"{}\" ({}).",
-            p.file.display(),
-            p.name,
-            p.job,
-            p.schedule,
-            p.timezone
-        );
+        println!("{}: OK — {} runs {} at \"{}\" ({}).", p.file.display(), p.name, p.job, p.schedule, p.timezone);
     }
     0
 }

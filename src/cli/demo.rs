@@ -28,12 +28,8 @@ pub struct DemoArgs {
 
 /// Generates the year, runs every job on it and prints where things went.
 pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
-    let common = CommonArgs {
-        config: args.config.clone(),
-        inbox: args.out.join("inbox"),
-        out: args.out.clone(),
-        state: None,
-    };
+    let common =
+        CommonArgs { config: args.config.clone(), inbox: args.out.join("inbox"), out: args.out.clone(), state: None };
     let ctx = context(&common)?;
     let generated = generate_year(&ctx.config, args.year, &ctx.inbox, args.seed)
         .with_context(|| format!("cannot write the demo input to {}", ctx.inbox.display()))?;
@@ -48,8 +44,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     );
     let mut findings = 0;
     for month in args.year.months() {
-        let s =
-            run_monthly_invoice(&ctx, month).with_context(|| format!("monthly-invoice {month}"))?;
+        let s = run_monthly_invoice(&ctx, month).with_context(|| format!("monthly-invoice {month}"))?;
         println!("{}", s.figures.first().map(String::as_str).unwrap_or(""));
         findings = findings.max(s.findings.len());
     }
@@ -59,22 +54,11 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     print!("{f}");
     println!();
     println!("Outputs in {}:", args.out.display());
-    println!(
-        "  invoice-basis-{}-MM.csv, fakturaunderlag-{}.xlsx  (finance)",
-        args.year, args.year
-    );
-    println!(
-        "  kommuner/*.xlsx                               (one workbook per municipality and month)"
-    );
+    println!("  invoice-basis-{}-MM.csv, fakturaunderlag-{}.xlsx  (finance)", args.year, args.year);
+    println!("  kommuner/*.xlsx                               (one workbook per municipality and month)");
     println!("  outbox/*.eml                                  (e-mails to the contact persons, not sent)");
-    println!(
-        "  trainer-pot-{0}.csv, utbildarpott-{0}.xlsx      (trainer pot)",
-        args.year
-    );
-    println!(
-        "  followup-{0}.csv, uppfoljning-{0}.xlsx, reconciliation.csv",
-        args.year
-    );
+    println!("  trainer-pot-{0}.csv, utbildarpott-{0}.xlsx      (trainer pot)", args.year);
+    println!("  followup-{0}.csv, uppfoljning-{0}.xlsx, reconciliation.csv", args.year);
     println!("  {}  (run log)", ctx.state.display());
     Ok(0)
 }

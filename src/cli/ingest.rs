@@ -65,9 +65,7 @@ fn describe(path: &Path, config: &crate::config::Config) -> (bool, String) {
             };
         }
         InputKind::Unknown => {
-            let h = sniffed
-                .and_then(|s| headings(path, &s).ok())
-                .unwrap_or_default();
+            let h = sniffed.and_then(|s| headings(path, &s).ok()).unwrap_or_default();
             return (
                 false,
                 format!(
@@ -86,23 +84,12 @@ fn describe(path: &Path, config: &crate::config::Config) -> (bool, String) {
         Ok(())
     });
     match result {
-        Ok(ExportOutcome {
-            mapped,
-            rows,
-            bad_rows,
-            unresolved,
-            ..
-        }) => {
+        Ok(ExportOutcome { mapped, rows, bad_rows, unresolved, .. }) => {
             out += &format!("  headings: {}\n", mapped.join(", "));
-            out += &format!(
-                "  rows:     {rows} readable, {duplicates} duplicate(s), {} bad\n",
-                bad_rows.len()
-            );
+            out += &format!("  rows:     {rows} readable, {duplicates} duplicate(s), {} bad\n", bad_rows.len());
             for p in bad_rows.iter().take(10) {
-                out += &format!(
-                    "  problem:  line {}, column '{}', value '{}': {}\n",
-                    p.row, p.column, p.value, p.message
-                );
+                out +=
+                    &format!("  problem:  line {}, column '{}', value '{}': {}\n", p.row, p.column, p.value, p.message);
             }
             for (line, org) in unresolved.iter().take(10) {
                 out += &format!("  problem:  line {line}: organisation '{org}' is not a municipality of the region\n");

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, parsed with clap.
 
+pub mod bench;
 pub mod check;
 pub mod demo;
 pub mod ingest;
@@ -31,6 +32,8 @@ pub enum Command {
     },
     /// Say what each file is recognised as, without storing anything.
     Ingest(ingest::IngestArgs),
+    /// Measure the hot stages on generated data (wall time, rows/s, peak memory).
+    Bench(bench::BenchArgs),
     /// Generate a realistic Dalarna year and run every job on it.
     Demo(demo::DemoArgs),
 }

@@ -4,8 +4,7 @@ use super::CommonArgs;
 use crate::config::load;
 use crate::domain::{Month, Year};
 use crate::jobs::{
-    now, record_failure, run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot,
-    JobContext, RunSummary,
+    now, record_failure, run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, RunSummary,
 };
 use anyhow::Context;
 use clap::Subcommand;
@@ -55,16 +54,8 @@ fn parse_year(s: &str) -> Result<Year, String> {
 /// Builds the job context from the shared flags (config validated first).
 pub fn context(common: &CommonArgs) -> anyhow::Result<JobContext> {
     let config = load(&common.config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = common
-        .state
-        .clone()
-        .unwrap_or_else(|| JobContext::default_state(&common.out));
-    Ok(JobContext {
-        config,
-        inbox: common.inbox.clone(),
-        out: common.out.clone(),
-        state,
-    })
+    let state = common.state.clone().unwrap_or_else(|| JobContext::default_state(&common.out));
+    Ok(JobContext { config, inbox: common.inbox.clone(), out: common.out.clone(), state })
 }
 
 /// Runs the job, prints its summary and returns the exit code (0 clean, 1 findings).
@@ -86,9 +77,7 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
     match result {
         Ok(summary) => Ok(report(&summary)),
         Err(e) => {
-            if let Some(log_err) =
-                record_failure(&ctx.state, name, &period, &started, &e.to_string())
-            {
+            if let Some(log_err) = record_failure(&ctx.state, name, &period, &started, &e.to_string()) {
                 tracing::warn!("The failed run could not be logged: {log_err}.");
             }
             Err(e).with_context(|| format!("{name} {period} failed; nothing was written"))

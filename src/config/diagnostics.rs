@@ -46,11 +46,7 @@ pub(crate) struct Collector<'a> {
 
 impl<'a> Collector<'a> {
     pub(crate) fn new(file: &'a Path, text: &'a str) -> Self {
-        Collector {
-            file,
-            text,
-            errors: Vec::new(),
-        }
+        Collector { file, text, errors: Vec::new() }
     }
 
     /// The file being checked.
@@ -61,39 +57,23 @@ impl<'a> Collector<'a> {
     /// The 1-based line of a byte offset.
     pub(crate) fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
     }
 
     /// Records a problem at a span (the start of it).
     pub(crate) fn at(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
         let line = Some(self.line_of(span.start));
-        self.errors.push(ConfigError {
-            file: self.file.to_path_buf(),
-            line,
-            message: message.into(),
-        });
+        self.errors.push(ConfigError { file: self.file.to_path_buf(), line, message: message.into() });
     }
 
     /// Records a problem with no better place than the file.
     pub(crate) fn file_level(&mut self, message: impl Into<String>) {
-        self.errors.push(ConfigError {
-            file: self.file.to_path_buf(),
-            line: None,
-            message: message.into(),
-        });
+        self.errors.push(ConfigError { file: self.file.to_path_buf(), line: None, message: message.into() });
     }
 
     /// Records a TOML syntax or shape error.
     pub(crate) fn toml(&mut self, e: &toml::de::Error) {
         let line = e.span().map(|s| self.line_of(s.start));
-        self.errors.push(ConfigError {
-            file: self.file.to_path_buf(),
-            line,
-            message: e.message().trim().to_string(),
-        });
+        self.errors.push(ConfigError { file: self.file.to_path_buf(), line, message: e.message().trim().to_string() });
     }
 }

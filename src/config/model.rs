@@ -302,10 +302,7 @@ pub struct ExportSettings {
 
 impl Default for ExportSettings {
     fn default() -> Self {
-        ExportSettings {
-            reject_bad_rows: true,
-            columns: BTreeMap::new(),
-        }
+        ExportSettings { reject_bad_rows: true, columns: BTreeMap::new() }
     }
 }
 
@@ -366,10 +363,7 @@ impl Config {
         for m in &self.municipalities {
             names.insert(m.code.to_string(), Recipient::Kommun(m.code));
             names.insert(normalise(&m.name), Recipient::Kommun(m.code));
-            names.insert(
-                normalise(&format!("{} kommun", m.name)),
-                Recipient::Kommun(m.code),
-            );
+            names.insert(normalise(&format!("{} kommun", m.name)), Recipient::Kommun(m.code));
         }
         names.insert(normalise(&self.region.name), Recipient::Region);
         names.insert(normalise(&self.region.code), Recipient::Region);
@@ -414,19 +408,12 @@ impl Config {
 
     /// The municipality of a code.
     pub fn municipality(&self, code: KommunKod) -> Option<&Municipality> {
-        self.municipalities
-            .binary_search_by_key(&code, |m| m.code)
-            .ok()
-            .map(|i| &self.municipalities[i])
+        self.municipalities.binary_search_by_key(&code, |m| m.code).ok().map(|i| &self.municipalities[i])
     }
 
     /// The display name of a delresa code.
     pub fn delresa_name<'a>(&'a self, code: &'a DelresaCode) -> &'a str {
-        self.delresor
-            .iter()
-            .find(|d| &d.code == code)
-            .map(|d| d.name.as_str())
-            .unwrap_or(code.as_str())
+        self.delresor.iter().find(|d| &d.code == code).map(|d| d.name.as_str()).unwrap_or(code.as_str())
     }
 
     /// The code a payout recipient is shown with.
@@ -441,10 +428,7 @@ impl Config {
     pub fn recipient_name(&self, r: Recipient) -> String {
         match r {
             Recipient::Region => self.region.name.clone(),
-            Recipient::Kommun(k) => self
-                .municipality(k)
-                .map(|m| m.name.clone())
-                .unwrap_or_default(),
+            Recipient::Kommun(k) => self.municipality(k).map(|m| m.name.clone()).unwrap_or_default(),
         }
     }
 
@@ -456,10 +440,7 @@ impl Config {
 
 /// Lower-cased, trimmed, inner white space folded: how names are matched.
 pub(crate) fn normalise(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 pub(crate) fn empty_indexes() -> (HashMap<String, Recipient>, HashMap<String, DelresaCode>) {

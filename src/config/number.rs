@@ -19,12 +19,10 @@ impl RawNumber {
     pub(crate) fn to_decimal(&self) -> Result<Decimal, String> {
         match self {
             RawNumber::Int(i) => Ok(Decimal::from(*i)),
-            RawNumber::Float(f) => crate::domain::Money::parse(&format!("{f}"))
-                .map(|m| m.as_decimal())
-                .map_err(|e| e.to_string()),
-            RawNumber::Text(s) => crate::domain::Money::parse(s)
-                .map(|m| m.as_decimal())
-                .map_err(|e| e.to_string()),
+            RawNumber::Float(f) => {
+                crate::domain::Money::parse(&format!("{f}")).map(|m| m.as_decimal()).map_err(|e| e.to_string())
+            }
+            RawNumber::Text(s) => crate::domain::Money::parse(s).map(|m| m.as_decimal()).map_err(|e| e.to_string()),
         }
     }
 }

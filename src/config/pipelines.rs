@@ -90,10 +90,9 @@ struct RawPipeline {
 pub fn load_pipelines(dir: &Path) -> Result<Vec<Pipeline>, ConfigErrors> {
     let mut errors = Vec::new();
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect(),
+        Ok(rd) => {
+            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()
+        }
         Err(e) => {
             return Err(ConfigErrors(vec![ConfigError {
                 file: dir.to_path_buf(),
@@ -108,22 +107,14 @@ pub fn load_pipelines(dir: &Path) -> Result<Vec<Pipeline>, ConfigErrors> {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(e) => {
-                errors.push(ConfigError {
-                    file: file.clone(),
-                    line: None,
-                    message: format!("cannot read: {e}"),
-                });
+                errors.push(ConfigError { file: file.clone(), line: None, message: format!("cannot read: {e}") });
                 continue;
             }
         };
         let mut c = Collector::new(&file, &text);
         if let Some(p) = parse_one(&file, &text, &mut c) {
             if let Some(prev) = out.iter().find(|o| o.name == p.name) {
-                c.file_level(format!(
-                    "pipeline name '{}' is also used in {}",
-                    p.name,
-                    prev.file.display()
-                ));
+                c.file_level(format!("pipeline name '{}' is also used in {}", p.name, prev.file.display()));
             } else {
                 out.push(p);
             }
@@ -160,23 +151,14 @@ fn parse_one(file: &Path, text: &str, c: &mut Collector) -> Option<Pipeline> {
     if let Err(e) = parser.parse(&schedule) {
         c.at(
             raw.schedule.span(),
-            format!(
-                "schedule '{schedule}' is not a cron expression with seconds (e.g. \"0 30 2 * * *\"): {e}"
-            ),
+            format!("schedule '{schedule}' is not a cron expression with seconds (e.g. \"0 30 2 * * *\"): {e}"),
         );
     }
-    let tz_text = raw
-        .timezone
-        .as_ref()
-        .map(|t| t.get_ref().as_str())
-        .unwrap_or("Europe/Stockholm");
+    let tz_text = raw.timezone.as_ref().map(|t| t.get_ref().as_str()).unwrap_or("Europe/Stockholm");
     let timezone = chrono_tz::Tz::from_str(tz_text).ok();
     if timezone.is_none() {
         let span = raw.timezone.as_ref().map(|t| t.span()).unwrap_or(0..0);
-        c.at(
-            span,
-            format!("timezone '{tz_text}' is not an IANA time zone (e.g. Europe/Stockholm)"),
-        );
+        c.at(span, format!("timezone '{tz_text}' is not an IANA time zone (e.g. Europe/Stockholm)"));
     }
     if raw.name.get_ref().trim().is_empty() {
         c.at(raw.name.span(), "name is empty");

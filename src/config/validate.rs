@@ -66,25 +66,20 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         let _ = b;
     }
     let mut aliases_seen: HashMap<String, String> = HashMap::new();
-    let mut check_alias =
-        |alias: &str, owner: &str, span: std::ops::Range<usize>, c: &mut Collector| {
-            if let Some(prev) = aliases_seen.insert(normalise(alias), owner.to_string()) {
-                if prev != owner {
-                    c.at(
-                        span,
-                        format!("the name '{alias}' is used for both {prev} and {owner}"),
-                    );
-                }
+    let mut check_alias = |alias: &str, owner: &str, span: std::ops::Range<usize>, c: &mut Collector| {
+        if let Some(prev) = aliases_seen.insert(normalise(alias), owner.to_string()) {
+            if prev != owner {
+                c.at(span, format!("the name '{alias}' is used for both {prev} and {owner}"));
             }
-        };
+        }
+    };
     for m in &raw.municipality {
         let owner = m.get_ref().name.clone();
         for a in std::iter::once(&m.get_ref().name).chain(m.get_ref().aliases.iter()) {
             check_alias(a, &owner, m.span(), c);
         }
     }
-    for a in std::iter::once(&raw.region.get_ref().name).chain(raw.region.get_ref().aliases.iter())
-    {
+    for a in std::iter::once(&raw.region.get_ref().name).chain(raw.region.get_ref().aliases.iter()) {
         check_alias(a, &raw.region.get_ref().name, raw.region.span(), c);
     }
 
@@ -129,16 +124,9 @@ fn region(r: &Spanned<RawRegion>, c: &mut Collector) -> Option<Region> {
     }
     let code = raw.code.get_ref().trim();
     if code.is_empty() || KommunKod::parse(code).is_ok() {
-        c.at(
-            raw.code.span(),
-            format!("region.code '{code}' must be set and must not look like a municipality code"),
-        );
+        c.at(raw.code.span(), format!("region.code '{code}' must be set and must not look like a municipality code"));
     }
-    Some(Region {
-        name: raw.name.trim().to_string(),
-        code: code.to_string(),
-        aliases: raw.aliases.clone(),
-    })
+    Some(Region { name: raw.name.trim().to_string(), code: code.to_string(), aliases: raw.aliases.clone() })
 }
 
 fn delresor(list: &[Spanned<RawDelresa>], c: &mut Collector) -> Vec<(Delresa, Vec<String>)> {
@@ -151,18 +139,9 @@ fn delresor(list: &[Spanned<RawDelresa>], c: &mut Collector) -> Vec<(Delresa, Ve
         match DelresaCode::parse(raw.code.get_ref()) {
             Ok(code) => {
                 if out.iter().any(|(o, _)| o.code == code) {
-                    c.at(
-                        raw.code.span(),
-                        format!("delresa '{code}' is configured twice"),
-                    );
+                    c.at(raw.code.span(), format!("delresa '{code}' is configured twice"));
                 }
-                out.push((
-                    Delresa {
-                        code,
-                        name: raw.name.trim().to_string(),
-                    },
-                    raw.aliases.clone(),
-                ));
+                out.push((Delresa { code, name: raw.name.trim().to_string() }, raw.aliases.clone()));
             }
             Err(e) => c.at(raw.code.span(), format!("delresa.code: {e}")),
         }
@@ -194,23 +173,14 @@ fn municipalities(
         }
         let population = *raw.population.get_ref();
         if population <= 0 || population > u32::MAX as i64 {
-            c.at(
-                raw.population.span(),
-                format!("{who}: population must be a positive number of inhabitants"),
-            );
+            c.at(raw.population.span(), format!("{who}: population must be a positive number of inhabitants"));
         }
         if raw.invoice_reference.get_ref().trim().is_empty() {
-            c.at(
-                raw.invoice_reference.span(),
-                format!("{who}: invoice_reference is empty"),
-            );
+            c.at(raw.invoice_reference.span(), format!("{who}: invoice_reference is empty"));
         }
         let mut contacts = Vec::new();
         if raw.contact.is_empty() {
-            c.at(
-                m.span(),
-                format!("{who} has no contact person ([[municipality.contact]])"),
-            );
+            c.at(m.span(), format!("{who} has no contact person ([[municipality.contact]])"));
         }
         for k in &raw.contact {
             let kr = k.get_ref();
@@ -223,10 +193,7 @@ fn municipalities(
             };
             let mut ds = Vec::new();
             if kr.delresor.get_ref().is_empty() {
-                c.at(
-                    kr.delresor.span(),
-                    format!("{who}, contact {}: delresor is empty", kr.name),
-                );
+                c.at(kr.delresor.span(), format!("{who}, contact {}: delresor is empty", kr.name));
             }
             for d in kr.delresor.get_ref() {
                 if delresor.contains(d.as_str()) {
@@ -243,11 +210,7 @@ fn municipalities(
                 }
             }
             if let Some(email) = email {
-                contacts.push(Contact {
-                    name: kr.name.clone(),
-                    email,
-                    delresor: ds,
-                });
+                contacts.push(Contact { name: kr.name.clone(), email, delresor: ds });
             }
         }
         out.push((
@@ -294,10 +257,7 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
         let raw = t.get_ref();
         let year = *raw.year.get_ref();
         if !(2000..=2100).contains(&year) {
-            c.at(
-                raw.year.span(),
-                format!("tariff year {year} is outside 2000–2100"),
-            );
+            c.at(raw.year.span(), format!("tariff year {year} is outside 2000–2100"));
             continue;
         }
         let cat = match Category::parse(raw.category.get_ref()) {
@@ -313,32 +273,16 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
         let share = non_negative(&raw.leader_share, &format!("{what}: leader_share"), c);
         if let (Some(fee), Some(pot)) = (fee, pot) {
             if pot > fee {
-                c.at(
-                    raw.pot.span(),
-                    format!("{what}: pot {pot} is larger than the fee {fee}"),
-                );
+                c.at(raw.pot.span(), format!("{what}: pot {pot} is larger than the fee {fee}"));
             }
         }
         if let Some(s) = share {
             if s < Money::kr(1) {
-                c.at(
-                    raw.leader_share.span(),
-                    format!("{what}: leader_share {s} is below a trainer's 1 point"),
-                );
+                c.at(raw.leader_share.span(), format!("{what}: leader_share {s} is below a trainer's 1 point"));
             }
         }
         if let (Some(fee), Some(pot), Some(share)) = (fee, pot, share) {
-            if map
-                .insert(
-                    (year as i32, cat),
-                    Tariff {
-                        fee,
-                        pot,
-                        leader_share: share.as_decimal(),
-                    },
-                )
-                .is_some()
-            {
+            if map.insert((year as i32, cat), Tariff { fee, pot, leader_share: share.as_decimal() }).is_some() {
                 c.at(t.span(), format!("{what} is configured twice"));
             }
         }
@@ -346,12 +290,7 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
     Tariffs(map)
 }
 
-fn month_number(
-    n: i64,
-    span: std::ops::Range<usize>,
-    what: &str,
-    c: &mut Collector,
-) -> Option<u32> {
+fn month_number(n: i64, span: std::ops::Range<usize>, what: &str, c: &mut Collector) -> Option<u32> {
     if (1..=12).contains(&n) {
         Some(n as u32)
     } else {
@@ -365,12 +304,7 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     let no_show_fee = non_negative(&raw.no_show_fee, "billing.no_show_fee", c);
     let mut months = Vec::new();
     for m in raw.fixed_cost_months.get_ref() {
-        if let Some(m) = month_number(
-            *m,
-            raw.fixed_cost_months.span(),
-            "billing.fixed_cost_months",
-            c,
-        ) {
+        if let Some(m) = month_number(*m, raw.fixed_cost_months.span(), "billing.fixed_cost_months", c) {
             if !months.contains(&m) {
                 months.push(m);
             }
@@ -378,37 +312,16 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     }
     months.sort_unstable();
     if months.is_empty() {
-        c.at(
-            raw.fixed_cost_months.span(),
-            "billing.fixed_cost_months must name at least one month",
-        );
+        c.at(raw.fixed_cost_months.span(), "billing.fixed_cost_months must name at least one month");
     }
-    let pot_credit_month = month_number(
-        *raw.pot_credit_month.get_ref(),
-        raw.pot_credit_month.span(),
-        "billing.pot_credit_month",
-        c,
-    );
+    let pot_credit_month =
+        month_number(*raw.pot_credit_month.get_ref(), raw.pot_credit_month.span(), "billing.pot_credit_month", c);
     let mut fixed = BTreeMap::new();
     for f in &raw.regional_fixed_cost {
         let fr = f.get_ref();
-        if let Some(amount) =
-            non_negative(&fr.amount, &format!("regional_fixed_cost {}", fr.year), c)
-        {
-            if fixed
-                .insert(
-                    fr.year as i32,
-                    FixedCost {
-                        amount,
-                        placeholder: fr.placeholder,
-                    },
-                )
-                .is_some()
-            {
-                c.at(
-                    f.span(),
-                    format!("regional_fixed_cost for {} is configured twice", fr.year),
-                );
+        if let Some(amount) = non_negative(&fr.amount, &format!("regional_fixed_cost {}", fr.year), c) {
+            if fixed.insert(fr.year as i32, FixedCost { amount, placeholder: fr.placeholder }).is_some() {
+                c.at(f.span(), format!("regional_fixed_cost for {} is configured twice", fr.year));
             }
         }
     }
@@ -416,18 +329,12 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     for f in &raw.national_fee {
         let fr = f.get_ref();
         if fr.to < fr.from {
-            c.at(
-                f.span(),
-                format!("national_fee: 'to' {} is before 'from' {}", fr.to, fr.from),
-            );
+            c.at(f.span(), format!("national_fee: 'to' {} is before 'from' {}", fr.to, fr.from));
         }
         if let Some(per) = non_negative(&fr.per_inhabitant, "national_fee.per_inhabitant", c) {
             for y in fr.from..=fr.to {
                 if national.insert(y as i32, per).is_some() {
-                    c.at(
-                        f.span(),
-                        format!("national_fee for {y} is configured twice"),
-                    );
+                    c.at(f.span(), format!("national_fee for {y} is configured twice"));
                 }
             }
         }
@@ -451,10 +358,7 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     ];
     let distinct: BTreeSet<_> = codes.iter().collect();
     if distinct.len() != codes.len() || codes.iter().any(|s| s.trim().is_empty()) {
-        c.at(
-            b.span(),
-            "billing.articles: every article needs its own non-empty code",
-        );
+        c.at(b.span(), "billing.articles: every article needs its own non-empty code");
     }
     Some(Billing {
         no_show_fee: no_show_fee?,
@@ -472,10 +376,7 @@ fn trainer_pot(t: &Spanned<RawTrainerPot>, c: &mut Collector) -> Option<TrainerP
         "per_day" => Some(DistributionRule::PerDay),
         "annual_pool" => Some(DistributionRule::AnnualPool),
         other => {
-            c.at(
-                raw.rule.span(),
-                format!("trainer_pot.rule '{other}' must be \"per_day\" or \"annual_pool\""),
-            );
+            c.at(raw.rule.span(), format!("trainer_pot.rule '{other}' must be \"per_day\" or \"annual_pool\""));
             None
         }
     };
@@ -493,53 +394,29 @@ fn trainer_pot(t: &Spanned<RawTrainerPot>, c: &mut Collector) -> Option<TrainerP
     let unit = money(&raw.rounding_unit, "trainer_pot.rounding_unit", c);
     if let Some(u) = unit {
         if u <= Money::ZERO {
-            c.at(
-                raw.rounding_unit.span(),
-                "trainer_pot.rounding_unit must be above zero (1 = whole kronor)",
-            );
+            c.at(raw.rounding_unit.span(), "trainer_pot.rounding_unit must be above zero (1 = whole kronor)");
             return None;
         }
     }
-    Some(TrainerPotRules {
-        rule: rule?,
-        rss_trainers: rss?,
-        rounding_unit: unit?,
-    })
+    Some(TrainerPotRules { rule: rule?, rss_trainers: rss?, rounding_unit: unit? })
 }
 
 fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
     let raw = e.get_ref();
     let mut ok = true;
-    if raw
-        .from
-        .get_ref()
-        .parse::<lettre::message::Mailbox>()
-        .is_err()
-    {
-        c.at(
-            raw.from.span(),
-            format!(
-                "email.from '{}' is not a mailbox (Name <address>)",
-                raw.from.get_ref()
-            ),
-        );
+    if raw.from.get_ref().parse::<lettre::message::Mailbox>().is_err() {
+        c.at(raw.from.span(), format!("email.from '{}' is not a mailbox (Name <address>)", raw.from.get_ref()));
         ok = false;
     }
     if let Some(r) = &raw.reply_to {
         if r.get_ref().parse::<lettre::message::Mailbox>().is_err() {
-            c.at(
-                r.span(),
-                format!("email.reply_to '{}' is not a mailbox", r.get_ref()),
-            );
+            c.at(r.span(), format!("email.reply_to '{}' is not a mailbox", r.get_ref()));
             ok = false;
         }
     }
     let domain = raw.message_id_domain.get_ref();
     if domain.is_empty() || !domain.contains('.') || domain.contains(['@', ' ', '<', '>']) {
-        c.at(
-            raw.message_id_domain.span(),
-            format!("email.message_id_domain '{domain}' is not a domain"),
-        );
+        c.at(raw.message_id_domain.span(), format!("email.message_id_domain '{domain}' is not a domain"));
         ok = false;
     }
     ok.then(|| EmailSettings {
@@ -583,13 +460,7 @@ fn ingest(raw: Option<&Spanned<RawIngest>>, c: &mut Collector) -> IngestSettings
                 );
             }
             if headings.iter().any(|h| h.trim().is_empty()) {
-                c.at(
-                    section.span(),
-                    format!(
-                        "ingest.{}.columns.{field}: a heading is empty",
-                        kind.as_str()
-                    ),
-                );
+                c.at(section.span(), format!("ingest.{}.columns.{field}: a heading is empty", kind.as_str()));
             }
         }
         let target = match kind {
@@ -609,61 +480,56 @@ fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
     for s in list {
         let r = s.get_ref();
         let name = r.name.get_ref().trim().to_string();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-        {
-            c.at(r.name.span(), format!("source.name '{name}' must be letters, digits, '-' or '_' (it names the downloaded file)"));
-        }
-        if out.iter().any(|o| o.name == name) {
+        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
             c.at(
                 r.name.span(),
-                format!("source '{name}' is configured twice"),
+                format!("source.name '{name}' must be letters, digits, '-' or '_' (it names the downloaded file)"),
             );
         }
+        if out.iter().any(|o| o.name == name) {
+            c.at(r.name.span(), format!("source '{name}' is configured twice"));
+        }
         let url = r.url.get_ref().trim().to_string();
-        if !(url.starts_with("https://") || url.starts_with("http://"))
-            || reqwest::Url::parse(&url).is_err()
-        {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || reqwest::Url::parse(&url).is_err() {
+            c.at(r.url.span(), format!("source '{name}': url '{url}' is not an http(s) URL"));
+        } else if url.contains("token=") {
             c.at(
                 r.url.span(),
-                format!("source '{name}': url '{url}' is not an http(s) URL"),
+                format!(
+                    "source '{name}': the url holds a token; put it in an environment variable (token_env) instead"
+                ),
             );
-        } else if url.contains("token=") {
-            c.at(r.url.span(), format!("source '{name}': the url holds a token; put it in an environment variable (token_env) instead"));
         }
         if let Some(k) = &r.kind {
             if !["accounts", "completions", "signups", "register"].contains(&k.get_ref().as_str()) {
-                c.at(k.span(), format!("source '{name}': kind '{}' must be accounts, completions, signups or register", k.get_ref()));
+                c.at(
+                    k.span(),
+                    format!(
+                        "source '{name}': kind '{}' must be accounts, completions, signups or register",
+                        k.get_ref()
+                    ),
+                );
             }
         }
         let env = r.token_env.as_ref().map(|e| e.get_ref().trim().to_string());
-        let auth = match (
-            r.auth
-                .as_ref()
-                .map(|a| a.get_ref().as_str())
-                .unwrap_or("none"),
-            env,
-        ) {
+        let auth = match (r.auth.as_ref().map(|a| a.get_ref().as_str()).unwrap_or("none"), env) {
             ("none", _) => HttpAuth::None,
             ("bearer", Some(env)) if !env.is_empty() => HttpAuth::Bearer { env },
-            ("token", Some(env)) if !env.is_empty() => HttpAuth::Query {
-                env,
-                param: r.token_param.clone().unwrap_or_else(|| "token".into()),
-            },
+            ("token", Some(env)) if !env.is_empty() => {
+                HttpAuth::Query { env, param: r.token_param.clone().unwrap_or_else(|| "token".into()) }
+            }
             (a @ ("bearer" | "token"), _) => {
-                c.at(s.span(), format!("source '{name}': auth = \"{a}\" needs token_env, the environment variable holding the token"));
+                c.at(
+                    s.span(),
+                    format!(
+                        "source '{name}': auth = \"{a}\" needs token_env, the environment variable holding the token"
+                    ),
+                );
                 HttpAuth::None
             }
             (other, _) => {
                 let span = r.auth.as_ref().map(|a| a.span()).unwrap_or(s.span());
-                c.at(
-                    span,
-                    format!(
-                        "source '{name}': auth '{other}' must be \"none\", \"bearer\" or \"token\""
-                    ),
-                );
+                c.at(span, format!("source '{name}': auth '{other}' must be \"none\", \"bearer\" or \"token\""));
                 HttpAuth::None
             }
         };
@@ -680,65 +546,38 @@ fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
     out
 }
 
-fn webservices(
-    list: &[Spanned<RawWebservice>],
-    files: &[HttpSource],
-    c: &mut Collector,
-) -> Vec<Webservice> {
+fn webservices(list: &[Spanned<RawWebservice>], files: &[HttpSource], c: &mut Collector) -> Vec<Webservice> {
     use std::time::Duration;
     let mut out: Vec<Webservice> = Vec::new();
     for w in list {
         let r = w.get_ref();
         let name = r.name.get_ref().trim().to_string();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-        {
-            c.at(
-                r.name.span(),
-                format!("webservice.name '{name}' must be letters, digits, '-' or '_'"),
-            );
+        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+            c.at(r.name.span(), format!("webservice.name '{name}' must be letters, digits, '-' or '_'"));
         }
         if out.iter().any(|o| o.name == name) || files.iter().any(|f| f.name == name) {
-            c.at(
-                r.name.span(),
-                format!("the source name '{name}' is used twice"),
-            );
+            c.at(r.name.span(), format!("the source name '{name}' is used twice"));
         }
-        let base = r
-            .base_url
-            .get_ref()
-            .trim()
-            .trim_end_matches('/')
-            .to_string();
-        if !(base.starts_with("https://") || base.starts_with("http://"))
-            || reqwest::Url::parse(&base).is_err()
-        {
-            c.at(
-                r.base_url.span(),
-                format!("webservice '{name}': base_url '{base}' is not an http(s) URL"),
-            );
+        let base = r.base_url.get_ref().trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("https://") || base.starts_with("http://")) || reqwest::Url::parse(&base).is_err() {
+            c.at(r.base_url.span(), format!("webservice '{name}': base_url '{base}' is not an http(s) URL"));
         }
         if r.token_env.get_ref().trim().is_empty() {
-            c.at(r.token_env.span(), format!("webservice '{name}': token_env must name the environment variable holding wstoken"));
+            c.at(
+                r.token_env.span(),
+                format!("webservice '{name}': token_env must name the environment variable holding wstoken"),
+            );
         }
         let page_size = r.page_size.unwrap_or(500);
         if page_size == 0 {
-            c.at(
-                w.span(),
-                format!("webservice '{name}': page_size must be above 0"),
-            );
+            c.at(w.span(), format!("webservice '{name}': page_size must be above 0"));
         }
         out.push(Webservice {
             name,
             base_url: base,
             token_env: r.token_env.get_ref().trim().to_string(),
             page_size: page_size.max(1),
-            municipality_field: r
-                .municipality_field
-                .clone()
-                .unwrap_or_else(|| "institution".into()),
+            municipality_field: r.municipality_field.clone().unwrap_or_else(|| "institution".into()),
             roles_field: r.roles_field.clone().unwrap_or_else(|| "department".into()),
             delresa_field: r.delresa_field.clone(),
             courses: r.course.iter().map(|k| (k.id, k.name.clone())).collect(),

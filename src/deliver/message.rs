@@ -65,9 +65,7 @@ pub fn recipients_for(m: &Municipality, delresor: &[DelresaCode]) -> Vec<Email> 
 
 /// Fills `{name}` placeholders.
 fn fill(template: &str, values: &[(&str, String)]) -> String {
-    values.iter().fold(template.to_string(), |acc, (k, v)| {
-        acc.replace(&format!("{{{k}}}"), v)
-    })
+    values.iter().fold(template.to_string(), |acc, (k, v)| acc.replace(&format!("{{{k}}}"), v))
 }
 
 /// Swedish money text: `12 345,00`.
@@ -95,18 +93,12 @@ pub fn build_message(
     lines: &[String],
     workbook: Vec<u8>,
 ) -> Result<OutgoingMessage, DeliverError> {
-    let fail = |reason: String| DeliverError::Build {
-        kommun: m.name.clone(),
-        reason,
-    };
+    let fail = |reason: String| DeliverError::Build { kommun: m.name.clone(), reason };
     let values = [
         ("kommun", m.name.clone()),
         ("period", period.to_string()),
         ("total", swedish(total)),
-        (
-            "lines",
-            lines.iter().map(|l| format!("  {l}\n")).collect::<String>(),
-        ),
+        ("lines", lines.iter().map(|l| format!("  {l}\n")).collect::<String>()),
         ("region", config.region.name.clone()),
     ];
     let subject = fill(&config.email.subject, &values);
@@ -119,49 +111,22 @@ pub fn build_message(
     }
     hasher.update(&workbook);
     let content_hash = hex::encode(hasher.finalize());
-    let message_id = format!(
-        "{}.{}@{}",
-        stem,
-        &content_hash[..16],
-        config.email.message_id_domain
-    );
+    let message_id = format!("{}.{}@{}", stem, &content_hash[..16], config.email.message_id_domain);
 
-    let from: Mailbox = config
-        .email
-        .from
-        .parse()
-        .map_err(|e| fail(format!("from: {e}")))?;
-    let mut b = Message::builder()
-        .from(from)
-        .subject(subject)
-        .message_id(Some(format!("<{message_id}>")));
+    let from: Mailbox = config.email.from.parse().map_err(|e| fail(format!("from: {e}")))?;
+    let mut b = Message::builder().from(from).subject(subject).message_id(Some(format!("<{message_id}>")));
     if let Some(r) = &config.email.reply_to {
         b = b.reply_to(r.parse().map_err(|e| fail(format!("reply-to: {e}")))?);
     }
     for t in to {
-        b = b.to(t
-            .as_str()
-            .parse()
-            .map_err(|e| fail(format!("to {t}: {e}")))?);
+        b = b.to(t.as_str().parse().map_err(|e| fail(format!("to {t}: {e}")))?);
     }
-    let attachment = Attachment::new(format!("{stem}.xlsx")).body(
-        workbook,
-        ContentType::parse(XLSX_MIME).map_err(|e| fail(e.to_string()))?,
-    );
+    let attachment = Attachment::new(format!("{stem}.xlsx"))
+        .body(workbook, ContentType::parse(XLSX_MIME).map_err(|e| fail(e.to_string()))?);
     let msg = b
-        .multipart(
-            MultiPart::mixed()
-                .singlepart(SinglePart::plain(body))
-                .singlepart(attachment),
-        )
+        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(body)).singlepart(attachment))
         .map_err(|e| fail(e.to_string()))?;
-    Ok(OutgoingMessage {
-        stem,
-        to: to.to_vec(),
-        message_id,
-        content_hash,
-        bytes: msg.formatted(),
-    })
+    Ok(OutgoingMessage { stem, to: to.to_vec(), message_id, content_hash, bytes: msg.formatted() })
 }
 
 #[cfg(test)]

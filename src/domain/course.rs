@@ -18,9 +18,7 @@ impl Category {
         match s.trim().to_lowercase().as_str() {
             "medarbetare" => Ok(Self::Medarbetare),
             "chef" | "arbetsledare" | "chefer" => Ok(Self::Chef),
-            other => Err(ParseError::new(format!(
-                "'{other}' is not a course category (medarbetare or chef)"
-            ))),
+            other => Err(ParseError::new(format!("'{other}' is not a course category (medarbetare or chef)"))),
         }
     }
 
@@ -57,9 +55,7 @@ impl Organiser {
             "regional" | "regionalt" | "regionell" => Ok(Self::Regional),
             "nationell" | "nationellt" | "national" => Ok(Self::Nationell),
             "kommunal" | "kommunalt" => Ok(Self::Kommunal),
-            other => Err(ParseError::new(format!(
-                "'{other}' is not an organiser (regional, nationell or kommunal)"
-            ))),
+            other => Err(ParseError::new(format!("'{other}' is not an organiser (regional, nationell or kommunal)"))),
         }
     }
 
@@ -115,13 +111,7 @@ impl DayNumber {
         t.parse::<u8>()
             .ok()
             .and_then(|n| DayNumber::new(n).ok())
-            .ok_or_else(|| {
-                ParseError::new(format!(
-                    "'{}' is not a day number (1–{})",
-                    s.trim(),
-                    Self::MAX
-                ))
-            })
+            .ok_or_else(|| ParseError::new(format!("'{}' is not a day number (1–{})", s.trim(), Self::MAX)))
     }
 
     /// A day number in 1..=4.
@@ -154,10 +144,7 @@ impl DelresaCode {
     /// Parses a code of `a-z`, `0-9` and `-`.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
-        if !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
+        if !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             Ok(DelresaCode(t.to_string()))
         } else {
             Err(ParseError::new(format!(

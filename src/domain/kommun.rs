@@ -14,9 +14,7 @@ impl KommunKod {
         if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) && !t.starts_with('0') {
             Ok(KommunKod(t.parse().expect("four digits")))
         } else {
-            Err(ParseError::new(format!(
-                "'{t}' is not a municipality code (four digits, e.g. 2080)"
-            )))
+            Err(ParseError::new(format!("'{t}' is not a municipality code (four digits, e.g. 2080)")))
         }
     }
 

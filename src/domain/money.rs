@@ -42,10 +42,7 @@ impl Money {
 
     /// Rounds to whole öre, 50 öre-fractions away from zero (öresavrundning).
     pub fn round_to_ore(self) -> Self {
-        Money(
-            self.0
-                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
-        )
+        Money(self.0.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
     }
 
     /// The largest multiple of `unit` not above this amount (for largest-remainder
@@ -170,26 +167,14 @@ mod tests {
 
     #[test]
     fn rounding_to_ore_takes_half_away_from_zero() {
-        assert_eq!(
-            Money::parse("0.125").unwrap().round_to_ore().to_csv(),
-            "0.13"
-        );
-        assert_eq!(
-            Money::parse("-0.125").unwrap().round_to_ore().to_csv(),
-            "-0.13"
-        );
-        assert_eq!(
-            Money::parse("6666.665").unwrap().round_to_ore().to_csv(),
-            "6666.67"
-        );
+        assert_eq!(Money::parse("0.125").unwrap().round_to_ore().to_csv(), "0.13");
+        assert_eq!(Money::parse("-0.125").unwrap().round_to_ore().to_csv(), "-0.13");
+        assert_eq!(Money::parse("6666.665").unwrap().round_to_ore().to_csv(), "6666.67");
     }
 
     #[test]
     fn floor_to_a_unit() {
         let unit = Money::kr(1);
-        assert_eq!(
-            Money::parse("6666.67").unwrap().floor_to(unit),
-            Money::kr(6666)
-        );
+        assert_eq!(Money::parse("6666.67").unwrap().floor_to(unit), Money::kr(6666));
     }
 }

@@ -15,9 +15,7 @@ impl Year {
             .parse::<i32>()
             .ok()
             .and_then(|y| Year::new(y).ok())
-            .ok_or_else(|| {
-                ParseError::new(format!("'{}' is not a year (YYYY, 2000–2100)", s.trim()))
-            })
+            .ok_or_else(|| ParseError::new(format!("'{}' is not a year (YYYY, 2000–2100)", s.trim())))
     }
 
     /// A year in the supported range.
@@ -41,10 +39,7 @@ impl Year {
 
     /// The twelve months of the year.
     pub fn months(self) -> impl Iterator<Item = Month> {
-        (1..=12).map(move |m| Month {
-            year: self,
-            month: m,
-        })
+        (1..=12).map(move |m| Month { year: self, month: m })
     }
 }
 
@@ -64,12 +59,7 @@ pub struct Month {
 impl Month {
     /// Parses `2026-03`.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let err = || {
-            ParseError::new(format!(
-                "'{}' is not a month (YYYY-MM, e.g. 2026-03)",
-                s.trim()
-            ))
-        };
+        let err = || ParseError::new(format!("'{}' is not a month (YYYY-MM, e.g. 2026-03)", s.trim()));
         let (y, m) = s.trim().split_once('-').ok_or_else(err)?;
         if m.len() != 2 {
             return Err(err());
@@ -90,10 +80,7 @@ impl Month {
 
     /// The month a date falls in.
     pub fn of(d: NaiveDate) -> Self {
-        Month {
-            year: Year(d.year()),
-            month: d.month(),
-        }
+        Month { year: Year(d.year()), month: d.month() }
     }
 
     /// The year of the month.

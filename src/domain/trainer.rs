@@ -21,9 +21,7 @@ impl TrainerRole {
             "kursledare" => Ok(Self::Kursledare),
             "utbildare" | "samtalsledare" => Ok(Self::Utbildare),
             "reserv" => Ok(Self::Reserv),
-            other => Err(ParseError::new(format!(
-                "'{other}' is not a trainer role (kursledare, utbildare or reserv)"
-            ))),
+            other => Err(ParseError::new(format!("'{other}' is not a trainer role (kursledare, utbildare or reserv)"))),
         }
     }
 

@@ -46,19 +46,11 @@ pub struct GeneratedYear {
 /// Writes `kursdagsregister-<year>.xlsx` and the Totara exports
 /// `user_report_<year>1101_3.csv`, `course_completion_<year>1101_4.csv` and
 /// `seminar_signups_<year>1101_5.csv`. The same `seed` gives the same content.
-pub fn generate_year(
-    config: &Config,
-    year: Year,
-    dir: &Path,
-    seed: u64,
-) -> io::Result<GeneratedYear> {
+pub fn generate_year(config: &Config, year: Year, dir: &Path, seed: u64) -> io::Result<GeneratedYear> {
     std::fs::create_dir_all(dir)?;
     let mut world = World::build(config, year.get(), seed)?;
     let register = dir.join(format!("kursdagsregister-{year}.xlsx"));
-    world
-        .register_sheets()
-        .write(&register)
-        .map_err(io::Error::other)?;
+    world.register_sheets().write(&register).map_err(io::Error::other)?;
     let accounts = dir.join(format!("user_report_{year}1101_3.csv"));
     world.write_accounts(&accounts)?;
     let completions = dir.join(format!("course_completion_{year}1101_4.csv"));
@@ -69,11 +61,7 @@ pub fn generate_year(
         files: vec![register.clone(), accounts, completions, signups],
         register,
         regional_rounds: world.rounds.iter().filter(|r| r.kind.is_regional()).count(),
-        national_rounds: world
-            .rounds
-            .iter()
-            .filter(|r| matches!(r.kind, Kind::National(_)))
-            .count(),
+        national_rounds: world.rounds.iter().filter(|r| matches!(r.kind, Kind::National(_))).count(),
         participants: world.participant_count(),
         trainers: world.trainer_count(),
     })
@@ -94,20 +82,8 @@ struct CourseSpec {
     rounds: usize,
 }
 
-const fn course(
-    delresa: &'static str,
-    name: &'static str,
-    days: u8,
-    level: &'static str,
-    rounds: usize,
-) -> CourseSpec {
-    CourseSpec {
-        delresa,
-        name,
-        days,
-        level,
-        rounds,
-    }
+const fn course(delresa: &'static str, name: &'static str, days: u8, level: &'static str, rounds: usize) -> CourseSpec {
+    CourseSpec { delresa, name, days, level, rounds }
 }
 
 const REGIONAL_COURSES: [CourseSpec; 12] = [
@@ -117,13 +93,7 @@ const REGIONAL_COURSES: [CourseSpec; 12] = [
     course("bou", "Utsatthet och våld", 2, "erfaren", 1),
     course("funk-u", "Bemötande och kommunikation", 1, "ny", 2),
     course("funk-u", "Lågaffektivt bemötande", 2, "van", 2),
-    course(
-        "funk-u",
-        "Delaktighet och självbestämmande",
-        1,
-        "erfaren",
-        1,
-    ),
+    course("funk-u", "Delaktighet och självbestämmande", 1, "erfaren", 1),
     course("beroende", "Uppdrag och ansvar", 1, "ny", 2),
     course("beroende", "Delaktighet och samverkan", 2, "van", 2),
     course("aldre-u", "Personcentrerad vård och omsorg", 1, "ny", 2),
@@ -137,27 +107,9 @@ const CHEF_ROUNDS: usize = 4;
 
 /// A nationally bought course: (delresa, name, days, level, price per day).
 const NATIONAL_COURSES: [(&str, &str, u8, &str, u32); 3] = [
-    (
-        "bou",
-        "Kursledarutbildning Ett hem att växa i",
-        2,
-        "erfaren",
-        1200,
-    ),
-    (
-        "funk-u",
-        "Kursledarutbildning Lågaffektivt bemötande",
-        1,
-        "erfaren",
-        1050,
-    ),
-    (
-        "beroende",
-        "Fördjupning i motiverande samtal",
-        2,
-        "van",
-        1350,
-    ),
+    ("bou", "Kursledarutbildning Ett hem att växa i", 2, "erfaren", 1200),
+    ("funk-u", "Kursledarutbildning Lågaffektivt bemötande", 1, "erfaren", 1050),
+    ("beroende", "Fördjupning i motiverande samtal", 2, "van", 1350),
 ];
 
 /// The municipally run course: (delresa, name).
@@ -176,12 +128,11 @@ const SUSPENDED_ACCOUNTS: usize = 4;
 const PLACES: [(&str, u32); 4] = [("Falun", 7), ("Borlänge", 2), ("Mora", 1), ("Ludvika", 1)];
 
 const FIRST_NAMES: [&str; 52] = [
-    "Anna", "Eva", "Maria", "Karin", "Sara", "Emma", "Lena", "Kerstin", "Ingrid", "Malin", "Jenny",
-    "Sofia", "Hanna", "Elin", "Johanna", "Linnea", "Åsa", "Ulrika", "Camilla", "Frida", "Ida",
-    "Helena", "Marie", "Annika", "Birgitta", "Louise", "Therese", "Josefin", "Amira", "Fatima",
-    "Leila", "Nadia", "Erik", "Lars", "Johan", "Anders", "Per", "Mikael", "Karl", "Peter", "Jonas",
-    "Magnus", "Fredrik", "Daniel", "Mats", "Björn", "Olof", "Henrik", "Niklas", "Stefan", "Ahmed",
-    "Yusuf",
+    "Anna", "Eva", "Maria", "Karin", "Sara", "Emma", "Lena", "Kerstin", "Ingrid", "Malin", "Jenny", "Sofia", "Hanna",
+    "Elin", "Johanna", "Linnea", "Åsa", "Ulrika", "Camilla", "Frida", "Ida", "Helena", "Marie", "Annika", "Birgitta",
+    "Louise", "Therese", "Josefin", "Amira", "Fatima", "Leila", "Nadia", "Erik", "Lars", "Johan", "Anders", "Per",
+    "Mikael", "Karl", "Peter", "Jonas", "Magnus", "Fredrik", "Daniel", "Mats", "Björn", "Olof", "Henrik", "Niklas",
+    "Stefan", "Ahmed", "Yusuf",
 ];
 
 const LAST_NAMES: [&str; 50] = [
@@ -394,24 +345,12 @@ struct World<'a> {
 impl<'a> World<'a> {
     fn build(config: &'a Config, year: i32, seed: u64) -> io::Result<Self> {
         let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
-        let population = WeightedIndex::new(
-            config.municipalities.iter().map(|m| m.population.max(1)),
-        )
-        .map_err(|e| {
-            invalid(format!(
-                "the config has no municipalities to generate participants for ({e})"
-            ))
-        })?;
-        let delresor: Vec<&'static str> = DELRESOR
-            .iter()
-            .copied()
-            .filter(|c| config.resolve_delresa(c).is_some())
-            .collect();
+        let population = WeightedIndex::new(config.municipalities.iter().map(|m| m.population.max(1)))
+            .map_err(|e| invalid(format!("the config has no municipalities to generate participants for ({e})")))?;
+        let delresor: Vec<&'static str> =
+            DELRESOR.iter().copied().filter(|c| config.resolve_delresa(c).is_some()).collect();
         if delresor.is_empty() {
-            return Err(invalid(format!(
-                "the config has none of the delresor {}",
-                DELRESOR.join(", ")
-            )));
+            return Err(invalid(format!("the config has none of the delresor {}", DELRESOR.join(", "))));
         }
         let mut world = World {
             config,
@@ -460,12 +399,7 @@ impl<'a> World<'a> {
         from + Duration::days(self.rng.gen_range(0..=span))
     }
 
-    fn staff(
-        &mut self,
-        employer: Employer,
-        delresa: Option<&'static str>,
-        created_year: i32,
-    ) -> Staff {
+    fn staff(&mut self, employer: Employer, delresa: Option<&'static str>, created_year: i32) -> Staff {
         let (first, last) = self.unique_name();
         let domain = match employer {
             Employer::Kommun(k) => self.config.municipalities[k].slug(),
@@ -475,11 +409,7 @@ impl<'a> World<'a> {
         Staff {
             first,
             last,
-            email: format!(
-                "{}.{}@{domain}.example",
-                ascii_slug(first),
-                ascii_slug(last)
-            ),
+            email: format!("{}.{}@{domain}.example", ascii_slug(first), ascii_slug(last)),
             employer,
             delresa,
             created,
@@ -540,10 +470,7 @@ impl<'a> World<'a> {
 
     fn regional_drafts(&self) -> Vec<Draft> {
         let mut drafts = Vec::new();
-        for c in REGIONAL_COURSES
-            .iter()
-            .filter(|c| self.delresor.contains(&c.delresa))
-        {
+        for c in REGIONAL_COURSES.iter().filter(|c| self.delresor.contains(&c.delresa)) {
             for _ in 0..c.rounds {
                 drafts.push(Draft {
                     kind: Kind::Regional,
@@ -562,11 +489,7 @@ impl<'a> World<'a> {
                 course: CHEF_COURSE,
                 delresa: self.delresor[i % self.delresor.len()],
                 level: if chef_tariff { "chef" } else { "erfaren" },
-                category: if chef_tariff {
-                    Category::Chef
-                } else {
-                    Category::Medarbetare
-                },
+                category: if chef_tariff { Category::Chef } else { Category::Medarbetare },
                 days: 1,
             });
         }
@@ -588,11 +511,7 @@ impl<'a> World<'a> {
             })
             .collect();
         let (delresa, course) = MUNICIPAL_COURSE;
-        let delresa = if self.delresor.contains(&delresa) {
-            delresa
-        } else {
-            self.delresor[0]
-        };
+        let delresa = if self.delresor.contains(&delresa) { delresa } else { self.delresor[0] };
         let host = self.population.sample(&mut self.rng);
         drafts.push(Draft {
             kind: Kind::Municipal(host),
@@ -609,12 +528,7 @@ impl<'a> World<'a> {
         let (digital, place) = self.venue(draft.kind);
         let days = course_dates(start, draft.days, self.year)
             .into_iter()
-            .map(|date| Day {
-                date,
-                digital,
-                place: place.clone(),
-                team: Vec::new(),
-            })
+            .map(|date| Day { date, digital, place: place.clone(), team: Vec::new() })
             .collect();
         self.rounds.push(Round {
             id: String::new(),
@@ -653,8 +567,7 @@ impl<'a> World<'a> {
 
     /// Ids like `BOU-2026-01`, numbered per prefix in date order.
     fn number_rounds(&mut self) {
-        let mut counters: std::collections::BTreeMap<String, usize> =
-            std::collections::BTreeMap::new();
+        let mut counters: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
         for round in &mut self.rounds {
             let prefix = round.id_prefix();
             let n = counters.entry(prefix.clone()).or_insert(0);
@@ -684,14 +597,12 @@ impl<'a> World<'a> {
     /// `(kursledare, utbildare, possible reserves)` for a round.
     fn team_for(&mut self, r: usize) -> (usize, Vec<usize>, Vec<usize>) {
         let round = &self.rounds[r];
-        let mut own: Vec<usize> = (0..self.trainers.len())
-            .filter(|&t| self.trainers[t].delresa == Some(round.delresa))
-            .collect();
+        let mut own: Vec<usize> =
+            (0..self.trainers.len()).filter(|&t| self.trainers[t].delresa == Some(round.delresa)).collect();
         own.shuffle(&mut self.rng);
         if round.kind == Kind::Chef {
-            let mut region: Vec<usize> = (0..self.trainers.len())
-                .filter(|&t| self.trainers[t].employer == Employer::Region)
-                .collect();
+            let mut region: Vec<usize> =
+                (0..self.trainers.len()).filter(|&t| self.trainers[t].employer == Employer::Region).collect();
             region.shuffle(&mut self.rng);
             let helper = match region.get(1) {
                 Some(&other) if self.rng.gen_bool(0.5) => other,
@@ -725,11 +636,7 @@ impl<'a> World<'a> {
             Kind::Municipal(k) => Some(k),
             _ => None,
         };
-        let reuse = if matches!(round.kind, Kind::National(_)) {
-            0.7
-        } else {
-            0.07
-        };
+        let reuse = if matches!(round.kind, Kind::National(_)) { 0.7 } else { 0.07 };
         if self.rng.gen_bool(reuse) {
             let pool: Vec<usize> = (0..self.people.len())
                 .filter(|i| {
@@ -750,13 +657,7 @@ impl<'a> World<'a> {
         self.new_person(kommun, delresa, chef, first_day)
     }
 
-    fn new_person(
-        &mut self,
-        kommun: usize,
-        delresa: &'static str,
-        chef: bool,
-        first_day: NaiveDate,
-    ) -> usize {
+    fn new_person(&mut self, kommun: usize, delresa: &'static str, chef: bool, first_day: NaiveDate) -> usize {
         let (first, last) = self.any_name();
         let n = self.people.len() + 1;
         let email = format!(
@@ -766,16 +667,7 @@ impl<'a> World<'a> {
             self.config.municipalities[kommun].slug()
         );
         let created = self.random_date(ymd(self.year - 3, 1, 1), first_day - Duration::days(30));
-        self.people.push(Person {
-            first,
-            last,
-            email,
-            kommun,
-            delresa,
-            chef,
-            created,
-            courses: BTreeSet::new(),
-        });
+        self.people.push(Person { first, last, email, kommun, delresa, chef, created, courses: BTreeSet::new() });
         n - 1
     }
 
@@ -800,12 +692,7 @@ impl<'a> World<'a> {
         } else {
             Some(false)
         };
-        Seat {
-            person,
-            kommun_text,
-            marks,
-            approved,
-        }
+        Seat { person, kommun_text, marks, approved }
     }
 
     /// One duplicated register row, a few people without an account, a few suspended.
@@ -828,11 +715,7 @@ impl<'a> World<'a> {
     }
 
     fn participant_count(&self) -> usize {
-        self.rounds
-            .iter()
-            .flat_map(|r| r.seats.iter().map(|s| s.person))
-            .collect::<BTreeSet<_>>()
-            .len()
+        self.rounds.iter().flat_map(|r| r.seats.iter().map(|s| s.person)).collect::<BTreeSet<_>>().len()
     }
 
     fn trainer_count(&self) -> usize {
@@ -858,13 +741,7 @@ impl World<'_> {
                 let form = if day.digital { "digitalt" } else { "på plats" };
                 sheets.push(
                     "Kursdagar",
-                    vec![
-                        round.id.clone().into(),
-                        day_cell(i),
-                        day.date.into(),
-                        form.into(),
-                        day.place.clone().into(),
-                    ],
+                    vec![round.id.clone().into(), day_cell(i), day.date.into(), form.into(), day.place.clone().into()],
                 );
             }
         }
@@ -880,21 +757,15 @@ impl World<'_> {
                 sheets.push("Deltagare", self.seat_row(round, seat));
             }
             if let Some((dr, ds)) = self.duplicate.filter(|d| d.0 == r) {
-                sheets.push(
-                    "Deltagare",
-                    self.seat_row(&self.rounds[dr], &self.rounds[dr].seats[ds]),
-                );
+                sheets.push("Deltagare", self.seat_row(&self.rounds[dr], &self.rounds[dr].seats[ds]));
             }
         }
         sheets
     }
 
     fn round_row(&self, round: &Round) -> Vec<Cell> {
-        let delresa = if round.full_delresa_name {
-            delresa_name(self.config, round.delresa)
-        } else {
-            round.delresa.to_string()
-        };
+        let delresa =
+            if round.full_delresa_name { delresa_name(self.config, round.delresa) } else { round.delresa.to_string() };
         let price = match round.kind {
             Kind::National(p) => Cell::Number(f64::from(p)),
             _ => Cell::Empty,
@@ -967,20 +838,10 @@ const ACCOUNT_HEADINGS: [&str; 9] = [
     "User Status",
     "User Creation Time",
 ];
-const COMPLETION_HEADINGS: [&str; 5] = [
-    "Username",
-    "Course Name",
-    "Completion Status",
-    "Date Started",
-    "Completion Date",
-];
-const SIGNUP_HEADINGS: [&str; 5] = [
-    "Username",
-    "Course Name",
-    "Seminar Name",
-    "Session Start Date/Time",
-    "Signup status",
-];
+const COMPLETION_HEADINGS: [&str; 5] =
+    ["Username", "Course Name", "Completion Status", "Date Started", "Completion Date"];
+const SIGNUP_HEADINGS: [&str; 5] =
+    ["Username", "Course Name", "Seminar Name", "Session Start Date/Time", "Signup status"];
 
 impl World<'_> {
     /// Accounts: participants (less the missing ones), trainers and k-admins.
@@ -992,11 +853,7 @@ impl World<'_> {
                 continue;
             }
             let org = kommun_text(self.config, &mut self.rng, p.kommun, 0.1);
-            let status = if self.suspended.contains(&i) {
-                "Suspended"
-            } else {
-                "Active"
-            };
+            let status = if self.suspended.contains(&i) { "Suspended" } else { "Active" };
             w.write_record([
                 username(&p.email),
                 &p.email,
@@ -1015,10 +872,7 @@ impl World<'_> {
                 Employer::Kommun(k) => kommun_text(self.config, &mut self.rng, k, 0.1),
                 Employer::Region => self.config.region.name.clone(),
             };
-            let delresa = s
-                .delresa
-                .map(|d| delresa_name(self.config, d))
-                .unwrap_or_default();
+            let delresa = s.delresa.map(|d| delresa_name(self.config, d)).unwrap_or_default();
             w.write_record([
                 username(&s.email),
                 &s.email,
@@ -1040,15 +894,10 @@ impl World<'_> {
         w.write_record(COMPLETION_HEADINGS)?;
         let year_end = ymd(self.year, 12, 31);
         for round in &self.rounds {
-            for seat in round
-                .seats
-                .iter()
-                .filter(|s| !self.missing.contains(&s.person))
-            {
+            for seat in round.seats.iter().filter(|s| !self.missing.contains(&s.person)) {
                 let started = round.first_date() - Duration::days(self.rng.gen_range(7..=21));
                 let (status, completed) = if seat.approved == Some(true) {
-                    let done = (round.last_date() + Duration::days(self.rng.gen_range(3..=30)))
-                        .min(year_end);
+                    let done = (round.last_date() + Duration::days(self.rng.gen_range(3..=30))).min(year_end);
                     ("Complete", totara_date(done))
                 } else {
                     ("In progress", String::new())
@@ -1071,17 +920,9 @@ impl World<'_> {
         w.write_record(SIGNUP_HEADINGS)?;
         for round in self.rounds.iter().filter(|r| r.kind.is_regional()) {
             let seminar = format!("Kursdagar {}", round.id);
-            for seat in round
-                .seats
-                .iter()
-                .filter(|s| !self.missing.contains(&s.person))
-            {
+            for seat in round.seats.iter().filter(|s| !self.missing.contains(&s.person)) {
                 for (day, mark) in round.days.iter().zip(&seat.marks) {
-                    let status = if *mark == "X" {
-                        "Fully attended"
-                    } else {
-                        "No show"
-                    };
+                    let status = if *mark == "X" { "Fully attended" } else { "No show" };
                     w.write_record([
                         username(&self.people[seat.person].email),
                         round.course,
@@ -1128,12 +969,7 @@ fn username(email: &str) -> &str {
 }
 
 fn delresa_name(config: &Config, code: &str) -> String {
-    config
-        .delresor
-        .iter()
-        .find(|d| d.code.as_str() == code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| code.into())
+    config.delresor.iter().find(|d| d.code.as_str() == code).map(|d| d.name.clone()).unwrap_or_else(|| code.into())
 }
 
 /// A municipality as a person writes it: its name, or with probability
@@ -1144,14 +980,10 @@ fn kommun_text(config: &Config, rng: &mut StdRng, k: usize, alias_share: f64) ->
     if !rng.gen_bool(alias_share) {
         return m.name.clone();
     }
-    [
-        format!("{} kommun", m.name.trim_end_matches('n')),
-        format!("{}s kommun", m.name),
-        format!("{} kommun", m.name),
-    ]
-    .into_iter()
-    .find(|alias| config.resolve_kommun(alias) == Some(m.code))
-    .unwrap_or_else(|| m.name.clone())
+    [format!("{} kommun", m.name.trim_end_matches('n')), format!("{}s kommun", m.name), format!("{} kommun", m.name)]
+        .into_iter()
+        .find(|alias| config.resolve_kommun(alias) == Some(m.code))
+        .unwrap_or_else(|| m.name.clone())
 }
 
 /// Totara's English date text: `5 Mar 2026`.
@@ -1162,26 +994,17 @@ fn totara_date(d: NaiveDate) -> String {
 /// Totara's English session start: `5 March 2026, 9:00 AM` (digital days start 8:30).
 fn session_start(day: &Day) -> String {
     let (h, m) = if day.digital { (8, 30) } else { (9, 0) };
-    day.date
-        .and_hms_opt(h, m, 0)
-        .expect("a valid time")
-        .format("%-d %B %Y, %-I:%M %p")
-        .to_string()
+    day.date.and_hms_opt(h, m, 0).expect("a valid time").format("%-d %B %Y, %-I:%M %p").to_string()
 }
 
 /// Tuesdays to Thursdays in mid-January–mid-June and mid-August–early December
 /// that are not public holidays: the days a round may start.
 fn allowed_starts(year: i32) -> Vec<NaiveDate> {
-    let terms = [
-        (ymd(year, 1, 12), ymd(year, 6, 12)),
-        (ymd(year, 8, 17), ymd(year, 12, 10)),
-    ];
+    let terms = [(ymd(year, 1, 12), ymd(year, 6, 12)), (ymd(year, 8, 17), ymd(year, 12, 10))];
     terms
         .iter()
         .flat_map(|&(from, to)| from.iter_days().take_while(move |d| *d <= to))
-        .filter(|d| {
-            matches!(d.weekday(), Weekday::Tue | Weekday::Wed | Weekday::Thu) && !is_holiday(*d)
-        })
+        .filter(|d| matches!(d.weekday(), Weekday::Tue | Weekday::Wed | Weekday::Thu) && !is_holiday(*d))
         .collect()
 }
 
@@ -1189,16 +1012,8 @@ fn allowed_starts(year: i32) -> Vec<NaiveDate> {
 /// days, longer ones weekly. Moved a week earlier until every day is a
 /// working day outside July and before Christmas.
 fn course_dates(start: NaiveDate, days: u8, year: i32) -> Vec<NaiveDate> {
-    let step = if days == 2 {
-        Duration::days(1)
-    } else {
-        Duration::weeks(1)
-    };
-    let dates_from = |s: NaiveDate| {
-        (0..i32::from(days))
-            .map(|k| s + step * k)
-            .collect::<Vec<_>>()
-    };
+    let step = if days == 2 { Duration::days(1) } else { Duration::weeks(1) };
+    let dates_from = |s: NaiveDate| (0..i32::from(days)).map(|k| s + step * k).collect::<Vec<_>>();
     let mut s = start;
     for _ in 0..26 {
         let dates = dates_from(s);
@@ -1220,21 +1035,9 @@ fn is_course_day(d: NaiveDate, year: i32) -> bool {
 
 /// Swedish public holidays (and eves) that fall on weekdays in term time.
 fn is_holiday(d: NaiveDate) -> bool {
-    let fixed = [
-        (1, 1),
-        (1, 6),
-        (5, 1),
-        (6, 6),
-        (12, 24),
-        (12, 25),
-        (12, 26),
-        (12, 31),
-    ];
+    let fixed = [(1, 1), (1, 6), (5, 1), (6, 6), (12, 24), (12, 25), (12, 26), (12, 31)];
     let easter = easter_sunday(d.year());
-    fixed.contains(&(d.month(), d.day()))
-        || [-2, 1, 39]
-            .iter()
-            .any(|&offset| d == easter + Duration::days(offset))
+    fixed.contains(&(d.month(), d.day())) || [-2, 1, 39].iter().any(|&offset| d == easter + Duration::days(offset))
 }
 
 /// Easter Sunday (Gregorian), by the anonymous algorithm.
@@ -1260,11 +1063,8 @@ mod tests {
     use crate::ingest::{read_register, Register};
 
     fn config() -> Config {
-        crate::config::load(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/config/dalarna.toml"
-        )))
-        .expect("the Dalarna config loads")
+        crate::config::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/dalarna.toml")))
+            .expect("the Dalarna config loads")
     }
 
     fn year() -> Year {
@@ -1273,57 +1073,30 @@ mod tests {
 
     fn generate(config: &Config, seed: u64) -> (tempfile::TempDir, GeneratedYear, Register) {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let generated =
-            generate_year(config, year(), dir.path(), seed).expect("the generator writes");
-        let register =
-            read_register(&generated.register, config).expect("the generated register parses");
+        let generated = generate_year(config, year(), dir.path(), seed).expect("the generator writes");
+        let register = read_register(&generated.register, config).expect("the generated register parses");
         (dir, generated, register)
     }
 
     fn distinct_participants(register: &Register) -> usize {
-        register
-            .participants
-            .iter()
-            .filter_map(|p| p.email.as_ref())
-            .collect::<BTreeSet<_>>()
-            .len()
+        register.participants.iter().filter_map(|p| p.email.as_ref()).collect::<BTreeSet<_>>().len()
     }
 
     #[test]
     fn register_parses_and_has_the_promised_shape() {
         let config = config();
         let (_dir, generated, register) = generate(&config, 2026);
-        let regional = register
-            .rounds
-            .iter()
-            .filter(|r| r.organiser == Organiser::Regional)
-            .count();
+        let regional = register.rounds.iter().filter(|r| r.organiser == Organiser::Regional).count();
         assert!((20..=30).contains(&regional), "{regional} regional rounds");
         assert_eq!(regional, generated.regional_rounds);
-        assert!(register
-            .rounds
-            .iter()
-            .any(|r| r.organiser == Organiser::Nationell));
-        assert!(register
-            .rounds
-            .iter()
-            .any(|r| r.organiser == Organiser::Kommunal));
+        assert!(register.rounds.iter().any(|r| r.organiser == Organiser::Nationell));
+        assert!(register.rounds.iter().any(|r| r.organiser == Organiser::Kommunal));
         assert!(register.rounds.iter().any(|r| r.category == Category::Chef));
-        assert!(register
-            .trainers
-            .iter()
-            .any(|t| t.employer == Recipient::Region));
+        assert!(register.trainers.iter().any(|t| t.employer == Recipient::Region));
         let people = distinct_participants(&register);
-        assert!(
-            (350..=450).contains(&people),
-            "{people} distinct participants"
-        );
+        assert!((350..=450).contains(&people), "{people} distinct participants");
         assert_eq!(people, generated.participants);
-        let duplicates = register
-            .notes
-            .iter()
-            .filter(|n| n.code == "duplicate-participant")
-            .count();
+        let duplicates = register.notes.iter().filter(|n| n.code == "duplicate-participant").count();
         assert_eq!(duplicates, 1);
         assert_eq!(generated.files.len(), 4);
         assert_eq!(generated.files[0], generated.register);
@@ -1334,10 +1107,7 @@ mod tests {
         let config = config();
         let (_dir, _generated, register) = generate(&config, 7);
         for day in &register.days {
-            assert!(
-                !matches!(day.date.weekday(), Weekday::Sat | Weekday::Sun),
-                "{day:?}"
-            );
+            assert!(!matches!(day.date.weekday(), Weekday::Sat | Weekday::Sun), "{day:?}");
             assert_ne!(day.date.month(), 7, "{day:?}");
             assert_eq!(day.date.year(), 2026);
         }
@@ -1349,33 +1119,16 @@ mod tests {
         let (_dir, _generated, register) = generate(&config, 11);
         for day in &register.days {
             let round = register.round(&day.round).expect("a known round");
-            let team: Vec<_> = register
-                .trainers
-                .iter()
-                .filter(|t| t.round == day.round && t.day == day.day)
-                .collect();
+            let team: Vec<_> = register.trainers.iter().filter(|t| t.round == day.round && t.day == day.day).collect();
             if round.organiser != Organiser::Regional {
                 assert!(team.is_empty());
                 continue;
             }
-            assert_eq!(
-                team.iter()
-                    .filter(|t| t.role == TrainerRole::Kursledare)
-                    .count(),
-                1,
-                "{}",
-                day.round
-            );
-            let teachers = team
-                .iter()
-                .filter(|t| t.role == TrainerRole::Utbildare)
-                .count();
+            assert_eq!(team.iter().filter(|t| t.role == TrainerRole::Kursledare).count(), 1, "{}", day.round);
+            let teachers = team.iter().filter(|t| t.role == TrainerRole::Utbildare).count();
             assert!((1..=2).contains(&teachers), "{}", day.round);
             for t in &team {
-                assert!(!register
-                    .participants
-                    .iter()
-                    .any(|p| p.round == day.round && p.email == t.email));
+                assert!(!register.participants.iter().any(|p| p.round == day.round && p.email == t.email));
             }
         }
     }
@@ -1385,11 +1138,7 @@ mod tests {
         let config = config();
         for seed in 1..=6 {
             let (_dir, generated, _register) = generate(&config, seed);
-            assert!(
-                (350..=450).contains(&generated.participants),
-                "seed {seed}: {}",
-                generated.participants
-            );
+            assert!((350..=450).contains(&generated.participants), "seed {seed}: {}", generated.participants);
         }
     }
 
@@ -1400,11 +1149,7 @@ mod tests {
         let accounts = std::fs::read_to_string(&generated.files[1]).expect("accounts");
         assert!(accounts.starts_with(&ACCOUNT_HEADINGS.join(",")));
         assert!(accounts.contains("K-admin"));
-        let usernames: BTreeSet<&str> = accounts
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split(',').next())
-            .collect();
+        let usernames: BTreeSet<&str> = accounts.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
         let without = register
             .participants
             .iter()
@@ -1427,21 +1172,13 @@ mod tests {
         let (_a, first, reg_a) = generate(&config, 42);
         let (_b, second, reg_b) = generate(&config, 42);
         for (x, y) in first.files.iter().zip(&second.files).skip(1) {
-            assert_eq!(
-                std::fs::read(x).expect("read"),
-                std::fs::read(y).expect("read"),
-                "{}",
-                x.display()
-            );
+            assert_eq!(std::fs::read(x).expect("read"), std::fs::read(y).expect("read"), "{}", x.display());
         }
         assert_eq!(reg_a.rounds, reg_b.rounds);
         assert_eq!(reg_a.days, reg_b.days);
         assert_eq!(reg_a.trainers, reg_b.trainers);
         assert_eq!(reg_a.participants, reg_b.participants);
         let (_c, other, _) = generate(&config, 43);
-        assert_ne!(
-            std::fs::read(&first.files[1]).expect("read"),
-            std::fs::read(&other.files[1]).expect("read")
-        );
+        assert_ne!(std::fs::read(&first.files[1]).expect("read"), std::fs::read(&other.files[1]).expect("read"));
     }
 }

@@ -52,34 +52,21 @@ impl RegisterSheets {
     /// The four sheets with their standard headings and no rows; `days` is the
     /// number of `Dag N` columns in Deltagare.
     pub fn empty(days: u8) -> Self {
-        let mut people: Vec<Cell> = ["Omgång", "Namn", "E-post", "Kommun", "Godkänd"]
-            .iter()
-            .map(|&s| Cell::from(s))
-            .collect();
+        let mut people: Vec<Cell> =
+            ["Omgång", "Namn", "E-post", "Kommun", "Godkänd"].iter().map(|&s| Cell::from(s)).collect();
         people.extend((1..=days).map(|d| Cell::Text(format!("Dag {d}"))));
         RegisterSheets {
             sheets: vec![
                 (
                     "Kursomgångar".into(),
-                    vec![[
-                        "Omgång",
-                        "Kurs",
-                        "Delresa",
-                        "Steg",
-                        "Kategori",
-                        "Arrangör",
-                        "Pris per dag",
-                    ]
-                    .iter()
-                    .map(|&s| Cell::from(s))
-                    .collect()],
-                ),
-                (
-                    "Kursdagar".into(),
-                    vec![["Omgång", "Dag", "Datum", "Form", "Plats"]
+                    vec![["Omgång", "Kurs", "Delresa", "Steg", "Kategori", "Arrangör", "Pris per dag"]
                         .iter()
                         .map(|&s| Cell::from(s))
                         .collect()],
+                ),
+                (
+                    "Kursdagar".into(),
+                    vec![["Omgång", "Dag", "Datum", "Form", "Plats"].iter().map(|&s| Cell::from(s)).collect()],
                 ),
                 (
                     "Utbildare".into(),
@@ -103,10 +90,7 @@ impl RegisterSheets {
 
     /// The rows of a sheet, for tests that break one on purpose.
     pub fn rows_mut(&mut self, sheet: &str) -> Option<&mut Vec<Vec<Cell>>> {
-        self.sheets
-            .iter_mut()
-            .find(|(n, _)| n == sheet)
-            .map(|(_, r)| r)
+        self.sheets.iter_mut().find(|(n, _)| n == sheet).map(|(_, r)| r)
     }
 
     /// Removes a sheet.

@@ -10,8 +10,7 @@
 
 use crate::config::{HttpAuth, HttpSource};
 use reqwest::header::{
-    HeaderMap, HeaderValue, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    RETRY_AFTER,
+    HeaderMap, HeaderValue, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 use reqwest::StatusCode;
 use std::path::{Path, PathBuf};
@@ -62,10 +61,7 @@ pub fn fetch_all(
     if sources.is_empty() {
         return Vec::new();
     }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             return sources
@@ -73,24 +69,13 @@ pub fn fetch_all(
                 .map(|s| {
                     (
                         s.name.clone(),
-                        Err(FetchError {
-                            source_name: s.name.clone(),
-                            message: format!("no async runtime: {e}"),
-                        }),
+                        Err(FetchError { source_name: s.name.clone(), message: format!("no async runtime: {e}") }),
                     )
                 })
                 .collect()
         }
     };
-    sources
-        .iter()
-        .map(|s| {
-            (
-                s.name.clone(),
-                rt.block_on(fetch(s, inbox, &known(&s.name))),
-            )
-        })
-        .collect()
+    sources.iter().map(|s| (s.name.clone(), rt.block_on(fetch(s, inbox, &known(&s.name))))).collect()
 }
 
 /// The outcome of one attempt at a network call.
@@ -139,20 +124,11 @@ pub(crate) fn token_from_env(env: &str) -> Result<String, String> {
 }
 
 /// Fetches one source with retries.
-pub async fn fetch(
-    source: &HttpSource,
-    inbox: &Path,
-    known: &Validators,
-) -> Result<Fetched, FetchError> {
-    let fail = |message: String| FetchError {
-        source_name: source.name.clone(),
-        message,
-    };
+pub async fn fetch(source: &HttpSource, inbox: &Path, known: &Validators) -> Result<Fetched, FetchError> {
+    let fail = |message: String| FetchError { source_name: source.name.clone(), message };
     let token = match &source.auth {
         HttpAuth::None => None,
-        HttpAuth::Bearer { env } | HttpAuth::Query { env, .. } => {
-            Some(token_from_env(env).map_err(fail)?)
-        }
+        HttpAuth::Bearer { env } | HttpAuth::Query { env, .. } => Some(token_from_env(env).map_err(fail)?),
     };
     let client = reqwest::Client::builder()
         .connect_timeout(source.connect_timeout)
@@ -176,18 +152,10 @@ async fn attempt_once(
     attempt: u32,
 ) -> Attempt<Fetched> {
     let mut headers = HeaderMap::new();
-    if let Some(etag) = known
-        .etag
-        .as_deref()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
+    if let Some(etag) = known.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
         headers.insert(IF_NONE_MATCH, etag);
     }
-    if let Some(lm) = known
-        .last_modified
-        .as_deref()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
+    if let Some(lm) = known.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
         headers.insert(IF_MODIFIED_SINCE, lm);
     }
     let mut req = client.get(&source.url).headers(headers);
@@ -214,20 +182,10 @@ async fn attempt_once(
         return Attempt::Retry(format!("the server answered {status}"), wait);
     }
     if !status.is_success() {
-        return Attempt::Fail(format!(
-            "the server answered {status}; check the URL and the token"
-        ));
+        return Attempt::Fail(format!("the server answered {status}; check the URL and the token"));
     }
-    let header = |name| {
-        resp.headers()
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let validators = Validators {
-        etag: header(ETAG),
-        last_modified: header(LAST_MODIFIED),
-    };
+    let header = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
+    let validators = Validators { etag: header(ETAG), last_modified: header(LAST_MODIFIED) };
     let ext = extension(header(CONTENT_TYPE).as_deref(), &source.url);
     let expected = resp.content_length();
     let part = inbox.join(format!(".{}.part", source.name));
@@ -243,37 +201,20 @@ async fn attempt_once(
     if let Err(e) = tokio::fs::rename(&part, &path).await {
         return Attempt::Fail(format!("cannot move the download into the inbox: {e}"));
     }
-    Attempt::Done(Fetched::Downloaded {
-        path,
-        validators,
-        attempts: attempt,
-    })
+    Attempt::Done(Fetched::Downloaded { path, validators, attempts: attempt })
 }
 
-async fn stream_to(
-    mut resp: reqwest::Response,
-    part: &Path,
-    expected: Option<u64>,
-) -> Result<(), String> {
-    let mut file = tokio::fs::File::create(part)
-        .await
-        .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+async fn stream_to(mut resp: reqwest::Response, part: &Path, expected: Option<u64>) -> Result<(), String> {
+    let mut file = tokio::fs::File::create(part).await.map_err(|e| format!("cannot write {}: {e}", part.display()))?;
     let mut got = 0u64;
     loop {
         match resp.chunk().await {
             Ok(Some(bytes)) => {
                 got += bytes.len() as u64;
-                file.write_all(&bytes)
-                    .await
-                    .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+                file.write_all(&bytes).await.map_err(|e| format!("cannot write {}: {e}", part.display()))?;
             }
             Ok(None) => break,
-            Err(e) => {
-                return Err(format!(
-                    "the download broke off after {got} bytes: {}",
-                    describe(&e)
-                ))
-            }
+            Err(e) => return Err(format!("the download broke off after {got} bytes: {}", describe(&e))),
         }
     }
     if let Some(n) = expected {
@@ -320,9 +261,6 @@ fn extension(content_type: Option<&str>, url: &str) -> &'static str {
         "csv"
     } else {
         let path = url.split('?').next().unwrap_or("").to_lowercase();
-        ["xlsx", "ods", "csv"]
-            .into_iter()
-            .find(|e| path.ends_with(&format!(".{e}")))
-            .unwrap_or("dat")
+        ["xlsx", "ods", "csv"].into_iter().find(|e| path.ends_with(&format!(".{e}"))).unwrap_or("dat")
     }
 }

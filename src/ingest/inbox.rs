@@ -57,11 +57,7 @@ pub fn recognise(dir: &Path, config: &Config) -> std::io::Result<Vec<RecognisedF
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
         .map(|e| e.path())
-        .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
-        })
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with("~$")))
         .collect();
     paths.sort();
     paths.iter().map(|p| recognise_file(p, config)).collect()
@@ -71,11 +67,7 @@ pub fn recognise(dir: &Path, config: &Config) -> std::io::Result<Vec<RecognisedF
 pub fn recognise_file(path: &Path, config: &Config) -> std::io::Result<RecognisedFile> {
     let sha256 = sha256_file(path)?;
     let kind = kind_of(path, config);
-    Ok(RecognisedFile {
-        path: path.to_path_buf(),
-        kind,
-        sha256,
-    })
+    Ok(RecognisedFile { path: path.to_path_buf(), kind, sha256 })
 }
 
 /// SHA-256 of a file, hex, read in chunks.
@@ -107,10 +99,7 @@ fn kind_of(path: &Path, config: &Config) -> InputKind {
             }
         }
     }
-    match headings(path, &sniffed)
-        .ok()
-        .and_then(|h| detect_kind(&h, config))
-    {
+    match headings(path, &sniffed).ok().and_then(|h| detect_kind(&h, config)) {
         Some(ExportKind::Accounts) => InputKind::Accounts,
         Some(ExportKind::Completions) => InputKind::Completions,
         Some(ExportKind::Signups) => InputKind::Signups,

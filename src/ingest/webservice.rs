@@ -16,14 +16,8 @@ use std::path::{Path, PathBuf};
 
 /// Reads the web service and writes its CSV files into `inbox`; returns them.
 pub fn read_webservice(ws: &Webservice, inbox: &Path) -> Result<Vec<PathBuf>, FetchError> {
-    let fail = |message: String| FetchError {
-        source_name: ws.name.clone(),
-        message,
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| fail(e.to_string()))?;
+    let fail = |message: String| FetchError { source_name: ws.name.clone(), message };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| fail(e.to_string()))?;
     rt.block_on(read(ws, inbox)).map_err(fail)
 }
 
@@ -43,11 +37,8 @@ impl Client<'_> {
         let url = format!("{}/webservice/rest/server.php", self.ws.base_url);
         let what = format!("{} {function}", self.ws.name);
         with_retries(&what, self.ws.retries, self.ws.backoff, |_| async {
-            let mut q: Vec<(&str, &str)> = vec![
-                ("wstoken", self.token.as_str()),
-                ("wsfunction", function),
-                ("moodlewsrestformat", "json"),
-            ];
+            let mut q: Vec<(&str, &str)> =
+                vec![("wstoken", self.token.as_str()), ("wsfunction", function), ("moodlewsrestformat", "json")];
             q.extend(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let resp = match self.http.get(&url).query(&q).send().await {
                 Ok(r) => r,
@@ -69,16 +60,8 @@ impl Client<'_> {
                 Err(e) => return Attempt::Fail(format!("{function}: the answer is not JSON: {e}")),
             };
             if body.get("exception").is_some() {
-                let code = body
-                    .get("errorcode")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let msg = body
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
+                let code = body.get("errorcode").and_then(Value::as_str).unwrap_or("").to_string();
+                let msg = body.get("message").and_then(Value::as_str).unwrap_or("").to_string();
                 return Attempt::Done(Err((code, msg)));
             }
             Attempt::Done(Ok(body))
@@ -99,11 +82,7 @@ async fn read(ws: &Webservice, inbox: &Path) -> Result<Vec<PathBuf>, String> {
         .map_err(|e| e.without_url().to_string())?;
     let client = Client { http, ws, token };
     let users = users(&client).await?;
-    let mut files = vec![write_csv(
-        inbox,
-        &format!("{}-accounts", ws.name),
-        &accounts_csv(ws, &users),
-    )?];
+    let mut files = vec![write_csv(inbox, &format!("{}-accounts", ws.name), &accounts_csv(ws, &users))?];
     if !ws.courses.is_empty() {
         let mut rows = vec![vec![
             "Username".to_string(),
@@ -113,29 +92,18 @@ async fn read(ws: &Webservice, inbox: &Path) -> Result<Vec<PathBuf>, String> {
         ]];
         for (course_id, course_name) in &ws.courses {
             for u in users.values() {
-                let params = vec![
-                    ("courseid".to_string(), course_id.to_string()),
-                    ("userid".to_string(), u["id"].to_string()),
-                ];
-                match client
-                    .call("core_completion_get_course_completion_status", &params)
-                    .await?
-                {
+                let params =
+                    vec![("courseid".to_string(), course_id.to_string()), ("userid".to_string(), u["id"].to_string())];
+                match client.call("core_completion_get_course_completion_status", &params).await? {
                     Ok(v) => rows.push(completion_row(u, course_name, &v)),
                     Err((code, _)) if NOT_APPLICABLE.contains(&code.as_str()) => {}
                     Err((code, msg)) => {
-                        return Err(format!(
-                            "core_completion_get_course_completion_status: {code}: {msg}"
-                        ))
+                        return Err(format!("core_completion_get_course_completion_status: {code}: {msg}"))
                     }
                 }
             }
         }
-        files.push(write_csv(
-            inbox,
-            &format!("{}-completions", ws.name),
-            &rows,
-        )?);
+        files.push(write_csv(inbox, &format!("{}-completions", ws.name), &rows)?);
     }
     Ok(files)
 }
@@ -153,11 +121,7 @@ async fn users(client: &Client<'_>) -> Result<BTreeMap<i64, Value>, String> {
             .call("core_user_get_users", &params)
             .await?
             .map_err(|(code, msg)| format!("core_user_get_users: {code}: {msg}"))?;
-        let list = body
-            .get("users")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let list = body.get("users").and_then(Value::as_array).cloned().unwrap_or_default();
         let before = users.len();
         for u in list.iter() {
             if let Some(id) = u.get("id").and_then(Value::as_i64) {
@@ -177,10 +141,7 @@ fn field(u: &Value, spec: &str) -> String {
         Some(short) => u
             .get("customfields")
             .and_then(Value::as_array)
-            .and_then(|fs| {
-                fs.iter()
-                    .find(|f| f.get("shortname").and_then(Value::as_str) == Some(short))
-            })
+            .and_then(|fs| fs.iter().find(|f| f.get("shortname").and_then(Value::as_str) == Some(short)))
             .and_then(|f| f.get("value"))
             .map(text)
             .unwrap_or_default(),
@@ -211,10 +172,7 @@ fn accounts_csv(ws: &Webservice, users: &BTreeMap<i64, Value>) -> Vec<Vec<String
     .map(String::from)
     .to_vec()];
     for u in users.values() {
-        let suspended = u
-            .get("suspended")
-            .map(|v| v.as_bool() == Some(true) || v.as_i64() == Some(1))
-            .unwrap_or(false);
+        let suspended = u.get("suspended").map(|v| v.as_bool() == Some(true) || v.as_i64() == Some(1)).unwrap_or(false);
         rows.push(vec![
             field(u, "username"),
             field(u, "email"),
@@ -223,15 +181,8 @@ fn accounts_csv(ws: &Webservice, users: &BTreeMap<i64, Value>) -> Vec<Vec<String
             field(u, "lastname"),
             field(u, &ws.municipality_field),
             field(u, &ws.roles_field),
-            ws.delresa_field
-                .as_deref()
-                .map(|f| field(u, f))
-                .unwrap_or_default(),
-            if suspended {
-                "Suspended".into()
-            } else {
-                "Active".into()
-            },
+            ws.delresa_field.as_deref().map(|f| field(u, f)).unwrap_or_default(),
+            if suspended { "Suspended".into() } else { "Active".into() },
         ]);
     }
     rows
@@ -239,18 +190,9 @@ fn accounts_csv(ws: &Webservice, users: &BTreeMap<i64, Value>) -> Vec<Vec<String
 
 fn completion_row(u: &Value, course: &str, v: &Value) -> Vec<String> {
     let status = v.get("completionstatus").cloned().unwrap_or_default();
-    let completed = status
-        .get("completed")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let parts = status
-        .get("completions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let any = parts
-        .iter()
-        .any(|c| c.get("complete").and_then(Value::as_bool) == Some(true));
+    let completed = status.get("completed").and_then(Value::as_bool).unwrap_or(false);
+    let parts = status.get("completions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let any = parts.iter().any(|c| c.get("complete").and_then(Value::as_bool) == Some(true));
     let when = parts
         .iter()
         .filter_map(|c| c.get("timecompleted").and_then(Value::as_i64))
@@ -265,18 +207,12 @@ fn completion_row(u: &Value, course: &str, v: &Value) -> Vec<String> {
     } else {
         "Not yet started"
     };
-    vec![
-        field(u, "username"),
-        course.to_string(),
-        word.to_string(),
-        if completed { when } else { String::new() },
-    ]
+    vec![field(u, "username"), course.to_string(), word.to_string(), if completed { when } else { String::new() }]
 }
 
 fn write_csv(inbox: &Path, stem: &str, rows: &[Vec<String>]) -> Result<PathBuf, String> {
     let part = inbox.join(format!(".{stem}.part"));
-    let mut w = csv::Writer::from_path(&part)
-        .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+    let mut w = csv::Writer::from_path(&part).map_err(|e| format!("cannot write {}: {e}", part.display()))?;
     for r in rows {
         w.write_record(r).map_err(|e| e.to_string())?;
     }

@@ -49,18 +49,14 @@ impl Workbook {
 
     /// Finds a sheet by name, case-insensitively.
     pub(crate) fn find_sheet(&self, wanted: &str) -> Option<String> {
-        self.sheet_names().into_iter().find(|n| {
-            n.trim().eq_ignore_ascii_case(wanted)
-                || n.trim().to_lowercase() == wanted.to_lowercase()
-        })
+        self.sheet_names()
+            .into_iter()
+            .find(|n| n.trim().eq_ignore_ascii_case(wanted) || n.trim().to_lowercase() == wanted.to_lowercase())
     }
 
     /// Reads a sheet as a table whose first non-empty row holds the headings.
     pub(crate) fn table(&mut self, sheet: &str) -> Result<Table, String> {
-        let range = self
-            .sheets
-            .worksheet_range(sheet)
-            .map_err(|e| format!("cannot read the sheet: {e}"))?;
+        let range = self.sheets.worksheet_range(sheet).map_err(|e| format!("cannot read the sheet: {e}"))?;
         Ok(Table::new(sheet.to_string(), range))
     }
 }
@@ -84,18 +80,8 @@ pub(crate) struct CellRef {
 impl Table {
     fn new(sheet: String, range: Range<Data>) -> Self {
         let (r0, c0) = range.start().unwrap_or((0, 0));
-        let headings = range
-            .rows()
-            .next()
-            .map(|r| r.iter().map(cell_text).collect())
-            .unwrap_or_default();
-        Table {
-            sheet,
-            headings,
-            first_col: c0,
-            header_row: r0,
-            range,
-        }
+        let headings = range.rows().next().map(|r| r.iter().map(cell_text).collect()).unwrap_or_default();
+        Table { sheet, headings, first_col: c0, header_row: r0, range }
     }
 
     /// The headings, as written.
@@ -110,9 +96,7 @@ impl Table {
 
     /// The index of a heading (case-insensitive, trimmed).
     pub(crate) fn column(&self, heading: &str) -> Option<usize> {
-        self.headings
-            .iter()
-            .position(|h| h.trim().to_lowercase() == heading.to_lowercase())
+        self.headings.iter().position(|h| h.trim().to_lowercase() == heading.to_lowercase())
     }
 
     /// The heading and spreadsheet letter of a column, e.g. `'Kommun' (D)`.
@@ -137,10 +121,7 @@ impl Table {
 
     /// A cell position for a message.
     pub(crate) fn at(&self, row: u32, idx: usize) -> CellRef {
-        CellRef {
-            row,
-            column: self.column_label(idx),
-        }
+        CellRef { row, column: self.column_label(idx) }
     }
 }
 
@@ -167,10 +148,7 @@ pub(crate) fn cell_text(c: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d
-            .as_datetime()
-            .map(|d| d.date().to_string())
-            .unwrap_or_default(),
+        Data::DateTime(d) => d.as_datetime().map(|d| d.date().to_string()).unwrap_or_default(),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
     }
@@ -180,22 +158,14 @@ pub(crate) fn cell_text(c: &Data) -> String {
 /// A plain number is not trusted as a date.
 pub(crate) fn cell_date(c: &Data) -> Result<NaiveDate, String> {
     match c {
-        Data::DateTime(d) if d.is_datetime() => d
-            .as_datetime()
-            .map(|d| d.date())
-            .ok_or_else(|| "a date cell out of range".to_string()),
+        Data::DateTime(d) if d.is_datetime() => {
+            d.as_datetime().map(|d| d.date()).ok_or_else(|| "a date cell out of range".to_string())
+        }
         Data::DateTimeIso(s) => parse_iso_date(s).ok_or_else(|| format!("'{s}' is not a date")),
-        Data::String(s) => parse_iso_date(s.trim()).ok_or_else(|| {
-            format!(
-                "'{}' is not a date (use a date cell or YYYY-MM-DD)",
-                s.trim()
-            )
-        }),
+        Data::String(s) => parse_iso_date(s.trim())
+            .ok_or_else(|| format!("'{}' is not a date (use a date cell or YYYY-MM-DD)", s.trim())),
         Data::Empty => Err("the date is empty".to_string()),
-        other => Err(format!(
-            "'{}' is not a date (use a date cell or YYYY-MM-DD)",
-            cell_text(other)
-        )),
+        other => Err(format!("'{}' is not a date (use a date cell or YYYY-MM-DD)", cell_text(other))),
     }
 }
 
@@ -222,18 +192,8 @@ mod tests {
 
     #[test]
     fn iso_text_is_a_date_but_a_bare_number_is_not() {
-        assert_eq!(
-            cell_date(&Data::String("2026-03-05".into()))
-                .unwrap()
-                .to_string(),
-            "2026-03-05"
-        );
-        assert_eq!(
-            cell_date(&Data::String("2026-03-05 09:00".into()))
-                .unwrap()
-                .to_string(),
-            "2026-03-05"
-        );
+        assert_eq!(cell_date(&Data::String("2026-03-05".into())).unwrap().to_string(), "2026-03-05");
+        assert_eq!(cell_date(&Data::String("2026-03-05 09:00".into())).unwrap().to_string(), "2026-03-05");
         assert!(cell_date(&Data::Float(45000.0)).is_err());
         assert!(cell_date(&Data::String("5/3".into())).is_err());
     }

@@ -18,11 +18,7 @@ pub(crate) struct Finished<'a> {
 }
 
 /// Commits a run and publishes its outputs.
-pub(crate) fn commit<F>(
-    ctx: &JobContext,
-    done: Finished,
-    effects: F,
-) -> Result<Vec<PathBuf>, JobError>
+pub(crate) fn commit<F>(ctx: &JobContext, done: Finished, effects: F) -> Result<Vec<PathBuf>, JobError>
 where
     F: FnOnce(&rusqlite::Transaction, i64) -> rusqlite::Result<()>,
 {
@@ -32,11 +28,7 @@ where
         period: done.period,
         started_at: done.started_at,
         ended_at: now(),
-        outcome: if done.findings.is_empty() {
-            Outcome::Ok
-        } else {
-            Outcome::Findings
-        },
+        outcome: if done.findings.is_empty() { Outcome::Ok } else { Outcome::Findings },
         error: None,
         findings: done.findings.len() as u32,
         outputs: done.staging.len() as u32,

@@ -20,7 +20,9 @@ pub enum JobError {
         inbox: PathBuf,
     },
     /// Two register files use the same round id.
-    #[error("the round id '{round}' is used in both {first} and {second}; round ids must be unique across register files")]
+    #[error(
+        "the round id '{round}' is used in both {first} and {second}; round ids must be unique across register files"
+    )]
     RoundInTwoFiles {
         /// The id.
         round: String,
@@ -56,9 +58,6 @@ pub enum JobError {
 
 impl JobError {
     pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> JobError + '_ {
-        move |source| JobError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        move |source| JobError::Io { path: path.to_path_buf(), source }
     }
 }

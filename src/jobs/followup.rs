@@ -23,10 +23,8 @@ pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError
     write_followup_csv(&csv, &table)?;
     let rec = staging.path("reconciliation.csv")?;
     write_reconciliation_csv(&rec, &findings)?;
-    staging.write(
-        &format!("uppfoljning-{year}.xlsx"),
-        &regional_workbook(config, Some(&table), Some(&pot), &findings)?,
-    )?;
+    staging
+        .write(&format!("uppfoljning-{year}.xlsx"), &regional_workbook(config, Some(&table), Some(&pot), &findings)?)?;
 
     let figures = table
         .sections
@@ -45,22 +43,8 @@ pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError
         .collect();
     let outputs = commit(
         ctx,
-        Finished {
-            job: "followup",
-            period: year.to_string(),
-            started_at,
-            inputs,
-            findings: &findings,
-            staging,
-        },
+        Finished { job: "followup", period: year.to_string(), started_at, inputs, findings: &findings, staging },
         |_, _| Ok(()),
     )?;
-    Ok(RunSummary {
-        job: "followup".into(),
-        period: year.to_string(),
-        outputs,
-        findings,
-        messages: 0,
-        figures,
-    })
+    Ok(RunSummary { job: "followup".into(), period: year.to_string(), outputs, findings, messages: 0, figures })
 }

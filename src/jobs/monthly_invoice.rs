@@ -8,9 +8,7 @@ use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot,
 use crate::deliver::{build_message, recipients_for};
 use crate::domain::{DelresaCode, Month, Recipient};
 use crate::reconcile::{pot_findings, register_findings, Finding};
-use crate::report::{
-    finance_workbook, municipality_workbook, write_invoice_csv, MunicipalityReport,
-};
+use crate::report::{finance_workbook, municipality_workbook, write_invoice_csv, MunicipalityReport};
 use crate::store::Store;
 
 /// Runs the monthly invoice job.
@@ -37,17 +35,11 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     write_invoice_csv(&csv_path, config, &basis)?;
 
     // The finance workbook shows the year's months computed so far, this one replaced.
-    let mut months: Vec<InvoiceBasis> = Store::open(&ctx.state)?
-        .invoice_bases(month.year())?
-        .into_iter()
-        .filter(|b| b.month != month)
-        .collect();
+    let mut months: Vec<InvoiceBasis> =
+        Store::open(&ctx.state)?.invoice_bases(month.year())?.into_iter().filter(|b| b.month != month).collect();
     months.push(basis.clone());
     months.sort_by_key(|b| b.month);
-    staging.write(
-        &format!("fakturaunderlag-{}.xlsx", month.year()),
-        &finance_workbook(config, &months)?,
-    )?;
+    staging.write(&format!("fakturaunderlag-{}.xlsx", month.year()), &finance_workbook(config, &months)?)?;
 
     let mut messages = 0;
     for m in &config.municipalities {
@@ -56,46 +48,24 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             month,
             lines: basis.lines_of(m.code).collect(),
             days: days.iter().filter(|d| d.kommun == m.code).collect(),
-            trainer_days: trainers
-                .iter()
-                .filter(|t| t.employer == Recipient::Kommun(m.code))
-                .collect(),
-            pot_payout: pot
-                .as_ref()
-                .map(|p| (p.year, p.payout(Recipient::Kommun(m.code)))),
-            findings: findings
-                .iter()
-                .filter(|f| f.kommun == Some(m.code))
-                .collect(),
+            trainer_days: trainers.iter().filter(|t| t.employer == Recipient::Kommun(m.code)).collect(),
+            pot_payout: pot.as_ref().map(|p| (p.year, p.payout(Recipient::Kommun(m.code)))),
+            findings: findings.iter().filter(|f| f.kommun == Some(m.code)).collect(),
         };
         if report.is_empty() {
             continue;
         }
         let workbook = municipality_workbook(config, &report)?;
-        let mut delresor: Vec<DelresaCode> =
-            report.days.iter().map(|d| d.delresa.clone()).collect();
+        let mut delresor: Vec<DelresaCode> = report.days.iter().map(|d| d.delresa.clone()).collect();
         delresor.sort();
         delresor.dedup();
         let to = recipients_for(m, &delresor);
         let lines: Vec<String> = report
             .lines
             .iter()
-            .map(|l| {
-                format!(
-                    "{}: {} × {} kr = {} kr",
-                    l.description, l.quantity, l.unit_price, l.amount
-                )
-            })
+            .map(|l| format!("{}: {} × {} kr = {} kr", l.description, l.quantity, l.unit_price, l.amount))
             .collect();
-        let msg = build_message(
-            config,
-            m,
-            month,
-            &to,
-            report.total(),
-            &lines,
-            workbook.clone(),
-        )?;
+        let msg = build_message(config, m, month, &to, report.total(), &lines, workbook.clone())?;
         staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
         messages += 1;
@@ -103,14 +73,8 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
 
     let total = basis.total();
     let figures = vec![
-        format!(
-            "Invoice basis {month}: {} line(s), total {total} kr.",
-            basis.lines.len()
-        ),
-        format!(
-            "Participant-days attended: {}.",
-            days.iter().filter(|d| d.attended).count()
-        ),
+        format!("Invoice basis {month}: {} line(s), total {total} kr.", basis.lines.len()),
+        format!("Participant-days attended: {}.", days.iter().filter(|d| d.attended).count()),
     ];
     let outputs = commit(
         ctx,
@@ -124,12 +88,5 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         },
         |tx, run_id| Store::save_invoice_basis(tx, run_id, &basis),
     )?;
-    Ok(RunSummary {
-        job: "monthly-invoice".into(),
-        period: month.to_string(),
-        outputs,
-        findings,
-        messages,
-        figures,
-    })
+    Ok(RunSummary { job: "monthly-invoice".into(), period: month.to_string(), outputs, findings, messages, figures })
 }

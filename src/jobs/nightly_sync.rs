@@ -10,13 +10,13 @@
 use super::commit::now;
 use super::staging::Staging;
 use super::{JobContext, JobError, RunSummary};
-use crate::ingest::exports::{read_export, ExportError, ExportKind};
+use crate::ingest::exports::{read_export_pipelined, ExportError, ExportKind};
 use crate::ingest::http::{fetch_all, Fetched, Validators};
 use crate::ingest::webservice::read_webservice;
 use crate::ingest::{read_register, recognise_file, InputKind};
 use crate::reconcile::{Finding, Severity};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
-use crate::store::{RunInput, Store};
+use crate::store::{CourseInterner, RunInput, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -33,13 +33,9 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let mut findings: Vec<Finding> = Vec::new();
     // Downloads first: they land in the inbox complete, so they skip the settle check.
     let mut downloads: Vec<(PathBuf, String, Validators)> = Vec::new();
-    for (name, fetched) in fetch_all(&config.sources, &ctx.inbox, &|n| {
-        store.validators(n).unwrap_or_default()
-    }) {
+    for (name, fetched) in fetch_all(&config.sources, &ctx.inbox, &|n| store.validators(n).unwrap_or_default()) {
         match fetched {
-            Ok(Fetched::Downloaded {
-                path, validators, ..
-            }) => downloads.push((path, name, validators)),
+            Ok(Fetched::Downloaded { path, validators, .. }) => downloads.push((path, name, validators)),
             Ok(Fetched::NotModified) => lines.push(IngestLine::new(
                 &name,
                 "",
@@ -47,32 +43,20 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                 "not modified since the last download (HTTP 304)",
             )),
             Err(e) => {
-                lines.push(IngestLine::new(
-                    &name,
-                    "",
-                    IngestStatus::Incomplete,
-                    &format!("{e}; tried again next run"),
-                ));
+                lines.push(IngestLine::new(&name, "", IngestStatus::Incomplete, &format!("{e}; tried again next run")));
                 findings.push(Finding {
                     severity: Severity::Error,
                     code: "download-failed".into(),
                     kommun: None,
                     subject: name.clone(),
-                    detail: format!(
-                        "Hämtningen misslyckades: {}. Den görs om vid nästa körning.",
-                        e.message
-                    ),
+                    detail: format!("Hämtningen misslyckades: {}. Den görs om vid nästa körning.", e.message),
                 });
             }
         }
     }
     for ws in &config.webservices {
         match read_webservice(ws, &ctx.inbox) {
-            Ok(paths) => downloads.extend(
-                paths
-                    .into_iter()
-                    .map(|p| (p, String::new(), Validators::default())),
-            ),
+            Ok(paths) => downloads.extend(paths.into_iter().map(|p| (p, String::new(), Validators::default()))),
             Err(e) => {
                 lines.push(IngestLine::new(
                     &ws.name,
@@ -85,10 +69,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                     code: "download-failed".into(),
                     kommun: None,
                     subject: ws.name.clone(),
-                    detail: format!(
-                        "Webbtjänsten kunde inte läsas: {}. Den läses igen vid nästa körning.",
-                        e.message
-                    ),
+                    detail: format!("Webbtjänsten kunde inte läsas: {}. Den läses igen vid nästa körning.", e.message),
                 });
             }
         }
@@ -140,28 +121,16 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                     Ok(reg) => {
                         let bytes = std::fs::read(&path).map_err(JobError::io(&path))?;
                         let rows = reg.participants.len() as u64;
-                        sync.store_register(
-                            &name,
-                            &rec.sha256,
-                            reg.period().as_deref(),
-                            rows,
-                            &bytes,
-                        )?;
+                        sync.store_register(&name, &rec.sha256, reg.period().as_deref(), rows, &bytes)?;
                         findings.extend(crate::reconcile::register_findings(&reg));
-                        let mut line =
-                            IngestLine::new(&name, "register", IngestStatus::Ingested, "");
+                        let mut line = IngestLine::new(&name, "register", IngestStatus::Ingested, "");
                         line.rows = rows;
                         lines.push(line);
                         moves.push((path, "processed", None));
                     }
                     Err(e) => {
                         let why = e.to_string();
-                        lines.push(IngestLine::new(
-                            &name,
-                            "register",
-                            IngestStatus::Rejected,
-                            first_line(&why),
-                        ));
+                        lines.push(IngestLine::new(&name, "register", IngestStatus::Rejected, first_line(&why)));
                         moves.push((path, "rejected", Some(why)));
                     }
                 }
@@ -176,7 +145,8 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         };
         let mut outcome = None;
         let stored = sync.store_export("inbox", export_kind, &name, &rec.sha256, |insert| {
-            let o = read_export(&path, export_kind, config, &mut |_, r| insert(&r))?;
+            let mut courses = CourseInterner::default();
+            let o = read_export_pipelined(&path, export_kind, config, move |r| courses.prepare(r), insert)?;
             let skipped = o.bad_rows.len() as u64;
             outcome = Some(o);
             Ok::<u64, ExportError>(skipped)
@@ -186,10 +156,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                 let o = outcome.expect("set on success");
                 let mut detail = Vec::new();
                 if counts.duplicates > 0 {
-                    detail.push(format!(
-                        "{} duplicate row(s) counted once",
-                        counts.duplicates
-                    ));
+                    detail.push(format!("{} duplicate row(s) counted once", counts.duplicates));
                     findings.push(Finding {
                         severity: Severity::Warning,
                         code: "duplicate-export-row".into(),
@@ -202,10 +169,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                     });
                 }
                 if !o.unresolved.is_empty() {
-                    detail.push(format!(
-                        "{} account(s) with an unknown municipality",
-                        o.unresolved.len()
-                    ));
+                    detail.push(format!("{} account(s) with an unknown municipality", o.unresolved.len()));
                     for (line, org) in &o.unresolved {
                         findings.push(Finding {
                             severity: Severity::Error,
@@ -219,17 +183,9 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                     }
                 }
                 if !o.bad_rows.is_empty() {
-                    detail.push(format!(
-                        "{} bad row(s) skipped (see ingest-problems.csv)",
-                        o.bad_rows.len()
-                    ));
+                    detail.push(format!("{} bad row(s) skipped (see ingest-problems.csv)", o.bad_rows.len()));
                 }
-                let mut line = IngestLine::new(
-                    &name,
-                    export_kind.as_str(),
-                    IngestStatus::Ingested,
-                    &detail.join("; "),
-                );
+                let mut line = IngestLine::new(&name, export_kind.as_str(), IngestStatus::Ingested, &detail.join("; "));
                 line.rows = counts.rows - counts.duplicates;
                 line.skipped = o.bad_rows.len() as u64;
                 lines.push(line);
@@ -238,12 +194,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             }
             Err(e) => {
                 let why = format!("{name}: {e}");
-                lines.push(IngestLine::new(
-                    &name,
-                    export_kind.as_str(),
-                    IngestStatus::Rejected,
-                    &e.to_string(),
-                ));
+                lines.push(IngestLine::new(&name, export_kind.as_str(), IngestStatus::Rejected, &e.to_string()));
                 moves.push((path, "rejected", Some(why)));
             }
         }
@@ -257,29 +208,14 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         write_ingest_problems_csv(&p, &problems)?;
     }
     for (path, source, validators) in &downloads {
-        let fate = moves
-            .iter()
-            .find(|(p, ..)| p == path)
-            .map(|(_, folder, _)| *folder);
+        let fate = moves.iter().find(|(p, ..)| p == path).map(|(_, folder, _)| *folder);
         if fate == Some("processed") && !source.is_empty() {
             sync.remember_validators(source, validators)?;
         }
     }
-    let rejected = lines
-        .iter()
-        .filter(|l| l.status == IngestStatus::Rejected)
-        .count();
-    let outcome = if findings.is_empty() && rejected == 0 {
-        "ok"
-    } else {
-        "findings"
-    };
-    sync.finish(
-        outcome,
-        (findings.len() + rejected) as u32,
-        staging.len() as u32,
-        &inputs,
-    )?;
+    let rejected = lines.iter().filter(|l| l.status == IngestStatus::Rejected).count();
+    let outcome = if findings.is_empty() && rejected == 0 { "ok" } else { "findings" };
+    sync.finish(outcome, (findings.len() + rejected) as u32, staging.len() as u32, &inputs)?;
     let outputs = staging.publish()?;
     for (path, folder, why) in moves {
         move_file(&ctx.inbox, &path, folder, why.as_deref())?;
@@ -294,11 +230,8 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         count(IngestStatus::Incomplete)
     )];
     for kind in ["register", "accounts", "completions", "signups"] {
-        let rows: u64 = lines
-            .iter()
-            .filter(|l| l.kind == kind && l.status == IngestStatus::Ingested)
-            .map(|l| l.rows)
-            .sum();
+        let rows: u64 =
+            lines.iter().filter(|l| l.kind == kind && l.status == IngestStatus::Ingested).map(|l| l.rows).sum();
         if rows > 0 {
             figures.push(format!("Rows of {kind}: {rows}."));
         }
@@ -312,8 +245,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             code: "file-rejected".into(),
             kommun: None,
             subject: format!("{rejected} fil(er)"),
-            detail: "Se inkorgens mapp rejected/ och filen <namn>.error.txt bredvid varje fil."
-                .into(),
+            detail: "Se inkorgens mapp rejected/ och filen <namn>.error.txt bredvid varje fil.".into(),
         });
     }
     Ok(RunSummary {
@@ -339,9 +271,7 @@ fn inbox_files(inbox: &Path) -> Result<Vec<PathBuf>, JobError> {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// A temp name, an Office lock file, or modified within the settle time.
@@ -353,11 +283,7 @@ fn is_incomplete(path: &Path, settle: Duration) -> bool {
     let Ok(meta) = std::fs::metadata(path) else {
         return true;
     };
-    let age = meta
-        .modified()
-        .ok()
-        .and_then(|m| SystemTime::now().duration_since(m).ok())
-        .unwrap_or(Duration::ZERO);
+    let age = meta.modified().ok().and_then(|m| SystemTime::now().duration_since(m).ok()).unwrap_or(Duration::ZERO);
     age < settle
 }
 
@@ -367,15 +293,12 @@ fn first_line(s: &str) -> &str {
 
 fn unknown_reason(path: &Path) -> String {
     use crate::ingest::exports::{headings, sniff};
-    match sniff(path)
-        .map_err(|e| e.to_string())
-        .and_then(|s| headings(path, &s))
-    {
+    match sniff(path).map_err(|e| e.to_string()).and_then(|s| headings(path, &s)) {
         Ok(h) => {
             format!(
-            "not recognised as accounts, completions, sign-ups or a register; headings found: {}",
-            h.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
-        )
+                "not recognised as accounts, completions, sign-ups or a register; headings found: {}",
+                h.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+            )
         }
         Err(e) => format!("not recognised: {e}"),
     }

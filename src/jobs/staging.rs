@@ -18,11 +18,7 @@ impl Staging {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.f");
         let dir = out.join(format!(".staging-{}-{stamp}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(JobError::io(&dir))?;
-        Ok(Staging {
-            dir,
-            out: out.to_path_buf(),
-            files: Vec::new(),
-        })
+        Ok(Staging { dir, out: out.to_path_buf(), files: Vec::new() })
     }
 
     /// The staged path of an output given relative to the output folder.

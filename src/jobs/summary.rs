@@ -48,18 +48,10 @@ impl fmt::Display for RunSummary {
         if !self.findings.is_empty() {
             writeln!(f, "  {} finding(s):", self.findings.len())?;
             for x in self.findings.iter().take(20) {
-                writeln!(
-                    f,
-                    "    {} {} {}: {}",
-                    x.severity, x.code, x.subject, x.detail
-                )?;
+                writeln!(f, "    {} {} {}: {}", x.severity, x.code, x.subject, x.detail)?;
             }
             if self.findings.len() > 20 {
-                writeln!(
-                    f,
-                    "    … and {} more (see reconciliation.csv)",
-                    self.findings.len() - 20
-                )?;
+                writeln!(f, "    … and {} more (see reconciliation.csv)", self.findings.len() - 20)?;
             }
         }
         Ok(())

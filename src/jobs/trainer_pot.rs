@@ -20,41 +20,16 @@ pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobEr
     let mut staging = Staging::new(&ctx.out)?;
     let csv = staging.path(&format!("trainer-pot-{year}.csv"))?;
     write_pot_csv(&csv, config, &pot)?;
-    staging.write(
-        &format!("utbildarpott-{year}.xlsx"),
-        &regional_workbook(config, None, Some(&pot), &findings)?,
-    )?;
+    staging.write(&format!("utbildarpott-{year}.xlsx"), &regional_workbook(config, None, Some(&pot), &findings)?)?;
 
     let figures = vec![
-        format!(
-            "Trainer pot {year}: {} kr from {} regional course day(s).",
-            pot.pot,
-            pot.days.len()
-        ),
-        format!(
-            "Paid out: {} kr; difference {} kr.",
-            pot.paid(),
-            pot.pot - pot.paid()
-        ),
+        format!("Trainer pot {year}: {} kr from {} regional course day(s).", pot.pot, pot.days.len()),
+        format!("Paid out: {} kr; difference {} kr.", pot.paid(), pot.pot - pot.paid()),
     ];
     let outputs = commit(
         ctx,
-        Finished {
-            job: "trainer-pot",
-            period: year.to_string(),
-            started_at,
-            inputs,
-            findings: &findings,
-            staging,
-        },
+        Finished { job: "trainer-pot", period: year.to_string(), started_at, inputs, findings: &findings, staging },
         |_, _| Ok(()),
     )?;
-    Ok(RunSummary {
-        job: "trainer-pot".into(),
-        period: year.to_string(),
-        outputs,
-        findings,
-        messages: 0,
-        figures,
-    })
+    Ok(RunSummary { job: "trainer-pot".into(), period: year.to_string(), outputs, findings, messages: 0, figures })
 }

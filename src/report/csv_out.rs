@@ -7,15 +7,8 @@ use crate::config::Config;
 use crate::reconcile::Finding;
 use std::path::Path;
 
-pub(crate) fn write_rows(
-    path: &Path,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
-) -> Result<(), ReportError> {
-    let err = |source| ReportError::Csv {
-        path: path.to_path_buf(),
-        source,
-    };
+pub(crate) fn write_rows(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<(), ReportError> {
+    let err = |source| ReportError::Csv { path: path.to_path_buf(), source };
     let mut w = csv::Writer::from_path(path).map_err(err)?;
     w.write_record(header).map_err(err)?;
     for r in rows {
@@ -26,11 +19,7 @@ pub(crate) fn write_rows(
 }
 
 /// `invoice-basis-YYYY-MM.csv`: only non-zero lines.
-pub fn write_invoice_csv(
-    path: &Path,
-    config: &Config,
-    basis: &InvoiceBasis,
-) -> Result<(), ReportError> {
+pub fn write_invoice_csv(path: &Path, config: &Config, basis: &InvoiceBasis) -> Result<(), ReportError> {
     let rows = basis
         .lines
         .iter()
@@ -38,10 +27,7 @@ pub fn write_invoice_csv(
         .map(|l| {
             vec![
                 l.kommun.to_string(),
-                config
-                    .municipality(l.kommun)
-                    .map(|m| m.name.clone())
-                    .unwrap_or_default(),
+                config.municipality(l.kommun).map(|m| m.name.clone()).unwrap_or_default(),
                 l.article.clone(),
                 l.description.clone(),
                 l.quantity.to_string(),
@@ -50,27 +36,11 @@ pub fn write_invoice_csv(
             ]
         })
         .collect();
-    write_rows(
-        path,
-        &[
-            "kommunkod",
-            "kommun",
-            "article",
-            "description",
-            "quantity",
-            "unit_price",
-            "amount",
-        ],
-        rows,
-    )
+    write_rows(path, &["kommunkod", "kommun", "article", "description", "quantity", "unit_price", "amount"], rows)
 }
 
 /// `trainer-pot-YYYY.csv`: every configured municipality, then the region's row.
-pub fn write_pot_csv(
-    path: &Path,
-    config: &Config,
-    pot: &PotDistribution,
-) -> Result<(), ReportError> {
+pub fn write_pot_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Result<(), ReportError> {
     let rows = pot
         .rows
         .iter()
@@ -88,11 +58,7 @@ pub fn write_pot_csv(
             ]
         })
         .collect();
-    write_rows(
-        path,
-        &["kommunkod", "kommun", "points", "exact_amount", "amount"],
-        rows,
-    )
+    write_rows(path, &["kommunkod", "kommun", "points", "exact_amount", "amount"], rows)
 }
 
 /// `followup-YYYY.csv`: one row per delresa and course (no total rows; the
@@ -115,19 +81,7 @@ pub fn write_followup_csv(path: &Path, f: &FollowUp) -> Result<(), ReportError> 
             })
         })
         .collect();
-    write_rows(
-        path,
-        &[
-            "delresa",
-            "kurs",
-            "omgangar",
-            "kursdagar",
-            "anmalda",
-            "godkanda",
-            "andel",
-        ],
-        rows,
-    )
+    write_rows(path, &["delresa", "kurs", "omgangar", "kursdagar", "anmalda", "godkanda", "andel"], rows)
 }
 
 /// `reconciliation.csv`: findings sorted by municipality code, then code.
@@ -146,9 +100,5 @@ pub fn write_reconciliation_csv(path: &Path, findings: &[Finding]) -> Result<(),
             ]
         })
         .collect();
-    write_rows(
-        path,
-        &["severity", "code", "kommunkod", "subject", "detail"],
-        rows,
-    )
+    write_rows(path, &["severity", "code", "kommunkod", "subject", "detail"], rows)
 }

@@ -25,9 +25,6 @@ pub enum ReportError {
 
 impl ReportError {
     pub(crate) fn xlsx(name: &str) -> impl FnOnce(rust_xlsxwriter::XlsxError) -> ReportError + '_ {
-        move |source| ReportError::Xlsx {
-            name: name.to_string(),
-            source,
-        }
+        move |source| ReportError::Xlsx { name: name.to_string(), source }
     }
 }

@@ -45,46 +45,23 @@ fn summary_sheet(
             sum += t;
             ws.write_number_with_format(row, 3 + i as u16, t.to_f64_for_display(), &s.money)?;
         }
-        ws.write_number_with_format(
-            row,
-            3 + months.len() as u16,
-            sum.to_f64_for_display(),
-            &s.money_bold,
-        )?;
+        ws.write_number_with_format(row, 3 + months.len() as u16, sum.to_f64_for_display(), &s.money_bold)?;
         row += 1;
     }
     ws.write_string_with_format(row, 1, "Totalt", &s.bold)?;
     let mut all = Money::ZERO;
     for (i, b) in months.iter().enumerate() {
         all += b.total();
-        ws.write_number_with_format(
-            row,
-            3 + i as u16,
-            b.total().to_f64_for_display(),
-            &s.money_bold,
-        )?;
+        ws.write_number_with_format(row, 3 + i as u16, b.total().to_f64_for_display(), &s.money_bold)?;
     }
-    ws.write_number_with_format(
-        row,
-        3 + months.len() as u16,
-        all.to_f64_for_display(),
-        &s.money_bold,
-    )?;
+    ws.write_number_with_format(row, 3 + months.len() as u16, all.to_f64_for_display(), &s.money_bold)?;
     ws.autofit();
     Ok(())
 }
 
 /// The headings of a month sheet (finance imports these columns).
-pub const MONTH_HEADINGS: [&str; 8] = [
-    "Kommunkod",
-    "Kommun",
-    "Fakturareferens",
-    "Artikel",
-    "Beskrivning",
-    "Antal",
-    "À-pris",
-    "Belopp",
-];
+pub const MONTH_HEADINGS: [&str; 8] =
+    ["Kommunkod", "Kommun", "Fakturareferens", "Artikel", "Beskrivning", "Antal", "À-pris", "Belopp"];
 
 fn month_sheet(
     wb: &mut Workbook,
@@ -100,11 +77,7 @@ fn month_sheet(
         let m = config.municipality(l.kommun);
         ws.write_string(row, 0, l.kommun.to_string())?;
         ws.write_string(row, 1, m.map(|m| m.name.as_str()).unwrap_or(""))?;
-        ws.write_string(
-            row,
-            2,
-            m.map(|m| m.invoice_reference.as_str()).unwrap_or(""),
-        )?;
+        ws.write_string(row, 2, m.map(|m| m.invoice_reference.as_str()).unwrap_or(""))?;
         ws.write_string(row, 3, &l.article)?;
         ws.write_string(row, 4, &l.description)?;
         ws.write_number(row, 5, f64::from(l.quantity))?;
@@ -118,14 +91,7 @@ fn month_sheet(
     row += 1;
     for k in basis.municipalities() {
         ws.write_string(row, 0, k.to_string())?;
-        ws.write_string(
-            row,
-            1,
-            config
-                .municipality(k)
-                .map(|m| m.name.as_str())
-                .unwrap_or(""),
-        )?;
+        ws.write_string(row, 1, config.municipality(k).map(|m| m.name.as_str()).unwrap_or(""))?;
         ws.write_number_with_format(row, 7, basis.total_of(k).to_f64_for_display(), &s.money)?;
         row += 1;
     }

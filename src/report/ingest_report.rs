@@ -51,14 +51,7 @@ pub struct IngestLine {
 impl IngestLine {
     /// A line with no rows counted yet.
     pub fn new(file: &str, kind: &str, status: IngestStatus, detail: &str) -> Self {
-        IngestLine {
-            file: file.into(),
-            kind: kind.into(),
-            rows: 0,
-            skipped: 0,
-            status,
-            detail: detail.into(),
-        }
+        IngestLine { file: file.into(), kind: kind.into(), rows: 0, skipped: 0, status, detail: detail.into() }
     }
 }
 
@@ -77,29 +70,14 @@ pub fn write_ingest_report_csv(path: &Path, lines: &[IngestLine]) -> Result<(), 
             ]
         })
         .collect();
-    write_rows(
-        path,
-        &["file", "kind", "rows", "skipped_rows", "status", "detail"],
-        rows,
-    )
+    write_rows(path, &["file", "kind", "rows", "skipped_rows", "status", "detail"], rows)
 }
 
 /// Writes `ingest-problems.csv`: every skipped row with the cell at fault.
-pub fn write_ingest_problems_csv(
-    path: &Path,
-    problems: &[(String, RowProblem)],
-) -> Result<(), ReportError> {
+pub fn write_ingest_problems_csv(path: &Path, problems: &[(String, RowProblem)]) -> Result<(), ReportError> {
     let rows = problems
         .iter()
-        .map(|(f, p)| {
-            vec![
-                f.clone(),
-                p.row.to_string(),
-                p.column.clone(),
-                p.value.clone(),
-                p.message.clone(),
-            ]
-        })
+        .map(|(f, p)| vec![f.clone(), p.row.to_string(), p.column.clone(), p.value.clone(), p.message.clone()])
         .collect();
     write_rows(path, &["file", "row", "column", "value", "problem"], rows)
 }

@@ -42,10 +42,7 @@ impl MunicipalityReport<'_> {
 }
 
 /// Builds the workbook as bytes.
-pub fn municipality_workbook(
-    config: &Config,
-    r: &MunicipalityReport,
-) -> Result<Vec<u8>, ReportError> {
+pub fn municipality_workbook(config: &Config, r: &MunicipalityReport) -> Result<Vec<u8>, ReportError> {
     let name = format!("{} {}", r.municipality.name, r.month);
     let s = Styles::new();
     let mut wb = Workbook::new();
@@ -61,29 +58,16 @@ pub fn municipality_workbook(
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))
 }
 
-fn summary(
-    wb: &mut Workbook,
-    config: &Config,
-    r: &MunicipalityReport,
-    s: &Styles,
-) -> Result<(), XlsxError> {
+fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Sammanfattning")?;
     let m = r.municipality;
-    ws.write_string_with_format(
-        0,
-        0,
-        format!("Yrkesresan {} – {}", m.name, r.month),
-        &s.bold,
-    )?;
+    ws.write_string_with_format(0, 0, format!("Yrkesresan {} – {}", m.name, r.month), &s.bold)?;
     let rows: Vec<(&str, String)> = vec![
         ("Kommun", format!("{} ({})", m.name, m.code)),
         ("Period", r.month.to_string()),
         ("Fakturareferens", m.invoice_reference.clone()),
-        (
-            "Deltagardagar (närvarande)",
-            r.days.iter().filter(|d| d.attended).count().to_string(),
-        ),
+        ("Deltagardagar (närvarande)", r.days.iter().filter(|d| d.attended).count().to_string()),
         ("Utbildardagar", r.trainer_days.len().to_string()),
         ("Avvikelser", r.findings.len().to_string()),
     ];
@@ -144,25 +128,10 @@ fn invoice_lines(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Resul
 }
 
 /// Headings of the course-day sheet.
-pub const DAY_HEADINGS: [&str; 10] = [
-    "Datum",
-    "Omgång",
-    "Kurs",
-    "Delresa",
-    "Dag",
-    "Namn",
-    "E-post",
-    "Närvaro",
-    "Arrangör",
-    "Avgift",
-];
+pub const DAY_HEADINGS: [&str; 10] =
+    ["Datum", "Omgång", "Kurs", "Delresa", "Dag", "Namn", "E-post", "Närvaro", "Arrangör", "Avgift"];
 
-fn course_days(
-    wb: &mut Workbook,
-    config: &Config,
-    r: &MunicipalityReport,
-    s: &Styles,
-) -> Result<(), XlsxError> {
+fn course_days(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Kursdagar")?;
     headings(ws, 0, &DAY_HEADINGS, s)?;
@@ -175,15 +144,7 @@ fn course_days(
         ws.write_number(row, 4, f64::from(d.day.get()))?;
         ws.write_string(row, 5, &d.name)?;
         ws.write_string(row, 6, d.email.as_ref().map(|e| e.as_str()).unwrap_or(""))?;
-        ws.write_string(
-            row,
-            7,
-            if d.attended {
-                "närvarande"
-            } else {
-                "frånvarande"
-            },
-        )?;
+        ws.write_string(row, 7, if d.attended { "närvarande" } else { "frånvarande" })?;
         ws.write_string(row, 8, d.organiser.as_str())?;
         ws.write_number_with_format(row, 9, d.fee.to_f64_for_display(), &s.money)?;
         row += 1;
@@ -219,12 +180,7 @@ fn trainers(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(),
         )?;
         row += 1;
     }
-    filter(
-        ws,
-        0,
-        r.trainer_days.len() as u32,
-        TRAINER_HEADINGS.len() as u16,
-    )?;
+    filter(ws, 0, r.trainer_days.len() as u32, TRAINER_HEADINGS.len() as u16)?;
     if let Some((year, payout)) = r.pot_payout {
         row += 1;
         ws.write_string_with_format(row, 4, format!("Utbildarpott {year}, utbetalning"), &s.bold)?;

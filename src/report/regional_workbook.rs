@@ -11,23 +11,10 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 /// Headings of the follow-up sheet (as in the region's published reports).
-pub const FOLLOWUP_HEADINGS: [&str; 6] = [
-    "Kurs",
-    "Kursomgångar",
-    "Kursdagar",
-    "Anmälda",
-    "Godkända",
-    "Andel godkända",
-];
+pub const FOLLOWUP_HEADINGS: [&str; 6] = ["Kurs", "Kursomgångar", "Kursdagar", "Anmälda", "Godkända", "Andel godkända"];
 
 /// Headings of the pot distribution sheet.
-pub const POT_HEADINGS: [&str; 5] = [
-    "Kommunkod",
-    "Kommun",
-    "Poäng",
-    "Exakt belopp",
-    "Utbetalning",
-];
+pub const POT_HEADINGS: [&str; 5] = ["Kommunkod", "Kommun", "Poäng", "Exakt belopp", "Utbetalning"];
 
 /// Builds the regional workbook with whichever parts are given.
 pub fn regional_workbook(
@@ -55,23 +42,13 @@ pub fn regional_workbook(
     wb.save_to_buffer().map_err(ReportError::xlsx(name))
 }
 
-fn followup_sheet(
-    wb: &mut Workbook,
-    config: &Config,
-    f: &FollowUp,
-    s: &Styles,
-) -> Result<(), XlsxError> {
+fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Uppföljning")?;
     ws.write_string_with_format(0, 0, format!("Uppföljning {}", f.year), &s.bold)?;
     let mut row = 2u32;
     for sec in &f.sections {
-        ws.write_string_with_format(
-            row,
-            0,
-            format!("Yrkesresan {}", config.delresa_name(&sec.delresa)),
-            &s.bold,
-        )?;
+        ws.write_string_with_format(row, 0, format!("Yrkesresan {}", config.delresa_name(&sec.delresa)), &s.bold)?;
         row += 1;
         for (c, h) in FOLLOWUP_HEADINGS.iter().enumerate() {
             ws.write_string_with_format(row, c as u16, *h, &s.header)?;
@@ -79,16 +56,8 @@ fn followup_sheet(
         row += 1;
         for r in sec.rows.iter().chain(std::iter::once(&sec.total)) {
             let is_total = std::ptr::eq(r, &sec.total);
-            let label = if r.national_only {
-                format!("{}*", r.course)
-            } else {
-                r.course.clone()
-            };
-            let fmt = if is_total {
-                &s.bold
-            } else {
-                &rust_xlsxwriter::Format::new()
-            };
+            let label = if r.national_only { format!("{}*", r.course) } else { r.course.clone() };
+            let fmt = if is_total { &s.bold } else { &rust_xlsxwriter::Format::new() };
             ws.write_string_with_format(row, 0, &label, fmt)?;
             if !r.national_only {
                 ws.write_number_with_format(row, 1, f64::from(r.rounds), fmt)?;
@@ -97,18 +66,17 @@ fn followup_sheet(
             ws.write_number_with_format(row, 3, f64::from(r.registered), fmt)?;
             ws.write_number_with_format(row, 4, f64::from(r.approved), fmt)?;
             if let Some(share) = r.share() {
-                ws.write_number_with_format(
-                    row,
-                    5,
-                    share.to_f64().unwrap_or(0.0) / 100.0,
-                    &s.percent,
-                )?;
+                ws.write_number_with_format(row, 5, share.to_f64().unwrap_or(0.0) / 100.0, &s.percent)?;
             }
             row += 1;
         }
         row += 1;
     }
-    ws.write_string(row, 0, "* Nationellt genomförd kurs: räknas i anmälda och godkända, inte i omgångar och kursdagar.")?;
+    ws.write_string(
+        row,
+        0,
+        "* Nationellt genomförd kurs: räknas i anmälda och godkända, inte i omgångar och kursdagar.",
+    )?;
     ws.set_column_width(0, 50)?;
     for c in 1..6 {
         ws.set_column_width(c, 16)?;
@@ -116,24 +84,14 @@ fn followup_sheet(
     Ok(())
 }
 
-fn pot_sheet(
-    wb: &mut Workbook,
-    config: &Config,
-    p: &PotDistribution,
-    s: &Styles,
-) -> Result<(), XlsxError> {
+fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Utbildarpott")?;
     let rule = match p.rule {
         DistributionRule::PerDay => "per kurstillfälle (per_day)",
         DistributionRule::AnnualPool => "hela årets pott efter poäng (annual_pool)",
     };
-    ws.write_string_with_format(
-        0,
-        0,
-        format!("Fördelning av utbildarpott {} – {rule}", p.year),
-        &s.bold,
-    )?;
+    ws.write_string_with_format(0, 0, format!("Fördelning av utbildarpott {} – {rule}", p.year), &s.bold)?;
     headings(ws, 2, &POT_HEADINGS, s)?;
     let mut row = 3u32;
     for r in &p.rows {
@@ -146,11 +104,7 @@ fn pot_sheet(
     }
     filter(ws, 2, p.rows.len() as u32, POT_HEADINGS.len() as u16)?;
     let paid = p.paid();
-    for (label, value) in [
-        ("Summa utbetalningar", paid),
-        ("Utbildarpott", p.pot),
-        ("Differens", p.pot - paid),
-    ] {
+    for (label, value) in [("Summa utbetalningar", paid), ("Utbildarpott", p.pot), ("Differens", p.pot - paid)] {
         ws.write_string_with_format(row, 1, label, &s.bold)?;
         ws.write_number_with_format(row, 4, value.to_f64_for_display(), &s.money_bold)?;
         row += 1;
@@ -159,23 +113,10 @@ fn pot_sheet(
     Ok(())
 }
 
-fn trainer_sheet(
-    wb: &mut Workbook,
-    config: &Config,
-    p: &PotDistribution,
-    s: &Styles,
-) -> Result<(), XlsxError> {
+fn trainer_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Utbildare")?;
-    let head = [
-        "Namn",
-        "Kommun",
-        "Dagar kursledare",
-        "Dagar utbildare",
-        "Dagar reserv",
-        "Poäng",
-        "Exakt andel",
-    ];
+    let head = ["Namn", "Kommun", "Dagar kursledare", "Dagar utbildare", "Dagar reserv", "Poäng", "Exakt andel"];
     headings(ws, 0, &head, s)?;
     for (i, t) in p.trainers.iter().enumerate() {
         let row = i as u32 + 1;
@@ -195,17 +136,7 @@ fn trainer_sheet(
 fn pot_days_sheet(wb: &mut Workbook, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Kursdagar pott")?;
-    let head = [
-        "Datum",
-        "Omgång",
-        "Kurs",
-        "Dag",
-        "Kategori",
-        "Närvarande",
-        "Pottsats",
-        "Pott",
-        "Poäng",
-    ];
+    let head = ["Datum", "Omgång", "Kurs", "Dag", "Kategori", "Närvarande", "Pottsats", "Pott", "Poäng"];
     headings(ws, 0, &head, s)?;
     let mut row = 1u32;
     for d in &p.days {
@@ -227,36 +158,17 @@ fn pot_days_sheet(wb: &mut Workbook, p: &PotDistribution, s: &Styles) -> Result<
     Ok(())
 }
 
-fn findings_sheet(
-    wb: &mut Workbook,
-    config: &Config,
-    findings: &[Finding],
-    s: &Styles,
-) -> Result<(), XlsxError> {
+fn findings_sheet(wb: &mut Workbook, config: &Config, findings: &[Finding], s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Avvikelser")?;
-    let head = [
-        "Allvarlighet",
-        "Kod",
-        "Kommunkod",
-        "Kommun",
-        "Gäller",
-        "Förklaring",
-    ];
+    let head = ["Allvarlighet", "Kod", "Kommunkod", "Kommun", "Gäller", "Förklaring"];
     headings(ws, 0, &head, s)?;
     for (i, f) in findings.iter().enumerate() {
         let row = i as u32 + 1;
         ws.write_string(row, 0, f.severity.to_string())?;
         ws.write_string(row, 1, &f.code)?;
         ws.write_string(row, 2, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
-        ws.write_string(
-            row,
-            3,
-            f.kommun
-                .and_then(|k| config.municipality(k))
-                .map(|m| m.name.as_str())
-                .unwrap_or(""),
-        )?;
+        ws.write_string(row, 3, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;
         ws.write_string(row, 4, &f.subject)?;
         ws.write_string(row, 5, &f.detail)?;
     }

@@ -29,12 +29,7 @@ impl Styles {
 }
 
 /// Writes a heading row at `row`, freezes the panes below it.
-pub(crate) fn headings(
-    ws: &mut Worksheet,
-    row: u32,
-    names: &[&str],
-    s: &Styles,
-) -> Result<(), XlsxError> {
+pub(crate) fn headings(ws: &mut Worksheet, row: u32, names: &[&str], s: &Styles) -> Result<(), XlsxError> {
     for (c, n) in names.iter().enumerate() {
         ws.write_string_with_format(row, c as u16, *n, &s.header)?;
     }

@@ -36,11 +36,7 @@ pub(crate) fn save(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusql
 
 impl Store {
     /// Stores a month's basis as part of a run (see [`Store::commit_run`]).
-    pub fn save_invoice_basis(
-        tx: &Transaction,
-        run_id: i64,
-        basis: &InvoiceBasis,
-    ) -> rusqlite::Result<()> {
+    pub fn save_invoice_basis(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusqlite::Result<()> {
         save(tx, run_id, basis)
     }
 
@@ -66,16 +62,7 @@ impl Store {
                 )
                 .map_err(self.err())?;
             let raw: Vec<(String, String, String, u32, String, String)> = stmt
-                .query_map([&m], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })
+                .query_map([&m], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
                 .map_err(self.err())?
                 .collect::<Result<_, _>>()
                 .map_err(self.err())?;

@@ -74,14 +74,8 @@ impl Store {
         F: FnOnce(&Transaction, i64) -> rusqlite::Result<()>,
     {
         let path = self.path.clone();
-        let wrap = |source| StoreError {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(wrap)?;
+        let wrap = |source| StoreError { path: path.clone(), source };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
         tx.execute(
             "INSERT INTO runs (job, period, started_at, ended_at, outcome, error, findings, outputs)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -143,18 +137,10 @@ impl Store {
         for (id, mut run) in rows {
             let mut s = self
                 .conn
-                .prepare(
-                    "SELECT path, kind, sha256 FROM run_inputs WHERE run_id = ?1 ORDER BY path",
-                )
+                .prepare("SELECT path, kind, sha256 FROM run_inputs WHERE run_id = ?1 ORDER BY path")
                 .map_err(self.err())?;
             run.inputs = s
-                .query_map([id], |r| {
-                    Ok(RunInput {
-                        path: r.get(0)?,
-                        kind: r.get(1)?,
-                        sha256: r.get(2)?,
-                    })
-                })
+                .query_map([id], |r| Ok(RunInput { path: r.get(0)?, kind: r.get(1)?, sha256: r.get(2)? }))
                 .map_err(self.err())?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(self.err())?;

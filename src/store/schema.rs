@@ -65,31 +65,33 @@ CREATE TABLE accounts (
     roles        INTEGER NOT NULL,
     delresa      TEXT,
     status       TEXT NOT NULL,
-    created      TEXT,
+    created      INTEGER,
     PRIMARY KEY (snapshot_id, username)
 ) WITHOUT ROWID;
 CREATE TABLE completions (
     snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
     user_key     TEXT NOT NULL,
-    username     TEXT,
-    email        TEXT,
-    course       TEXT NOT NULL,
+    course_idx   INTEGER NOT NULL,
     status       INTEGER NOT NULL,
-    started      TEXT,
-    completed    TEXT,
+    started      INTEGER,
+    completed    INTEGER,
     kommunkod    INTEGER,
-    PRIMARY KEY (snapshot_id, user_key, course)
+    PRIMARY KEY (snapshot_id, user_key, course_idx)
+) WITHOUT ROWID;
+CREATE TABLE snapshot_courses (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
+    idx          INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, idx)
 ) WITHOUT ROWID;
 CREATE TABLE signups (
     snapshot_id   INTEGER NOT NULL REFERENCES snapshots(id),
     user_key      TEXT NOT NULL,
-    username      TEXT,
-    email         TEXT,
-    course        TEXT NOT NULL,
+    course_idx    INTEGER NOT NULL,
     seminar       TEXT,
-    session_start TEXT NOT NULL,
+    session_start INTEGER NOT NULL,
     status        INTEGER NOT NULL,
-    PRIMARY KEY (snapshot_id, user_key, course, session_start)
+    PRIMARY KEY (snapshot_id, user_key, course_idx, session_start)
 ) WITHOUT ROWID;
 "#,
     r#"

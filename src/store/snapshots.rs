@@ -38,32 +38,17 @@ pub struct StoredCounts {
 
 impl Store {
     /// Starts a sync run: the run row is written now and finished by [`SyncTx::finish`].
-    pub fn begin_sync(
-        &mut self,
-        job: &str,
-        period: &str,
-        started_at: &str,
-    ) -> Result<SyncTx<'_>, StoreError> {
+    pub fn begin_sync(&mut self, job: &str, period: &str, started_at: &str) -> Result<SyncTx<'_>, StoreError> {
         let path = self.path.clone();
-        let wrap = |source| StoreError {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(wrap)?;
+        let wrap = |source| StoreError { path: path.clone(), source };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
         tx.execute(
             "INSERT INTO runs (job, period, started_at, ended_at, outcome) VALUES (?1, ?2, ?3, ?3, 'ok')",
             params![job, period, started_at],
         )
         .map_err(wrap)?;
         let run_id = tx.last_insert_rowid();
-        Ok(SyncTx {
-            tx,
-            path: self.path.clone(),
-            run_id,
-        })
+        Ok(SyncTx { tx, path: self.path.clone(), run_id })
     }
 
     /// The latest register snapshot of each period (the year of its first course day).
@@ -78,13 +63,7 @@ impl Store {
             )
             .map_err(self.err())?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(StoredRegister {
-                    file_name: r.get(0)?,
-                    content: r.get(1)?,
-                    sha256: r.get(2)?,
-                })
-            })
+            .query_map([], |r| Ok(StoredRegister { file_name: r.get(0)?, content: r.get(1)?, sha256: r.get(2)? }))
             .map_err(self.err())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.err())?;
@@ -94,11 +73,7 @@ impl Store {
     /// Number of snapshots stored of a kind.
     pub fn snapshot_count(&self, kind: &str) -> Result<u64, StoreError> {
         self.conn
-            .query_row(
-                "SELECT COUNT(*) FROM snapshots WHERE kind = ?1",
-                [kind],
-                |r| r.get::<_, i64>(0),
-            )
+            .query_row("SELECT COUNT(*) FROM snapshots WHERE kind = ?1", [kind], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(self.err())
     }
@@ -124,16 +99,9 @@ impl Store {
     /// The validators remembered for an HTTP source.
     pub fn validators(&self, source: &str) -> Result<crate::ingest::http::Validators, StoreError> {
         self.conn
-            .query_row(
-                "SELECT etag, last_modified FROM http_validators WHERE source = ?1",
-                [source],
-                |r| {
-                    Ok(crate::ingest::http::Validators {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                    })
-                },
-            )
+            .query_row("SELECT etag, last_modified FROM http_validators WHERE source = ?1", [source], |r| {
+                Ok(crate::ingest::http::Validators { etag: r.get(0)?, last_modified: r.get(1)? })
+            })
             .optional()
             .map(|o| o.unwrap_or_default())
             .map_err(self.err())
@@ -142,11 +110,7 @@ impl Store {
 
 impl SyncTx<'_> {
     /// Remembers an HTTP source's validators with the run.
-    pub fn remember_validators(
-        &self,
-        source: &str,
-        v: &crate::ingest::http::Validators,
-    ) -> Result<(), StoreError> {
+    pub fn remember_validators(&self, source: &str, v: &crate::ingest::http::Validators) -> Result<(), StoreError> {
         self.tx
             .execute(
                 "INSERT INTO http_validators (source, etag, last_modified, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -159,20 +123,13 @@ impl SyncTx<'_> {
     }
 
     fn wrap(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError {
-            path: self.path.clone(),
-            source,
-        }
+        move |source| StoreError { path: self.path.clone(), source }
     }
 
     /// True if a file with this checksum was already stored as this kind.
     pub fn already_stored(&self, kind: &str, sha256: &str) -> Result<bool, StoreError> {
         self.tx
-            .query_row(
-                "SELECT 1 FROM snapshots WHERE kind = ?1 AND sha256 = ?2 LIMIT 1",
-                [kind, sha256],
-                |_| Ok(()),
-            )
+            .query_row("SELECT 1 FROM snapshots WHERE kind = ?1 AND sha256 = ?2 LIMIT 1", [kind, sha256], |_| Ok(()))
             .optional()
             .map(|o| o.is_some())
             .map_err(self.wrap())
@@ -205,13 +162,10 @@ impl SyncTx<'_> {
         kind: ExportKind,
         file_name: &str,
         sha256: &str,
-        fill: impl FnOnce(&mut dyn FnMut(&ExportRecord) -> Result<(), String>) -> Result<u64, E>,
+        fill: impl FnOnce(&mut dyn FnMut(&[PreparedRow]) -> Result<(), String>) -> Result<u64, E>,
     ) -> Result<Result<StoredCounts, E>, StoreError> {
         let path = self.path.clone();
-        let wrap = |source| StoreError {
-            path: path.clone(),
-            source,
-        };
+        let wrap = |source| StoreError { path: path.clone(), source };
         let sp = self.tx.savepoint().map_err(wrap)?;
         sp.execute(
             "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -221,26 +175,41 @@ impl SyncTx<'_> {
         let snap = sp.last_insert_rowid();
         let mut counts = StoredCounts::default();
         let result = {
-            let sql = match kind {
-                ExportKind::Accounts => {
-                    "INSERT OR IGNORE INTO accounts (snapshot_id, username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                }
+            let (table, columns) = match kind {
+                ExportKind::Accounts => (
+                    "accounts",
+                    "snapshot_id, username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created",
+                ),
                 ExportKind::Completions => {
-                    "INSERT OR IGNORE INTO completions (snapshot_id, user_key, username, email, course, status, started, completed, kommunkod)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                    ("completions", "snapshot_id, user_key, course_idx, status, started, completed, kommunkod")
                 }
                 ExportKind::Signups => {
-                    "INSERT OR IGNORE INTO signups (snapshot_id, user_key, username, email, course, seminar, session_start, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    ("signups", "snapshot_id, user_key, course_idx, seminar, session_start, status")
                 }
             };
-            let mut stmt = sp.prepare_cached(sql).map_err(wrap)?;
-            let mut insert = |r: &ExportRecord| -> Result<(), String> {
-                let changed = insert_record(&mut stmt, snap, r).map_err(|e| e.to_string())?;
-                counts.rows += 1;
-                if changed == 0 {
-                    counts.duplicates += 1;
+            let width = columns.split(',').count();
+            let sql = |rows: usize| {
+                let tuple = format!("({})", vec!["?"; width].join(","));
+                format!("INSERT OR IGNORE INTO {table} ({columns}) VALUES {}", vec![tuple; rows].join(","))
+            };
+            let full_sql = sql(ROWS_PER_INSERT);
+            let mut course = sp
+                .prepare_cached("INSERT INTO snapshot_courses (snapshot_id, idx, name) VALUES (?1, ?2, ?3)")
+                .map_err(wrap)?;
+            let mut insert = |batch: &[PreparedRow]| -> Result<(), String> {
+                for p in batch.iter().filter(|p| p.new_course) {
+                    course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
+                }
+                for chunk in batch.chunks(ROWS_PER_INSERT) {
+                    let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
+                    let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
+                    let mut at = 1;
+                    for p in chunk {
+                        bind_record(&mut stmt, &mut at, snap, p).map_err(|e| e.to_string())?;
+                    }
+                    let changed = stmt.raw_execute().map_err(|e| e.to_string())? as u64;
+                    counts.rows += chunk.len() as u64;
+                    counts.duplicates += chunk.len() as u64 - changed;
                 }
                 Ok(())
             };
@@ -272,10 +241,7 @@ impl SyncTx<'_> {
         inputs: &[super::RunInput],
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let wrap = |source| StoreError {
-            path: path.clone(),
-            source,
-        };
+        let wrap = |source| StoreError { path: path.clone(), source };
         self.tx
             .execute(
                 "UPDATE runs SET ended_at = ?2, outcome = ?3, findings = ?4, outputs = ?5 WHERE id = ?1",
@@ -294,52 +260,96 @@ impl SyncTx<'_> {
     }
 }
 
-fn user_key(u: &Option<String>, e: &Option<crate::domain::Email>) -> String {
-    u.as_ref()
-        .map(|u| u.to_lowercase())
-        .or_else(|| e.as_ref().map(|e| e.to_string()))
-        .unwrap_or_default()
+/// A date as the integer `yyyymmdd` (compact, sortable, cheap to write).
+pub(crate) fn date_int(d: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
 }
 
-fn insert_record(
+/// A time as the integer `yyyymmddHHMM`.
+fn datetime_int(t: chrono::NaiveDateTime) -> i64 {
+    use chrono::Timelike;
+    date_int(t.date()) * 10_000 + i64::from(t.hour()) * 100 + i64::from(t.minute())
+}
+
+/// A record ready to store: its course interned (on the parsing thread).
+#[derive(Debug)]
+pub struct PreparedRow {
+    record: ExportRecord,
+    course_idx: u32,
+    new_course: bool,
+}
+
+/// Numbers course names within one file, so rows store a small integer.
+#[derive(Debug, Default)]
+pub struct CourseInterner {
+    seen: std::collections::HashMap<String, u32>,
+}
+
+impl CourseInterner {
+    /// Prepares a record for [`SyncTx::store_export`].
+    pub fn prepare(&mut self, record: ExportRecord) -> PreparedRow {
+        let name = record.course();
+        if name.is_empty() {
+            return PreparedRow { record, course_idx: 0, new_course: false };
+        }
+        let next = self.seen.len() as u32 + 1;
+        let (course_idx, new_course) = match self.seen.get(name) {
+            Some(&i) => (i, false),
+            None => {
+                self.seen.insert(name.to_string(), next);
+                (next, true)
+            }
+        };
+        PreparedRow { record, course_idx, new_course }
+    }
+}
+
+/// Rows per multi-row INSERT: fewer statements for SQLite to run.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Binds one record's values at `*at`, `*at + 1`, …
+fn bind_record(
     stmt: &mut rusqlite::CachedStatement,
+    at: &mut usize,
     snap: i64,
-    r: &ExportRecord,
-) -> rusqlite::Result<usize> {
-    match r {
-        ExportRecord::Account(a) => stmt.execute(params![
-            snap,
-            a.username,
-            a.email.as_str(),
-            a.idnumber,
-            a.name,
-            a.kommun.map(|k| k.as_u16()),
-            a.organisation,
-            a.roles.bits(),
-            a.delresa.as_ref().map(|d| d.as_str()),
-            a.status.as_str(),
-            a.created.map(|d| d.to_string()),
-        ]),
-        ExportRecord::Completion(c) => stmt.execute(params![
-            snap,
-            user_key(&c.username, &c.email),
-            c.username,
-            c.email.as_ref().map(|e| e.as_str()),
-            c.course,
-            c.status.code(),
-            c.started.map(|d| d.to_string()),
-            c.completed.map(|d| d.to_string()),
-            c.kommun.map(|k| k.as_u16()),
-        ]),
-        ExportRecord::Signup(s) => stmt.execute(params![
-            snap,
-            user_key(&s.username, &s.email),
-            s.username,
-            s.email.as_ref().map(|e| e.as_str()),
-            s.course,
-            s.seminar,
-            s.session_start.format("%Y-%m-%d %H:%M").to_string(),
-            s.status.code(),
-        ]),
+    p: &PreparedRow,
+) -> rusqlite::Result<()> {
+    let mut bind = |v: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(*at, v)?;
+        *at += 1;
+        Ok(())
+    };
+    match &p.record {
+        ExportRecord::Account(a) => {
+            bind(&snap)?;
+            bind(&a.username)?;
+            bind(&a.email.as_str())?;
+            bind(&a.idnumber)?;
+            bind(&a.name)?;
+            bind(&a.kommun.map(|k| k.as_u16()))?;
+            bind(&a.organisation)?;
+            bind(&a.roles.bits())?;
+            bind(&a.delresa.as_ref().map(|d| d.as_str()))?;
+            bind(&a.status.as_str())?;
+            bind(&a.created.map(date_int))
+        }
+        ExportRecord::Completion(c) => {
+            bind(&snap)?;
+            bind(&c.user_key)?;
+            bind(&p.course_idx)?;
+            bind(&c.status.code())?;
+            bind(&c.started.map(date_int))?;
+            bind(&c.completed.map(date_int))?;
+            bind(&c.kommun.map(|k| k.as_u16()))
+        }
+        ExportRecord::Signup(s) => {
+            bind(&snap)?;
+            bind(&s.user_key)?;
+            bind(&p.course_idx)?;
+            bind(&s.seminar)?;
+            bind(&datetime_int(s.session_start))?;
+            bind(&s.status.code())
+        }
     }
 }

@@ -6,23 +6,12 @@ use yrkesresan::generate::Cell;
 
 fn good() -> RegisterBuilder {
     let mut b = RegisterBuilder::new();
-    b.round(
-        "R1",
-        "Samtal och delaktighet",
-        "bou",
-        "medarbetare",
-        "regional",
-        None,
-    )
-    .day("R1", 1, "2026-03-03")
-    .day("R1", 2, "2026-03-04");
-    b.trainer("R1", 1, "Karin", "Falun", "kursledare").trainer(
+    b.round("R1", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("R1", 1, "2026-03-03").day(
         "R1",
         2,
-        "Karin",
-        "Falun",
-        "kursledare",
+        "2026-03-04",
     );
+    b.trainer("R1", 1, "Karin", "Falun", "kursledare").trainer("R1", 2, "Karin", "Falun", "kursledare");
     b.participants("R1", "Mora", 3, &[1, 2]);
     b
 }
@@ -32,23 +21,14 @@ fn good() -> RegisterBuilder {
 fn rejected(b: &RegisterBuilder) -> String {
     let w = Workdir::new();
     w.register(&b.sheets);
-    let out = w.run(
-        &["run", "monthly-invoice", "--month", "2026-03"],
-        &config_path(),
-    );
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-03"], &config_path());
     let msg = text(&out);
     assert_eq!(out.status.code(), Some(2), "{msg}");
     let written: Vec<_> = std::fs::read_dir(w.out())
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
     assert!(
-        written
-            .iter()
-            .all(|f| f.starts_with("yrkesresan-state.sqlite")),
+        written.iter().all(|f| f.starts_with("yrkesresan-state.sqlite")),
         "nothing but the run log may be written: {written:?}"
     );
     msg
@@ -58,10 +38,7 @@ fn rejected(b: &RegisterBuilder) -> String {
 fn the_good_register_is_accepted() {
     let w = Workdir::new();
     w.register(&good().sheets);
-    let out = w.run(
-        &["run", "monthly-invoice", "--month", "2026-03"],
-        &config_path(),
-    );
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-03"], &config_path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
@@ -70,7 +47,12 @@ fn a_register_without_the_kursdagar_sheet_is_rejected() {
     let mut b = good();
     b.sheets.remove("Kursdagar");
     let msg = rejected(&b);
-    assert!(msg.contains("register.xlsx: the sheet 'Kursdagar' is missing (sheets found: Kursomgångar, Utbildare, Deltagare)"), "{msg}");
+    assert!(
+        msg.contains(
+            "register.xlsx: the sheet 'Kursdagar' is missing (sheets found: Kursomgångar, Utbildare, Deltagare)"
+        ),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -79,14 +61,8 @@ fn a_missing_column_is_named_with_the_headings_found() {
     let rows = b.sheets.rows_mut("Deltagare").unwrap();
     rows[0][3] = Cell::from("Hemkommun");
     let msg = rejected(&b);
-    assert!(
-        msg.contains("sheet 'Deltagare'") && msg.contains("the column 'Kommun' is missing"),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("Hemkommun"),
-        "the headings found are listed: {msg}"
-    );
+    assert!(msg.contains("sheet 'Deltagare'") && msg.contains("the column 'Kommun' is missing"), "{msg}");
+    assert!(msg.contains("Hemkommun"), "the headings found are listed: {msg}");
 }
 
 #[test]
@@ -94,10 +70,7 @@ fn an_unknown_municipality_names_sheet_row_and_column() {
     let mut b = good();
     b.participant("R1", "Gotham", None, &[1]);
     let msg = rejected(&b);
-    assert!(
-        msg.contains("sheet 'Deltagare', row 5, column 'Kommun' (D)"),
-        "{msg}"
-    );
+    assert!(msg.contains("sheet 'Deltagare', row 5, column 'Kommun' (D)"), "{msg}");
     assert!(msg.contains("'Gotham' is not a municipality"), "{msg}");
 }
 
@@ -107,8 +80,7 @@ fn a_date_that_is_not_a_date_is_rejected() {
     b.sheets.rows_mut("Kursdagar").unwrap()[2][2] = Cell::from("4 mars");
     let msg = rejected(&b);
     assert!(
-        msg.contains("sheet 'Kursdagar', row 3, column 'Datum' (C)")
-            && msg.contains("'4 mars' is not a date"),
+        msg.contains("sheet 'Kursdagar', row 3, column 'Datum' (C)") && msg.contains("'4 mars' is not a date"),
         "{msg}"
     );
 }
@@ -118,29 +90,15 @@ fn attendance_on_a_day_the_round_lacks_is_rejected() {
     let mut b = good();
     b.participant("R1", "Mora", None, &[1, 3]);
     let msg = rejected(&b);
-    assert!(
-        msg.contains("column 'Dag 3' (H)") && msg.contains("round 'R1' has no day 3"),
-        "{msg}"
-    );
+    assert!(msg.contains("column 'Dag 3' (H)") && msg.contains("round 'R1' has no day 3"), "{msg}");
 }
 
 #[test]
 fn a_round_id_used_twice_is_rejected() {
     let mut b = good();
-    b.round(
-        "R1",
-        "Utsatthet och våld",
-        "bou",
-        "medarbetare",
-        "regional",
-        None,
-    );
+    b.round("R1", "Utsatthet och våld", "bou", "medarbetare", "regional", None);
     let msg = rejected(&b);
-    assert!(
-        msg.contains("sheet 'Kursomgångar', row 3, column 'Omgång' (A)")
-            && msg.contains("used twice"),
-        "{msg}"
-    );
+    assert!(msg.contains("sheet 'Kursomgångar', row 3, column 'Omgång' (A)") && msg.contains("used twice"), "{msg}");
 }
 
 #[test]
@@ -149,10 +107,7 @@ fn every_problem_is_listed_at_once() {
     b.participant("R1", "Gotham", None, &[1]);
     b.sheets.rows_mut("Kursdagar").unwrap()[2][2] = Cell::from("snart");
     let msg = rejected(&b);
-    assert!(
-        msg.contains("Gotham") && msg.contains("'snart' is not a date"),
-        "{msg}"
-    );
+    assert!(msg.contains("Gotham") && msg.contains("'snart' is not a date"), "{msg}");
 }
 
 #[test]
@@ -161,10 +116,7 @@ fn a_failed_run_is_logged_as_failed() {
     let mut b = good();
     b.participant("R1", "Gotham", None, &[1]);
     w.register(&b.sheets);
-    let out = w.run(
-        &["run", "monthly-invoice", "--month", "2026-03"],
-        &config_path(),
-    );
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-03"], &config_path());
     assert_eq!(out.status.code(), Some(2));
     let store = yrkesresan::store::Store::open(&w.out().join("yrkesresan-state.sqlite")).unwrap();
     let runs = store.recent_runs(5).unwrap();

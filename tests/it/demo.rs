@@ -9,13 +9,7 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     let w = Workdir::new();
     let out_dir = w.path().join("demo-out");
     let out = bin(
-        &[
-            "demo",
-            "--out",
-            &out_dir.display().to_string(),
-            "--config",
-            &config_path().display().to_string(),
-        ],
+        &["demo", "--out", &out_dir.display().to_string(), "--config", &config_path().display().to_string()],
         w.path(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -35,10 +29,7 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
             year_total += amount;
         }
     }
-    assert!(
-        year_total > Decimal::from(1_000_000),
-        "a year with fixed cost and fees: {year_total}"
-    );
+    assert!(year_total > Decimal::from(1_000_000), "a year with fixed cost and fees: {year_total}");
 
     // The finance workbook: a summary and twelve months whose totals add up.
     let mut wb: Xlsx<_> = open_workbook(out_dir.join("fakturaunderlag-2026.xlsx")).unwrap();
@@ -47,10 +38,7 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     let summary = wb.worksheet_range("Summering").unwrap();
     let total_row = summary.rows().find(|r| r[1] == "Totalt").unwrap();
     let grand = total_row.last().unwrap().get_float().unwrap();
-    assert!(
-        (grand - year_total.to_string().parse::<f64>().unwrap()).abs() < 0.01,
-        "{grand} vs {year_total}"
-    );
+    assert!((grand - year_total.to_string().parse::<f64>().unwrap()).abs() < 0.01, "{grand} vs {year_total}");
 
     // The pot: every municipality has a row and the payouts sum to the pot.
     let pot = {
@@ -61,17 +49,11 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     let paid: Decimal = pot.iter().map(|r| r[4].parse::<Decimal>().unwrap()).sum();
     assert!(paid > Decimal::ZERO);
     assert!(text(&out).contains("difference 0.00 kr"), "{}", text(&out));
-    assert!(
-        pot.iter().any(|r| &r[0] == "20"),
-        "an RSS trainer gives the region a row"
-    );
+    assert!(pot.iter().any(|r| &r[0] == "20"), "an RSS trainer gives the region a row");
 
     // One e-mail per municipality and month with activity, its workbook attached,
     // addressed only to that municipality's contact persons.
-    let outbox: Vec<_> = std::fs::read_dir(out_dir.join("outbox"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let outbox: Vec<_> = std::fs::read_dir(out_dir.join("outbox")).unwrap().map(|e| e.unwrap().path()).collect();
     assert!(outbox.len() >= 15, "{}", outbox.len());
     for path in &outbox {
         let eml = std::fs::read_to_string(path).unwrap();
@@ -81,56 +63,28 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
             .iter()
             .find(|m| stem.starts_with(&format!("yrkesresan-{}-", m.slug())))
             .expect("named after a municipality");
-        let to = eml
-            .lines()
-            .find(|l| l.starts_with("To: "))
-            .expect("a To header");
+        let to = eml.lines().find(|l| l.starts_with("To: ")).expect("a To header");
         for other in config.municipalities.iter().filter(|o| o.code != m.code) {
             for c in &other.contacts {
-                assert!(
-                    !to.contains(c.email.as_str()),
-                    "{stem} is addressed to {}",
-                    c.email
-                );
+                assert!(!to.contains(c.email.as_str()), "{stem} is addressed to {}", c.email);
             }
         }
         assert!(
-            eml.contains(&format!("{stem}.xlsx\""))
-                && eml.contains("Content-Disposition: attachment"),
+            eml.contains(&format!("{stem}.xlsx\"")) && eml.contains("Content-Disposition: attachment"),
             "{stem}: attachment name"
         );
         assert!(eml.contains("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
-        assert!(
-            eml.contains("Message-ID: <yrkesresan-"),
-            "{stem}: our own Message-ID"
-        );
+        assert!(eml.contains("Message-ID: <yrkesresan-"), "{stem}: our own Message-ID");
     }
 
     // A municipality workbook holds only its own participants.
     let falun_march = out_dir.join("kommuner/yrkesresan-falun-2026-03.xlsx");
     let mut wb: Xlsx<_> = open_workbook(&falun_march).unwrap();
-    assert_eq!(
-        wb.sheet_names(),
-        [
-            "Sammanfattning",
-            "Fakturarader",
-            "Kursdagar",
-            "Utbildare",
-            "Avvikelser"
-        ]
-    );
+    assert_eq!(wb.sheet_names(), ["Sammanfattning", "Fakturarader", "Kursdagar", "Utbildare", "Avvikelser"]);
     let days = wb.worksheet_range("Kursdagar").unwrap();
-    let emails: Vec<String> = days
-        .rows()
-        .skip(1)
-        .map(|r| r[6].to_string())
-        .filter(|e| e.contains('@'))
-        .collect();
+    let emails: Vec<String> = days.rows().skip(1).map(|r| r[6].to_string()).filter(|e| e.contains('@')).collect();
     assert!(!emails.is_empty());
-    assert!(
-        emails.iter().all(|e| e.ends_with("@falun.example")),
-        "{emails:?}"
-    );
+    assert!(emails.iter().all(|e| e.ends_with("@falun.example")), "{emails:?}");
 
     // The follow-up and the run log.
     assert!(out_dir.join("followup-2026.csv").exists());
@@ -138,8 +92,5 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     let store = yrkesresan::store::Store::open(&out_dir.join("yrkesresan-state.sqlite")).unwrap();
     let runs = store.recent_runs(100).unwrap();
     assert_eq!(runs.len(), 14, "12 months, the pot and the follow-up");
-    assert!(runs.iter().all(|r| r
-        .inputs
-        .iter()
-        .any(|i| i.kind == "register" && i.sha256.len() == 64)));
+    assert!(runs.iter().all(|r| r.inputs.iter().any(|i| i.kind == "register" && i.sha256.len() == 64)));
 }

@@ -8,11 +8,7 @@ use yrkesresan::config::Config;
 use yrkesresan::ingest::exports::*;
 use yrkesresan::ingest::{recognise_file, InputKind};
 
-fn read(
-    path: &Path,
-    kind: ExportKind,
-    config: &Config,
-) -> Result<(ExportOutcome, Vec<ExportRecord>), ExportError> {
+fn read(path: &Path, kind: ExportKind, config: &Config) -> Result<(ExportOutcome, Vec<ExportRecord>), ExportError> {
     let mut records = Vec::new();
     let outcome = read_export(path, kind, config, &mut |_, r| {
         records.push(r);
@@ -40,10 +36,7 @@ fn a_plain_comma_csv_with_english_headings_gives_typed_accounts() {
     let w = Workdir::new();
     let p = w.inbox_file("report.csv", ENGLISH_ACCOUNTS.as_bytes());
     let config = config();
-    assert_eq!(
-        recognise_file(&p, &config).unwrap().kind,
-        InputKind::Accounts
-    );
+    assert_eq!(recognise_file(&p, &config).unwrap().kind, InputKind::Accounts);
     let (o, recs) = read(&p, ExportKind::Accounts, &config).unwrap();
     assert_eq!(o.sniffed.encoding, Some(Encoding::Utf8));
     assert_eq!(o.sniffed.delimiter, Some(b','));
@@ -66,10 +59,7 @@ fn a_semicolon_windows_1252_file_with_swedish_headings_keeps_a_a_o() {
                 jöns;jons@sater.example;Jöns;Älg;Säter;Samtalsledare;Avstängd\n";
     let (bytes, _, bad) = encoding_rs::WINDOWS_1252.encode(text);
     assert!(!bad);
-    assert!(
-        std::str::from_utf8(&bytes).is_err(),
-        "the fixture really is Windows-1252"
-    );
+    assert!(std::str::from_utf8(&bytes).is_err(), "the fixture really is Windows-1252");
     let p = w.inbox_file("export.csv", &bytes);
     let config = config();
     let (o, recs) = read(&p, ExportKind::Accounts, &config).unwrap();
@@ -97,10 +87,7 @@ fn a_bom_file_optimised_for_excel_loses_its_bom_and_tab_escapes() {
     let (o, recs) = read(&p, ExportKind::Accounts, &config()).unwrap();
     assert_eq!(o.sniffed.encoding, Some(Encoding::Utf8Bom));
     let a = accounts(&recs);
-    assert_eq!(
-        a[0].username, "-lisa",
-        "the first heading is found despite the BOM and the escape is undone"
-    );
+    assert_eq!(a[0].username, "-lisa", "the first heading is found despite the BOM and the escape is undone");
     assert_eq!(a[0].idnumber.as_deref(), Some("-20"));
     assert_eq!(a[0].name, "=Lisa Berg");
 }
@@ -114,10 +101,7 @@ fn a_tab_separated_report_with_extra_columns_is_read() {
                 Utsatthet och våld\tx\tbo.alm\tÄnnu ej påbörjad\t\t\ty\n";
     let p = w.inbox_file("course_completion.csv", text.as_bytes());
     let config = config();
-    assert_eq!(
-        recognise_file(&p, &config).unwrap().kind,
-        InputKind::Completions
-    );
+    assert_eq!(recognise_file(&p, &config).unwrap().kind, InputKind::Completions);
     let (o, recs) = read(&p, ExportKind::Completions, &config).unwrap();
     assert_eq!(o.sniffed.delimiter, Some(b'\t'));
     let c: Vec<&Completion> = recs
@@ -141,39 +125,21 @@ fn an_xlsx_report_with_date_cells_is_read() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let date = Format::new().set_num_format("d mmm yyyy");
-    for (c, h) in [
-        "Username",
-        "Course Name",
-        "Completion Status",
-        "Date Started",
-        "Completion Date",
-    ]
-    .iter()
-    .enumerate()
+    for (c, h) in ["Username", "Course Name", "Completion Status", "Date Started", "Completion Date"].iter().enumerate()
     {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     ws.write_string(1, 0, "anna.ek").unwrap();
     ws.write_string(1, 1, "Samtal och delaktighet").unwrap();
     ws.write_string(1, 2, "Complete").unwrap();
-    ws.write_datetime_with_format(1, 3, ExcelDateTime::from_ymd(2026, 2, 3).unwrap(), &date)
-        .unwrap();
-    ws.write_datetime_with_format(1, 4, ExcelDateTime::from_ymd(2026, 3, 4).unwrap(), &date)
-        .unwrap();
+    ws.write_datetime_with_format(1, 3, ExcelDateTime::from_ymd(2026, 2, 3).unwrap(), &date).unwrap();
+    ws.write_datetime_with_format(1, 4, ExcelDateTime::from_ymd(2026, 3, 4).unwrap(), &date).unwrap();
     wb.save(&p).unwrap();
     let config = config();
-    assert_eq!(
-        recognise_file(&p, &config).unwrap().kind,
-        InputKind::Completions
-    );
+    assert_eq!(recognise_file(&p, &config).unwrap().kind, InputKind::Completions);
     let (o, recs) = read(&p, ExportKind::Completions, &config).unwrap();
-    assert_eq!(
-        o.sniffed.format,
-        yrkesresan::ingest::exports::Format::Spreadsheet
-    );
-    let ExportRecord::Completion(c) = &recs[0] else {
-        panic!()
-    };
+    assert_eq!(o.sniffed.format, yrkesresan::ingest::exports::Format::Spreadsheet);
+    let ExportRecord::Completion(c) = &recs[0] else { panic!() };
     assert_eq!(c.started.unwrap().to_string(), "2026-02-03");
     assert_eq!(c.completed.unwrap().to_string(), "2026-03-04");
 }
@@ -182,17 +148,18 @@ fn an_xlsx_report_with_date_cells_is_read() {
 fn write_ods(path: &Path, rows: &[Vec<&str>]) {
     use std::io::Write;
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file("mimetype", stored).unwrap();
-    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
-        .unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
     zip.start_file("META-INF/manifest.xml", stored).unwrap();
-    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?>
+    zip.write_all(
+        br#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
  <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
  <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
-</manifest:manifest>"#).unwrap();
+</manifest:manifest>"#,
+    )
+    .unwrap();
     let mut body = String::new();
     for r in rows {
         body += "<table:table-row>";
@@ -216,34 +183,13 @@ fn an_ods_report_of_seminar_signups_is_read() {
     write_ods(
         &p,
         &[
-            vec![
-                "Username",
-                "Course Name",
-                "Seminar Name",
-                "Session Start Date/Time",
-                "Signup status",
-            ],
-            vec![
-                "anna.ek",
-                "Samtal och delaktighet",
-                "Kursdagar R1",
-                "5 March 2026, 9:00 AM",
-                "Fully attended",
-            ],
-            vec![
-                "bo.alm",
-                "Samtal och delaktighet",
-                "Kursdagar R1",
-                "5 mars 2026, 09:00",
-                "80",
-            ],
+            vec!["Username", "Course Name", "Seminar Name", "Session Start Date/Time", "Signup status"],
+            vec!["anna.ek", "Samtal och delaktighet", "Kursdagar R1", "5 March 2026, 9:00 AM", "Fully attended"],
+            vec!["bo.alm", "Samtal och delaktighet", "Kursdagar R1", "5 mars 2026, 09:00", "80"],
         ],
     );
     let config = config();
-    assert_eq!(
-        recognise_file(&p, &config).unwrap().kind,
-        InputKind::Signups
-    );
+    assert_eq!(recognise_file(&p, &config).unwrap().kind, InputKind::Signups);
     let (_, recs) = read(&p, ExportKind::Signups, &config).unwrap();
     let s: Vec<&Signup> = recs
         .iter()
@@ -262,25 +208,16 @@ fn an_ods_report_of_seminar_signups_is_read() {
 #[test]
 fn a_custom_heading_in_config_is_mapped() {
     let w = Workdir::new();
-    let config_path = w.config_appending(
-        "[ingest.accounts.columns]\nemail = [\"Arbetsmejl\"]\nmunicipality = [\"Förvaltning\"]\n",
-    );
+    let config_path =
+        w.config_appending("[ingest.accounts.columns]\nemail = [\"Arbetsmejl\"]\nmunicipality = [\"Förvaltning\"]\n");
     let config = yrkesresan::config::load(&config_path).unwrap();
     let p = w.inbox_file(
         "r.csv",
-        "Username,Arbetsmejl,Förvaltning,Roll\nanna,anna@falun.example,Falun,Medarbetare\n"
-            .as_bytes(),
+        "Username,Arbetsmejl,Förvaltning,Roll\nanna,anna@falun.example,Falun,Medarbetare\n".as_bytes(),
     );
-    assert_eq!(
-        recognise_file(&p, &config).unwrap().kind,
-        InputKind::Accounts
-    );
+    assert_eq!(recognise_file(&p, &config).unwrap().kind, InputKind::Accounts);
     let (o, recs) = read(&p, ExportKind::Accounts, &config).unwrap();
-    assert!(
-        o.mapped.iter().any(|m| m == "email ← 'Arbetsmejl'"),
-        "{:?}",
-        o.mapped
-    );
+    assert!(o.mapped.iter().any(|m| m == "email ← 'Arbetsmejl'"), "{:?}", o.mapped);
     assert_eq!(accounts(&recs)[0].email.as_str(), "anna@falun.example");
     // Without the config heading the file is not an accounts export.
     assert!(read(&p, ExportKind::Accounts, &super::helpers::config()).is_err());
@@ -289,21 +226,10 @@ fn a_custom_heading_in_config_is_mapped() {
 #[test]
 fn a_missing_column_is_named_with_the_headings_found() {
     let w = Workdir::new();
-    let p = w.inbox_file(
-        "r.csv",
-        b"Username,User's Email,Position\nanna,anna@falun.example,Medarbetare\n",
-    );
-    let err = read(&p, ExportKind::Accounts, &config())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("municipality (any of: User's Organisation Name(s), Organisation, Kommun)"),
-        "{err}"
-    );
-    assert!(
-        err.contains("headings found: 'Username', 'User's Email', 'Position'"),
-        "{err}"
-    );
+    let p = w.inbox_file("r.csv", b"Username,User's Email,Position\nanna,anna@falun.example,Medarbetare\n");
+    let err = read(&p, ExportKind::Accounts, &config()).unwrap_err().to_string();
+    assert!(err.contains("municipality (any of: User's Organisation Name(s), Organisation, Kommun)"), "{err}");
+    assert!(err.contains("headings found: 'Username', 'User's Email', 'Position'"), "{err}");
 }
 
 #[test]
@@ -314,22 +240,11 @@ fn bad_rows_name_line_column_and_value_and_reject_the_file() {
                 bo,Kurs A,Nästan klar,5 Mar 2026\n\
                 cia,Kurs A,Complete,den femte\n";
     let p = w.inbox_file("c.csv", text.as_bytes());
-    let err = read(&p, ExportKind::Completions, &config())
-        .unwrap_err()
-        .to_string();
+    let err = read(&p, ExportKind::Completions, &config()).unwrap_err().to_string();
     assert!(err.starts_with("2 bad row(s)"), "{err}");
-    assert!(
-        err.contains("line 3, column 'Completion Status', value 'Nästan klar'"),
-        "{err}"
-    );
-    assert!(
-        err.contains("line 4, column 'Date Started', value 'den femte'"),
-        "{err}"
-    );
-    assert!(
-        !err.contains("anna") && !err.contains("cia,"),
-        "no personal data beyond the offending cell: {err}"
-    );
+    assert!(err.contains("line 3, column 'Completion Status', value 'Nästan klar'"), "{err}");
+    assert!(err.contains("line 4, column 'Date Started', value 'den femte'"), "{err}");
+    assert!(!err.contains("anna") && !err.contains("cia,"), "no personal data beyond the offending cell: {err}");
 
     let lenient = w.config_appending("[ingest.completions]\nreject_bad_rows = false\n");
     let config = yrkesresan::config::load(&lenient).unwrap();

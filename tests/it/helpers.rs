@@ -24,9 +24,7 @@ pub struct Workdir {
 
 impl Workdir {
     pub fn new() -> Self {
-        Workdir {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+        Workdir { dir: tempfile::tempdir().expect("temp dir") }
     }
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -94,9 +92,7 @@ impl Workdir {
             .has_headers(false)
             .from_path(&path)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        r.records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect()
+        r.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
     }
 }
 
@@ -117,11 +113,7 @@ pub fn bin_env<S: AsRef<std::ffi::OsStr>>(args: &[S], cwd: &Path, env: &[(&str, 
 
 /// stdout + stderr as text, for assertion messages.
 pub fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 pub fn date(s: &str) -> NaiveDate {
@@ -136,10 +128,7 @@ pub struct RegisterBuilder {
 
 impl RegisterBuilder {
     pub fn new() -> Self {
-        RegisterBuilder {
-            sheets: RegisterSheets::empty(4),
-            next_person: 0,
-        }
+        RegisterBuilder { sheets: RegisterSheets::empty(4), next_person: 0 }
     }
 
     /// A round: `organiser` regional|nationell|kommunal, `price` for nationell.
@@ -168,50 +157,20 @@ impl RegisterBuilder {
     }
 
     pub fn day(&mut self, round: &str, n: u32, d: &str) -> &mut Self {
-        self.sheets.push(
-            "Kursdagar",
-            vec![
-                round.into(),
-                n.into(),
-                Cell::Date(date(d)),
-                "på plats".into(),
-                "Falun".into(),
-            ],
-        );
+        self.sheets
+            .push("Kursdagar", vec![round.into(), n.into(), Cell::Date(date(d)), "på plats".into(), "Falun".into()]);
         self
     }
 
-    pub fn trainer(
-        &mut self,
-        round: &str,
-        day: u32,
-        name: &str,
-        kommun: &str,
-        role: &str,
-    ) -> &mut Self {
+    pub fn trainer(&mut self, round: &str, day: u32, name: &str, kommun: &str, role: &str) -> &mut Self {
         let email = format!("{}@utbildare.example", name.to_lowercase());
-        self.sheets.push(
-            "Utbildare",
-            vec![
-                round.into(),
-                day.into(),
-                name.into(),
-                email.into(),
-                kommun.into(),
-                role.into(),
-            ],
-        );
+        self.sheets
+            .push("Utbildare", vec![round.into(), day.into(), name.into(), email.into(), kommun.into(), role.into()]);
         self
     }
 
     /// A participant with a fresh unique name; `days` = attended day numbers.
-    pub fn participant(
-        &mut self,
-        round: &str,
-        kommun: &str,
-        approved: Option<bool>,
-        days: &[u32],
-    ) -> &mut Self {
+    pub fn participant(&mut self, round: &str, kommun: &str, approved: Option<bool>, days: &[u32]) -> &mut Self {
         self.next_person += 1;
         let n = self.next_person;
         self.named_participant(round, &format!("Deltagare {n}"), kommun, approved, days)
@@ -225,11 +184,8 @@ impl RegisterBuilder {
         approved: Option<bool>,
         days: &[u32],
     ) -> &mut Self {
-        let email = format!(
-            "{}@{}.example",
-            name.to_lowercase().replace(' ', "."),
-            kommun.to_lowercase().replace(' ', "-")
-        );
+        let email =
+            format!("{}@{}.example", name.to_lowercase().replace(' ', "."), kommun.to_lowercase().replace(' ', "-"));
         let mut row: Vec<Cell> = vec![
             round.into(),
             name.into(),
@@ -242,24 +198,14 @@ impl RegisterBuilder {
             },
         ];
         for d in 1..=4 {
-            row.push(if days.contains(&d) {
-                "X".into()
-            } else {
-                Cell::Empty
-            });
+            row.push(if days.contains(&d) { "X".into() } else { Cell::Empty });
         }
         self.sheets.push("Deltagare", row);
         self
     }
 
     /// `count` participants from `kommun` attending `days`.
-    pub fn participants(
-        &mut self,
-        round: &str,
-        kommun: &str,
-        count: u32,
-        days: &[u32],
-    ) -> &mut Self {
+    pub fn participants(&mut self, round: &str, kommun: &str, count: u32, days: &[u32]) -> &mut Self {
         for _ in 0..count {
             self.participant(round, kommun, Some(true), days);
         }
@@ -269,7 +215,5 @@ impl RegisterBuilder {
 
 /// The row of a CSV whose first column is `key`.
 pub fn row<'a>(rows: &'a [Vec<String>], key: &str) -> &'a Vec<String> {
-    rows.iter()
-        .find(|r| r[0] == key)
-        .unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
+    rows.iter().find(|r| r[0] == key).unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
 }

@@ -9,8 +9,7 @@ use std::collections::BTreeSet;
 use yrkesresan::billing::{invoice_basis, participant_days, trainer_pot};
 use yrkesresan::config::{DistributionRule, RssTrainers};
 use yrkesresan::domain::{
-    Category, DayNumber, DelresaCode, Money, Month, Organiser, Recipient, RoundId, TrainerRole,
-    Year,
+    Category, DayNumber, DelresaCode, Money, Month, Organiser, Recipient, RoundId, TrainerRole, Year,
 };
 use yrkesresan::ingest::register::{CourseDay, Participant, Register, Round, TrainerDay};
 
@@ -32,25 +31,16 @@ fn round_strategy() -> impl Strategy<Value = RandomRound> {
             1000u32..1400,
             prop::collection::vec((1u32..=12, 1u32..=28), n),
             prop::collection::vec(prop::collection::vec((0usize..8, 0u8..3), 0..4), n),
-            prop::collection::vec(
-                (
-                    0usize..15,
-                    prop::collection::vec(any::<bool>(), n),
-                    any::<bool>(),
-                ),
-                0..30,
-            ),
+            prop::collection::vec((0usize..15, prop::collection::vec(any::<bool>(), n), any::<bool>()), 0..30),
         )
-            .prop_map(
-                |(chef, organiser, price, days, trainers, people)| RandomRound {
-                    chef,
-                    organiser,
-                    price,
-                    days,
-                    trainers,
-                    people,
-                },
-            )
+            .prop_map(|(chef, organiser, price, days, trainers, people)| RandomRound {
+                chef,
+                organiser,
+                price,
+                days,
+                trainers,
+                people,
+            })
     })
 }
 
@@ -69,14 +59,9 @@ fn build(rounds: &[RandomRound]) -> Register {
             course: format!("Kurs {}", i % 3),
             delresa: DelresaCode::parse("bou").unwrap(),
             level: None,
-            category: if r.chef {
-                Category::Chef
-            } else {
-                Category::Medarbetare
-            },
+            category: if r.chef { Category::Chef } else { Category::Medarbetare },
             organiser,
-            price_per_day: (organiser == Organiser::Nationell)
-                .then(|| Money::kr(i64::from(r.price))),
+            price_per_day: (organiser == Organiser::Nationell).then(|| Money::kr(i64::from(r.price))),
         });
         for (d, &(m, dom)) in r.days.iter().enumerate() {
             let day = DayNumber::new(d as u8 + 1).unwrap();
@@ -98,11 +83,7 @@ fn build(rounds: &[RandomRound]) -> Register {
                     } else {
                         Recipient::Kommun(config.municipalities[t * 2].code)
                     },
-                    role: [
-                        TrainerRole::Kursledare,
-                        TrainerRole::Utbildare,
-                        TrainerRole::Reserv,
-                    ][role as usize],
+                    role: [TrainerRole::Kursledare, TrainerRole::Utbildare, TrainerRole::Reserv][role as usize],
                 });
             }
         }

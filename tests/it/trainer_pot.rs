@@ -8,57 +8,21 @@ use super::helpers::*;
 /// Each trainer works for a different municipality so payouts show per person.
 fn seed_002_register(w: &Workdir) {
     let mut b = RegisterBuilder::new();
-    b.round(
-        "A",
-        "Samtal och delaktighet",
-        "bou",
-        "medarbetare",
-        "regional",
-        None,
-    )
-    .day("A", 1, "2024-03-05");
-    b.round(
-        "B",
-        "Samtal och delaktighet",
-        "bou",
-        "medarbetare",
-        "regional",
-        None,
-    )
-    .day("B", 1, "2024-04-09");
-    b.round(
-        "C",
-        "Utsatthet och våld",
-        "bou",
-        "medarbetare",
-        "regional",
-        None,
-    )
-    .day("C", 1, "2024-05-14");
+    b.round("A", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("A", 1, "2024-03-05");
+    b.round("B", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("B", 1, "2024-04-09");
+    b.round("C", "Utsatthet och våld", "bou", "medarbetare", "regional", None).day("C", 1, "2024-05-14");
     b.trainer("A", 1, "Karin", "Falun", "kursledare")
         .trainer("A", 1, "Ulf", "Mora", "utbildare")
         .trainer("A", 1, "Rosa", "Rättvik", "reserv");
-    b.trainer("B", 1, "Karin", "Falun", "kursledare").trainer(
-        "B",
-        1,
-        "Fia",
-        "Borlänge",
-        "utbildare",
-    );
-    b.trainer("C", 1, "Fia", "Borlänge", "kursledare")
-        .trainer("C", 1, "Ulf", "Mora", "utbildare");
-    b.participants("A", "Avesta", 22, &[1])
-        .participants("B", "Ludvika", 18, &[1])
-        .participants("C", "Säter", 10, &[1]);
+    b.trainer("B", 1, "Karin", "Falun", "kursledare").trainer("B", 1, "Fia", "Borlänge", "utbildare");
+    b.trainer("C", 1, "Fia", "Borlänge", "kursledare").trainer("C", 1, "Ulf", "Mora", "utbildare");
+    b.participants("A", "Avesta", 22, &[1]).participants("B", "Ludvika", 18, &[1]).participants("C", "Säter", 10, &[1]);
     w.register(&b.sheets);
 }
 
 fn amounts(w: &Workdir, year: &str) -> Vec<Vec<String>> {
     let rows = w.csv(&format!("trainer-pot-{year}.csv"));
-    assert_eq!(
-        rows[0],
-        ["kommunkod", "kommun", "points", "exact_amount", "amount"]
-    );
+    assert_eq!(rows[0], ["kommunkod", "kommun", "points", "exact_amount", "amount"]);
     rows
 }
 
@@ -79,10 +43,7 @@ fn the_pooled_example_pays_8000_6667_5333_and_adds_up_to_the_pot() {
     assert_eq!(row(&rows, "2081")[2], "2.5");
     // Every configured municipality has a row; the amounts sum to the pot.
     assert_eq!(rows.len() - 1, 15);
-    let sum: rust_decimal::Decimal = rows[1..]
-        .iter()
-        .map(|r| r[4].parse::<rust_decimal::Decimal>().unwrap())
-        .sum();
+    let sum: rust_decimal::Decimal = rows[1..].iter().map(|r| r[4].parse::<rust_decimal::Decimal>().unwrap()).sum();
     assert_eq!(sum, rust_decimal::Decimal::from(20_000));
 }
 
@@ -103,30 +64,12 @@ fn the_same_days_per_day_pay_9600_5280_5120() {
 fn the_leader_share_is_1_5_in_2024_and_1_25_in_2026() {
     let w = Workdir::new();
     let mut b = RegisterBuilder::new();
-    b.round(
-        "Y24",
-        "Samtal och delaktighet",
-        "bou",
-        "medarbetare",
-        "regional",
-        None,
-    )
-    .day("Y24", 1, "2024-10-01");
-    b.round(
-        "Y26",
-        "Samtal och delaktighet",
-        "bou",
-        "medarbetare",
-        "regional",
-        None,
-    )
-    .day("Y26", 1, "2026-10-06");
+    b.round("Y24", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("Y24", 1, "2024-10-01");
+    b.round("Y26", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("Y26", 1, "2026-10-06");
     for r in ["Y24", "Y26"] {
-        b.trainer(r, 1, "Leda", "Falun", "kursledare")
-            .trainer(r, 1, "Tina", "Mora", "utbildare");
+        b.trainer(r, 1, "Leda", "Falun", "kursledare").trainer(r, 1, "Tina", "Mora", "utbildare");
     }
-    b.participants("Y24", "Gagnef", 10, &[1])
-        .participants("Y26", "Gagnef", 9, &[1]);
+    b.participants("Y24", "Gagnef", 10, &[1]).participants("Y26", "Gagnef", 9, &[1]);
     w.register(&b.sheets);
     for year in ["2024", "2026"] {
         let out = w.run(&["run", "trainer-pot", "--year", year], &config_path());
@@ -148,17 +91,8 @@ fn the_leader_share_is_1_5_in_2024_and_1_25_in_2026() {
 fn an_rss_trainer_gets_a_region_row_or_is_left_out_by_config() {
     let w = Workdir::new();
     let mut b = RegisterBuilder::new();
-    b.round(
-        "L1",
-        "Leda lärande och utveckling",
-        "aldre-u",
-        "chef",
-        "regional",
-        None,
-    )
-    .day("L1", 1, "2026-03-04");
-    b.trainer("L1", 1, "Rut", "RSS Dalarna", "kursledare")
-        .trainer("L1", 1, "Mona", "Mora", "utbildare");
+    b.round("L1", "Leda lärande och utveckling", "aldre-u", "chef", "regional", None).day("L1", 1, "2026-03-04");
+    b.trainer("L1", 1, "Rut", "RSS Dalarna", "kursledare").trainer("L1", 1, "Mona", "Mora", "utbildare");
     b.participants("L1", "Leksand", 9, &[1]);
     w.register(&b.sheets);
     // 9 × 200 = 1 800 over 1.25 + 1 = 2.25 → region 1 000, Mora 800.
@@ -175,8 +109,5 @@ fn an_rss_trainer_gets_a_region_row_or_is_left_out_by_config() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let rows = amounts(&w, "2026");
     assert_eq!(row(&rows, "2062")[4], "1800.00");
-    assert!(
-        rows.iter().all(|r| r[0] != "20"),
-        "no region row when excluded: {rows:?}"
-    );
+    assert!(rows.iter().all(|r| r[0] != "20"), "no region row when excluded: {rows:?}");
 }

@@ -82,45 +82,17 @@ fn users_are_read_page_by_page_and_completions_per_user() {
     let (url, calls) = totara("ws-s3cret");
     let w = Workdir::new();
     let cfg = config(&w, &url);
-    let out = w.run_env(
-        &["run", "nightly-sync"],
-        &cfg,
-        &[("YRK_WSTOKEN", "ws-s3cret")],
-    );
+    let out = w.run_env(&["run", "nightly-sync"], &cfg, &[("YRK_WSTOKEN", "ws-s3cret")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!text(&out).contains("ws-s3cret"));
     let rows = w.csv("ingest-report.csv");
-    let acc = rows
-        .iter()
-        .find(|r| r[0].starts_with("totara-accounts-"))
-        .expect("accounts line");
-    assert_eq!(
-        (acc[1].as_str(), acc[2].as_str(), acc[4].as_str()),
-        ("accounts", "3", "ingested"),
-        "{rows:?}"
-    );
-    let comp = rows
-        .iter()
-        .find(|r| r[0].starts_with("totara-completions-"))
-        .expect("completions line");
-    assert_eq!(
-        (comp[1].as_str(), comp[2].as_str()),
-        ("completions", "2"),
-        "cia is not enrolled: {rows:?}"
-    );
+    let acc = rows.iter().find(|r| r[0].starts_with("totara-accounts-")).expect("accounts line");
+    assert_eq!((acc[1].as_str(), acc[2].as_str(), acc[4].as_str()), ("accounts", "3", "ingested"), "{rows:?}");
+    let comp = rows.iter().find(|r| r[0].starts_with("totara-completions-")).expect("completions line");
+    assert_eq!((comp[1].as_str(), comp[2].as_str()), ("completions", "2"), "cia is not enrolled: {rows:?}");
     let calls = calls.lock().unwrap();
-    assert_eq!(
-        calls.iter().filter(|c| *c == "core_user_get_users").count(),
-        2,
-        "pages 0 and 1: {calls:?}"
-    );
-    assert_eq!(
-        calls
-            .iter()
-            .filter(|c| *c == "core_completion_get_course_completion_status")
-            .count(),
-        3
-    );
+    assert_eq!(calls.iter().filter(|c| *c == "core_user_get_users").count(), 2, "pages 0 and 1: {calls:?}");
+    assert_eq!(calls.iter().filter(|c| *c == "core_completion_get_course_completion_status").count(), 3);
 
     let processed = w.inbox().join("processed");
     let file = std::fs::read_dir(&processed)
@@ -129,14 +101,8 @@ fn users_are_read_page_by_page_and_completions_per_user() {
         .find(|p| p.to_string_lossy().contains("totara-completions"))
         .unwrap();
     let csv = std::fs::read_to_string(file).unwrap();
-    assert!(
-        csv.contains("anna,Samtal och delaktighet,Complete,2026-03-05"),
-        "{csv}"
-    );
-    assert!(
-        csv.contains("bo,Samtal och delaktighet,In progress,"),
-        "{csv}"
-    );
+    assert!(csv.contains("anna,Samtal och delaktighet,Complete,2026-03-05"), "{csv}");
+    assert!(csv.contains("bo,Samtal och delaktighet,In progress,"), "{csv}");
 }
 
 #[test]
@@ -144,11 +110,7 @@ fn a_wrong_token_is_reported_without_printing_it() {
     let (url, _) = totara("right-token");
     let w = Workdir::new();
     let cfg = config(&w, &url);
-    let out = w.run_env(
-        &["run", "nightly-sync"],
-        &cfg,
-        &[("YRK_WSTOKEN", "wrong-token")],
-    );
+    let out = w.run_env(&["run", "nightly-sync"], &cfg, &[("YRK_WSTOKEN", "wrong-token")]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("invalidtoken"), "{}", text(&out));
     assert!(!text(&out).contains("wrong-token"));

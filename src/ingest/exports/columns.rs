@@ -21,11 +21,7 @@ const EMAIL: &[&str] = &["User's Email", "E-postadress", "E-post", "Email", "E-m
 const MUNICIPALITY: &[&str] = &["User's Organisation Name(s)", "Organisation", "Kommun"];
 
 const fn field(name: &'static str, required: bool, headings: &'static [&'static str]) -> FieldSpec {
-    FieldSpec {
-        name,
-        required,
-        headings,
-    }
+    FieldSpec { name, required, headings }
 }
 
 /// The fields of each export kind (FORMATS.md §1–3).
@@ -36,17 +32,9 @@ pub fn fields(kind: ExportKind) -> &'static [FieldSpec] {
         field("idnumber", false, &["User ID Number", "ID-nummer"]),
         field("first_name", false, &["User First Name", "Förnamn"]),
         field("last_name", false, &["User Last Name", "Efternamn"]),
-        field(
-            "full_name",
-            false,
-            &["User's Fullname", "Fullständigt namn", "Namn"],
-        ),
+        field("full_name", false, &["User's Fullname", "Fullständigt namn", "Namn"]),
         field("municipality", true, MUNICIPALITY),
-        field(
-            "roles",
-            true,
-            &["User's Position Name(s)", "Position", "Roll"],
-        ),
+        field("roles", true, &["User's Position Name(s)", "Position", "Roll"]),
         field("delresa", false, &["Yrkesresa", "Delresa", "Audience"]),
         field("status", false, &["User Status", "Status"]),
         field("created", false, &["User Creation Time", "Skapad"]),
@@ -54,22 +42,10 @@ pub fn fields(kind: ExportKind) -> &'static [FieldSpec] {
     const COMPLETIONS: &[FieldSpec] = &[
         field("username", false, USERNAME),
         field("email", false, EMAIL),
-        field(
-            "course",
-            true,
-            &["Course Name", "Course Shortname", "Kurs", "Kursnamn"],
-        ),
-        field(
-            "status",
-            true,
-            &["Completion Status", "Slutförandestatus", "Status"],
-        ),
+        field("course", true, &["Course Name", "Course Shortname", "Kurs", "Kursnamn"]),
+        field("status", true, &["Completion Status", "Slutförandestatus", "Status"]),
         field("started", false, &["Date Started", "Påbörjad"]),
-        field(
-            "completed",
-            false,
-            &["Completion Date", "Date Completed", "Slutförd"],
-        ),
+        field("completed", false, &["Completion Date", "Date Completed", "Slutförd"]),
         field("municipality", false, MUNICIPALITY),
     ];
     const SIGNUPS: &[FieldSpec] = &[
@@ -77,11 +53,7 @@ pub fn fields(kind: ExportKind) -> &'static [FieldSpec] {
         field("email", false, EMAIL),
         field("course", true, &["Course Name", "Kurs", "Kursnamn"]),
         field("seminar", false, &["Seminar Name", "Event Name"]),
-        field(
-            "session_start",
-            true,
-            &["Session Start Date/Time", "Sessionens starttid"],
-        ),
+        field("session_start", true, &["Session Start Date/Time", "Sessionens starttid"]),
         field("status", true, &["Signup status", "Status"]),
     ];
     match kind {
@@ -100,11 +72,7 @@ pub struct ColumnMap {
 
 impl ColumnMap {
     /// Maps headings to fields; returns the missing required fields' messages.
-    pub fn new(
-        kind: ExportKind,
-        headings: &[String],
-        extra: &BTreeMap<String, Vec<String>>,
-    ) -> Result<Self, String> {
+    pub fn new(kind: ExportKind, headings: &[String], extra: &BTreeMap<String, Vec<String>>) -> Result<Self, String> {
         let norm: Vec<String> = headings.iter().map(|h| h.trim().to_lowercase()).collect();
         let mut idx = BTreeMap::new();
         let mut missing = Vec::new();
@@ -121,36 +89,20 @@ impl ColumnMap {
                 Some(i) => {
                     idx.insert(f.name, i);
                 }
-                None if f.required => {
-                    missing.push(format!("{} (any of: {})", f.name, f.headings.join(", ")))
-                }
+                None if f.required => missing.push(format!("{} (any of: {})", f.name, f.headings.join(", "))),
                 None => {}
             }
         }
-        if kind != ExportKind::Accounts
-            && !idx.contains_key("username")
-            && !idx.contains_key("email")
-        {
-            missing.push(format!(
-                "username or email (any of: {}, {})",
-                USERNAME.join(", "),
-                EMAIL.join(", ")
-            ));
+        if kind != ExportKind::Accounts && !idx.contains_key("username") && !idx.contains_key("email") {
+            missing.push(format!("username or email (any of: {}, {})", USERNAME.join(", "), EMAIL.join(", ")));
         }
         if missing.is_empty() {
-            Ok(ColumnMap {
-                idx,
-                headings: headings.to_vec(),
-            })
+            Ok(ColumnMap { idx, headings: headings.to_vec() })
         } else {
             Err(format!(
                 "required column(s) missing: {}; headings found: {}",
                 missing.join("; "),
-                headings
-                    .iter()
-                    .map(|h| format!("'{h}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                headings.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
             ))
         }
     }
@@ -167,9 +119,6 @@ impl ColumnMap {
 
     /// `field ← 'Heading'` pairs, for `yrkesresan ingest`.
     pub fn describe(&self) -> Vec<String> {
-        self.idx
-            .iter()
-            .map(|(f, &i)| format!("{f} ← '{}'", self.heading(i)))
-            .collect()
+        self.idx.iter().map(|(f, &i)| format!("{f} ← '{}'", self.heading(i))).collect()
     }
 }

@@ -10,9 +10,8 @@ pub fn parse_datetime(s: &str) -> Result<Option<NaiveDateTime>, String> {
     if t.is_empty() {
         return Ok(None);
     }
-    let err = || {
-        format!("'{t}' is not a date (e.g. 2026-03-05, 5 Mar 2026, 5 March 2026, 9:00 AM or 5 mars 2026, 09:00)")
-    };
+    let err =
+        || format!("'{t}' is not a date (e.g. 2026-03-05, 5 Mar 2026, 5 March 2026, 9:00 AM or 5 mars 2026, 09:00)");
     if let Some(dt) = iso(t) {
         return Ok(Some(dt));
     }
@@ -21,9 +20,7 @@ pub fn parse_datetime(s: &str) -> Result<Option<NaiveDateTime>, String> {
         None => (t, None),
     };
     let mut words = date_part.split_whitespace();
-    let (Some(day), Some(month), Some(year), None) =
-        (words.next(), words.next(), words.next(), words.next())
-    else {
+    let (Some(day), Some(month), Some(year), None) = (words.next(), words.next(), words.next(), words.next()) else {
         return Err(err());
     };
     let day: u32 = day.trim_end_matches('.').parse().map_err(|_| err())?;
@@ -43,14 +40,20 @@ pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, String> {
 }
 
 fn iso(t: &str) -> Option<NaiveDateTime> {
-    let date = NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()?;
+    let b = t.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
     let rest = t[10..].trim_start_matches(['T', ' ']);
     if rest.is_empty() {
         return Some(date.and_time(NaiveTime::MIN));
     }
-    let time = NaiveTime::parse_from_str(rest, "%H:%M:%S")
-        .or_else(|_| NaiveTime::parse_from_str(rest, "%H:%M"))
-        .ok()?;
+    let time =
+        NaiveTime::parse_from_str(rest, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(rest, "%H:%M")).ok()?;
     Some(date.and_time(time))
 }
 
@@ -63,10 +66,7 @@ fn clock(s: &str) -> Option<NaiveTime> {
     } else {
         (upper.trim(), None)
     };
-    let (h, m) = hm
-        .replace('.', ":")
-        .split_once(':')
-        .map(|(h, m)| (h.to_string(), m.to_string()))?;
+    let (h, m) = hm.replace('.', ":").split_once(':').map(|(h, m)| (h.to_string(), m.to_string()))?;
     let mut h: u32 = h.parse().ok()?;
     let m: u32 = m.parse().ok()?;
     match pm {
@@ -78,7 +78,8 @@ fn clock(s: &str) -> Option<NaiveTime> {
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    let w = word.trim_end_matches('.').to_lowercase();
+    let w = super::records::fold(word.trim_end_matches('.'));
+    let w = w.as_ref();
     const NAMES: [(&[&str], u32); 12] = [
         (&["jan", "january", "januari"], 1),
         (&["feb", "february", "februari"], 2),
@@ -93,10 +94,7 @@ fn month_number(word: &str) -> Option<u32> {
         (&["nov", "november"], 11),
         (&["dec", "december"], 12),
     ];
-    NAMES
-        .iter()
-        .find(|(names, _)| names.contains(&w.as_str()))
-        .map(|(_, n)| *n)
+    NAMES.iter().find(|(names, _)| names.contains(&w)).map(|(_, n)| *n)
 }
 
 #[cfg(test)]
@@ -104,11 +102,7 @@ mod tests {
     use super::*;
 
     fn dt(s: &str) -> String {
-        parse_datetime(s)
-            .unwrap()
-            .unwrap()
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        parse_datetime(s).unwrap().unwrap().format("%Y-%m-%d %H:%M").to_string()
     }
 
     #[test]
@@ -126,13 +120,7 @@ mod tests {
 
     #[test]
     fn text_that_is_not_a_date_is_rejected() {
-        for bad in [
-            "5/3/2024",
-            "31 Feb 2024",
-            "soon",
-            "5 Mar",
-            "5 Mar 2024, 25:00",
-        ] {
+        for bad in ["5/3/2024", "31 Feb 2024", "soon", "5 Mar", "5 Mar 2024, 25:00"] {
             assert!(parse_datetime(bad).is_err(), "{bad} accepted");
         }
     }

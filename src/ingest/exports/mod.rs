@@ -33,11 +33,7 @@ pub enum ExportKind {
 
 impl ExportKind {
     /// All kinds, in the order they are tried when recognising a file.
-    pub const ALL: [ExportKind; 3] = [
-        ExportKind::Signups,
-        ExportKind::Completions,
-        ExportKind::Accounts,
-    ];
+    pub const ALL: [ExportKind; 3] = [ExportKind::Signups, ExportKind::Completions, ExportKind::Accounts];
 
     /// The name used in reports and config.
     pub fn as_str(self) -> &'static str {
@@ -103,9 +99,7 @@ pub fn headings(path: &Path, sniffed: &Sniffed) -> Result<Vec<String>, String> {
 
 /// Which export a heading row belongs to, if any.
 pub fn detect_kind(headings: &[String], config: &Config) -> Option<ExportKind> {
-    ExportKind::ALL
-        .into_iter()
-        .find(|k| ColumnMap::new(*k, headings, &config.ingest.get(*k).columns).is_ok())
+    ExportKind::ALL.into_iter().find(|k| ColumnMap::new(*k, headings, &config.ingest.get(*k).columns).is_ok())
 }
 
 /// Reads an export of a known kind, streaming each record to `sink(line, record)`.
@@ -118,20 +112,14 @@ pub fn read_export(
     let settings: &ExportSettings = config.ingest.get(kind);
     let sniffed = sniff(path).map_err(|e| ExportError::Unreadable(format!("cannot read: {e}")))?;
     let mut map: Option<ColumnMap> = None;
-    let mut outcome = ExportOutcome {
-        sniffed,
-        mapped: Vec::new(),
-        rows: 0,
-        bad_rows: Vec::new(),
-        unresolved: Vec::new(),
-    };
+    let mut outcome =
+        ExportOutcome { sniffed, mapped: Vec::new(), rows: 0, bad_rows: Vec::new(), unresolved: Vec::new() };
     let mut bad_total = 0u64;
     let mut shown = Vec::new();
     let result = rows::for_each_row(path, &sniffed, |line, rec| -> Result<(), ExportError> {
         let Some(m) = &map else {
             let headings: Vec<String> = rec.iter().map(str::to_string).collect();
-            let m =
-                ColumnMap::new(kind, &headings, &settings.columns).map_err(ExportError::Columns)?;
+            let m = ColumnMap::new(kind, &headings, &settings.columns).map_err(ExportError::Columns)?;
             outcome.mapped = m.describe();
             map = Some(m);
             return Ok(());
@@ -163,10 +151,69 @@ pub fn read_export(
         return Err(ExportError::Unreadable("the file is empty".into()));
     }
     if settings.reject_bad_rows && bad_total > 0 {
-        return Err(ExportError::BadRows {
-            total: bad_total,
-            shown,
-        });
+        return Err(ExportError::BadRows { total: bad_total, shown });
     }
     Ok(outcome)
+}
+
+/// As [`read_export`], with parsing on a second thread: rows are parsed,
+/// typed and `prepare`d there (e.g. keys computed) and handed over in batches,
+/// while this thread stores them. Uses both cores on big files; memory stays
+/// at a few batches.
+pub fn read_export_pipelined<T: Send>(
+    path: &Path,
+    kind: ExportKind,
+    config: &Config,
+    mut prepare: impl FnMut(ExportRecord) -> T + Send,
+    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+) -> Result<ExportOutcome, ExportError> {
+    const BATCH: usize = 4096;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(8);
+    // Stored batches go back to be freed where they were allocated: freeing
+    // another thread's allocations is slow in glibc.
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<T>>();
+    std::thread::scope(|scope| {
+        let producer = std::thread::Builder::new().name("parse".into()).spawn_scoped(scope, move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let result = read_export(path, kind, config, &mut |_, r| {
+                batch.push(prepare(r));
+                if batch.len() == BATCH {
+                    let next = match back_rx.try_recv() {
+                        Ok(mut used) => {
+                            used.clear();
+                            used
+                        }
+                        Err(_) => Vec::with_capacity(BATCH),
+                    };
+                    let full = std::mem::replace(&mut batch, next);
+                    tx.send(full).map_err(|_| "the store stopped".to_string())?;
+                }
+                Ok(())
+            });
+            if result.is_ok() && !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            drop(tx);
+            for used in back_rx.iter() {
+                drop(used);
+            }
+            result
+        });
+        let producer = producer.map_err(|e| ExportError::Unreadable(format!("cannot start the reader thread: {e}")))?;
+        let mut failed: Option<String> = None;
+        for batch in rx.iter() {
+            if let Err(e) = store(&batch) {
+                failed = Some(e);
+                break;
+            }
+            let _ = back_tx.send(batch);
+        }
+        drop(rx);
+        drop(back_tx);
+        let outcome = producer.join().map_err(|_| ExportError::Unreadable("the reader thread panicked".into()))?;
+        match failed {
+            Some(e) => Err(ExportError::Sink(e)),
+            None => outcome,
+        }
+    })
 }

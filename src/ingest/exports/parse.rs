@@ -37,20 +37,12 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn text(&self, field: &str) -> &str {
-        self.map
-            .get(field)
-            .and_then(|i| self.rec.get(i))
-            .map(str::trim)
-            .unwrap_or("")
+        self.map.get(field).and_then(|i| self.rec.get(i)).map(str::trim).unwrap_or("")
     }
     fn problem(&self, field: &str, message: String) -> RowProblem {
         RowProblem {
             row: self.line,
-            column: self
-                .map
-                .get(field)
-                .map(|i| self.map.heading(i).to_string())
-                .unwrap_or_else(|| field.to_string()),
+            column: self.map.get(field).map(|i| self.map.heading(i).to_string()).unwrap_or_else(|| field.to_string()),
             value: self.text(field).to_string(),
             message,
         }
@@ -68,25 +60,30 @@ impl Row<'_> {
         if t.is_empty() {
             return Ok(None);
         }
-        Email::parse(t)
-            .map(Some)
-            .map_err(|e| self.problem("email", e.to_string()))
+        Email::parse(t).map(Some).map_err(|e| self.problem("email", e.to_string()))
     }
-    fn user(&self) -> Result<(Option<String>, Option<Email>), RowProblem> {
-        let username = Some(self.text("username").to_string()).filter(|s| !s.is_empty());
-        let email = self.optional_email()?;
-        if username.is_none() && email.is_none() {
-            let field = if self.map.get("username").is_some() {
-                "username"
-            } else {
-                "email"
-            };
-            return Err(self.problem(
-                field,
-                "the row has neither a username nor an e-mail address".into(),
-            ));
+    /// Who the row is about: the lower-cased username, else the (validated) e-mail.
+    fn user_key(&self) -> Result<String, RowProblem> {
+        let username = self.text("username");
+        if !username.is_empty() {
+            return Ok(lower(username));
         }
-        Ok((username, email))
+        match self.optional_email()? {
+            Some(e) => Ok(e.as_str().to_string()),
+            None => {
+                let field = if self.map.get("username").is_some() { "username" } else { "email" };
+                Err(self.problem(field, "the row has neither a username nor an e-mail address".into()))
+            }
+        }
+    }
+}
+
+/// Lower-cases, without the Unicode tables when the text is ASCII.
+fn lower(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
     }
 }
 
@@ -102,45 +99,27 @@ pub fn parse_row(
     match kind {
         ExportKind::Accounts => account(&row, config),
         ExportKind::Completions => {
-            let (username, email) = row.user()?;
+            let user_key = row.user_key()?;
             let course = row.required("course")?.to_string();
-            let status = CompletionStatus::parse(row.text("status"))
-                .map_err(|e| row.problem("status", e))?;
+            let status = CompletionStatus::parse(row.text("status")).map_err(|e| row.problem("status", e))?;
             let started = parse_date(row.text("started")).map_err(|e| row.problem("started", e))?;
-            let completed =
-                parse_date(row.text("completed")).map_err(|e| row.problem("completed", e))?;
+            let completed = parse_date(row.text("completed")).map_err(|e| row.problem("completed", e))?;
             let kommun = config.resolve_kommun(row.text("municipality"));
             Ok(Parsed {
-                record: ExportRecord::Completion(Completion {
-                    username,
-                    email,
-                    course,
-                    status,
-                    started,
-                    completed,
-                    kommun,
-                }),
+                record: ExportRecord::Completion(Completion { user_key, course, status, started, completed, kommun }),
                 unresolved_municipality: None,
             })
         }
         ExportKind::Signups => {
-            let (username, email) = row.user()?;
+            let user_key = row.user_key()?;
             let course = row.required("course")?.to_string();
             let session_start = parse_datetime(row.text("session_start"))
                 .map_err(|e| row.problem("session_start", e))?
                 .ok_or_else(|| row.problem("session_start", "the session start is empty".into()))?;
-            let status =
-                SignupStatus::parse(row.text("status")).map_err(|e| row.problem("status", e))?;
+            let status = SignupStatus::parse(row.text("status")).map_err(|e| row.problem("status", e))?;
             let seminar = Some(row.text("seminar").to_string()).filter(|s| !s.is_empty());
             Ok(Parsed {
-                record: ExportRecord::Signup(Signup {
-                    username,
-                    email,
-                    course,
-                    seminar,
-                    session_start,
-                    status,
-                }),
+                record: ExportRecord::Signup(Signup { user_key, course, seminar, session_start, status }),
                 unresolved_municipality: None,
             })
         }
@@ -149,28 +128,20 @@ pub fn parse_row(
 
 fn account(row: &Row, config: &Config) -> Result<Parsed, RowProblem> {
     let username = row.required("username")?.to_string();
-    let email =
-        Email::parse(row.required("email")?).map_err(|e| row.problem("email", e.to_string()))?;
+    let email = Email::parse(row.required("email")?).map_err(|e| row.problem("email", e.to_string()))?;
     let name = match row.text("full_name") {
-        "" => format!("{} {}", row.text("first_name"), row.text("last_name"))
-            .trim()
-            .to_string(),
+        "" => format!("{} {}", row.text("first_name"), row.text("last_name")).trim().to_string(),
         full => full.to_string(),
     };
     let organisation = row.text("municipality").to_string();
     // Several organisations in one cell: the first that resolves.
-    let kommun = organisation
-        .split([',', ';'])
-        .find_map(|o| config.resolve_kommun(o.trim()));
+    let kommun = organisation.split([',', ';']).find_map(|o| config.resolve_kommun(o.trim()));
     let status = AccountStatus::parse(row.text("status")).map_err(|e| row.problem("status", e))?;
     let created = parse_date(row.text("created")).map_err(|e| row.problem("created", e))?;
     let delresa = config.resolve_delresa(row.text("delresa"));
     let idnumber = Some(row.text("idnumber").to_string()).filter(|s| !s.is_empty());
     // The region's own staff (RSS trainers) are known, not unresolved.
-    let known = kommun.is_some()
-        || organisation
-            .split([',', ';'])
-            .any(|o| config.resolve(o.trim()).is_some());
+    let known = kommun.is_some() || organisation.split([',', ';']).any(|o| config.resolve(o.trim()).is_some());
     let unresolved = (!known).then(|| organisation.clone());
     Ok(Parsed {
         record: ExportRecord::Account(Account {

@@ -64,14 +64,12 @@ pub enum AccountStatus {
 impl AccountStatus {
     /// Parses English and Swedish status words; empty = active.
     pub fn parse(s: &str) -> Result<Self, String> {
-        match s.trim().to_lowercase().as_str() {
+        match fold(s).as_ref() {
             "" | "active" | "aktiv" => Ok(Self::Active),
             "suspended" | "avstängd" => Ok(Self::Suspended),
             "deleted" | "borttagen" | "raderad" => Ok(Self::Deleted),
             "unconfirmed" | "obekräftad" => Ok(Self::Unconfirmed),
-            other => Err(format!(
-                "'{other}' is not an account status (Active, Suspended, Deleted, Unconfirmed)"
-            )),
+            other => Err(format!("'{other}' is not an account status (Active, Suspended, Deleted, Unconfirmed)")),
         }
     }
 
@@ -83,6 +81,16 @@ impl AccountStatus {
             Self::Deleted => "deleted",
             Self::Unconfirmed => "unconfirmed",
         }
+    }
+}
+
+/// Trimmed and lower-cased, borrowing when it already is (the common case).
+pub(crate) fn fold(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        std::borrow::Cow::Owned(t.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(t)
     }
 }
 
@@ -125,16 +133,12 @@ pub enum CompletionStatus {
 impl CompletionStatus {
     /// Parses Totara's words (English, Swedish) and numeric codes.
     pub fn parse(s: &str) -> Result<Self, String> {
-        match s.trim().to_lowercase().as_str() {
-            "not yet started" | "ännu ej påbörjad" | "ej påbörjad" | "10" => {
-                Ok(Self::NotStarted)
-            }
+        match fold(s).as_ref() {
+            "not yet started" | "ännu ej påbörjad" | "ej påbörjad" | "10" => Ok(Self::NotStarted),
             "in progress" | "pågående" | "25" => Ok(Self::InProgress),
-            "complete" | "completed" | "complete via rpl" | "slutfört" | "slutförd"
-            | "genomförd" | "genomfört" | "50" | "75" => Ok(Self::Complete),
-            other => Err(format!(
-                "'{other}' is not a completion status (Not yet started, In progress, Complete)"
-            )),
+            "complete" | "completed" | "complete via rpl" | "slutfört" | "slutförd" | "genomförd" | "genomfört"
+            | "50" | "75" => Ok(Self::Complete),
+            other => Err(format!("'{other}' is not a completion status (Not yet started, In progress, Complete)")),
         }
     }
 
@@ -151,10 +155,8 @@ impl CompletionStatus {
 /// One user's completion of one course.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
-    /// Login name, if exported.
-    pub username: Option<String>,
-    /// Address, if exported.
-    pub email: Option<Email>,
+    /// Who, for matching: the lower-cased username, else the e-mail.
+    pub user_key: String,
     /// Course name.
     pub course: String,
     /// State.
@@ -174,7 +176,7 @@ pub struct SignupStatus(u8);
 impl SignupStatus {
     /// Parses Totara's status strings or codes.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let code = match s.trim().to_lowercase().as_str() {
+        let code = match fold(s).as_ref() {
             "user cancelled" | "10" => 10,
             "event cancelled" | "session cancelled" | "20" => 20,
             "declined" | "30" => 30,
@@ -188,11 +190,7 @@ impl SignupStatus {
             "unable to attend" | "85" => 85,
             "partially attended" | "90" => 90,
             "fully attended" | "100" => 100,
-            other => {
-                return Err(format!(
-                    "'{other}' is not a sign-up status (e.g. Booked, Fully attended, No show)"
-                ))
-            }
+            other => return Err(format!("'{other}' is not a sign-up status (e.g. Booked, Fully attended, No show)")),
         };
         Ok(SignupStatus(code))
     }
@@ -216,10 +214,8 @@ impl SignupStatus {
 /// One seminar sign-up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Signup {
-    /// Login name, if exported.
-    pub username: Option<String>,
-    /// Address, if exported.
-    pub email: Option<Email>,
+    /// Who, for matching: the lower-cased username, else the e-mail.
+    pub user_key: String,
     /// Course name.
     pub course: String,
     /// Seminar / event name.
@@ -242,25 +238,21 @@ pub enum ExportRecord {
 }
 
 impl ExportRecord {
+    /// The course name (empty for an account).
+    pub fn course(&self) -> &str {
+        match self {
+            ExportRecord::Account(_) => "",
+            ExportRecord::Completion(c) => &c.course,
+            ExportRecord::Signup(s) => &s.course,
+        }
+    }
+
     /// The key that makes two rows the same (user and course, plus session).
     pub fn duplicate_key(&self) -> String {
-        fn user(u: &Option<String>, e: &Option<Email>) -> String {
-            u.clone()
-                .map(|u| u.to_lowercase())
-                .or_else(|| e.as_ref().map(|e| e.to_string()))
-                .unwrap_or_default()
-        }
         match self {
             ExportRecord::Account(a) => a.username.to_lowercase(),
-            ExportRecord::Completion(c) => {
-                format!("{}\u{1f}{}", user(&c.username, &c.email), c.course)
-            }
-            ExportRecord::Signup(s) => format!(
-                "{}\u{1f}{}\u{1f}{}",
-                user(&s.username, &s.email),
-                s.course,
-                s.session_start
-            ),
+            ExportRecord::Completion(c) => format!("{}\u{1f}{}", c.user_key, c.course),
+            ExportRecord::Signup(s) => format!("{}\u{1f}{}\u{1f}{}", s.user_key, s.course, s.session_start),
         }
     }
 }

@@ -19,9 +19,7 @@ pub fn for_each_row<E>(
     match sniffed.format {
         Format::Csv => csv_rows(path, sniffed, &mut f),
         Format::Spreadsheet => sheet_rows(path, &mut f),
-        Format::Xls => {
-            Err("legacy Excel (.xls) is not read: save the report as .xlsx, .ods or CSV".into())
-        }
+        Format::Xls => Err("legacy Excel (.xls) is not read: save the report as .xlsx, .ods or CSV".into()),
     }
 }
 
@@ -83,11 +81,7 @@ fn sheet_rows<E>(
 ) -> Result<Result<(), E>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot open: {e}"))?;
     let mut wb = Workbook::from_bytes(bytes)?;
-    let first = wb
-        .sheet_names()
-        .into_iter()
-        .next()
-        .ok_or("the workbook has no sheets")?;
+    let first = wb.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
     let table = wb.table(&first)?;
     let mut rec = StringRecord::new();
     rec.extend(table.headings().iter());

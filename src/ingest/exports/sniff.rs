@@ -56,11 +56,7 @@ impl Sniffed {
     pub fn describe(&self) -> String {
         match (self.format, self.encoding, self.delimiter) {
             (Format::Csv, Some(e), Some(d)) => {
-                let d = if d == b'\t' {
-                    "TAB".to_string()
-                } else {
-                    format!("'{}'", d as char)
-                };
+                let d = if d == b'\t' { "TAB".to_string() } else { format!("'{}'", d as char) };
                 format!("CSV, {e}, delimiter {d}")
             }
             (Format::Spreadsheet, ..) => "spreadsheet (xlsx/ods)".into(),
@@ -77,20 +73,8 @@ pub fn sniff(path: &Path) -> std::io::Result<Sniffed> {
     let n = read_up_to(&mut f, &mut head)?;
     head.truncate(n);
     match FileType::sniff(&head) {
-        FileType::Zip => {
-            return Ok(Sniffed {
-                format: Format::Spreadsheet,
-                encoding: None,
-                delimiter: None,
-            })
-        }
-        FileType::LegacyXls => {
-            return Ok(Sniffed {
-                format: Format::Xls,
-                encoding: None,
-                delimiter: None,
-            })
-        }
+        FileType::Zip => return Ok(Sniffed { format: Format::Spreadsheet, encoding: None, delimiter: None }),
+        FileType::LegacyXls => return Ok(Sniffed { format: Format::Xls, encoding: None, delimiter: None }),
         FileType::Text => {}
     }
     let encoding = if head.starts_with(b"\xEF\xBB\xBF") {
@@ -105,11 +89,7 @@ pub fn sniff(path: &Path) -> std::io::Result<Sniffed> {
         .into_iter()
         .max_by_key(|d| (first_line.iter().filter(|b| *b == d).count(), d == &b','))
         .expect("three candidates");
-    Ok(Sniffed {
-        format: Format::Csv,
-        encoding: Some(encoding),
-        delimiter: Some(delimiter),
-    })
+    Ok(Sniffed { format: Format::Csv, encoding: Some(encoding), delimiter: Some(delimiter) })
 }
 
 fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -1,8 +1,7 @@
 //! The register as typed records.
 
 use crate::domain::{
-    Category, DayNumber, DelresaCode, Email, KommunKod, Money, Organiser, Recipient, RoundId,
-    TrainerRole,
+    Category, DayNumber, DelresaCode, Email, KommunKod, Money, Organiser, Recipient, RoundId, TrainerRole,
 };
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,10 +78,7 @@ pub struct TrainerDay {
 impl TrainerDay {
     /// A stable key for the person: the e-mail, else the lower-cased name.
     pub fn person_key(&self) -> String {
-        self.email
-            .as_ref()
-            .map(|e| e.to_string())
-            .unwrap_or_else(|| self.name.to_lowercase())
+        self.email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| self.name.to_lowercase())
     }
 }
 
@@ -136,11 +132,7 @@ impl Register {
 
     /// The year of the first course day: which year a register file covers.
     pub fn period(&self) -> Option<String> {
-        self.days
-            .iter()
-            .map(|d| d.date)
-            .min()
-            .map(|d| chrono::Datelike::year(&d).to_string())
+        self.days.iter().map(|d| d.date).min().map(|d| chrono::Datelike::year(&d).to_string())
     }
 
     /// Merges another register; round ids must not collide (checked by the caller).

@@ -45,11 +45,7 @@ impl RegisterProblems {
 
 impl fmt::Display for RegisterProblems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "the course-day register has {} problem(s); nothing was billed:",
-            self.0.len()
-        )?;
+        writeln!(f, "the course-day register has {} problem(s); nothing was billed:", self.0.len())?;
         for e in self.0.iter().take(Self::SHOWN) {
             writeln!(f, "  {e}")?;
         }

@@ -7,9 +7,7 @@
 use super::model::*;
 use super::problems::{RegisterError, RegisterProblems};
 use crate::config::Config;
-use crate::domain::{
-    Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole,
-};
+use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
 use crate::ingest::workbook::{cell_date, cell_text, Table, Workbook};
 use calamine::Data;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,10 +21,7 @@ pub fn read_register(path: &Path, config: &Config) -> Result<Register, RegisterP
     match std::fs::read(path) {
         Ok(bytes) => read_register_bytes(path, bytes, config),
         Err(e) => {
-            let mut p = Problems {
-                file: path.to_path_buf(),
-                list: Vec::new(),
-            };
+            let mut p = Problems { file: path.to_path_buf(), list: Vec::new() };
             p.file_level(format!("cannot read the file: {e}"));
             Err(RegisterProblems(p.list))
         }
@@ -34,15 +29,8 @@ pub fn read_register(path: &Path, config: &Config) -> Result<Register, RegisterP
 }
 
 /// Reads a register from its bytes; `path` names it in messages.
-pub fn read_register_bytes(
-    path: &Path,
-    bytes: Vec<u8>,
-    config: &Config,
-) -> Result<Register, RegisterProblems> {
-    let mut p = Problems {
-        file: path.to_path_buf(),
-        list: Vec::new(),
-    };
+pub fn read_register_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> Result<Register, RegisterProblems> {
+    let mut p = Problems { file: path.to_path_buf(), list: Vec::new() };
     let mut wb = match Workbook::from_bytes(bytes) {
         Ok(wb) => wb,
         Err(e) => {
@@ -61,10 +49,7 @@ pub fn read_register_bytes(
                 }
             },
             None => {
-                p.file_level(format!(
-                    "the sheet '{name}' is missing (sheets found: {})",
-                    wb.sheet_names().join(", ")
-                ));
+                p.file_level(format!("the sheet '{name}' is missing (sheets found: {})", wb.sheet_names().join(", ")));
                 tables.push(None);
             }
         }
@@ -72,32 +57,19 @@ pub fn read_register_bytes(
     if !p.list.is_empty() {
         return Err(RegisterProblems(p.list));
     }
-    let [t_rounds, t_days, t_trainers, t_people]: [Table; 4] = tables
-        .into_iter()
-        .map(|t| t.expect("checked"))
-        .collect::<Vec<_>>()
-        .try_into()
-        .ok()
-        .expect("four sheets");
+    let [t_rounds, t_days, t_trainers, t_people]: [Table; 4] =
+        tables.into_iter().map(|t| t.expect("checked")).collect::<Vec<_>>().try_into().ok().expect("four sheets");
 
     let rounds = read_rounds(&t_rounds, config, &mut p);
     let round_ids: BTreeMap<RoundId, &Round> = rounds.iter().map(|r| (r.id.clone(), r)).collect();
     let days = read_days(&t_days, &round_ids, &mut p);
-    let day_set: BTreeSet<(RoundId, DayNumber)> =
-        days.iter().map(|d| (d.round.clone(), d.day)).collect();
+    let day_set: BTreeSet<(RoundId, DayNumber)> = days.iter().map(|d| (d.round.clone(), d.day)).collect();
     let trainers = read_trainers(&t_trainers, config, &day_set, &mut p);
     let (participants, notes) = read_participants(&t_people, config, &round_ids, &day_set, &mut p);
     if !p.list.is_empty() {
         return Err(RegisterProblems(p.list));
     }
-    Ok(Register {
-        sources: vec![path.to_path_buf()],
-        rounds,
-        days,
-        trainers,
-        participants,
-        notes,
-    })
+    Ok(Register { sources: vec![path.to_path_buf()], rounds, days, trainers, participants, notes })
 }
 
 struct Problems {
@@ -107,13 +79,7 @@ struct Problems {
 
 impl Problems {
     fn file_level(&mut self, message: String) {
-        self.list.push(RegisterError {
-            file: self.file.clone(),
-            sheet: None,
-            row: None,
-            column: None,
-            message,
-        });
+        self.list.push(RegisterError { file: self.file.clone(), sheet: None, row: None, column: None, message });
     }
     fn sheet_level(&mut self, sheet: &str, message: String) {
         self.list.push(RegisterError {
@@ -156,10 +122,7 @@ fn columns<const N: usize>(t: &Table, wanted: [&str; N], p: &mut Problems) -> Op
                 ok = false;
                 p.sheet_level(
                     &t.sheet,
-                    format!(
-                        "the column '{w}' is missing (headings found: {})",
-                        t.headings().join(", ")
-                    ),
+                    format!("the column '{w}' is missing (headings found: {})", t.headings().join(", ")),
                 );
             }
         }
@@ -194,14 +157,7 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
             }
         };
         if let Some(first) = seen.insert(id.clone(), r) {
-            p.cell(
-                t,
-                r,
-                c_id,
-                format!(
-                    "the round id '{id}' is used twice (also on row {first}); ids must be unique"
-                ),
-            );
+            p.cell(t, r, c_id, format!("the round id '{id}' is used twice (also on row {first}); ids must be unique"));
             continue;
         }
         let course = text(row, c_course);
@@ -217,30 +173,16 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
                 c_delresa,
                 format!(
                     "'{delresa_text}' is not a configured delresa (codes: {})",
-                    config
-                        .delresor
-                        .iter()
-                        .map(|d| d.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    config.delresor.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             );
         }
-        let category = Category::parse(&text(row, c_cat))
-            .map_err(|e| p.cell(t, r, c_cat, e.to_string()))
-            .ok();
-        let organiser = Organiser::parse(&text(row, c_org))
-            .map_err(|e| p.cell(t, r, c_org, e.to_string()))
-            .ok();
+        let category = Category::parse(&text(row, c_cat)).map_err(|e| p.cell(t, r, c_cat, e.to_string())).ok();
+        let organiser = Organiser::parse(&text(row, c_org)).map_err(|e| p.cell(t, r, c_org, e.to_string())).ok();
         let level = c_level.map(|c| text(row, c)).filter(|s| !s.is_empty());
         if let (Some(l), Some(c)) = (&level, c_level) {
             if !["ny", "van", "erfaren", "chef"].contains(&l.to_lowercase().as_str()) {
-                p.cell(
-                    t,
-                    r,
-                    c,
-                    format!("'{l}' is not a level (ny, van, erfaren or chef)"),
-                );
+                p.cell(t, r, c, format!("'{l}' is not a level (ny, van, erfaren or chef)"));
             }
         }
         let price_text = c_price.map(|c| text(row, c)).unwrap_or_default();
@@ -283,41 +225,20 @@ fn read_days(t: &Table, rounds: &BTreeMap<RoundId, &Round>, p: &mut Problems) ->
     let mut seen: BTreeMap<(RoundId, DayNumber), u32> = BTreeMap::new();
     for (r, row) in t.rows() {
         let round = known_round(t, r, c_round, row, rounds, p);
-        let day = DayNumber::parse(&text(row, c_day))
-            .map_err(|e| p.cell(t, r, c_day, e.to_string()))
-            .ok();
-        let date = cell_date(get(row, c_date))
-            .map_err(|e| p.cell(t, r, c_date, e))
-            .ok();
+        let day = DayNumber::parse(&text(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
+        let date = cell_date(get(row, c_date)).map_err(|e| p.cell(t, r, c_date, e)).ok();
         let form = c_form.map(|c| text(row, c)).unwrap_or_default();
         if let Some(c) = c_form {
-            if !form.is_empty() && !["på plats", "digitalt"].contains(&form.to_lowercase().as_str())
-            {
-                p.cell(
-                    t,
-                    r,
-                    c,
-                    format!("'{form}' is not a form (på plats or digitalt)"),
-                );
+            if !form.is_empty() && !["på plats", "digitalt"].contains(&form.to_lowercase().as_str()) {
+                p.cell(t, r, c, format!("'{form}' is not a form (på plats or digitalt)"));
             }
         }
         if let (Some(round), Some(day), Some(date)) = (round, day, date) {
             if let Some(first) = seen.insert((round.clone(), day), r) {
-                p.cell(
-                    t,
-                    r,
-                    c_day,
-                    format!("round '{round}' day {day} is listed twice (also on row {first})"),
-                );
+                p.cell(t, r, c_day, format!("round '{round}' day {day} is listed twice (also on row {first})"));
                 continue;
             }
-            out.push(CourseDay {
-                round,
-                day,
-                date,
-                form,
-                place: c_place.map(|c| text(row, c)).unwrap_or_default(),
-            });
+            out.push(CourseDay { round, day, date, form, place: c_place.map(|c| text(row, c)).unwrap_or_default() });
         }
     }
     out
@@ -334,12 +255,7 @@ fn known_round(
     match RoundId::parse(&text(row, col)) {
         Ok(id) if rounds.contains_key(&id) => Some(id),
         Ok(id) => {
-            p.cell(
-                t,
-                r,
-                col,
-                format!("the round '{id}' is not in the sheet Kursomgångar"),
-            );
+            p.cell(t, r, col, format!("the round '{id}' is not in the sheet Kursomgångar"));
             None
         }
         Err(e) => {
@@ -349,21 +265,13 @@ fn known_round(
     }
 }
 
-fn optional_email(
-    t: &Table,
-    r: u32,
-    col: Option<usize>,
-    row: &[Data],
-    p: &mut Problems,
-) -> Option<Email> {
+fn optional_email(t: &Table, r: u32, col: Option<usize>, row: &[Data], p: &mut Problems) -> Option<Email> {
     let c = col?;
     let s = text(row, c);
     if s.is_empty() {
         return None;
     }
-    Email::parse(&s)
-        .map_err(|e| p.cell(t, r, c, e.to_string()))
-        .ok()
+    Email::parse(&s).map_err(|e| p.cell(t, r, c, e.to_string())).ok()
 }
 
 fn read_trainers(
@@ -372,28 +280,18 @@ fn read_trainers(
     days: &BTreeSet<(RoundId, DayNumber)>,
     p: &mut Problems,
 ) -> Vec<TrainerDay> {
-    let Some([c_round, c_day, c_name, c_kommun, c_role]) =
-        columns(t, ["Omgång", "Dag", "Namn", "Kommun", "Roll"], p)
+    let Some([c_round, c_day, c_name, c_kommun, c_role]) = columns(t, ["Omgång", "Dag", "Namn", "Kommun", "Roll"], p)
     else {
         return Vec::new();
     };
     let c_email = t.column("E-post");
     let mut out = Vec::new();
     for (r, row) in t.rows() {
-        let round = RoundId::parse(&text(row, c_round))
-            .map_err(|e| p.cell(t, r, c_round, e.to_string()))
-            .ok();
-        let day = DayNumber::parse(&text(row, c_day))
-            .map_err(|e| p.cell(t, r, c_day, e.to_string()))
-            .ok();
+        let round = RoundId::parse(&text(row, c_round)).map_err(|e| p.cell(t, r, c_round, e.to_string())).ok();
+        let day = DayNumber::parse(&text(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
         if let (Some(round), Some(day)) = (&round, day) {
             if !days.contains(&(round.clone(), day)) {
-                p.cell(
-                    t,
-                    r,
-                    c_day,
-                    format!("round '{round}' has no day {day} in the sheet Kursdagar"),
-                );
+                p.cell(t, r, c_day, format!("round '{round}' has no day {day} in the sheet Kursdagar"));
             }
         }
         let name = text(row, c_name);
@@ -403,37 +301,19 @@ fn read_trainers(
         let kommun_text = text(row, c_kommun);
         let employer = config.resolve(&kommun_text);
         if employer.is_none() {
-            p.cell(
-                t,
-                r,
-                c_kommun,
-                unknown_municipality(&kommun_text, config, true),
-            );
+            p.cell(t, r, c_kommun, unknown_municipality(&kommun_text, config, true));
         }
-        let role = TrainerRole::parse(&text(row, c_role))
-            .map_err(|e| p.cell(t, r, c_role, e.to_string()))
-            .ok();
+        let role = TrainerRole::parse(&text(row, c_role)).map_err(|e| p.cell(t, r, c_role, e.to_string())).ok();
         let email = optional_email(t, r, c_email, row, p);
         if let (Some(round), Some(day), Some(employer), Some(role)) = (round, day, employer, role) {
-            out.push(TrainerDay {
-                round,
-                day,
-                name,
-                email,
-                employer,
-                role,
-            });
+            out.push(TrainerDay { round, day, name, email, employer, role });
         }
     }
     out
 }
 
 fn unknown_municipality(text: &str, config: &Config, region_allowed: bool) -> String {
-    let region = if region_allowed {
-        format!(", or '{}'", config.region.name)
-    } else {
-        String::new()
-    };
+    let region = if region_allowed { format!(", or '{}'", config.region.name) } else { String::new() };
     format!(
         "'{text}' is not a municipality of the region (use a name, alias or code from the config, e.g. '{}'{region})",
         config.municipalities.first().map(|m| m.name.as_str()).unwrap_or("Falun")
@@ -476,10 +356,7 @@ fn read_participants(
         })
         .collect();
     if day_cols.is_empty() {
-        p.sheet_level(
-            &t.sheet,
-            "no day columns ('Dag 1', 'Dag 2', …) were found".into(),
-        );
+        p.sheet_level(&t.sheet, "no day columns ('Dag 1', 'Dag 2', …) were found".into());
     }
     let mut out: Vec<Participant> = Vec::new();
     let mut notes = Vec::new();
@@ -534,13 +411,7 @@ fn read_participants(
         let (Some(round), Some(kommun)) = (round, kommun) else {
             continue;
         };
-        let key = (
-            round.clone(),
-            email
-                .as_ref()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| name.to_lowercase()),
-        );
+        let key = (round.clone(), email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| name.to_lowercase()));
         if let Some(&i) = by_key.get(&key) {
             let first = &mut out[i];
             notes.push(RegisterNote {
@@ -559,15 +430,7 @@ fn read_participants(
             continue;
         }
         by_key.insert(key, out.len());
-        out.push(Participant {
-            round,
-            name,
-            email,
-            kommun,
-            approved,
-            attended,
-            row: r,
-        });
+        out.push(Participant { round, name, email, kommun, approved, attended, row: r });
     }
     (out, notes)
 }
