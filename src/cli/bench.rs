@@ -18,6 +18,9 @@ pub struct BenchArgs {
     /// Completion rows in the generated export.
     #[arg(long, default_value_t = 3_000_000)]
     pub rows: u64,
+    /// Completion rows in the generated xlsx export (7 cells each).
+    #[arg(long, default_value_t = 300_000)]
+    pub xlsx_rows: u64,
     /// Where the generated files, the state and `bench.csv` go.
     #[arg(long, default_value = "bench-out")]
     pub out: PathBuf,
@@ -67,6 +70,27 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
         peak_mb: peak_mb(),
     });
 
+    let xlsx = inbox.join("course_completion_bench.xlsx");
+    let t = Instant::now();
+    write_completions_xlsx(&xlsx, &file_in(&inbox, "processed/course_completion_bench.csv"), args.xlsx_rows)?;
+    results.push(Measure {
+        stage: "generate completions xlsx",
+        rows: args.xlsx_rows,
+        seconds: t.elapsed().as_secs_f64(),
+        peak_mb: peak_mb(),
+    });
+    let t = Instant::now();
+    run_nightly_sync(&ctx)?;
+    let seconds = t.elapsed().as_secs_f64();
+    let stored = Store::open(&ctx.state)?.latest_row_count(ExportKind::Completions)?;
+    anyhow::ensure!(stored == args.xlsx_rows, "stored {stored} xlsx rows of {}", args.xlsx_rows);
+    results.push(Measure {
+        stage: "ingest completions xlsx (cells)",
+        rows: args.xlsx_rows * 7,
+        seconds,
+        peak_mb: peak_mb(),
+    });
+
     println!("File: {} ({:.0} MB, {} rows).", file.display(), size as f64 / 1e6, args.rows);
     println!("{:<42} {:>12} {:>10} {:>14} {:>12}", "stage", "rows", "seconds", "rows/s", "peak MB");
     let mut csv = std::fs::File::create(args.out.join("bench.csv"))?;
@@ -88,6 +112,31 @@ fn peak_mb() -> f64 {
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+fn file_in(dir: &Path, rel: &str) -> PathBuf {
+    dir.join(rel)
+}
+
+/// The first `rows` rows of the CSV export as an xlsx workbook (constant-memory writer).
+fn write_completions_xlsx(path: &Path, csv_path: &Path, rows: u64) -> anyhow::Result<()> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    let mut r = csv::Reader::from_path(csv_path)?;
+    let headers = r.headers()?.clone();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, h)?;
+    }
+    for (i, rec) in r.records().take(rows as usize).enumerate() {
+        let rec = rec?;
+        for (c, v) in rec.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(i as u32 + 1, c as u16, v)?;
+            }
+        }
+    }
+    wb.save(path)?;
+    Ok(())
 }
 
 /// A Totara-like completions export: users × courses, English headings and dates.

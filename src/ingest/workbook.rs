@@ -89,11 +89,6 @@ impl Table {
         &self.headings
     }
 
-    /// The 1-based spreadsheet row of the headings.
-    pub(crate) fn header_row_number(&self) -> u32 {
-        self.header_row + 1
-    }
-
     /// The index of a heading (case-insensitive, trimmed).
     pub(crate) fn column(&self, heading: &str) -> Option<usize> {
         self.headings.iter().position(|h| h.trim().to_lowercase() == heading.to_lowercase())

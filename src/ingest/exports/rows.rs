@@ -3,7 +3,7 @@
 //! Totara's "CSV optimised for Excel" TAB escape is undone on every cell.
 
 use super::sniff::{Encoding, Format, Sniffed};
-use crate::ingest::workbook::{cell_text, Workbook};
+use crate::ingest::workbook::cell_text;
 use csv::StringRecord;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use std::io::Read;
@@ -79,21 +79,62 @@ fn sheet_rows<E>(
     path: &Path,
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut wb = Workbook::from_bytes(bytes)?;
-    let first = wb.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
-    let table = wb.table(&first)?;
+    use calamine::{Data, Reader};
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     let mut rec = StringRecord::new();
-    rec.extend(table.headings().iter());
-    if let Err(e) = f(u64::from(table.header_row_number()), &rec) {
-        return Ok(Err(e));
+    // xlsx: stream the cells in order; never the dense full-sheet range.
+    if let Ok(mut x) = calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, file)) {
+        let first = x.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
+        let mut cells = x.worksheet_cells_reader(&first).map_err(|e| format!("cannot read the sheet: {e}"))?;
+        let mut row: Vec<String> = Vec::new();
+        let mut at: Option<u32> = None;
+        let mut flush = |at: Option<u32>, row: &mut Vec<String>, rec: &mut StringRecord| -> Option<Result<(), E>> {
+            let r = at?;
+            if row.iter().all(|c| c.is_empty()) {
+                row.clear();
+                return None;
+            }
+            rec.clear();
+            rec.extend(row.iter());
+            row.clear();
+            f(u64::from(r) + 1, rec).err().map(Err)
+        };
+        while let Some(cell) = cells.next_cell().map_err(|e| format!("cannot read the sheet: {e}"))? {
+            let (r, c) = cell.get_position();
+            if at != Some(r) {
+                if let Some(stop) = flush(at, &mut row, &mut rec) {
+                    return Ok(stop);
+                }
+                at = Some(r);
+            }
+            let c = c as usize;
+            if row.len() <= c {
+                row.resize(c + 1, String::new());
+            }
+            row[c] = cell_text(&Data::from(cell.get_value().clone()));
+        }
+        if let Some(stop) = flush(at, &mut row, &mut rec) {
+            return Ok(stop);
+        }
+        return Ok(Ok(()));
     }
-    for (row, cells) in table.rows() {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot open: {e}"))?;
+    let sheets = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable spreadsheet: {e}"))?;
+    // ods: read the sheet as a range (calamine has no streaming ods reader).
+    let mut other = sheets;
+    let first = other.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
+    let range = other.worksheet_range(&first).map_err(|e| format!("cannot read the sheet: {e}"))?;
+    let start = range.start().map(|(r, _)| r).unwrap_or(0);
+    for (i, cells) in range.rows().enumerate() {
+        if cells.iter().all(|c| cell_text(c).is_empty()) {
+            continue;
+        }
         rec.clear();
         for c in cells {
             rec.push_field(&cell_text(c));
         }
-        if let Err(e) = f(u64::from(row), &rec) {
+        if let Err(e) = f(u64::from(start) + i as u64 + 1, &rec) {
             return Ok(Err(e));
         }
     }
