@@ -49,8 +49,15 @@ impl Workdir {
         p
     }
     /// Writes the real config with `extra` TOML appended (e.g. an `[ingest]` section).
+    /// An `[ingest…]` section in `extra` replaces the shipped ones.
     pub fn config_appending(&self, extra: &str) -> PathBuf {
-        let text = std::fs::read_to_string(config_path()).unwrap() + "\n" + extra;
+        let mut text = std::fs::read_to_string(config_path()).unwrap();
+        if extra.contains("[ingest") {
+            let start = text.find("\n[ingest]\n").expect("the shipped config has an [ingest] section");
+            let end = text.find("# Report files fetched").expect("the comment after [ingest]");
+            text.replace_range(start..end, "\n");
+        }
+        let text = text + "\n" + extra;
         let p = self.path().join("config.toml");
         std::fs::write(&p, text).unwrap();
         p
