@@ -7,6 +7,13 @@ use std::process::ExitCode;
 use yrkesresan::cli::{bench::bench, check::check, demo::demo, ingest::ingest, run::run, Cli, Command};
 
 fn main() -> ExitCode {
+    // `yrkesresan … | head` ends quietly, like other command-line tools,
+    // instead of panicking on a closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE action before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)

@@ -5,6 +5,7 @@
 //! report stage writes. All amounts are exact decimals; the only rounding is
 //! the named largest-remainder step in [`rounding`].
 
+mod accounts;
 mod error;
 mod fixed_cost;
 mod followup;
@@ -14,6 +15,7 @@ pub mod rounding;
 mod trainer_days;
 mod trainer_pot;
 
+pub use accounts::{account_counts, municipality_total, AccountCount};
 pub use error::BillingError;
 pub use followup::{followup, FollowUp, FollowUpRow, FollowUpSection};
 pub use invoice::{invoice_basis, InvoiceBasis, InvoiceLine};

@@ -4,7 +4,7 @@ use super::run::context;
 use super::CommonArgs;
 use crate::domain::Year;
 use crate::generate::generate_year;
-use crate::jobs::{run_followup, run_monthly_invoice, run_trainer_pot};
+use crate::jobs::{run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -30,7 +30,9 @@ pub struct DemoArgs {
 pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     let common =
         CommonArgs { config: args.config.clone(), inbox: args.out.join("inbox"), out: args.out.clone(), state: None };
-    let ctx = context(&common)?;
+    let mut ctx = context(&common)?;
+    // The generated files were just written: no need to wait for them to settle.
+    ctx.config.ingest.settle_seconds = 0;
     let generated = generate_year(&ctx.config, args.year, &ctx.inbox, args.seed)
         .with_context(|| format!("cannot write the demo input to {}", ctx.inbox.display()))?;
     println!(
@@ -42,6 +44,8 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
         generated.trainers,
         generated.files.len()
     );
+    let sync = run_nightly_sync(&ctx).context("nightly-sync")?;
+    print!("{sync}");
     let mut findings = 0;
     for month in args.year.months() {
         let s = run_monthly_invoice(&ctx, month).with_context(|| format!("monthly-invoice {month}"))?;
@@ -59,6 +63,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     println!("  outbox/*.eml                                  (e-mails to the contact persons, not sent)");
     println!("  trainer-pot-{0}.csv, utbildarpott-{0}.xlsx      (trainer pot)", args.year);
     println!("  followup-{0}.csv, uppfoljning-{0}.xlsx, reconciliation.csv", args.year);
+    println!("  ingest-report.csv, accounts-by-municipality.csv, progress-by-municipality.csv  (nightly sync)");
     println!("  {}  (run log)", ctx.state.display());
     Ok(0)
 }

@@ -30,6 +30,8 @@ pub struct Config {
     pub sources: Vec<HttpSource>,
     /// Totara web services read before each sync.
     pub webservices: Vec<Webservice>,
+    /// Reconciliation rules.
+    pub reconcile: ReconcileSettings,
     names: HashMap<String, Recipient>,
     delresa_names: HashMap<String, DelresaCode>,
 }
@@ -291,6 +293,28 @@ pub struct Webservice {
     pub backoff: std::time::Duration,
 }
 
+/// Reconciliation rules.
+#[derive(Debug, Clone)]
+pub struct ReconcileSettings {
+    /// Trainers (kursledare included) a regional course day needs.
+    pub team_size: u32,
+    /// A different team size for named rounds.
+    pub team_size_by_round: BTreeMap<String, u32>,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        ReconcileSettings { team_size: 2, team_size_by_round: BTreeMap::new() }
+    }
+}
+
+impl ReconcileSettings {
+    /// The team size of a round.
+    pub fn team_size(&self, round: &str) -> u32 {
+        self.team_size_by_round.get(round).copied().unwrap_or(self.team_size)
+    }
+}
+
 /// How the exports of one kind are read.
 #[derive(Debug, Clone)]
 pub struct ExportSettings {
@@ -461,6 +485,7 @@ impl Config {
         ingest: IngestSettings,
         sources: Vec<HttpSource>,
         webservices: Vec<Webservice>,
+        reconcile: ReconcileSettings,
     ) -> Self {
         let (names, delresa_names) = empty_indexes();
         Config {
@@ -475,6 +500,7 @@ impl Config {
             ingest,
             sources,
             webservices,
+            reconcile,
             names,
             delresa_names,
         }

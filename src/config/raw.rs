@@ -23,6 +23,17 @@ pub(crate) struct RawConfig {
     pub source: Vec<Spanned<RawSource>>,
     #[serde(default)]
     pub webservice: Vec<Spanned<RawWebservice>>,
+    #[serde(default)]
+    pub reconcile: Option<Spanned<RawReconcile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReconcile {
+    #[serde(default)]
+    pub team_size: Option<u32>,
+    #[serde(default)]
+    pub team_size_by_round: std::collections::BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Deserialize)]

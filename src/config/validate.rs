@@ -52,6 +52,20 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     let ingest = ingest(raw.ingest.as_ref(), c);
     let sources = sources(&raw.source, c);
     let webservices = webservices(&raw.webservice, &sources, c);
+    let reconcile = raw
+        .reconcile
+        .as_ref()
+        .map(|r| {
+            let rr = r.get_ref();
+            if rr.team_size == Some(0) || rr.team_size_by_round.values().any(|&n| n == 0) {
+                c.at(r.span(), "reconcile.team_size must be at least 1");
+            }
+            ReconcileSettings {
+                team_size: rr.team_size.unwrap_or(2),
+                team_size_by_round: rr.team_size_by_round.clone(),
+            }
+        })
+        .unwrap_or_default();
     if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
         for ((year, cat), t) in &tariffs.0 {
             let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
@@ -96,6 +110,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         ingest,
         sources,
         webservices,
+        reconcile,
     );
     for (m, aliases) in &municipalities {
         for a in aliases {

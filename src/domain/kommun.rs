@@ -18,6 +18,11 @@ impl KommunKod {
         }
     }
 
+    /// From stored compact form; `None` unless it is a four-digit code.
+    pub fn from_u16(n: u16) -> Option<Self> {
+        (1000..=9999).contains(&n).then_some(KommunKod(n))
+    }
+
     /// The code as a number, for compact storage.
     pub fn as_u16(self) -> u16 {
         self.0

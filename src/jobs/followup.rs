@@ -1,32 +1,30 @@
-//! `run followup --year YYYY`: the follow-up tables and the regional workbook.
+//! `run followup --year YYYY`: the follow-up tables, reconciliation against
+//! the platform's latest snapshots, and the regional workbook.
 
 use super::commit::{commit, now, Finished};
+use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
-use crate::billing::{followup, trainer_pot};
+use crate::billing::followup;
 use crate::domain::Year;
-use crate::reconcile::{pot_findings, register_findings};
-use crate::report::{regional_workbook, write_followup_csv, write_reconciliation_csv};
+use crate::store::Store;
 
 /// Runs the follow-up job.
 pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError> {
     let started_at = now();
     let config = &ctx.config;
     let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
-    let table = followup(&register, config, year);
-    let pot = trainer_pot(&register, config, year)?;
-    let mut findings = register_findings(&register);
-    findings.extend(pot_findings(&pot));
+    let store = Store::open(&ctx.state)?;
+    let month_start = chrono::NaiveDate::from_ymd_opt(year.get(), 1, 1).expect("valid");
+    let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
+    let platform = store.platform(month_start, Some(&courses))?;
+    let progress = store.progress()?;
+    drop(store);
 
     let mut staging = Staging::new(&ctx.out)?;
-    let csv = staging.path(&format!("followup-{year}.csv"))?;
-    write_followup_csv(&csv, &table)?;
-    let rec = staging.path("reconciliation.csv")?;
-    write_reconciliation_csv(&rec, &findings)?;
-    staging
-        .write(&format!("uppfoljning-{year}.xlsx"), &regional_workbook(config, Some(&table), Some(&pot), &findings)?)?;
-
-    let figures = table
+    let findings = stage_regional(&mut staging, config, year, Some(&register), &platform, &progress)?;
+    let table = followup(&register, config, year);
+    let mut figures: Vec<String> = table
         .sections
         .iter()
         .map(|s| {
@@ -41,6 +39,7 @@ pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError
             )
         })
         .collect();
+    figures.extend(finding_counts(config, &findings));
     let outputs = commit(
         ctx,
         Finished { job: "followup", period: year.to_string(), started_at, inputs, findings: &findings, staging },

@@ -30,6 +30,11 @@ pub fn load_register(config: &Config, inbox: &Path, state: &Path) -> Result<(Reg
     if registers.is_empty() {
         return Err(JobError::NoRegister { inbox: inbox.to_path_buf() });
     }
+    Ok((merge_registers(registers)?, inputs))
+}
+
+/// Merges registers (one per year); a round id may be used only once.
+pub(crate) fn merge_registers(registers: Vec<Register>) -> Result<Register, JobError> {
     let mut merged = Register::default();
     let mut owner: BTreeMap<String, PathBuf> = BTreeMap::new();
     for reg in registers {
@@ -41,5 +46,5 @@ pub fn load_register(config: &Config, inbox: &Path, state: &Path) -> Result<(Reg
         }
         merged.merge(reg);
     }
-    Ok((merged, inputs))
+    Ok(merged)
 }

@@ -13,6 +13,7 @@ mod followup;
 mod inputs;
 mod monthly_invoice;
 mod nightly_sync;
+mod regional;
 mod staging;
 mod summary;
 mod trainer_pot;

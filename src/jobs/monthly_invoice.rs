@@ -4,10 +4,11 @@
 use super::commit::{commit, now, Finished};
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
+use crate::billing::account_counts;
 use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot, InvoiceBasis};
 use crate::deliver::{build_message, recipients_for};
 use crate::domain::{DelresaCode, Month, Recipient};
-use crate::reconcile::{pot_findings, register_findings, Finding};
+use crate::reconcile::{pot_findings, reconcile, register_findings, Finding};
 use crate::report::{finance_workbook, municipality_workbook, write_invoice_csv, MunicipalityReport};
 use crate::store::Store;
 
@@ -25,10 +26,24 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         None
     };
     let basis = invoice_basis(config, month, &days, pot.as_ref());
-    let mut findings: Vec<Finding> = register_findings(&register);
+    // The platform as its latest snapshots show it: accounts (and those
+    // before the month began), course progress, findings against the register.
+    let store = Store::open(&ctx.state)?;
+    let month_start = chrono::NaiveDate::from_ymd_opt(month.year().get(), month.number(), 1).expect("valid");
+    let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
+    let platform = store.platform(month_start, Some(&courses))?;
+    let progress = store.progress()?;
+    drop(store);
+    let mut findings: Vec<Finding> = if platform.has_accounts || platform.has_signups || platform.has_completions {
+        reconcile(&register, &platform, config)
+    } else {
+        register_findings(&register)
+    };
     if let Some(p) = &pot {
         findings.extend(pot_findings(p));
     }
+    let counts = platform.has_accounts.then(|| account_counts(config, &platform.accounts));
+    let before = platform.accounts_before.as_ref().map(|b| account_counts(config, b));
 
     let mut staging = Staging::new(&ctx.out)?;
     let csv_path = staging.path(&format!("invoice-basis-{month}.csv"))?;
@@ -51,6 +66,16 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             trainer_days: trainers.iter().filter(|t| t.employer == Recipient::Kommun(m.code)).collect(),
             pot_payout: pot.as_ref().map(|p| (p.year, p.payout(Recipient::Kommun(m.code)))),
             findings: findings.iter().filter(|f| f.kommun == Some(m.code)).collect(),
+            accounts: counts.as_ref().map(|c| {
+                c.iter()
+                    .filter(|((k, _), _)| *k == m.code)
+                    .map(|((k, d), now)| {
+                        let then = before.as_ref().map(|b| b.get(&(*k, d.clone())).cloned().unwrap_or_default());
+                        (d.clone(), now.clone(), then)
+                    })
+                    .collect()
+            }),
+            progress: platform.has_completions.then(|| progress.iter().filter(|p| p.kommun == m.code).collect()),
         };
         if report.is_empty() {
             continue;

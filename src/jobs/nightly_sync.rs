@@ -8,15 +8,20 @@
 //! skipped, `ingest-problems.csv`.
 
 use super::commit::now;
+use super::inputs::merge_registers;
+use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, RunSummary};
+use crate::domain::Year;
 use crate::ingest::exports::{read_export_pipelined, ExportError, ExportKind};
 use crate::ingest::http::{fetch_all, Fetched, Validators};
 use crate::ingest::webservice::read_webservice;
-use crate::ingest::{read_register, recognise_file, InputKind};
+use crate::ingest::{read_register, read_register_bytes, recognise_file, InputKind};
 use crate::reconcile::{Finding, Severity};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
 use crate::store::{CourseInterner, RunInput, Store};
+use chrono::Datelike;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -122,7 +127,6 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                         let bytes = std::fs::read(&path).map_err(JobError::io(&path))?;
                         let rows = reg.participants.len() as u64;
                         sync.store_register(&name, &rec.sha256, reg.period().as_deref(), rows, &bytes)?;
-                        findings.extend(crate::reconcile::register_findings(&reg));
                         let mut line = IngestLine::new(&name, "register", IngestStatus::Ingested, "");
                         line.rows = rows;
                         lines.push(line);
@@ -201,6 +205,22 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     }
 
     let mut staging = Staging::new(&ctx.out)?;
+    // The regional picture as this run will commit it: latest register of
+    // each year against the platform's latest snapshots.
+    let registers = sync
+        .latest_registers()?
+        .into_iter()
+        .map(|s| read_register_bytes(&PathBuf::from(format!("stored:{}", s.file_name)), s.content, config))
+        .collect::<Result<Vec<_>, _>>()?;
+    let register = if registers.is_empty() { None } else { Some(merge_registers(registers)?) };
+    let today = chrono::Utc::now().date_naive();
+    let year = Year::new(today.year()).expect("a current year");
+    let month_start = today.with_day(1).expect("day 1");
+    let courses: BTreeSet<String> =
+        register.iter().flat_map(|r| r.rounds.iter().map(|x| x.course.to_lowercase())).collect();
+    let platform = sync.platform(month_start, Some(&courses))?;
+    let progress = sync.progress()?;
+    findings.extend(stage_regional(&mut staging, config, year, register.as_ref(), &platform, &progress)?);
     let report = staging.path("ingest-report.csv")?;
     write_ingest_report_csv(&report, &lines)?;
     if !problems.is_empty() {
@@ -239,6 +259,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     for l in lines.iter().filter(|l| l.status == IngestStatus::Rejected) {
         figures.push(format!("Rejected {}: {}", l.file, l.detail));
     }
+    figures.extend(finding_counts(config, &findings));
     if rejected > 0 {
         findings.push(Finding {
             severity: Severity::Error,

@@ -6,7 +6,7 @@ use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::trainer_pot;
 use crate::domain::Year;
 use crate::reconcile::{pot_findings, register_findings};
-use crate::report::{regional_workbook, write_pot_csv};
+use crate::report::{regional_workbook, write_pot_csv, RegionalReport};
 
 /// Runs the trainer-pot job.
 pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError> {
@@ -20,7 +20,10 @@ pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobEr
     let mut staging = Staging::new(&ctx.out)?;
     let csv = staging.path(&format!("trainer-pot-{year}.csv"))?;
     write_pot_csv(&csv, config, &pot)?;
-    staging.write(&format!("utbildarpott-{year}.xlsx"), &regional_workbook(config, None, Some(&pot), &findings)?)?;
+    staging.write(
+        &format!("utbildarpott-{year}.xlsx"),
+        &regional_workbook(config, &RegionalReport { pot: Some(&pot), findings: &findings, ..Default::default() })?,
+    )?;
 
     let figures = vec![
         format!("Trainer pot {year}: {} kr from {} regional course day(s).", pot.pot, pot.days.len()),

@@ -1,12 +1,15 @@
 //! Reconciliation: what does not add up between the sources, as findings.
 //!
-//! Pure functions from typed records to [`Finding`]s. Today the register's own
-//! consistency notes (a participant listed twice) and the pot's (a paid course
-//! day without trainers); the platform comparison builds on the same type.
+//! Pure functions from typed records to [`Finding`]s: the register's own
+//! consistency notes (a participant listed twice), the pot's (a paid course
+//! day without trainers), and [`reconcile`], the register against the
+//! platform's latest snapshots.
 
 mod finding;
+mod platform;
 
 pub use finding::{Finding, Severity};
+pub use platform::{reconcile, CODES};
 
 use crate::billing::PotDistribution;
 use crate::ingest::Register;

@@ -102,3 +102,56 @@ pub fn write_reconciliation_csv(path: &Path, findings: &[Finding]) -> Result<(),
         .collect();
     write_rows(path, &["severity", "code", "kommunkod", "subject", "detail"], rows)
 }
+
+/// `accounts-by-municipality.csv`: one row per municipality and delresa.
+pub fn write_accounts_csv(
+    path: &Path,
+    config: &Config,
+    counts: &std::collections::BTreeMap<
+        (crate::domain::KommunKod, Option<crate::domain::DelresaCode>),
+        crate::billing::AccountCount,
+    >,
+) -> Result<(), ReportError> {
+    let rows = counts
+        .iter()
+        .map(|((k, d), c)| {
+            vec![
+                k.to_string(),
+                config.municipality(*k).map(|m| m.name.clone()).unwrap_or_default(),
+                d.as_ref().map(|d| d.to_string()).unwrap_or_default(),
+                c.accounts.to_string(),
+                c.medarbetare.to_string(),
+                c.chefer.to_string(),
+                c.utbildare.to_string(),
+                c.k_admin.to_string(),
+            ]
+        })
+        .collect();
+    write_rows(
+        path,
+        &["kommunkod", "kommun", "delresa", "konton", "medarbetare", "chefer", "utbildare", "k_admin"],
+        rows,
+    )
+}
+
+/// `progress-by-municipality.csv`: one row per municipality and course.
+pub fn write_progress_csv(
+    path: &Path,
+    config: &Config,
+    progress: &[crate::store::Progress],
+) -> Result<(), ReportError> {
+    let rows = progress
+        .iter()
+        .map(|p| {
+            vec![
+                p.kommun.to_string(),
+                config.municipality(p.kommun).map(|m| m.name.clone()).unwrap_or_default(),
+                p.course.clone(),
+                p.not_started.to_string(),
+                p.in_progress.to_string(),
+                p.complete.to_string(),
+            ]
+        })
+        .collect();
+    write_rows(path, &["kommunkod", "kommun", "kurs", "ej_paborjad", "pagaende", "genomfort"], rows)
+}

@@ -1,13 +1,17 @@
 //! One municipality's workbook, attached to its e-mail: its invoice lines, its
-//! participants' course days, its trainers and its pot payout. It holds only
+//! accounts (with the change since last month) and course status, its
+//! participants' course days, its trainers and its pot payout, its findings. It holds only
 //! that municipality's people; the caller passes only their rows.
 
 use super::style::{excel_date, filter, headings, Styles};
 use super::ReportError;
-use crate::billing::{InvoiceLine, ParticipantDay, TrainerDayRow};
+use crate::billing::{AccountCount, InvoiceLine, ParticipantDay, TrainerDayRow};
 use crate::config::{Config, Municipality};
+use crate::domain::DelresaCode;
 use crate::domain::{Money, Month, Year};
 use crate::reconcile::Finding;
+use crate::store::Progress;
+use rust_xlsxwriter::{Chart, ChartType};
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 /// Everything one municipality's workbook shows for a month.
@@ -27,6 +31,10 @@ pub struct MunicipalityReport<'a> {
     pub pot_payout: Option<(Year, Money)>,
     /// Findings about it.
     pub findings: Vec<&'a Finding>,
+    /// Its accounts per delresa: now, and at the last snapshot before the month (if any).
+    pub accounts: Option<Vec<(Option<DelresaCode>, AccountCount, Option<AccountCount>)>>,
+    /// Its course progress, from the latest completions.
+    pub progress: Option<Vec<&'a Progress>>,
 }
 
 impl MunicipalityReport<'_> {
@@ -49,6 +57,8 @@ pub fn municipality_workbook(config: &Config, r: &MunicipalityReport) -> Result<
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         summary(wb, config, r, &s)?;
         invoice_lines(wb, r, &s)?;
+        accounts(wb, config, r, &s)?;
+        course_status(wb, r, &s)?;
         course_days(wb, config, r, &s)?;
         trainers(wb, r, &s)?;
         findings(wb, r, &s)?;
@@ -70,6 +80,13 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
         ("Deltagardagar (närvarande)", r.days.iter().filter(|d| d.attended).count().to_string()),
         ("Utbildardagar", r.trainer_days.len().to_string()),
         ("Avvikelser", r.findings.len().to_string()),
+        (
+            "Konton (aktiva)",
+            r.accounts
+                .as_ref()
+                .map(|a| a.iter().map(|(_, c, _)| c.accounts).sum::<u64>().to_string())
+                .unwrap_or_else(|| "–".into()),
+        ),
     ];
     let mut row = 2u32;
     for (k, v) in rows {
@@ -101,6 +118,103 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
     }
     ws.set_column_width(0, 45)?;
     ws.set_column_width(1, 28)?;
+    Ok(())
+}
+
+/// Headings of the accounts sheet.
+pub const ACCOUNT_HEADINGS: [&str; 7] = [
+    "Delresa",
+    "Antal konton",
+    "Varav medarbetare",
+    "Varav chefer",
+    "Varav utbildare",
+    "Varav k-admin",
+    "Förändring sedan förra månaden",
+];
+
+fn accounts(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Konton")?;
+    headings(ws, 0, &ACCOUNT_HEADINGS, s)?;
+    let Some(list) = &r.accounts else {
+        ws.write_string(1, 0, "Ingen kontoexport från lärplattformen har lästs in ännu.")?;
+        return Ok(());
+    };
+    let mut row = 1u32;
+    let mut total = [0u64; 5];
+    let mut change: Option<i64> = Some(0);
+    for (d, now, before) in list {
+        let name =
+            d.as_ref().map(|d| config.delresa_name(d).to_string()).unwrap_or_else(|| "(ingen delresa angiven)".into());
+        ws.write_string(row, 0, &name)?;
+        for (i, v) in [now.accounts, now.medarbetare, now.chefer, now.utbildare, now.k_admin].into_iter().enumerate() {
+            ws.write_number(row, 1 + i as u16, v as f64)?;
+            total[i] += v;
+        }
+        match before {
+            Some(b) => {
+                let diff = now.accounts as i64 - b.accounts as i64;
+                ws.write_number(row, 6, diff as f64)?;
+                change = change.map(|c| c + diff);
+            }
+            None => change = None,
+        }
+        row += 1;
+    }
+    filter(ws, 0, list.len() as u32, ACCOUNT_HEADINGS.len() as u16)?;
+    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    for (i, v) in total.iter().enumerate() {
+        ws.write_number_with_format(row, 1 + i as u16, *v as f64, &s.bold)?;
+    }
+    if let Some(c) = change {
+        ws.write_number_with_format(row, 6, c as f64, &s.bold)?;
+    }
+    ws.write_string(row + 2, 0, "Rollerna överlappar, så varav-kolumnerna behöver inte summera till antal konton. Avstängda och borttagna konton räknas inte.")?;
+    ws.autofit();
+    Ok(())
+}
+
+/// Headings of the course-status sheet.
+pub const STATUS_HEADINGS: [&str; 4] = ["Kurs", "Ej påbörjad", "Pågående", "Genomfört"];
+
+fn course_status(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
+    let sheet = "Kursstatus";
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
+    headings(ws, 0, &STATUS_HEADINGS, s)?;
+    let Some(list) = &r.progress else {
+        ws.write_string(1, 0, "Ingen export av kursstatus från lärplattformen har lästs in ännu.")?;
+        return Ok(());
+    };
+    let mut row = 1u32;
+    let mut total = [0u64; 3];
+    for p in list {
+        ws.write_string(row, 0, &p.course)?;
+        for (i, v) in [p.not_started, p.in_progress, p.complete].into_iter().enumerate() {
+            ws.write_number(row, 1 + i as u16, v as f64)?;
+            total[i] += v;
+        }
+        row += 1;
+    }
+    filter(ws, 0, list.len() as u32, STATUS_HEADINGS.len() as u16)?;
+    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    for (i, v) in total.iter().enumerate() {
+        ws.write_number_with_format(row, 1 + i as u16, *v as f64, &s.bold)?;
+    }
+    if !list.is_empty() {
+        let last = list.len() as u32;
+        let mut chart = Chart::new(ChartType::BarStacked);
+        chart.title().set_name("Pågående och genomfört per kurs");
+        for (col, name) in [(2u16, "Pågående"), (3u16, "Genomfört")] {
+            chart
+                .add_series()
+                .set_name(name)
+                .set_categories((sheet, 1, 0, last, 0))
+                .set_values((sheet, 1, col, last, col));
+        }
+        ws.insert_chart(row + 2, 0, &chart)?;
+    }
+    ws.autofit();
     Ok(())
 }
 

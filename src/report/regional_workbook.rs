@@ -1,14 +1,20 @@
 //! The regional follow-up workbook for the project lead and the steering
 //! group: the follow-up tables per delresa, the pot distribution (pot = sum of
-//! payouts, difference shown), the trainers, the pot's course days, findings.
+//! payouts, difference shown), the trainers, the pot's course days, accounts
+//! per municipality and role and course progress per municipality (the
+//! shapes of seed 000, with charts), and findings per municipality.
 
 use super::style::{excel_date, filter, headings, Styles};
 use super::ReportError;
-use crate::billing::{FollowUp, PotDistribution};
+use crate::billing::{municipality_total, AccountCount, FollowUp, PotDistribution};
 use crate::config::{Config, DistributionRule};
+use crate::domain::{DelresaCode, KommunKod};
 use crate::reconcile::Finding;
+use crate::store::Progress;
 use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Chart, ChartType, Format, Worksheet};
 use rust_xlsxwriter::{Workbook, XlsxError};
+use std::collections::BTreeMap;
 
 /// Headings of the follow-up sheet (as in the region's published reports).
 pub const FOLLOWUP_HEADINGS: [&str; 6] = ["Kurs", "Kursomgångar", "Kursdagar", "Anmälda", "Godkända", "Andel godkända"];
@@ -16,30 +22,238 @@ pub const FOLLOWUP_HEADINGS: [&str; 6] = ["Kurs", "Kursomgångar", "Kursdagar", 
 /// Headings of the pot distribution sheet.
 pub const POT_HEADINGS: [&str; 5] = ["Kommunkod", "Kommun", "Poäng", "Exakt belopp", "Utbetalning"];
 
+/// Accounts per (municipality, delresa).
+pub type AccountTable = BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount>;
+
+/// What the regional workbook shows; each part is optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegionalReport<'a> {
+    /// The follow-up tables.
+    pub followup: Option<&'a FollowUp>,
+    /// The pot distribution.
+    pub pot: Option<&'a PotDistribution>,
+    /// Accounts per municipality, delresa and role.
+    pub accounts: Option<&'a AccountTable>,
+    /// Course progress per municipality.
+    pub progress: Option<&'a [Progress]>,
+    /// All findings.
+    pub findings: &'a [Finding],
+}
+
 /// Builds the regional workbook with whichever parts are given.
-pub fn regional_workbook(
-    config: &Config,
-    followup: Option<&FollowUp>,
-    pot: Option<&PotDistribution>,
-    findings: &[Finding],
-) -> Result<Vec<u8>, ReportError> {
+pub fn regional_workbook(config: &Config, r: &RegionalReport) -> Result<Vec<u8>, ReportError> {
     let name = "regional uppföljning";
     let s = Styles::new();
     let mut wb = Workbook::new();
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
-        if let Some(f) = followup {
+        if let Some(f) = r.followup {
             followup_sheet(wb, config, f, &s)?;
         }
-        if let Some(p) = pot {
+        if let Some(p) = r.pot {
             pot_sheet(wb, config, p, &s)?;
             trainer_sheet(wb, config, p, &s)?;
             pot_days_sheet(wb, p, &s)?;
         }
-        findings_sheet(wb, config, findings, &s)?;
+        if let Some(a) = r.accounts {
+            accounts_sheet(wb, config, a, &s)?;
+        }
+        if let Some(p) = r.progress {
+            progress_sheet(wb, config, p, &s)?;
+        }
+        findings_per_municipality_sheet(wb, config, r.findings, &s)?;
+        findings_sheet(wb, config, r.findings, &s)?;
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(name))?;
     wb.save_to_buffer().map_err(ReportError::xlsx(name))
+}
+
+/// Headings of the accounts sheet (as in seed 000).
+pub const ACCOUNT_HEADINGS: [&str; 6] =
+    ["Kommun", "Antal konton", "Varav medarbetare", "Varav chefer", "Varav utbildare", "Varav k-admin"];
+
+fn count_row(ws: &mut Worksheet, row: u32, label: &str, c: &AccountCount, fmt: &Format) -> Result<(), XlsxError> {
+    ws.write_string_with_format(row, 0, label, fmt)?;
+    for (i, v) in [c.accounts, c.medarbetare, c.chefer, c.utbildare, c.k_admin].into_iter().enumerate() {
+        ws.write_number_with_format(row, 1 + i as u16, v as f64, fmt)?;
+    }
+    Ok(())
+}
+
+fn accounts_sheet(wb: &mut Workbook, config: &Config, a: &AccountTable, s: &Styles) -> Result<(), XlsxError> {
+    let sheet = "Konton per kommun";
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
+    ws.write_string_with_format(0, 0, "Antal konton per kommun (alla delresor; aktiva konton)", &s.bold)?;
+    headings(ws, 1, &ACCOUNT_HEADINGS, s)?;
+    let plain = Format::new();
+    let mut row = 2u32;
+    let mut total = AccountCount::default();
+    for m in &config.municipalities {
+        let c = municipality_total(a, m.code);
+        count_row(ws, row, &m.name, &c, &plain)?;
+        total = add(&total, &c);
+        row += 1;
+    }
+    let last_data = row - 1;
+    count_row(ws, row, "Totalt", &total, &s.bold)?;
+    row += 2;
+    for d in &config.delresor {
+        if !a.keys().any(|(_, dd)| dd.as_ref() == Some(&d.code)) {
+            continue;
+        }
+        ws.write_string_with_format(row, 0, format!("Yrkesresan {} – antal konton per kommun", d.name), &s.bold)?;
+        row += 1;
+        for (c, h) in ACCOUNT_HEADINGS.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, *h, &s.header)?;
+        }
+        row += 1;
+        let mut sum = AccountCount::default();
+        for m in &config.municipalities {
+            let c = a.get(&(m.code, Some(d.code.clone()))).cloned().unwrap_or_default();
+            count_row(ws, row, &m.name, &c, &plain)?;
+            sum = add(&sum, &c);
+            row += 1;
+        }
+        count_row(ws, row, "Totalt", &sum, &s.bold)?;
+        row += 2;
+    }
+    let mut chart = Chart::new(ChartType::Column);
+    chart.title().set_name("Antal konton per kommun");
+    chart
+        .add_series()
+        .set_name("Konton")
+        .set_categories((sheet, 2, 0, last_data, 0))
+        .set_values((sheet, 2, 1, last_data, 1));
+    chart
+        .add_series()
+        .set_name("Varav chefer")
+        .set_categories((sheet, 2, 0, last_data, 0))
+        .set_values((sheet, 2, 3, last_data, 3));
+    ws.insert_chart(1, 7, &chart)?;
+    ws.set_column_width(0, 45)?;
+    for c in 1..6 {
+        ws.set_column_width(c, 16)?;
+    }
+    Ok(())
+}
+
+fn add(a: &AccountCount, b: &AccountCount) -> AccountCount {
+    AccountCount {
+        accounts: a.accounts + b.accounts,
+        medarbetare: a.medarbetare + b.medarbetare,
+        chefer: a.chefer + b.chefer,
+        utbildare: a.utbildare + b.utbildare,
+        k_admin: a.k_admin + b.k_admin,
+    }
+}
+
+fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: &Styles) -> Result<(), XlsxError> {
+    let sheet = "Kursstatus per kommun";
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
+    let courses: Vec<&str> = {
+        let mut v: Vec<&str> = progress.iter().map(|p| p.course.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    ws.write_string_with_format(0, 0, "Pågående och genomfört per kommun och kurs", &s.bold)?;
+    ws.write_string_with_format(2, 0, "Kommun", &s.header)?;
+    for (i, c) in courses.iter().enumerate() {
+        let col = 1 + 2 * i as u16;
+        ws.merge_range(1, col, 1, col + 1, c, &s.header)?;
+        ws.write_string_with_format(2, col, "Pågående", &s.header)?;
+        ws.write_string_with_format(2, col + 1, "Genomfört", &s.header)?;
+    }
+    let sum_col = 1 + 2 * courses.len() as u16;
+    ws.write_string_with_format(2, sum_col, "Pågående totalt", &s.header)?;
+    ws.write_string_with_format(2, sum_col + 1, "Genomfört totalt", &s.header)?;
+    ws.set_freeze_panes(3, 1)?;
+    let mut row = 3u32;
+    let mut totals = vec![0u64; 2 * courses.len() + 2];
+    for m in &config.municipalities {
+        ws.write_string(row, 0, &m.name)?;
+        let (mut ip, mut done) = (0, 0);
+        for (i, c) in courses.iter().enumerate() {
+            let p = progress.iter().find(|p| p.kommun == m.code && p.course == *c);
+            let (a, b) = p.map(|p| (p.in_progress, p.complete)).unwrap_or((0, 0));
+            ws.write_number(row, 1 + 2 * i as u16, a as f64)?;
+            ws.write_number(row, 2 + 2 * i as u16, b as f64)?;
+            totals[2 * i] += a;
+            totals[2 * i + 1] += b;
+            ip += a;
+            done += b;
+        }
+        ws.write_number(row, sum_col, ip as f64)?;
+        ws.write_number(row, sum_col + 1, done as f64)?;
+        totals[2 * courses.len()] += ip;
+        totals[2 * courses.len() + 1] += done;
+        row += 1;
+    }
+    let last_data = row - 1;
+    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    for (i, t) in totals.iter().enumerate() {
+        ws.write_number_with_format(row, 1 + i as u16, *t as f64, &s.bold)?;
+    }
+    let mut chart = Chart::new(ChartType::ColumnStacked);
+    chart.title().set_name("Pågående och genomfört per kommun");
+    chart
+        .add_series()
+        .set_name("Pågående")
+        .set_categories((sheet, 3, 0, last_data, 0))
+        .set_values((sheet, 3, sum_col, last_data, sum_col));
+    chart.add_series().set_name("Genomfört").set_categories((sheet, 3, 0, last_data, 0)).set_values((
+        sheet,
+        3,
+        sum_col + 1,
+        last_data,
+        sum_col + 1,
+    ));
+    ws.insert_chart(row + 2, 0, &chart)?;
+    ws.set_column_width(0, 18)?;
+    Ok(())
+}
+
+fn findings_per_municipality_sheet(
+    wb: &mut Workbook,
+    config: &Config,
+    findings: &[Finding],
+    s: &Styles,
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Avvikelser per kommun")?;
+    let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut head = vec!["Kommun"];
+    head.extend(codes.iter().copied());
+    head.push("Totalt");
+    headings(ws, 0, &head, s)?;
+    let mut row = 1u32;
+    let mut names: Vec<(Option<KommunKod>, String)> =
+        config.municipalities.iter().map(|m| (Some(m.code), m.name.clone())).collect();
+    names.push((None, format!("{} / ingen kommun", config.region.name)));
+    let mut col_totals = vec![0u64; codes.len() + 1];
+    for (k, name) in names {
+        ws.write_string(row, 0, &name)?;
+        let mut sum = 0;
+        for (i, code) in codes.iter().enumerate() {
+            let n = findings.iter().filter(|f| f.kommun == k && f.code == *code).count() as u64;
+            ws.write_number(row, 1 + i as u16, n as f64)?;
+            col_totals[i] += n;
+            sum += n;
+        }
+        ws.write_number(row, 1 + codes.len() as u16, sum as f64)?;
+        col_totals[codes.len()] += sum;
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    for (i, t) in col_totals.iter().enumerate() {
+        ws.write_number_with_format(row, 1 + i as u16, *t as f64, &s.bold)?;
+    }
+    ws.autofit();
+    Ok(())
 }
 
 fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) -> Result<(), XlsxError> {

@@ -5,10 +5,12 @@
 //! already computed. A run's effects are written in one transaction.
 
 mod invoices;
+mod platform;
 mod runs;
 mod schema;
 mod snapshots;
 
+pub use platform::{PlatformData, Progress, StoredCompletion, StoredSignup};
 pub use runs::{Outcome, RunInput, RunRecord};
 pub use snapshots::{CourseInterner, PreparedRow, StoredCounts, StoredRegister, SyncTx};
 

@@ -101,6 +101,7 @@ CREATE TABLE http_validators (
     last_modified TEXT,
     updated_at    TEXT NOT NULL
 );
+CREATE INDEX accounts_by_email ON accounts (snapshot_id, email);
 "#,
 ];
 

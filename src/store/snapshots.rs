@@ -51,25 +51,6 @@ impl Store {
         Ok(SyncTx { tx, path: self.path.clone(), run_id })
     }
 
-    /// The latest register snapshot of each period (the year of its first course day).
-    pub fn latest_registers(&self) -> Result<Vec<StoredRegister>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT file_name, content, sha256 FROM snapshots s
-                 WHERE kind = 'register' AND content IS NOT NULL
-                   AND id = (SELECT MAX(id) FROM snapshots t WHERE t.kind = 'register' AND t.period IS s.period)
-                 ORDER BY period",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| Ok(StoredRegister { file_name: r.get(0)?, content: r.get(1)?, sha256: r.get(2)? }))
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
-        Ok(rows)
-    }
-
     /// Number of snapshots stored of a kind.
     pub fn snapshot_count(&self, kind: &str) -> Result<u64, StoreError> {
         self.conn
@@ -105,6 +86,16 @@ impl Store {
             .optional()
             .map(|o| o.unwrap_or_default())
             .map_err(self.err())
+    }
+}
+
+impl SyncTx<'_> {
+    pub(crate) fn connection(&self) -> &rusqlite::Connection {
+        &self.tx
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
     }
 }
 
@@ -323,7 +314,9 @@ fn bind_record(
     match &p.record {
         ExportRecord::Account(a) => {
             bind(&snap)?;
-            bind(&a.username)?;
+            // Usernames are case-insensitive on the platform; stored lower-cased,
+            // they are the key that completions and sign-ups refer to.
+            bind(&a.username.to_lowercase())?;
             bind(&a.email.as_str())?;
             bind(&a.idnumber)?;
             bind(&a.name)?;

@@ -80,7 +80,10 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     // A municipality workbook holds only its own participants.
     let falun_march = out_dir.join("kommuner/yrkesresan-falun-2026-03.xlsx");
     let mut wb: Xlsx<_> = open_workbook(&falun_march).unwrap();
-    assert_eq!(wb.sheet_names(), ["Sammanfattning", "Fakturarader", "Kursdagar", "Utbildare", "Avvikelser"]);
+    assert_eq!(
+        wb.sheet_names(),
+        ["Sammanfattning", "Fakturarader", "Konton", "Kursstatus", "Kursdagar", "Utbildare", "Avvikelser"]
+    );
     let days = wb.worksheet_range("Kursdagar").unwrap();
     let emails: Vec<String> = days.rows().skip(1).map(|r| r[6].to_string()).filter(|e| e.contains('@')).collect();
     assert!(!emails.is_empty());
@@ -91,6 +94,11 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     assert!(out_dir.join("uppfoljning-2026.xlsx").exists());
     let store = yrkesresan::store::Store::open(&out_dir.join("yrkesresan-state.sqlite")).unwrap();
     let runs = store.recent_runs(100).unwrap();
-    assert_eq!(runs.len(), 14, "12 months, the pot and the follow-up");
+    assert_eq!(runs.len(), 15, "the sync, 12 months, the pot and the follow-up");
     assert!(runs.iter().all(|r| r.inputs.iter().any(|i| i.kind == "register" && i.sha256.len() == 64)));
+    for csv in
+        ["ingest-report.csv", "accounts-by-municipality.csv", "progress-by-municipality.csv", "reconciliation.csv"]
+    {
+        assert!(out_dir.join(csv).exists(), "{csv}");
+    }
 }

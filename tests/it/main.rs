@@ -11,5 +11,6 @@ mod http_sources;
 mod invoice;
 mod nightly_sync;
 mod property;
+mod reconcile;
 mod trainer_pot;
 mod webservice;

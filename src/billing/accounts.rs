@@ -1,0 +1,64 @@
+//! Accounts per municipality, delresa and role, the shape of seed 000's
+//! "Antal konton per kommun": roles overlap, so the role columns need not
+//! add up to the accounts; suspended and deleted accounts are not counted.
+
+use crate::config::Config;
+use crate::domain::{DelresaCode, KommunKod};
+use crate::ingest::exports::{Account, AccountStatus, Roles};
+use std::collections::BTreeMap;
+
+/// Accounts of one municipality and delresa.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountCount {
+    /// Active accounts (konton).
+    pub accounts: u64,
+    /// Of which medarbetare.
+    pub medarbetare: u64,
+    /// Of which chefer.
+    pub chefer: u64,
+    /// Of which utbildare.
+    pub utbildare: u64,
+    /// Of which k-admin.
+    pub k_admin: u64,
+}
+
+/// Counts per (municipality, delresa); every configured municipality has at
+/// least one row (delresa `None`, zeros) so the table lists all of them.
+pub fn account_counts(
+    config: &Config,
+    accounts: &[Account],
+) -> BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount> {
+    let mut out: BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount> = BTreeMap::new();
+    for a in accounts {
+        let Some(k) = a.kommun else { continue };
+        if matches!(a.status, AccountStatus::Suspended | AccountStatus::Deleted) {
+            continue;
+        }
+        let c = out.entry((k, a.delresa.clone())).or_default();
+        c.accounts += 1;
+        c.medarbetare += u64::from(a.roles.contains(Roles::MEDARBETARE));
+        c.chefer += u64::from(a.roles.contains(Roles::CHEF));
+        c.utbildare += u64::from(a.roles.contains(Roles::UTBILDARE));
+        c.k_admin += u64::from(a.roles.contains(Roles::K_ADMIN));
+    }
+    for m in &config.municipalities {
+        if !out.keys().any(|(k, _)| *k == m.code) {
+            out.insert((m.code, None), AccountCount::default());
+        }
+    }
+    out
+}
+
+/// The sum of a municipality's rows.
+pub fn municipality_total(
+    counts: &BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount>,
+    k: KommunKod,
+) -> AccountCount {
+    counts.iter().filter(|((kk, _), _)| *kk == k).fold(AccountCount::default(), |acc, (_, c)| AccountCount {
+        accounts: acc.accounts + c.accounts,
+        medarbetare: acc.medarbetare + c.medarbetare,
+        chefer: acc.chefer + c.chefer,
+        utbildare: acc.utbildare + c.utbildare,
+        k_admin: acc.k_admin + c.k_admin,
+    })
+}

@@ -1,0 +1,91 @@
+//! The regional picture both the nightly sync and the follow-up job write:
+//! reconciliation findings, accounts and progress per municipality, the
+//! follow-up table and the pot of a year, as CSV and as the regional workbook.
+
+use super::staging::Staging;
+use super::JobError;
+use crate::billing::{account_counts, followup, trainer_pot};
+use crate::config::Config;
+use crate::domain::Year;
+use crate::ingest::Register;
+use crate::reconcile::{pot_findings, reconcile, register_findings, Finding};
+use crate::report::{
+    regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
+    RegionalReport,
+};
+use crate::store::{PlatformData, Progress};
+
+/// Computes and stages the regional outputs; returns the findings.
+pub(crate) fn stage_regional(
+    staging: &mut Staging,
+    config: &Config,
+    year: Year,
+    register: Option<&Register>,
+    platform: &PlatformData,
+    progress: &[Progress],
+) -> Result<Vec<Finding>, JobError> {
+    let mut findings = match register {
+        Some(r) if platform.has_accounts || platform.has_signups || platform.has_completions => {
+            reconcile(r, platform, config)
+        }
+        Some(r) => register_findings(r),
+        None => Vec::new(),
+    };
+    let (table, pot) = match register {
+        Some(r) => {
+            let pot = trainer_pot(r, config, year)?;
+            findings.extend(pot_findings(&pot));
+            (Some(followup(r, config, year)), Some(pot))
+        }
+        None => (None, None),
+    };
+    let accounts = platform.has_accounts.then(|| account_counts(config, &platform.accounts));
+
+    let p = staging.path("reconciliation.csv")?;
+    write_reconciliation_csv(&p, &findings)?;
+    if let Some(a) = &accounts {
+        let p = staging.path("accounts-by-municipality.csv")?;
+        write_accounts_csv(&p, config, a)?;
+    }
+    if platform.has_completions {
+        let p = staging.path("progress-by-municipality.csv")?;
+        write_progress_csv(&p, config, progress)?;
+    }
+    if let Some(t) = &table {
+        let p = staging.path(&format!("followup-{year}.csv"))?;
+        write_followup_csv(&p, t)?;
+    }
+    let report = RegionalReport {
+        followup: table.as_ref(),
+        pot: pot.as_ref(),
+        accounts: accounts.as_ref(),
+        progress: platform.has_completions.then_some(progress),
+        findings: &findings,
+    };
+    staging.write(&format!("uppfoljning-{year}.xlsx"), &regional_workbook(config, &report)?)?;
+    Ok(findings)
+}
+
+/// One line per finding code with the count per municipality, for the run summary.
+pub(crate) fn finding_counts(config: &Config, findings: &[Finding]) -> Vec<String> {
+    let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+        .into_iter()
+        .map(|code| {
+            let of_code: Vec<&Finding> = findings.iter().filter(|f| f.code == code).collect();
+            let mut per: Vec<(String, usize)> = Vec::new();
+            for f in &of_code {
+                let name =
+                    f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.clone()).unwrap_or_else(|| "–".into());
+                match per.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, c)) => *c += 1,
+                    None => per.push((name, 1)),
+                }
+            }
+            let detail = per.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", ");
+            format!("{code}: {} ({detail}).", of_code.len())
+        })
+        .collect()
+}

@@ -1,0 +1,297 @@
+//! Register against platform: who lacks an account, whose municipality or
+//! attendance or approval differs, which days are understaffed. A pure
+//! function from typed records to findings with stable codes.
+
+use super::{Finding, Severity};
+use crate::config::Config;
+use crate::domain::{KommunKod, Organiser, Recipient, TrainerRole};
+use crate::ingest::exports::{Account, AccountStatus, CompletionStatus, Roles};
+use crate::ingest::register::{Participant, Register};
+use crate::store::PlatformData;
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Every finding code this module can give, for documentation and tests.
+pub const CODES: [&str; 11] = [
+    "participant-without-account",
+    "municipality-mismatch",
+    "attendance-not-in-platform",
+    "platform-attendance-not-in-register",
+    "approved-not-completed",
+    "completed-not-approved",
+    "trainer-without-trainer-role",
+    "understaffed-day",
+    "duplicate-participant",
+    "trainer-also-participant",
+    "inactive-account-attending",
+];
+
+struct Accounts<'a> {
+    by_email: HashMap<&'a str, &'a Account>,
+    by_username: HashMap<String, &'a Account>,
+}
+
+impl<'a> Accounts<'a> {
+    fn new(list: &'a [Account]) -> Self {
+        Accounts {
+            by_email: list.iter().map(|a| (a.email.as_str(), a)).collect(),
+            by_username: list.iter().map(|a| (a.username.to_lowercase(), a)).collect(),
+        }
+    }
+
+    /// Matches on e-mail, then on the e-mail as username, then its local part.
+    fn find(&self, email: Option<&str>) -> Option<&'a Account> {
+        let e = email?;
+        self.by_email
+            .get(e)
+            .or_else(|| self.by_username.get(e))
+            .or_else(|| e.split('@').next().and_then(|local| self.by_username.get(local)))
+            .copied()
+    }
+}
+
+fn finding(severity: Severity, code: &str, kommun: Option<KommunKod>, subject: String, detail: String) -> Finding {
+    Finding { severity, code: code.to_string(), kommun, subject, detail }
+}
+
+fn who(p: &Participant) -> String {
+    match &p.email {
+        Some(e) => format!("{} <{e}>", p.name),
+        None => p.name.clone(),
+    }
+}
+
+/// Reconciles the register with the platform's latest snapshots.
+pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) -> Vec<Finding> {
+    let mut out = super::register_findings(register);
+    let rounds = register.round_index();
+    let days = register.day_index();
+    let accounts = Accounts::new(&platform.accounts);
+    let date_of = |p: &Participant, d| days.get(&(&p.round, d)).map(|cd| cd.date);
+
+    // The platform's key for a participant: the matched account's username, else
+    // the e-mail. Without an account (when accounts are known) the platform can
+    // hold nothing of the person: that is reported once, as the missing account.
+    let key_of = |p: &Participant| -> Option<String> {
+        let email = p.email.as_ref().map(|e| e.as_str());
+        match accounts.find(email) {
+            Some(a) => Some(a.username.to_lowercase()),
+            None if platform.has_accounts => None,
+            None => email.map(str::to_string),
+        }
+    };
+
+    // Per person (e-mail or name): account checks once.
+    let mut seen_people = BTreeSet::new();
+    for p in &register.participants {
+        let person = p.email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| p.name.to_lowercase());
+        if !platform.has_accounts || !seen_people.insert(person) {
+            continue;
+        }
+        match accounts.find(p.email.as_ref().map(|e| e.as_str())) {
+            None => out.push(finding(
+                Severity::Warning,
+                "participant-without-account",
+                Some(p.kommun),
+                who(p),
+                "Deltagaren finns i kursdagsregistret men har inget konto i lärplattformen (sökt på e-post och användarnamn). \
+                 Be kommunens k-admin skapa kontot, eller rätta e-postadressen i registret."
+                    .into(),
+            )),
+            Some(a) => {
+                if let Some(k) = a.kommun.filter(|k| *k != p.kommun) {
+                    out.push(finding(
+                        Severity::Warning,
+                        "municipality-mismatch",
+                        Some(p.kommun),
+                        who(p),
+                        format!(
+                            "Registret anger {} men kontot i lärplattformen hör till {}. Faktureringen följer registret. \
+                             Rätta den uppgift som är fel.",
+                            config.recipient_name(Recipient::Kommun(p.kommun)),
+                            config.recipient_name(Recipient::Kommun(k))
+                        ),
+                    ));
+                }
+                if matches!(a.status, AccountStatus::Suspended | AccountStatus::Deleted) && !p.attended.is_empty() {
+                    out.push(finding(
+                        Severity::Warning,
+                        "inactive-account-attending",
+                        Some(p.kommun),
+                        who(p),
+                        format!(
+                            "Deltagaren har närvaro i registret men kontot är {} i lärplattformen. Aktivera kontot eller kontrollera närvaron.",
+                            if a.status == AccountStatus::Deleted { "borttaget" } else { "avstängt" }
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    // Attendance: register against the platform's seminar sign-ups.
+    if platform.has_signups {
+        let mut attended_in_platform: HashMap<(&str, NaiveDate), ()> = HashMap::new();
+        for s in platform.signups.iter().filter(|s| s.status.attended()) {
+            attended_in_platform.insert((s.user_key.as_str(), s.session_start.date()), ());
+        }
+        let mut attended_in_register: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
+        for p in &register.participants {
+            let round = rounds[&p.round];
+            // RSS marks attendance in the platform for its own (regional) days only.
+            if round.organiser != Organiser::Regional {
+                continue;
+            }
+            let key = key_of(p);
+            for &d in &p.attended {
+                let Some(date) = date_of(p, d) else { continue };
+                if let Some(k) = &key {
+                    attended_in_register.insert((k.clone(), date));
+                    if !attended_in_platform.contains_key(&(k.as_str(), date)) {
+                        out.push(finding(
+                            Severity::Warning,
+                            "attendance-not-in-platform",
+                            Some(p.kommun),
+                            format!("{}, {} omgång {} dag {d} ({date})", who(p), round.course, round.id),
+                            "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen anmälan med \
+                             'Fully/Partially attended'). Markera närvaron på seminariet i lärplattformen."
+                                .into(),
+                        ));
+                    }
+                }
+            }
+        }
+        let course_days: BTreeSet<(String, NaiveDate)> =
+            register.days.iter().map(|d| (rounds[&d.round].course.to_lowercase(), d.date)).collect();
+        let by_key: HashMap<String, &Account> =
+            platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
+        for s in platform.signups.iter().filter(|s| s.status.attended()) {
+            let date = s.session_start.date();
+            if !course_days.contains(&(s.course.to_lowercase(), date)) {
+                continue; // a platform course the register does not hold
+            }
+            if attended_in_register.contains(&(s.user_key.clone(), date)) {
+                continue;
+            }
+            let account = by_key.get(&s.user_key).copied();
+            let email_key = account.map(|a| a.email.to_string());
+            if email_key.as_ref().is_some_and(|e| attended_in_register.contains(&(e.clone(), date))) {
+                continue;
+            }
+            out.push(finding(
+                Severity::Warning,
+                "platform-attendance-not-in-register",
+                account.and_then(|a| a.kommun),
+                format!("{} ({}), {} {date}", account.map(|a| a.name.as_str()).unwrap_or(""), s.user_key, s.course),
+                "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
+                 Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
+                    .into(),
+            ));
+        }
+    }
+
+    // Approval: register Godkänd against the platform's course completion.
+    if platform.has_completions {
+        let done: HashMap<(String, String), CompletionStatus> =
+            platform.completions.iter().map(|c| ((c.user_key.clone(), c.course.to_lowercase()), c.status)).collect();
+        for p in &register.participants {
+            let round = rounds[&p.round];
+            let Some(key) = key_of(p) else { continue };
+            let status = done.get(&(key, round.course.to_lowercase())).copied();
+            let subject = format!("{}, {} omgång {}", who(p), round.course, round.id);
+            match (p.approved, status) {
+                (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(finding(
+                    Severity::Warning,
+                    "approved-not-completed",
+                    Some(p.kommun),
+                    subject,
+                    "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
+                     Kontrollera att webbdelarna är gjorda eller rätta Godkänd i registret."
+                        .into(),
+                )),
+                (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(finding(
+                    if a == Some(false) { Severity::Warning } else { Severity::Info },
+                    "completed-not-approved",
+                    Some(p.kommun),
+                    subject,
+                    "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
+                     Sätt Godkänd = ja om kursdagarna är genomförda."
+                        .into(),
+                )),
+                _ => {}
+            }
+        }
+    }
+
+    // Trainers: role on the platform, team size, and not also a participant.
+    let mut trainer_people: BTreeMap<String, (&str, Recipient)> = BTreeMap::new();
+    for t in &register.trainers {
+        if let Some(e) = &t.email {
+            trainer_people.entry(e.to_string()).or_insert((t.name.as_str(), t.employer));
+        }
+    }
+    if platform.has_accounts {
+        for (email, (name, employer)) in &trainer_people {
+            let kommun = match employer {
+                Recipient::Kommun(k) => Some(*k),
+                Recipient::Region => None,
+            };
+            let detail = match accounts.find(Some(email)) {
+                None => "Utbildaren har inget konto i lärplattformen. Be k-admin skapa ett konto med rollen utbildare.",
+                Some(a) if !a.roles.contains(Roles::UTBILDARE) => {
+                    "Utbildaren undervisar enligt registret men kontot saknar rollen utbildare i lärplattformen. Lägg till rollen."
+                }
+                Some(_) => continue,
+            };
+            out.push(finding(
+                Severity::Warning,
+                "trainer-without-trainer-role",
+                kommun,
+                format!("{name} <{email}>"),
+                detail.into(),
+            ));
+        }
+    }
+    for d in &register.days {
+        let round = rounds[&d.round];
+        if round.organiser != Organiser::Regional {
+            continue;
+        }
+        let team: Vec<_> = register.trainers.iter().filter(|t| t.round == d.round && t.day == d.day).collect();
+        let teaching = team.iter().filter(|t| t.role != TrainerRole::Reserv).count() as u32;
+        let leader = team.iter().any(|t| t.role == TrainerRole::Kursledare);
+        let need = config.reconcile.team_size(round.id.as_str());
+        if !leader || teaching < need {
+            out.push(finding(
+                Severity::Warning,
+                "understaffed-day",
+                None,
+                format!("{} omgång {} dag {} ({})", round.course, round.id, d.day, d.date),
+                format!(
+                    "Kursdagen har {teaching} utbildare{} men behöver {need} inklusive en kursledare. \
+                     Komplettera utbildarteamet i bladet Utbildare.",
+                    if leader { "" } else { " och ingen kursledare" }
+                ),
+            ));
+        }
+        let trainer_emails: BTreeSet<&str> = team.iter().filter_map(|t| t.email.as_ref().map(|e| e.as_str())).collect();
+        for p in register.participants.iter() {
+            let same_day = p.attended.iter().any(|&n| date_of(p, n) == Some(d.date));
+            if same_day && p.email.as_ref().is_some_and(|e| trainer_emails.contains(e.as_str())) {
+                out.push(finding(
+                    Severity::Error,
+                    "trainer-also-participant",
+                    Some(p.kommun),
+                    format!("{}, {}", who(p), d.date),
+                    format!(
+                        "Personen är utbildare i omgång {} och samtidigt deltagare med närvaro samma dag. \
+                         Ta bort närvaron eller utbildaruppdraget.",
+                        round.id
+                    ),
+                ));
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.kommun, &a.code, &a.subject).cmp(&(b.kommun, &b.code, &b.subject)));
+    out
+}

@@ -1,0 +1,211 @@
+//! Every reconciliation finding code triggered by a small fixture that differs
+//! from a clean one in exactly one way; the clean fixture gives no finding.
+
+use super::helpers::{config, date};
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+use yrkesresan::domain::{
+    Category, DayNumber, DelresaCode, Email, KommunKod, Organiser, Recipient, RoundId, TrainerRole,
+};
+use yrkesresan::ingest::exports::{Account, AccountStatus, CompletionStatus, Roles, SignupStatus};
+use yrkesresan::ingest::register::{CourseDay, Participant, Register, RegisterNote, Round, TrainerDay};
+use yrkesresan::reconcile::{reconcile, CODES};
+use yrkesresan::store::{PlatformData, StoredCompletion, StoredSignup};
+
+const COURSE: &str = "Samtal och delaktighet";
+const DAYS: [&str; 2] = ["2026-03-03", "2026-03-04"];
+
+fn k(code: &str) -> KommunKod {
+    KommunKod::parse(code).unwrap()
+}
+
+fn rid() -> RoundId {
+    RoundId::parse("R1").unwrap()
+}
+
+fn account(user: &str, kommun: &str, roles: Roles) -> Account {
+    Account {
+        username: user.into(),
+        email: Email::parse(&format!("{user}@kommun.example")).unwrap(),
+        idnumber: None,
+        name: user.into(),
+        kommun: Some(k(kommun)),
+        organisation: kommun.into(),
+        roles,
+        delresa: None,
+        status: AccountStatus::Active,
+        created: None,
+    }
+}
+
+fn participant(user: &str, kommun: &str) -> Participant {
+    Participant {
+        round: rid(),
+        name: user.into(),
+        email: Some(Email::parse(&format!("{user}@kommun.example")).unwrap()),
+        kommun: k(kommun),
+        approved: Some(true),
+        attended: [1, 2].iter().map(|&d| DayNumber::new(d).unwrap()).collect::<BTreeSet<_>>(),
+        row: 2,
+    }
+}
+
+fn trainer(name: &str, day: u8, kommun: &str, role: TrainerRole) -> TrainerDay {
+    TrainerDay {
+        round: rid(),
+        day: DayNumber::new(day).unwrap(),
+        name: name.into(),
+        email: Some(Email::parse(&format!("{name}@kommun.example")).unwrap()),
+        employer: Recipient::Kommun(k(kommun)),
+        role,
+    }
+}
+
+fn on(d: &str) -> NaiveDate {
+    date(d)
+}
+
+/// One regional round of two days, fully staffed, two participants whose
+/// platform records agree with the register in every way.
+fn clean() -> (Register, PlatformData) {
+    let mut reg = Register::default();
+    reg.rounds.push(Round {
+        id: rid(),
+        course: COURSE.into(),
+        delresa: DelresaCode::parse("bou").unwrap(),
+        level: None,
+        category: Category::Medarbetare,
+        organiser: Organiser::Regional,
+        price_per_day: None,
+    });
+    for (i, d) in DAYS.iter().enumerate() {
+        let day = i as u8 + 1;
+        reg.days.push(CourseDay {
+            round: rid(),
+            day: DayNumber::new(day).unwrap(),
+            date: on(d),
+            form: String::new(),
+            place: String::new(),
+        });
+        reg.trainers.push(trainer("karin", day, "2080", TrainerRole::Kursledare));
+        reg.trainers.push(trainer("ulf", day, "2062", TrainerRole::Utbildare));
+    }
+    reg.participants.push(participant("anna", "2080"));
+    reg.participants.push(participant("bo", "2081"));
+    let mut platform =
+        PlatformData { has_accounts: true, has_completions: true, has_signups: true, ..Default::default() };
+    platform.accounts = vec![
+        account("anna", "2080", Roles::MEDARBETARE),
+        account("bo", "2081", Roles::MEDARBETARE),
+        account("karin", "2080", Roles::UTBILDARE),
+        account("ulf", "2062", Roles::UTBILDARE),
+    ];
+    for user in ["anna", "bo"] {
+        platform.completions.push(StoredCompletion {
+            user_key: user.into(),
+            course: COURSE.into(),
+            status: CompletionStatus::Complete,
+        });
+        for d in DAYS {
+            platform.signups.push(StoredSignup {
+                user_key: user.into(),
+                course: COURSE.into(),
+                session_start: on(d).and_hms_opt(9, 0, 0).unwrap(),
+                status: SignupStatus::parse("Fully attended").unwrap(),
+            });
+        }
+    }
+    (reg, platform)
+}
+
+fn codes(reg: &Register, platform: &PlatformData) -> Vec<String> {
+    let mut c: Vec<String> = reconcile(reg, platform, &config()).into_iter().map(|f| f.code).collect();
+    c.sort();
+    c.dedup();
+    c
+}
+
+#[test]
+fn the_clean_fixture_gives_no_finding() {
+    let (reg, platform) = clean();
+    assert_eq!(codes(&reg, &platform), Vec::<String>::new());
+}
+
+/// Applies `change` to the clean fixture and expects exactly `code`.
+fn expect(code: &str, change: impl FnOnce(&mut Register, &mut PlatformData)) {
+    let (mut reg, mut platform) = clean();
+    change(&mut reg, &mut platform);
+    assert_eq!(codes(&reg, &platform), vec![code.to_string()], "expected only {code}");
+}
+
+#[test]
+fn each_finding_code_is_triggered_by_its_own_fixture() {
+    expect("participant-without-account", |_, p| {
+        // Without an account the platform holds nothing of the person.
+        p.accounts.retain(|a| a.username != "anna");
+        p.signups.retain(|s| s.user_key != "anna");
+        p.completions.retain(|c| c.user_key != "anna");
+    });
+    expect("municipality-mismatch", |_, p| {
+        p.accounts[0].kommun = Some(k("2085"));
+    });
+    expect("attendance-not-in-platform", |_, p| {
+        p.signups[0].status = SignupStatus::parse("No show").unwrap();
+    });
+    expect("platform-attendance-not-in-register", |r, _| {
+        r.participants[1].attended.remove(&DayNumber::new(2).unwrap());
+    });
+    expect("approved-not-completed", |_, p| {
+        p.completions[0].status = CompletionStatus::InProgress;
+    });
+    expect("completed-not-approved", |r, _| {
+        r.participants[0].approved = Some(false);
+    });
+    expect("trainer-without-trainer-role", |_, p| {
+        p.accounts[3].roles = Roles::MEDARBETARE;
+    });
+    expect("understaffed-day", |r, _| {
+        r.trainers.retain(|t| !(t.name == "ulf" && t.day.get() == 2));
+    });
+    expect("duplicate-participant", |r, _| {
+        r.notes.push(RegisterNote {
+            code: "duplicate-participant",
+            kommun: Some(k("2080")),
+            subject: "anna, omgång R1".into(),
+            detail: "listed twice".into(),
+        });
+    });
+    expect("trainer-also-participant", |r, p| {
+        let mut ulf = participant("ulf", "2062");
+        ulf.approved = None;
+        r.participants.push(ulf);
+        for d in DAYS {
+            p.signups.push(StoredSignup {
+                user_key: "ulf".into(),
+                course: COURSE.into(),
+                session_start: on(d).and_hms_opt(9, 0, 0).unwrap(),
+                status: SignupStatus::parse("Fully attended").unwrap(),
+            });
+        }
+    });
+    expect("inactive-account-attending", |_, p| {
+        p.accounts[1].status = AccountStatus::Suspended;
+    });
+}
+
+#[test]
+fn the_list_of_codes_is_the_documented_one() {
+    assert_eq!(CODES.len(), 11);
+    assert!(CODES.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-')));
+}
+
+#[test]
+fn a_missing_kursledare_is_understaffed_even_with_enough_trainers() {
+    let (mut reg, platform) = clean();
+    for t in reg.trainers.iter_mut().filter(|t| t.day.get() == 1) {
+        t.role = TrainerRole::Utbildare;
+    }
+    let f = reconcile(&reg, &platform, &config());
+    assert_eq!(f.len(), 1);
+    assert!(f[0].detail.contains("ingen kursledare"), "{}", f[0].detail);
+}
