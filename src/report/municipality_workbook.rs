@@ -14,6 +14,9 @@ use crate::store::Progress;
 use rust_xlsxwriter::{Chart, ChartType};
 use rust_xlsxwriter::{Workbook, XlsxError};
 
+/// Accounts of one delresa: now, and at the last snapshot before the month (if any).
+pub type AccountsRow = (Option<DelresaCode>, AccountCount, Option<AccountCount>);
+
 /// Everything one municipality's workbook shows for a month.
 #[derive(Debug, Clone)]
 pub struct MunicipalityReport<'a> {
@@ -32,7 +35,7 @@ pub struct MunicipalityReport<'a> {
     /// Findings about it.
     pub findings: Vec<&'a Finding>,
     /// Its accounts per delresa: now, and at the last snapshot before the month (if any).
-    pub accounts: Option<Vec<(Option<DelresaCode>, AccountCount, Option<AccountCount>)>>,
+    pub accounts: Option<Vec<AccountsRow>>,
     /// Its course progress, from the latest completions.
     pub progress: Option<Vec<&'a Progress>>,
 }
