@@ -9,6 +9,8 @@ mod followup_2024;
 mod helpers;
 mod http_sources;
 mod invoice;
+mod isolation;
+mod libreoffice;
 mod nightly_sync;
 mod property;
 mod reconcile;

@@ -195,3 +195,27 @@ fn ingest_describes_a_file_without_storing_it() {
     assert!(text(&out).contains("value 'Klar kanske'"), "{}", text(&out));
     assert!(!w.out().exists(), "nothing stored");
 }
+
+#[test]
+fn accounts_and_progress_per_municipality_are_written_from_the_latest_snapshots() {
+    let w = Workdir::new();
+    let config = w.config_appending(SYNC);
+    let accounts = format!("{ACCOUNTS}dan,dan@falun.example,Falu kommun,\"Chef, K-admin\",Active\neva,eva@falun.example,Falun,Medarbetare,Suspended\n");
+    w.inbox_file("user_report_1.csv", accounts.as_bytes());
+    w.inbox_file("report.csv", COMPLETIONS.as_bytes());
+    let out = sync(&w, &config);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let rows = w.csv("accounts-by-municipality.csv");
+    assert_eq!(rows[0], ["kommunkod", "kommun", "delresa", "konton", "medarbetare", "chefer", "utbildare", "k_admin"]);
+    assert_eq!(rows.len() - 1, 15, "every municipality has a row: {rows:?}");
+    assert_eq!(row(&rows, "2080")[3..], ["2", "1", "1", "0", "1"], "the suspended account is not counted");
+    assert_eq!(row(&rows, "2062")[3..], ["1", "1", "0", "1", "0"]);
+    assert_eq!(row(&rows, "2021")[3..], ["0", "0", "0", "0", "0"]);
+    let keys: Vec<&String> = rows[1..].iter().map(|r| &r[0]).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "sorted by code");
+    let progress = w.csv("progress-by-municipality.csv");
+    assert_eq!(progress[0], ["kommunkod", "kommun", "kurs", "ej_paborjad", "pagaende", "genomfort"]);
+    assert_eq!(row(&progress, "2080")[2..], ["Kurs A", "0", "0", "1"]);
+    assert_eq!(row(&progress, "2062")[2..], ["Kurs A", "0", "1", "0"]);
+    assert!(w.out().join("reconciliation.csv").exists());
+}
