@@ -57,7 +57,13 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
         peak_mb: peak_mb(),
     });
 
-    let ctx = JobContext { config, inbox: inbox.clone(), out: args.out.clone(), state: args.out.join("bench.sqlite") };
+    let ctx = JobContext {
+        config,
+        inbox: inbox.clone(),
+        out: args.out.clone(),
+        state: args.out.join("bench.sqlite"),
+        delivery: Default::default(),
+    };
     let t = Instant::now();
     let summary = run_nightly_sync(&ctx)?;
     let seconds = t.elapsed().as_secs_f64();

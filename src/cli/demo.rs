@@ -33,6 +33,8 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     let mut ctx = context(&common)?;
     // The generated files were just written: no need to wait for them to settle.
     ctx.config.ingest.settle_seconds = 0;
+    // The demo never sends e-mail: messages go to <out>/outbox as .eml files.
+    ctx.delivery.dry_run = true;
     let generated = generate_year(&ctx.config, args.year, &ctx.inbox, args.seed)
         .with_context(|| format!("cannot write the demo input to {}", ctx.inbox.display()))?;
     println!(

@@ -4,7 +4,8 @@ use super::CommonArgs;
 use crate::config::load;
 use crate::domain::{Month, Year};
 use crate::jobs::{
-    now, record_failure, run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, RunSummary,
+    now, record_failure, run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, Delivery, JobContext,
+    RunSummary,
 };
 use anyhow::Context;
 use clap::Subcommand;
@@ -22,6 +23,12 @@ pub enum RunJob {
         /// The month, YYYY-MM.
         #[arg(long, value_parser = parse_month)]
         month: Month,
+        /// Write the e-mails to <out>/outbox as .eml files and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send this month's already-sent message again: a municipality (code or name), or `all`. Repeatable.
+        #[arg(long, value_name = "KOMMUN")]
+        resend: Vec<String>,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -55,18 +62,27 @@ fn parse_year(s: &str) -> Result<Year, String> {
 pub fn context(common: &CommonArgs) -> anyhow::Result<JobContext> {
     let config = load(&common.config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let state = common.state.clone().unwrap_or_else(|| JobContext::default_state(&common.out));
-    Ok(JobContext { config, inbox: common.inbox.clone(), out: common.out.clone(), state })
+    Ok(JobContext {
+        config,
+        inbox: common.inbox.clone(),
+        out: common.out.clone(),
+        state,
+        delivery: Delivery::default(),
+    })
 }
 
 /// Runs the job, prints its summary and returns the exit code (0 clean, 1 findings).
 pub fn run(job: &RunJob) -> anyhow::Result<u8> {
     let (common, name, period) = match job {
         RunJob::NightlySync { common } => (common, "nightly-sync", now()[..10].to_string()),
-        RunJob::MonthlyInvoice { month, common } => (common, "monthly-invoice", month.to_string()),
+        RunJob::MonthlyInvoice { month, common, .. } => (common, "monthly-invoice", month.to_string()),
         RunJob::TrainerPot { year, common } => (common, "trainer-pot", year.to_string()),
         RunJob::Followup { year, common } => (common, "followup", year.to_string()),
     };
-    let ctx = context(common)?;
+    let mut ctx = context(common)?;
+    if let RunJob::MonthlyInvoice { dry_run, resend, .. } = job {
+        ctx.delivery = delivery(&ctx, *dry_run, resend)?;
+    }
     let started = now();
     let result = match job {
         RunJob::NightlySync { .. } => run_nightly_sync(&ctx),
@@ -89,4 +105,24 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
 pub fn report(summary: &RunSummary) -> u8 {
     print!("{summary}");
     summary.exit_code()
+}
+
+/// `--dry-run` and `--resend` as delivery settings; names are resolved to codes.
+fn delivery(ctx: &JobContext, dry_run: bool, resend: &[String]) -> anyhow::Result<Delivery> {
+    let resend = if resend.is_empty() {
+        None
+    } else if resend.iter().any(|r| r.eq_ignore_ascii_case("all")) {
+        Some(Vec::new())
+    } else {
+        let codes = resend
+            .iter()
+            .map(|r| {
+                ctx.config.resolve_kommun(r).map(|k| k.to_string()).ok_or_else(|| {
+                    anyhow::anyhow!("--resend {r}: not a municipality of the region (use a code, a name or `all`)")
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Some(codes)
+    };
+    Ok(Delivery { dry_run, resend })
 }

@@ -32,6 +32,8 @@ pub struct Config {
     pub webservices: Vec<Webservice>,
     /// Reconciliation rules.
     pub reconcile: ReconcileSettings,
+    /// The SMTP relay; without it messages only go to the outbox folder.
+    pub smtp: Option<SmtpSettings>,
     names: HashMap<String, Recipient>,
     delresa_names: HashMap<String, DelresaCode>,
 }
@@ -293,6 +295,43 @@ pub struct Webservice {
     pub backoff: std::time::Duration,
 }
 
+/// How the connection to the relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// STARTTLS, required (port 587).
+    StartTls,
+    /// Implicit TLS (port 465).
+    Tls,
+    /// Plaintext: only for a relay on loopback, and only when written explicitly.
+    None,
+}
+
+/// The SMTP relay. User and password come from the environment variables
+/// named here, never from the file.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    /// Host name.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// TLS mode.
+    pub tls: SmtpTls,
+    /// Environment variable with the user name, if the relay wants a login.
+    pub user_env: Option<String>,
+    /// Environment variable with the password.
+    pub password_env: Option<String>,
+    /// An extra trusted CA (PEM), e.g. a relay's self-signed certificate.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Our own timeout around each send (lettre's covers only the connect).
+    pub timeout: std::time::Duration,
+    /// Retries of a transient failure within a run.
+    pub retries: u32,
+    /// First backoff; doubled for each retry.
+    pub backoff: std::time::Duration,
+    /// Copy on every message to a municipality.
+    pub cc: Vec<Email>,
+}
+
 /// Reconciliation rules.
 #[derive(Debug, Clone)]
 pub struct ReconcileSettings {
@@ -486,6 +525,7 @@ impl Config {
         sources: Vec<HttpSource>,
         webservices: Vec<Webservice>,
         reconcile: ReconcileSettings,
+        smtp: Option<SmtpSettings>,
     ) -> Self {
         let (names, delresa_names) = empty_indexes();
         Config {
@@ -501,6 +541,7 @@ impl Config {
             sources,
             webservices,
             reconcile,
+            smtp,
             names,
             delresa_names,
         }

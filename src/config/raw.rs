@@ -25,6 +25,32 @@ pub(crate) struct RawConfig {
     pub webservice: Vec<Spanned<RawWebservice>>,
     #[serde(default)]
     pub reconcile: Option<Spanned<RawReconcile>>,
+    #[serde(default)]
+    pub smtp: Option<Spanned<RawSmtp>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSmtp {
+    pub host: Spanned<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: Option<Spanned<String>>,
+    #[serde(default)]
+    pub user_env: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub ca_file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+    #[serde(default)]
+    pub retries: Option<u32>,
+    #[serde(default)]
+    pub backoff_ms: Option<u64>,
+    #[serde(default)]
+    pub cc: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

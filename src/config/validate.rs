@@ -66,6 +66,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
             }
         })
         .unwrap_or_default();
+    let smtp = raw.smtp.as_ref().and_then(|s| smtp(s, c));
     if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
         for ((year, cat), t) in &tariffs.0 {
             let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
@@ -111,6 +112,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         sources,
         webservices,
         reconcile,
+        smtp,
     );
     for (m, aliases) in &municipalities {
         for a in aliases {
@@ -602,4 +604,72 @@ fn webservices(list: &[Spanned<RawWebservice>], files: &[HttpSource], c: &mut Co
         });
     }
     out
+}
+
+fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
+    use std::time::Duration;
+    let r = s.get_ref();
+    let host = r.host.get_ref().trim().to_string();
+    if host.is_empty() || host.contains(['/', ' ', ':']) {
+        c.at(r.host.span(), format!("smtp.host '{host}' is not a host name"));
+    }
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
+    let tls = match r.tls.as_ref().map(|t| t.get_ref().as_str()).unwrap_or("starttls") {
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Tls,
+        "none" if loopback => SmtpTls::None,
+        "none" => {
+            c.at(
+                r.tls.as_ref().map(|t| t.span()).unwrap_or(s.span()),
+                format!(
+                    "smtp.tls = \"none\" sends in plaintext and is allowed only for a relay on loopback, not '{host}'"
+                ),
+            );
+            SmtpTls::None
+        }
+        other => {
+            c.at(
+                r.tls.as_ref().map(|t| t.span()).unwrap_or(s.span()),
+                format!("smtp.tls '{other}' must be \"starttls\", \"tls\" or \"none\""),
+            );
+            SmtpTls::StartTls
+        }
+    };
+    if r.user_env.is_some() != r.password_env.is_some() {
+        c.at(
+            s.span(),
+            "smtp.user_env and smtp.password_env go together (the names of the environment variables, not the secrets)",
+        );
+    }
+    let ca_file = r.ca_file.as_ref().map(|f| {
+        let p = std::path::PathBuf::from(f.get_ref());
+        if !p.is_file() {
+            c.at(f.span(), format!("smtp.ca_file '{}' is not a readable file", p.display()));
+        }
+        p
+    });
+    let mut cc = Vec::new();
+    for a in &r.cc {
+        match Email::parse(a.get_ref()) {
+            Ok(e) => cc.push(e),
+            Err(e) => c.at(a.span(), format!("smtp.cc: {e}")),
+        }
+    }
+    let port = r.port.unwrap_or(match tls {
+        SmtpTls::StartTls => 587,
+        SmtpTls::Tls => 465,
+        SmtpTls::None => 25,
+    });
+    Some(SmtpSettings {
+        host,
+        port,
+        tls,
+        user_env: r.user_env.clone(),
+        password_env: r.password_env.clone(),
+        ca_file,
+        timeout: Duration::from_secs(r.timeout_seconds.unwrap_or(60)),
+        retries: r.retries.unwrap_or(3),
+        backoff: Duration::from_millis(r.backoff_ms.unwrap_or(2000)),
+        cc,
+    })
 }

@@ -36,7 +36,7 @@ pub enum DeliverError {
 pub struct OutgoingMessage {
     /// File-name stem: `yrkesresan-<slug>-<period>`.
     pub stem: String,
-    /// The recipients.
+    /// Everyone it goes to (to and cc), sorted.
     pub to: Vec<Email>,
     /// Our Message-ID (without angle brackets).
     pub message_id: String,
@@ -89,6 +89,7 @@ pub fn build_message(
     m: &Municipality,
     period: Month,
     to: &[Email],
+    cc: &[Email],
     total: Money,
     lines: &[String],
     workbook: Vec<u8>,
@@ -106,7 +107,7 @@ pub fn build_message(
     let stem = format!("yrkesresan-{}-{}", m.slug(), period);
     let mut hasher = Sha256::new();
     hasher.update(subject.as_bytes());
-    for t in to {
+    for t in to.iter().chain(cc) {
         hasher.update(t.as_str().as_bytes());
     }
     hasher.update(&workbook);
@@ -121,12 +122,18 @@ pub fn build_message(
     for t in to {
         b = b.to(t.as_str().parse().map_err(|e| fail(format!("to {t}: {e}")))?);
     }
+    for c in cc {
+        b = b.cc(c.as_str().parse().map_err(|e| fail(format!("cc {c}: {e}")))?);
+    }
     let attachment = Attachment::new(format!("{stem}.xlsx"))
         .body(workbook, ContentType::parse(XLSX_MIME).map_err(|e| fail(e.to_string()))?);
     let msg = b
         .multipart(MultiPart::mixed().singlepart(SinglePart::plain(body)).singlepart(attachment))
         .map_err(|e| fail(e.to_string()))?;
-    Ok(OutgoingMessage { stem, to: to.to_vec(), message_id, content_hash, bytes: msg.formatted() })
+    let mut recipients: Vec<Email> = to.iter().chain(cc).cloned().collect();
+    recipients.sort();
+    recipients.dedup();
+    Ok(OutgoingMessage { stem, to: recipients, message_id, content_hash, bytes: msg.formatted() })
 }
 
 #[cfg(test)]

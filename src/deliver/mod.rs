@@ -1,11 +1,14 @@
 //! Deliver: e-mail to the municipalities' contact persons.
 //!
-//! Messages are built with lettre (headers, MIME, attachment encoding) and, for
-//! now, written as `.eml` files to an outbox folder; SMTP delivery with the
-//! exactly-once outbox table builds on the same [`OutgoingMessage`].
+//! Messages are built with lettre (headers, MIME, attachment encoding), always
+//! written as `.eml` files to the outbox folder, and — unless the run is a dry
+//! run or no relay is configured — put in the outbox table and sent over SMTP
+//! exactly once ([`deliver`]).
 
 mod message;
 mod outbox;
+mod smtp;
 
 pub use message::{build_message, recipients_for, DeliverError, OutgoingMessage};
 pub use outbox::write_eml;
+pub use smtp::{deliver, DeliveryReport, SmtpError};

@@ -14,6 +14,17 @@ pub struct JobContext {
     pub out: PathBuf,
     /// The SQLite state database.
     pub state: PathBuf,
+    /// How e-mail goes out.
+    pub delivery: Delivery,
+}
+
+/// Whether and what to send.
+#[derive(Debug, Clone, Default)]
+pub struct Delivery {
+    /// Write the messages to the outbox folder only; send nothing.
+    pub dry_run: bool,
+    /// Send these already-sent messages again: municipality codes, or all (`Some(empty)`).
+    pub resend: Option<Vec<String>>,
 }
 
 impl JobContext {

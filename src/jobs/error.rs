@@ -43,6 +43,9 @@ pub enum JobError {
     /// A message could not be built or written.
     #[error(transparent)]
     Deliver(#[from] DeliverError),
+    /// E-mail could not be sent at all (setup: TLS, credentials).
+    #[error("e-mail: {0}")]
+    Send(String),
     /// The state database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -19,7 +19,7 @@ mod summary;
 mod trainer_pot;
 
 pub use commit::{now, record_failure};
-pub use context::JobContext;
+pub use context::{Delivery, JobContext};
 pub use error::JobError;
 pub use followup::run_followup;
 pub use inputs::load_register;

@@ -6,10 +6,12 @@ use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::account_counts;
 use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot, InvoiceBasis};
-use crate::deliver::{build_message, recipients_for};
+use crate::deliver::{build_message, deliver, recipients_for, OutgoingMessage, SmtpError};
 use crate::domain::{DelresaCode, Month, Recipient};
+use crate::reconcile::Severity;
 use crate::reconcile::{pot_findings, reconcile, register_findings, Finding};
 use crate::report::{finance_workbook, municipality_workbook, write_invoice_csv, MunicipalityReport};
+use crate::store::NewMessage;
 use crate::store::Store;
 
 /// Runs the monthly invoice job.
@@ -56,7 +58,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     months.sort_by_key(|b| b.month);
     staging.write(&format!("fakturaunderlag-{}.xlsx", month.year()), &finance_workbook(config, &months)?)?;
 
-    let mut messages = 0;
+    let mut outgoing: Vec<(String, OutgoingMessage)> = Vec::new();
     for m in &config.municipalities {
         let report = MunicipalityReport {
             municipality: m,
@@ -90,11 +92,13 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             .iter()
             .map(|l| format!("{}: {} × {} kr = {} kr", l.description, l.quantity, l.unit_price, l.amount))
             .collect();
-        let msg = build_message(config, m, month, &to, report.total(), &lines, workbook.clone())?;
+        let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
+        let msg = build_message(config, m, month, &to, &cc, report.total(), &lines, workbook.clone())?;
         staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
-        messages += 1;
+        outgoing.push((m.code.to_string(), msg));
     }
+    let sending = !ctx.delivery.dry_run && config.smtp.is_some();
 
     let total = basis.total();
     let figures = vec![
@@ -103,15 +107,80 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     ];
     let outputs = commit(
         ctx,
-        Finished {
-            job: "monthly-invoice",
-            period: month.to_string(),
-            started_at,
-            inputs,
-            findings: &findings,
-            staging,
+        Finished { job: JOB, period: month.to_string(), started_at, inputs, findings: &findings, staging },
+        |tx, run_id| {
+            Store::save_invoice_basis(tx, run_id, &basis)?;
+            if sending {
+                for (kommunkod, msg) in &outgoing {
+                    let recipients: Vec<String> = msg.to.iter().map(|e| e.to_string()).collect();
+                    let new = NewMessage {
+                        kommunkod,
+                        recipients: &recipients,
+                        stem: &msg.stem,
+                        message_id: &msg.message_id,
+                        content_hash: &msg.content_hash,
+                        eml: &msg.bytes,
+                    };
+                    Store::enqueue(tx, JOB, &month.to_string(), &new)?;
+                }
+            }
+            Ok(())
         },
-        |tx, run_id| Store::save_invoice_basis(tx, run_id, &basis),
     )?;
-    Ok(RunSummary { job: "monthly-invoice".into(), period: month.to_string(), outputs, findings, messages, figures })
+    let mut figures = figures;
+    let mut findings = findings;
+    let messages = if sending {
+        send(ctx, &month.to_string(), &mut figures, &mut findings)?
+    } else {
+        figures.push(format!(
+            "{} message(s) written to the outbox folder only ({}).",
+            outgoing.len(),
+            if ctx.delivery.dry_run { "--dry-run" } else { "no [smtp] relay is configured" }
+        ));
+        outgoing.len()
+    };
+    Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs, findings, messages, figures })
+}
+
+/// The job's name in the run log and the outbox.
+const JOB: &str = "monthly-invoice";
+
+/// Sends what is due in the outbox; what did not go out becomes a finding.
+fn send(
+    ctx: &JobContext,
+    period: &str,
+    figures: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
+) -> Result<usize, JobError> {
+    let smtp = ctx.config.smtp.as_ref().expect("sending needs [smtp]");
+    let store = Store::open(&ctx.state)?;
+    if let Some(codes) = &ctx.delivery.resend {
+        let n = store.resend(JOB, period, if codes.is_empty() { None } else { Some(codes) })?;
+        figures.push(format!("{n} message(s) marked to be sent again (--resend)."));
+    }
+    let report = deliver(&store, smtp, &ctx.config.email.from, JOB, period).map_err(|e| match e {
+        SmtpError::Store(s) => JobError::Store(s),
+        other => JobError::Send(other.to_string()),
+    })?;
+    figures.push(format!(
+        "E-mail: {} sent, {} failed for good, {} to try again next run.",
+        report.sent.len(),
+        report.permanent.len(),
+        report.transient.len()
+    ));
+    for (stem, why) in report.permanent.iter().chain(&report.transient) {
+        let permanent = report.permanent.iter().any(|(s, _)| s == stem);
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: "message-not-sent".into(),
+            kommun: None,
+            subject: stem.clone(),
+            detail: if permanent {
+                format!("Meddelandet avvisades av e-postservern ({why}). Rätta mottagaren i konfigurationen och kör jobbet igen.")
+            } else {
+                format!("Meddelandet kunde inte skickas nu ({why}). Det skickas vid nästa körning.")
+            },
+        });
+    }
+    Ok(report.sent.len())
 }

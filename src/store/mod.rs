@@ -5,11 +5,13 @@
 //! already computed. A run's effects are written in one transaction.
 
 mod invoices;
+mod outbox;
 mod platform;
 mod runs;
 mod schema;
 mod snapshots;
 
+pub use outbox::{NewMessage, OutboxEntry};
 pub use platform::{PlatformData, Progress, StoredCompletion, StoredSignup};
 pub use runs::{Outcome, RunInput, RunRecord};
 pub use snapshots::{CourseInterner, PreparedRow, StoredCounts, StoredRegister, SyncTx};

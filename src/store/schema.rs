@@ -103,6 +103,26 @@ CREATE TABLE http_validators (
 );
 CREATE INDEX accounts_by_email ON accounts (snapshot_id, email);
 "#,
+    r#"
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    job           TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    kommunkod     TEXT NOT NULL,
+    recipients    TEXT NOT NULL,
+    stem          TEXT NOT NULL,
+    message_id    TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    eml           BLOB NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+    permanent     INTEGER NOT NULL DEFAULT 0,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    updated_at    TEXT NOT NULL,
+    sent_at       TEXT,
+    UNIQUE (job, period, kommunkod, recipients)
+);
+"#,
 ];
 
 /// Applies the migrations not yet applied.
