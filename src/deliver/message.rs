@@ -83,17 +83,29 @@ fn swedish(m: Money) -> String {
     format!("{sign}{grouped},{dec}")
 }
 
+/// What one municipality's message says and carries.
+#[derive(Debug, Clone)]
+pub struct Letter<'a> {
+    /// The contact persons.
+    pub to: &'a [Email],
+    /// Copies (config `smtp.cc`).
+    pub cc: &'a [Email],
+    /// The total to invoice.
+    pub total: Money,
+    /// The invoice lines as text for the body.
+    pub lines: &'a [String],
+    /// The municipality's workbook.
+    pub workbook: Vec<u8>,
+}
+
 /// Builds one municipality's message for a period with its workbook attached.
 pub fn build_message(
     config: &Config,
     m: &Municipality,
     period: Month,
-    to: &[Email],
-    cc: &[Email],
-    total: Money,
-    lines: &[String],
-    workbook: Vec<u8>,
+    letter: Letter,
 ) -> Result<OutgoingMessage, DeliverError> {
+    let Letter { to, cc, total, lines, workbook } = letter;
     let fail = |reason: String| DeliverError::Build { kommun: m.name.clone(), reason };
     let values = [
         ("kommun", m.name.clone()),

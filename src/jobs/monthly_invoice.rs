@@ -6,7 +6,7 @@ use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::account_counts;
 use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot, InvoiceBasis};
-use crate::deliver::{build_message, deliver, recipients_for, OutgoingMessage, SmtpError};
+use crate::deliver::{build_message, deliver, recipients_for, Letter, OutgoingMessage, SmtpError};
 use crate::domain::{DelresaCode, Month, Recipient};
 use crate::reconcile::Severity;
 use crate::reconcile::{pot_findings, reconcile, register_findings, Finding};
@@ -93,7 +93,8 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             .map(|l| format!("{}: {} × {} kr = {} kr", l.description, l.quantity, l.unit_price, l.amount))
             .collect();
         let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
-        let msg = build_message(config, m, month, &to, &cc, report.total(), &lines, workbook.clone())?;
+        let letter = Letter { to: &to, cc: &cc, total: report.total(), lines: &lines, workbook: workbook.clone() };
+        let msg = build_message(config, m, month, letter)?;
         staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
         outgoing.push((m.code.to_string(), msg));
@@ -101,7 +102,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     let sending = !ctx.delivery.dry_run && config.smtp.is_some();
 
     let total = basis.total();
-    let figures = vec![
+    let mut figures = vec![
         format!("Invoice basis {month}: {} line(s), total {total} kr.", basis.lines.len()),
         format!("Participant-days attended: {}.", days.iter().filter(|d| d.attended).count()),
     ];
@@ -127,8 +128,6 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             Ok(())
         },
     )?;
-    let mut figures = figures;
-    let mut findings = findings;
     let messages = if sending {
         send(ctx, &month.to_string(), &mut figures, &mut findings)?
     } else {

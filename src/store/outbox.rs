@@ -49,7 +49,9 @@ pub struct NewMessage<'a> {
 
 impl Store {
     /// Puts a message in the outbox inside a run's transaction. A message
-    /// already sent stays sent (and is not replaced); any other is (re)set pending.
+    /// already sent, or refused for good by the relay, is left as it is (a
+    /// changed recipient set is a new message; `--resend` sends one again);
+    /// a pending or transiently failed one is updated and pending.
     pub fn enqueue(tx: &Transaction, job: &str, period: &str, m: &NewMessage) -> rusqlite::Result<()> {
         tx.execute(
             "INSERT INTO outbox (job, period, kommunkod, recipients, stem, message_id, content_hash, eml, state, updated_at)
@@ -57,14 +59,14 @@ impl Store {
              ON CONFLICT (job, period, kommunkod, recipients) DO UPDATE SET
                stem = excluded.stem, message_id = excluded.message_id, content_hash = excluded.content_hash,
                eml = excluded.eml, state = 'pending', permanent = 0, updated_at = excluded.updated_at
-             WHERE outbox.state != 'sent'",
+             WHERE outbox.state = 'pending' OR (outbox.state = 'failed' AND outbox.permanent = 0)",
             params![job, period, m.kommunkod, m.recipients.join(","), m.stem, m.message_id, m.content_hash, m.eml, crate::jobs::now()],
         )?;
         Ok(())
     }
 
-    /// Marks sent messages of a job and period pending again: all, or those of
-    /// the given municipality codes. Returns how many.
+    /// Marks sent (or permanently refused) messages of a job and period pending
+    /// again: all, or those of the given municipality codes. Returns how many.
     pub fn resend(&self, job: &str, period: &str, kommunkoder: Option<&[String]>) -> Result<usize, StoreError> {
         let mut n = 0;
         let codes: Vec<Option<&str>> = match kommunkoder {
@@ -76,7 +78,8 @@ impl Store {
                 .conn
                 .execute(
                     "UPDATE outbox SET state = 'pending', permanent = 0, updated_at = ?4
-                     WHERE job = ?1 AND period = ?2 AND state = 'sent' AND (?3 IS NULL OR kommunkod = ?3)",
+                     WHERE job = ?1 AND period = ?2 AND (state = 'sent' OR (state = 'failed' AND permanent = 1))
+                       AND (?3 IS NULL OR kommunkod = ?3)",
                     params![job, period, code, crate::jobs::now()],
                 )
                 .map_err(self.err())?;

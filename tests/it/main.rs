@@ -14,5 +14,6 @@ mod libreoffice;
 mod nightly_sync;
 mod property;
 mod reconcile;
+mod smtp;
 mod trainer_pot;
 mod webservice;
