@@ -17,6 +17,6 @@ pub mod generate;
 pub mod ingest;
 pub mod jobs;
 pub mod reconcile;
-pub mod schedule;
 pub mod report;
+pub mod schedule;
 pub mod store;

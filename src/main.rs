@@ -4,7 +4,7 @@
 use clap::Parser;
 
 use std::process::ExitCode;
-use yrkesresan::cli::{bench::bench, check::check, demo::demo, ingest::ingest, run::run, Cli, Command};
+use yrkesresan::cli::{bench::bench, check::check, serve::serve, status::status, demo::demo, ingest::ingest, run::run, Cli, Command};
 
 fn main() -> ExitCode {
     // `yrkesresan … | head` ends quietly, like other command-line tools,
@@ -25,6 +25,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo(args),
         Command::Ingest(args) => ingest(args),
         Command::Bench(args) => bench(args),
+        Command::Serve(args) => serve(args),
+        Command::Status(args) => status(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

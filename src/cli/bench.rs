@@ -63,6 +63,7 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
         out: args.out.clone(),
         state: args.out.join("bench.sqlite"),
         delivery: Default::default(),
+        scheduled_at: None,
     };
     let t = Instant::now();
     let summary = run_nightly_sync(&ctx)?;

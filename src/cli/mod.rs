@@ -5,6 +5,8 @@ pub mod check;
 pub mod demo;
 pub mod ingest;
 pub mod run;
+pub mod serve;
+pub mod status;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,6 +32,10 @@ pub enum Command {
         #[command(subcommand)]
         job: run::RunJob,
     },
+    /// Run the pipelines on their schedules until SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// The last runs and each pipeline's next run; exit 1 if a job's last run failed.
+    Status(status::StatusArgs),
     /// Say what each file is recognised as, without storing anything.
     Ingest(ingest::IngestArgs),
     /// Measure the hot stages on generated data (wall time, rows/s, peak memory).

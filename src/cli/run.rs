@@ -3,10 +3,7 @@
 use super::CommonArgs;
 use crate::config::load;
 use crate::domain::{Month, Year};
-use crate::jobs::{
-    now, record_failure, run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, Delivery, JobContext,
-    RunSummary,
-};
+use crate::jobs::{execute, now, Delivery, JobContext, JobError, JobSpec, RunSummary};
 use anyhow::Context;
 use clap::Subcommand;
 
@@ -68,6 +65,7 @@ pub fn context(common: &CommonArgs) -> anyhow::Result<JobContext> {
         out: common.out.clone(),
         state,
         delivery: Delivery::default(),
+        scheduled_at: None,
     })
 }
 
@@ -83,21 +81,16 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
     if let RunJob::MonthlyInvoice { dry_run, resend, .. } = job {
         ctx.delivery = delivery(&ctx, *dry_run, resend)?;
     }
-    let started = now();
-    let result = match job {
-        RunJob::NightlySync { .. } => run_nightly_sync(&ctx),
-        RunJob::MonthlyInvoice { month, .. } => run_monthly_invoice(&ctx, *month),
-        RunJob::TrainerPot { year, .. } => run_trainer_pot(&ctx, *year),
-        RunJob::Followup { year, .. } => run_followup(&ctx, *year),
+    let spec = match job {
+        RunJob::NightlySync { .. } => JobSpec::NightlySync,
+        RunJob::MonthlyInvoice { month, .. } => JobSpec::MonthlyInvoice(*month),
+        RunJob::TrainerPot { year, .. } => JobSpec::TrainerPot(*year),
+        RunJob::Followup { year, .. } => JobSpec::Followup(*year),
     };
-    match result {
+    match execute(&ctx, spec) {
         Ok(summary) => Ok(report(&summary)),
-        Err(e) => {
-            if let Some(log_err) = record_failure(&ctx.state, name, &period, &started, &e.to_string()) {
-                tracing::warn!("The failed run could not be logged: {log_err}.");
-            }
-            Err(e).with_context(|| format!("{name} {period} failed; nothing was written"))
-        }
+        Err(e @ JobError::Busy { .. }) => Err(e).with_context(|| format!("{name} {period} did not start")),
+        Err(e) => Err(e).with_context(|| format!("{name} {period} failed; nothing was written")),
     }
 }
 

@@ -33,6 +33,7 @@ where
         findings: done.findings.len() as u32,
         outputs: done.staging.len() as u32,
         inputs: done.inputs,
+        scheduled_at: ctx.scheduled_at.clone(),
     };
     store.commit_run(&record, effects)?;
     done.staging.publish()
@@ -45,6 +46,7 @@ pub fn record_failure(
     period: &str,
     started_at: &str,
     error: &str,
+    scheduled_at: Option<&str>,
 ) -> Option<String> {
     let record = RunRecord {
         job: job.to_string(),
@@ -56,6 +58,7 @@ pub fn record_failure(
         findings: 0,
         outputs: 0,
         inputs: Vec::new(),
+        scheduled_at: scheduled_at.map(str::to_string),
     };
     match Store::open(ctx_state).and_then(|mut s| s.commit_run(&record, |_, _| Ok(()))) {
         Ok(_) => None,

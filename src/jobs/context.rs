@@ -16,6 +16,8 @@ pub struct JobContext {
     pub state: PathBuf,
     /// How e-mail goes out.
     pub delivery: Delivery,
+    /// The scheduled time this run is for, when `serve` started it.
+    pub scheduled_at: Option<String>,
 }
 
 /// Whether and what to send.

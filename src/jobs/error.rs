@@ -43,6 +43,14 @@ pub enum JobError {
     /// A message could not be built or written.
     #[error(transparent)]
     Deliver(#[from] DeliverError),
+    /// Another run holds the state.
+    #[error("the state is in use ({holder}; lock {lock}): wait until that has finished and try again")]
+    Busy {
+        /// The lock file.
+        lock: PathBuf,
+        /// Who holds it, as its note says.
+        holder: String,
+    },
     /// E-mail could not be sent at all (setup: TLS, credentials).
     #[error("e-mail: {0}")]
     Send(String),

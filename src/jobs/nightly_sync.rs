@@ -80,7 +80,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         }
     }
     let files = inbox_files(&ctx.inbox)?;
-    let mut sync = store.begin_sync("nightly-sync", &started_at[..10], &started_at)?;
+    let mut sync = store.begin_sync("nightly-sync", &started_at[..10], &started_at, ctx.scheduled_at.as_deref())?;
     let mut problems: Vec<(String, crate::ingest::exports::RowProblem)> = Vec::new();
     let mut inputs: Vec<RunInput> = Vec::new();
     let mut moves: Vec<(PathBuf, &'static str, Option<String>)> = Vec::new();

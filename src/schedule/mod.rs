@@ -154,7 +154,10 @@ mod tests {
     #[test]
     fn the_trainer_pot_runs_on_the_tenth_of_december_each_year() {
         let s = Schedule::new("0 0 6 10 12 *", Stockholm).unwrap();
-        assert_eq!(runs(&s, "2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"), ["2026-12-10 06:00 CET", "2027-12-10 06:00 CET"]);
+        assert_eq!(
+            runs(&s, "2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"),
+            ["2026-12-10 06:00 CET", "2027-12-10 06:00 CET"]
+        );
     }
 
     #[test]

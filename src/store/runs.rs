@@ -64,6 +64,8 @@ pub struct RunRecord {
     pub outputs: u32,
     /// Input files.
     pub inputs: Vec<RunInput>,
+    /// The scheduled time this run was for (a run by `serve`), RFC 3339 UTC.
+    pub scheduled_at: Option<String>,
 }
 
 impl Store {
@@ -77,8 +79,8 @@ impl Store {
         let wrap = |source| StoreError { path: path.clone(), source };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
         tx.execute(
-            "INSERT INTO runs (job, period, started_at, ended_at, outcome, error, findings, outputs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO runs (job, period, started_at, ended_at, outcome, error, findings, outputs, scheduled_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 run.job,
                 run.period,
@@ -87,7 +89,8 @@ impl Store {
                 run.outcome.as_str(),
                 run.error,
                 run.findings,
-                run.outputs
+                run.outputs,
+                run.scheduled_at
             ],
         )
         .map_err(wrap)?;
@@ -109,7 +112,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, job, period, started_at, ended_at, outcome, error, findings, outputs
+                "SELECT id, job, period, started_at, ended_at, outcome, error, findings, outputs, scheduled_at
                  FROM runs ORDER BY id DESC LIMIT ?1",
             )
             .map_err(self.err())?;
@@ -127,6 +130,7 @@ impl Store {
                         findings: r.get(7)?,
                         outputs: r.get(8)?,
                         inputs: Vec::new(),
+                        scheduled_at: r.get(9)?,
                     },
                 ))
             })
@@ -147,5 +151,21 @@ impl Store {
             out.push(run);
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// The latest scheduled time a job has a run for (any outcome).
+    pub fn last_scheduled(&self, job: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT MAX(scheduled_at) FROM runs WHERE job = ?1", [job], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// The latest run of each job, newest first.
+    pub fn last_run_per_job(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let all = self.recent_runs(10_000)?;
+        let mut seen = std::collections::BTreeSet::new();
+        Ok(all.into_iter().filter(|r| seen.insert(r.job.clone())).collect())
     }
 }

@@ -123,6 +123,9 @@ CREATE TABLE outbox (
     UNIQUE (job, period, kommunkod, recipients)
 );
 "#,
+    r#"
+ALTER TABLE runs ADD COLUMN scheduled_at TEXT;
+"#,
 ];
 
 /// Applies the migrations not yet applied.

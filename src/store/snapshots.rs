@@ -38,13 +38,19 @@ pub struct StoredCounts {
 
 impl Store {
     /// Starts a sync run: the run row is written now and finished by [`SyncTx::finish`].
-    pub fn begin_sync(&mut self, job: &str, period: &str, started_at: &str) -> Result<SyncTx<'_>, StoreError> {
+    pub fn begin_sync(
+        &mut self,
+        job: &str,
+        period: &str,
+        started_at: &str,
+        scheduled_at: Option<&str>,
+    ) -> Result<SyncTx<'_>, StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError { path: path.clone(), source };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
         tx.execute(
-            "INSERT INTO runs (job, period, started_at, ended_at, outcome) VALUES (?1, ?2, ?3, ?3, 'ok')",
-            params![job, period, started_at],
+            "INSERT INTO runs (job, period, started_at, ended_at, outcome, scheduled_at) VALUES (?1, ?2, ?3, ?3, 'ok', ?4)",
+            params![job, period, started_at, scheduled_at],
         )
         .map_err(wrap)?;
         let run_id = tx.last_insert_rowid();

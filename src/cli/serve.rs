@@ -1,0 +1,144 @@
+//! `yrkesresan serve`: run the pipelines on their schedules until stopped.
+//!
+//! Each pipeline's next run is computed by [`crate::schedule`] (DST-correct,
+//! in its own time zone) and registered with tokio-cron-scheduler as a
+//! one-shot job at that instant; when it fires, the job runs (one at a time,
+//! under the state's job lock) and the next run is registered. On start, a
+//! pipeline whose last scheduled time passed while the service was down (per
+//! the run log) runs once. SIGTERM or Ctrl-C stops scheduling and lets a
+//! running job finish, waiting at most `--grace-seconds`.
+
+use super::run::context;
+use super::CommonArgs;
+use crate::config::{load_pipelines, Pipeline};
+use crate::jobs::{execute, JobContext, JobSpec, StateLock};
+use crate::schedule::Schedule;
+use crate::store::Store;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+/// Flags of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The folder of pipeline files.
+    #[arg(long, default_value = "pipelines")]
+    pipelines: PathBuf,
+    /// How long a stop waits for a running job to finish.
+    #[arg(long, default_value_t = 600)]
+    grace_seconds: u64,
+}
+
+/// A pipeline with its parsed schedule.
+struct Planned {
+    pipeline: Pipeline,
+    schedule: Schedule,
+}
+
+/// Runs the service until a stop signal.
+pub fn serve(args: &ServeArgs) -> anyhow::Result<u8> {
+    let ctx = context(&args.common)?;
+    let pipelines = load_pipelines(&args.pipelines).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let planned: Vec<Planned> = pipelines
+        .into_iter()
+        .map(|p| {
+            let schedule = Schedule::new(&p.schedule, p.timezone).map_err(|e| anyhow::anyhow!("{}: {e}", p.file.display()))?;
+            Ok(Planned { pipeline: p, schedule })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let _service = StateLock::service(&ctx.state).context("another `yrkesresan serve` is running for this state")?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(run(ctx, planned, Duration::from_secs(args.grace_seconds)))
+}
+
+async fn register(sched: &JobScheduler, tx: UnboundedSender<(usize, DateTime<Utc>)>, i: usize, at: DateTime<Utc>) -> anyhow::Result<()> {
+    let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    let job = Job::new_one_shot_async(wait, move |_, _| {
+        let tx = tx.clone();
+        Box::pin(async move {
+            let _ = tx.send((i, at));
+        })
+    })?;
+    sched.add(job).await?;
+    Ok(())
+}
+
+async fn run(ctx: JobContext, planned: Vec<Planned>, grace: Duration) -> anyhow::Result<u8> {
+    let mut sched = JobScheduler::new().await?;
+    let (tx, mut rx) = unbounded_channel::<(usize, DateTime<Utc>)>();
+    let now = Utc::now();
+    {
+        let store = Store::open(&ctx.state)?;
+        for (i, p) in planned.iter().enumerate() {
+            // Catch up once if the last scheduled time passed unserved.
+            let last_due = p.schedule.previous_at_or_before(now);
+            let last_run = store.last_scheduled(p.pipeline.job.as_str())?.and_then(|s| DateTime::parse_from_rfc3339(&s).ok());
+            if let (Some(due), Some(ran)) = (last_due, last_run) {
+                if ran.with_timezone(&Utc) < due {
+                    tracing::warn!("{} missed its run at {due}; running it now.", p.pipeline.name);
+                    tx.send((i, due))?;
+                }
+            }
+            if let Some(next) = p.schedule.next_after(now) {
+                tracing::info!("{} next runs at {next}.", p.pipeline.name);
+                register(&sched, tx.clone(), i, next).await?;
+            }
+        }
+    }
+    sched.start().await?;
+    println!("Serving {} pipeline(s); stop with SIGTERM or Ctrl-C.", planned.len());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            Some((i, at)) = rx.recv() => {
+                // The scheduler's timer has whole-second resolution: never start early.
+                if let Ok(early) = (at - Utc::now()).to_std() {
+                    tokio::time::sleep(early).await;
+                }
+                let p = &planned[i];
+                let mut job_ctx = ctx.clone();
+                job_ctx.scheduled_at = Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                job_ctx.delivery.dry_run = !p.pipeline.email;
+                let spec = JobSpec::for_schedule(p.pipeline.job, at, p.pipeline.timezone);
+                let name = p.pipeline.name.clone();
+                let mut handle = tokio::task::spawn_blocking(move || execute(&job_ctx, spec));
+                let stopped = tokio::select! {
+                    done = &mut handle => { report(&name, done); false }
+                    _ = tokio::signal::ctrl_c() => true,
+                    _ = term.recv() => true,
+                };
+                if stopped {
+                    println!("Stopping: waiting up to {} s for {name} to finish.", grace.as_secs());
+                    let _ = sched.shutdown().await;
+                    match tokio::time::timeout(grace, handle).await {
+                        Ok(done) => report(&name, done),
+                        Err(_) => eprintln!("{name} did not finish in time; its uncommitted work is discarded."),
+                    }
+                    return Ok(0);
+                }
+                if let Some(next) = p.schedule.next_after(Utc::now().max(at)) {
+                    register(&sched, tx.clone(), i, next).await?;
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    println!("Stopped.");
+    let _ = sched.shutdown().await;
+    Ok(0)
+}
+
+fn report(name: &str, done: Result<Result<crate::jobs::RunSummary, crate::jobs::JobError>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(summary)) => print!("{summary}"),
+        Ok(Err(e)) => eprintln!("{name} failed: {e}"),
+        Err(e) => eprintln!("{name} stopped abnormally: {e}"),
+    }
+}

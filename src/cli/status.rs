@@ -1,0 +1,71 @@
+//! `yrkesresan status`: the last runs and each pipeline's next run. Exits 1
+//! if the last run of any job failed, so a monitoring check can call it.
+
+use crate::config::load_pipelines;
+use crate::jobs::JobContext;
+use crate::schedule::Schedule;
+use crate::store::{Outcome, Store};
+use chrono::Utc;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Folder for outputs (where the state is by default).
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// SQLite state database [default: <out>/yrkesresan-state.sqlite].
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// The folder of pipeline files.
+    #[arg(long, default_value = "pipelines")]
+    pipelines: PathBuf,
+    /// How many recent runs to list.
+    #[arg(long, default_value_t = 10)]
+    last: usize,
+}
+
+/// Prints the status; 0 if every job's last run went well, 1 otherwise.
+pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
+    let state = args.state.clone().unwrap_or_else(|| JobContext::default_state(&args.out));
+    let store = Store::open(&state)?;
+    println!("Recent runs ({}):", state.display());
+    for r in store.recent_runs(args.last)? {
+        let outcome = match r.outcome {
+            Outcome::Ok => "ok",
+            Outcome::Findings => "findings",
+            Outcome::Failed => "FAILED",
+        };
+        println!(
+            "  {:<16} {:<10} {} → {}  {:<8} findings {:>3}, outputs {:>3}{}{}",
+            r.job,
+            r.period,
+            r.started_at,
+            r.ended_at,
+            outcome,
+            r.findings,
+            r.outputs,
+            r.scheduled_at.map(|s| format!(", scheduled {s}")).unwrap_or_default(),
+            r.error.map(|e| format!("\n      {}", e.lines().next().unwrap_or(""))).unwrap_or_default()
+        );
+    }
+    match load_pipelines(&args.pipelines) {
+        Ok(pipelines) => {
+            println!("Next runs:");
+            for p in pipelines {
+                let next = Schedule::new(&p.schedule, p.timezone).ok().and_then(|s| s.next_after(Utc::now()));
+                let shown = next.map(|n| n.with_timezone(&p.timezone).format("%Y-%m-%d %H:%M %Z").to_string());
+                println!("  {:<16} {}", p.name, shown.unwrap_or_else(|| "never".into()));
+            }
+        }
+        Err(e) => eprint!("{e}"),
+    }
+    let failed: Vec<String> = store.last_run_per_job()?.into_iter().filter(|r| r.outcome == Outcome::Failed).map(|r| r.job).collect();
+    if failed.is_empty() {
+        Ok(0)
+    } else {
+        println!("The last run failed for: {}.", failed.join(", "));
+        Ok(1)
+    }
+}

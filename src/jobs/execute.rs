@@ -1,0 +1,94 @@
+//! Running one job the way both `run` and `serve` do: take the state's job
+//! lock, run, and log a failure so `status` can report it.
+
+use super::commit::{now, record_failure};
+use super::{run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, JobError, RunSummary, StateLock};
+use crate::config::JobKind;
+use crate::domain::{Month, Year};
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+
+/// A job with its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobSpec {
+    /// The nightly sync.
+    NightlySync,
+    /// The invoice basis of a month.
+    MonthlyInvoice(Month),
+    /// The trainer pot of a year.
+    TrainerPot(Year),
+    /// The follow-up of a year.
+    Followup(Year),
+}
+
+impl JobSpec {
+    /// The job's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobSpec::NightlySync => "nightly-sync",
+            JobSpec::MonthlyInvoice(_) => "monthly-invoice",
+            JobSpec::TrainerPot(_) => "trainer-pot",
+            JobSpec::Followup(_) => "followup",
+        }
+    }
+
+    /// The period as the run log shows it.
+    pub fn period(self) -> String {
+        match self {
+            JobSpec::NightlySync => now()[..10].to_string(),
+            JobSpec::MonthlyInvoice(m) => m.to_string(),
+            JobSpec::TrainerPot(y) | JobSpec::Followup(y) => y.to_string(),
+        }
+    }
+
+    /// What a scheduled run at `at` (local time `tz`) is for: the monthly
+    /// invoice covers the month before; the yearly jobs the current year.
+    pub fn for_schedule(kind: JobKind, at: DateTime<Utc>, tz: Tz) -> JobSpec {
+        let local = at.with_timezone(&tz).date_naive();
+        let year = Year::new(local.year()).expect("a current year");
+        match kind {
+            JobKind::NightlySync => JobSpec::NightlySync,
+            JobKind::MonthlyInvoice => {
+                let first = local.with_day(1).expect("day 1");
+                let prev = first.pred_opt().expect("a day before");
+                JobSpec::MonthlyInvoice(Month::of(prev))
+            }
+            JobKind::TrainerPot => JobSpec::TrainerPot(year),
+            JobKind::Followup => JobSpec::Followup(year),
+        }
+    }
+}
+
+/// Runs a job under the state lock; a failure is logged before it is returned.
+pub fn execute(ctx: &JobContext, job: JobSpec) -> Result<RunSummary, JobError> {
+    let _lock = StateLock::job(&ctx.state, job.name())?;
+    let started = now();
+    let result = match job {
+        JobSpec::NightlySync => run_nightly_sync(ctx),
+        JobSpec::MonthlyInvoice(m) => run_monthly_invoice(ctx, m),
+        JobSpec::TrainerPot(y) => run_trainer_pot(ctx, y),
+        JobSpec::Followup(y) => run_followup(ctx, y),
+    };
+    if let Err(e) = &result {
+        if let Some(log_err) =
+            record_failure(&ctx.state, job.name(), &job.period(), &started, &e.to_string(), ctx.scheduled_at.as_deref())
+        {
+            tracing::warn!("The failed run could not be logged: {log_err}.");
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Stockholm;
+
+    #[test]
+    fn the_run_on_the_first_invoices_the_month_before_even_across_the_year() {
+        let at = DateTime::parse_from_rfc3339("2027-01-01T05:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(JobSpec::for_schedule(JobKind::MonthlyInvoice, at, Stockholm), JobSpec::MonthlyInvoice(Month::parse("2026-12").unwrap()));
+        let at = DateTime::parse_from_rfc3339("2026-12-10T05:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(JobSpec::for_schedule(JobKind::TrainerPot, at, Stockholm), JobSpec::TrainerPot(Year::new(2026).unwrap()));
+    }
+}
