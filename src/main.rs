@@ -4,7 +4,9 @@
 use clap::Parser;
 
 use std::process::ExitCode;
-use yrkesresan::cli::{bench::bench, check::check, serve::serve, status::status, demo::demo, ingest::ingest, run::run, Cli, Command};
+use yrkesresan::cli::{
+    bench::bench, check::check, demo::demo, ingest::ingest, run::run, serve::serve, status::status, Cli, Command,
+};
 
 fn main() -> ExitCode {
     // `yrkesresan … | head` ends quietly, like other command-line tools,

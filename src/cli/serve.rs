@@ -48,7 +48,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<u8> {
     let planned: Vec<Planned> = pipelines
         .into_iter()
         .map(|p| {
-            let schedule = Schedule::new(&p.schedule, p.timezone).map_err(|e| anyhow::anyhow!("{}: {e}", p.file.display()))?;
+            let schedule =
+                Schedule::new(&p.schedule, p.timezone).map_err(|e| anyhow::anyhow!("{}: {e}", p.file.display()))?;
             Ok(Planned { pipeline: p, schedule })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -57,7 +58,12 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<u8> {
     rt.block_on(run(ctx, planned, Duration::from_secs(args.grace_seconds)))
 }
 
-async fn register(sched: &JobScheduler, tx: UnboundedSender<(usize, DateTime<Utc>)>, i: usize, at: DateTime<Utc>) -> anyhow::Result<()> {
+async fn register(
+    sched: &JobScheduler,
+    tx: UnboundedSender<(usize, DateTime<Utc>)>,
+    i: usize,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
     let job = Job::new_one_shot_async(wait, move |_, _| {
         let tx = tx.clone();
@@ -78,7 +84,8 @@ async fn run(ctx: JobContext, planned: Vec<Planned>, grace: Duration) -> anyhow:
         for (i, p) in planned.iter().enumerate() {
             // Catch up once if the last scheduled time passed unserved.
             let last_due = p.schedule.previous_at_or_before(now);
-            let last_run = store.last_scheduled(p.pipeline.job.as_str())?.and_then(|s| DateTime::parse_from_rfc3339(&s).ok());
+            let last_run =
+                store.last_scheduled(p.pipeline.job.as_str())?.and_then(|s| DateTime::parse_from_rfc3339(&s).ok());
             if let (Some(due), Some(ran)) = (last_due, last_run) {
                 if ran.with_timezone(&Utc) < due {
                     tracing::warn!("{} missed its run at {due}; running it now.", p.pipeline.name);

@@ -61,7 +61,8 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
         }
         Err(e) => eprint!("{e}"),
     }
-    let failed: Vec<String> = store.last_run_per_job()?.into_iter().filter(|r| r.outcome == Outcome::Failed).map(|r| r.job).collect();
+    let failed: Vec<String> =
+        store.last_run_per_job()?.into_iter().filter(|r| r.outcome == Outcome::Failed).map(|r| r.job).collect();
     if failed.is_empty() {
         Ok(0)
     } else {

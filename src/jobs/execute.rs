@@ -2,7 +2,9 @@
 //! lock, run, and log a failure so `status` can report it.
 
 use super::commit::{now, record_failure};
-use super::{run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, JobError, RunSummary, StateLock};
+use super::{
+    run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, JobError, RunSummary, StateLock,
+};
 use crate::config::JobKind;
 use crate::domain::{Month, Year};
 use chrono::{DateTime, Datelike, Utc};
@@ -87,8 +89,14 @@ mod tests {
     #[test]
     fn the_run_on_the_first_invoices_the_month_before_even_across_the_year() {
         let at = DateTime::parse_from_rfc3339("2027-01-01T05:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(JobSpec::for_schedule(JobKind::MonthlyInvoice, at, Stockholm), JobSpec::MonthlyInvoice(Month::parse("2026-12").unwrap()));
+        assert_eq!(
+            JobSpec::for_schedule(JobKind::MonthlyInvoice, at, Stockholm),
+            JobSpec::MonthlyInvoice(Month::parse("2026-12").unwrap())
+        );
         let at = DateTime::parse_from_rfc3339("2026-12-10T05:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(JobSpec::for_schedule(JobKind::TrainerPot, at, Stockholm), JobSpec::TrainerPot(Year::new(2026).unwrap()));
+        assert_eq!(
+            JobSpec::for_schedule(JobKind::TrainerPot, at, Stockholm),
+            JobSpec::TrainerPot(Year::new(2026).unwrap())
+        );
     }
 }

@@ -16,4 +16,5 @@ mod property;
 mod reconcile;
 mod smtp;
 mod trainer_pot;
+mod unattended;
 mod webservice;
