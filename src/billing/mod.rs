@@ -6,6 +6,7 @@
 //! the named largest-remainder step in [`rounding`].
 
 mod accounts;
+mod adjustments;
 mod error;
 mod fixed_cost;
 mod followup;
@@ -16,6 +17,7 @@ mod trainer_days;
 mod trainer_pot;
 
 pub use accounts::{account_counts, municipality_total, AccountCount};
+pub use adjustments::{adjustments, Adjustment};
 pub use error::BillingError;
 pub use followup::{followup, FollowUp, FollowUpRow, FollowUpSection};
 pub use invoice::{invoice_basis, InvoiceBasis, InvoiceLine};

@@ -4,7 +4,7 @@
 use super::commit::{commit, now, Finished};
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
-use crate::billing::account_counts;
+use crate::billing::{account_counts, adjustments, Adjustment};
 use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot, InvoiceBasis};
 use crate::deliver::{build_message, deliver, recipients_for, Letter, OutgoingMessage, SmtpError};
 use crate::domain::{DelresaCode, Month, Recipient};
@@ -18,6 +18,9 @@ use crate::store::Store;
 pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary, JobError> {
     let started_at = now();
     let config = &ctx.config;
+    if let Some(closed_at) = Store::open(&ctx.state)?.month_closed(month)? {
+        return closed_month(ctx, month, &closed_at);
+    }
     let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
 
     let days = participant_days(&register, config, month)?;
@@ -27,7 +30,11 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     } else {
         None
     };
-    let basis = invoice_basis(config, month, &days, pot.as_ref());
+    let mut basis = invoice_basis(config, month, &days, pot.as_ref());
+    // Late register changes to closed months become adjustment lines here.
+    let late = late_changes(ctx, &register, month)?;
+    basis.lines.extend(late.iter().map(Adjustment::line));
+    basis.lines.sort_by_key(|l| l.kommun);
     // The platform as its latest snapshots show it: accounts (and those
     // before the month began), course progress, findings against the register.
     let store = Store::open(&ctx.state)?;
@@ -36,11 +43,25 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     let platform = store.platform(month_start, Some(&courses))?;
     let progress = store.progress()?;
     drop(store);
-    let mut findings: Vec<Finding> = if platform.has_accounts || platform.has_signups || platform.has_completions {
+    let mut findings: Vec<Finding> = late
+        .iter()
+        .map(|a| Finding {
+            severity: Severity::Warning,
+            code: "late-change-adjusted".into(),
+            kommun: Some(a.kommun),
+            subject: format!("{} {}", a.for_month, a.description),
+            detail: format!(
+                "Kursdagsregistret har ändrats för {} efter att månaden fakturerades. Fakturan för {} ändras inte; \
+                 skillnaden {} kr läggs som justering på {month}.",
+                a.for_month, a.for_month, a.delta
+            ),
+        })
+        .collect();
+    findings.extend(if platform.has_accounts || platform.has_signups || platform.has_completions {
         reconcile(&register, &platform, config)
     } else {
         register_findings(&register)
-    };
+    });
     if let Some(p) = &pot {
         findings.extend(pot_findings(p));
     }
@@ -111,6 +132,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         Finished { job: JOB, period: month.to_string(), started_at, inputs, findings: &findings, staging },
         |tx, run_id| {
             Store::save_invoice_basis(tx, run_id, &basis)?;
+            Store::save_adjustments_and_close(tx, month, &late, !ctx.delivery.dry_run)?;
             if sending {
                 for (kommunkod, msg) in &outgoing {
                     let recipients: Vec<String> = msg.to.iter().map(|e| e.to_string()).collect();
@@ -139,6 +161,51 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         outgoing.len()
     };
     Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs, findings, messages, figures })
+}
+
+/// The differences between each closed month before `month` as the register
+/// says now and as it was invoiced (with earlier adjustments).
+fn late_changes(
+    ctx: &JobContext,
+    register: &crate::ingest::Register,
+    month: Month,
+) -> Result<Vec<Adjustment>, JobError> {
+    let config = &ctx.config;
+    let store = Store::open(&ctx.state)?;
+    let mut out = Vec::new();
+    for closed in store.closed_months_before(month)? {
+        let Some(invoiced) = store.invoice_basis(closed)? else { continue };
+        let days = participant_days(register, config, closed)?;
+        let pot = if closed.number() == config.billing.pot_credit_month {
+            Some(trainer_pot(register, config, closed.year())?)
+        } else {
+            None
+        };
+        let now = invoice_basis(config, closed, &days, pot.as_ref());
+        // Adjustment lines invoiced in the closed month itself are part of what it invoiced for others, not for itself.
+        let invoiced = InvoiceBasis {
+            month: closed,
+            lines: invoiced.lines.into_iter().filter(|l| !l.description.starts_with("Justering ")).collect(),
+        };
+        out.extend(adjustments(&now, &invoiced, &store.adjustments_for(closed, month)?));
+    }
+    Ok(out)
+}
+
+/// A closed month is not computed again: its basis stays as delivered. What
+/// is still due in its outbox (or named by `--resend`) is sent.
+fn closed_month(ctx: &JobContext, month: Month, closed_at: &str) -> Result<RunSummary, JobError> {
+    let mut figures = vec![format!(
+        "{month} was closed at {closed_at}: its invoice basis is not changed. \
+         Later register changes for it are adjusted in the next open month."
+    )];
+    let mut findings = Vec::new();
+    let messages = if !ctx.delivery.dry_run && ctx.config.smtp.is_some() {
+        send(ctx, &month.to_string(), &mut figures, &mut findings)?
+    } else {
+        0
+    };
+    Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs: Vec::new(), findings, messages, figures })
 }
 
 /// The job's name in the run log and the outbox.

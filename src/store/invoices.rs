@@ -94,3 +94,96 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// When a month was closed (its basis delivered), if it was.
+    pub fn month_closed(&self, month: Month) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT closed_at FROM invoice_months WHERE month = ?1", [month.to_string()], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(|o| o.flatten())
+            .map_err(self.err())
+    }
+
+    /// The closed months before `month`, oldest first.
+    pub fn closed_months_before(&self, month: Month) -> Result<Vec<Month>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT month FROM invoice_months WHERE closed_at IS NOT NULL AND month < ?1 ORDER BY month")
+            .map_err(self.err())?;
+        let rows: Vec<String> = stmt
+            .query_map([month.to_string()], |r| r.get(0))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        rows.iter().map(|m| Month::parse(m).map_err(|e| self.corrupt(&e.to_string()))).collect()
+    }
+
+    /// The stored basis of one month.
+    pub fn invoice_basis(&self, month: Month) -> Result<Option<InvoiceBasis>, StoreError> {
+        Ok(self.invoice_bases(month.year())?.into_iter().find(|b| b.month == month))
+    }
+
+    /// Adjustments made for `for_month` in months other than `except_in`: (kommun, article, unit price, amount).
+    pub fn adjustments_for(
+        &self,
+        for_month: Month,
+        except_in: Month,
+    ) -> Result<Vec<(KommunKod, String, Money, Money)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kommunkod, article, unit_price, amount FROM invoice_adjustments WHERE for_month = ?1 AND in_month != ?2")
+            .map_err(self.err())?;
+        let raw: Vec<(String, String, String, String)> = stmt
+            .query_map([for_month.to_string(), except_in.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        raw.into_iter()
+            .map(|(k, a, u, m)| {
+                let bad = |e: crate::domain::ParseError| self.corrupt(&e.to_string());
+                Ok((
+                    KommunKod::parse(&k).map_err(bad)?,
+                    a,
+                    Money::parse(&u).map_err(bad)?,
+                    Money::parse(&m).map_err(bad)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Records a month's adjustments (replacing earlier ones of the same month) and, unless a dry run, closes it.
+    pub fn save_adjustments_and_close(
+        tx: &Transaction,
+        month: Month,
+        adjustments: &[crate::billing::Adjustment],
+        close: bool,
+    ) -> rusqlite::Result<()> {
+        tx.execute("DELETE FROM invoice_adjustments WHERE in_month = ?1", [month.to_string()])?;
+        for a in adjustments {
+            tx.execute(
+                "INSERT INTO invoice_adjustments (for_month, in_month, kommunkod, article, unit_price, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    a.for_month.to_string(),
+                    month.to_string(),
+                    a.kommun.to_string(),
+                    a.article,
+                    a.unit_price.as_decimal().to_string(),
+                    a.delta.as_decimal().to_string()
+                ],
+            )?;
+        }
+        if close {
+            tx.execute(
+                "UPDATE invoice_months SET closed_at = ?2 WHERE month = ?1",
+                params![month.to_string(), crate::jobs::now()],
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -126,6 +126,17 @@ CREATE TABLE outbox (
     r#"
 ALTER TABLE runs ADD COLUMN scheduled_at TEXT;
 "#,
+    r#"
+ALTER TABLE invoice_months ADD COLUMN closed_at TEXT;
+CREATE TABLE invoice_adjustments (
+    for_month   TEXT NOT NULL,
+    in_month    TEXT NOT NULL,
+    kommunkod   TEXT NOT NULL,
+    article     TEXT NOT NULL,
+    unit_price  TEXT NOT NULL,
+    amount      TEXT NOT NULL
+);
+"#,
 ];
 
 /// Applies the migrations not yet applied.

@@ -111,3 +111,57 @@ fn a_participant_listed_twice_is_billed_once_and_reported() {
     let rows = w.csv("invoice-basis-2026-02.csv");
     assert_eq!(row(&rows, "2082")[4], "2", "two days for one person, not four");
 }
+
+#[test]
+fn a_late_change_to_a_closed_month_is_adjusted_in_the_next_month_and_the_closed_one_stays() {
+    let w = Workdir::new();
+    let build = |extra_march: u32| {
+        let mut b = RegisterBuilder::new();
+        b.round("R1", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("R1", 1, "2026-03-03");
+        b.trainer("R1", 1, "Karin", "Falun", "kursledare").trainer("R1", 1, "Ulf", "Mora", "utbildare");
+        b.participants("R1", "Mora", 3 + extra_march, &[1]);
+        b.round("R2", "Utsatthet och våld", "bou", "medarbetare", "regional", None).day("R2", 1, "2026-04-07").day(
+            "R2",
+            2,
+            "2026-05-05",
+        );
+        b.trainer("R2", 1, "Karin", "Falun", "kursledare").trainer("R2", 1, "Ulf", "Mora", "utbildare");
+        b.trainer("R2", 2, "Karin", "Falun", "kursledare").trainer("R2", 2, "Ulf", "Mora", "utbildare");
+        b.participants("R2", "Gagnef", 2, &[1, 2]);
+        w.register(&b.sheets);
+    };
+    build(0);
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-03"], &config_path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let march = std::fs::read(w.out().join("invoice-basis-2026-03.csv")).unwrap();
+    assert_eq!(row(&w.csv("invoice-basis-2026-03.csv"), "2062")[6], "1950.00");
+
+    // A participant is added to March after March was invoiced.
+    build(1);
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-03"], &config_path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("2026-03 was closed"), "{}", text(&out));
+    assert_eq!(
+        std::fs::read(w.out().join("invoice-basis-2026-03.csv")).unwrap(),
+        march,
+        "the closed month's file is untouched"
+    );
+    let store = yrkesresan::store::Store::open(&w.out().join("yrkesresan-state.sqlite")).unwrap();
+    let stored = store.invoice_basis(yrkesresan::domain::Month::parse("2026-03").unwrap()).unwrap().unwrap();
+    assert_eq!(stored.total(), yrkesresan::domain::Money::kr(1950), "the sent basis as it was");
+    drop(store);
+
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-04"], &config_path());
+    assert_eq!(out.status.code(), Some(1), "a finding says so: {}", text(&out));
+    assert!(text(&out).contains("late-change-adjusted"), "{}", text(&out));
+    let april = w.csv("invoice-basis-2026-04.csv");
+    let adj = april.iter().find(|r| r[0] == "2062").expect("an adjustment line for Mora");
+    assert!(adj[3].starts_with("Justering 2026-03:"), "{adj:?}");
+    assert_eq!((adj[4].as_str(), adj[5].as_str(), adj[6].as_str()), ("1", "650.00", "650.00"));
+    assert_eq!(row(&april, "2026")[6], "1300.00", "April's own days");
+
+    // Adjusted once: May does not adjust March again.
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-05"], &config_path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(w.csv("invoice-basis-2026-05.csv").iter().all(|r| !r[3].starts_with("Justering")));
+}
