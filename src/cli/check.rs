@@ -20,6 +20,23 @@ pub fn check(args: &CheckArgs) -> u8 {
     let mut problems = Vec::new();
     let config = load(&args.config).map_err(|ConfigErrors(e)| problems.extend(e)).ok();
     let pipelines = load_pipelines(&args.pipelines).map_err(|ConfigErrors(e)| problems.extend(e)).ok();
+    if let (Some(c), Some(ps)) = (&config, &pipelines) {
+        for p in ps {
+            for (who, set) in [("finance", c.email.finance.is_some()), ("project_lead", c.email.project_lead.is_some())]
+            {
+                if p.email && p.recipients.iter().any(|r| r == who) && !set {
+                    problems.push(crate::config::ConfigError {
+                        file: p.file.clone(),
+                        line: None,
+                        message: format!(
+                            "recipients names {who}, but {} has no email.{who} address",
+                            args.config.display()
+                        ),
+                    });
+                }
+            }
+        }
+    }
     if !problems.is_empty() {
         eprint!("{}", ConfigErrors(problems));
         return 2;

@@ -117,5 +117,5 @@ fn delivery(ctx: &JobContext, dry_run: bool, resend: &[String]) -> anyhow::Resul
             .collect::<anyhow::Result<Vec<_>>>()?;
         Some(codes)
     };
-    Ok(Delivery { dry_run, resend })
+    Ok(Delivery { dry_run, resend, recipients: None })
 }

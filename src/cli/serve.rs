@@ -112,6 +112,7 @@ async fn run(ctx: JobContext, planned: Vec<Planned>, grace: Duration) -> anyhow:
                 let mut job_ctx = ctx.clone();
                 job_ctx.scheduled_at = Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
                 job_ctx.delivery.dry_run = !p.pipeline.email;
+                job_ctx.delivery.recipients = Some(p.pipeline.recipients.clone());
                 let spec = JobSpec::for_schedule(p.pipeline.job, at, p.pipeline.timezone);
                 let name = p.pipeline.name.clone();
                 let mut handle = tokio::task::spawn_blocking(move || execute(&job_ctx, spec));

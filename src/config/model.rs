@@ -412,6 +412,10 @@ pub struct EmailSettings {
     pub from: String,
     /// `Reply-To:`, if any.
     pub reply_to: Option<String>,
+    /// Finance, who get the invoice basis.
+    pub finance: Option<Email>,
+    /// The project lead, who gets the regional follow-up when findings change.
+    pub project_lead: Option<Email>,
     /// The domain of our own Message-IDs.
     pub message_id_domain: String,
     /// Subject template: `{kommun}`, `{period}`, `{total}`.

@@ -69,6 +69,8 @@ pub struct Pipeline {
     pub timezone: chrono_tz::Tz,
     /// Whether the job sends its e-mails.
     pub email: bool,
+    /// Who gets them: `contacts`, `finance`, `project_lead`.
+    pub recipients: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +83,8 @@ struct RawPipeline {
     timezone: Option<Spanned<String>>,
     #[serde(default)]
     email: bool,
+    #[serde(default)]
+    recipients: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     #[allow(dead_code)]
     description: Option<String>,
@@ -163,7 +167,16 @@ fn parse_one(file: &Path, text: &str, c: &mut Collector) -> Option<Pipeline> {
     if raw.name.get_ref().trim().is_empty() {
         c.at(raw.name.span(), "name is empty");
     }
+    let recipients = raw.recipients.as_ref().map(|r| r.get_ref().clone()).unwrap_or_else(|| vec!["contacts".into()]);
+    if let Some(r) = &raw.recipients {
+        for who in r.get_ref() {
+            if !["contacts", "finance", "project_lead"].contains(&who.as_str()) {
+                c.at(r.span(), format!("recipients: '{who}' must be contacts, finance or project_lead"));
+            }
+        }
+    }
     Some(Pipeline {
+        recipients,
         file: file.to_path_buf(),
         name: raw.name.get_ref().trim().to_string(),
         job: job?,

@@ -250,6 +250,10 @@ pub(crate) struct RawTrainerPot {
 pub(crate) struct RawEmail {
     pub from: Spanned<String>,
     #[serde(default)]
+    pub finance: Option<Spanned<String>>,
+    #[serde(default)]
+    pub project_lead: Option<Spanned<String>>,
+    #[serde(default)]
     pub reply_to: Option<Spanned<String>>,
     pub message_id_domain: Spanned<String>,
     pub subject: String,

@@ -436,8 +436,16 @@ fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
         c.at(raw.message_id_domain.span(), format!("email.message_id_domain '{domain}' is not a domain"));
         ok = false;
     }
+    let mut address = |a: &Option<Spanned<String>>, what: &str| -> Option<Email> {
+        let a = a.as_ref()?;
+        Email::parse(a.get_ref()).map_err(|e| c.at(a.span(), format!("email.{what}: {e}"))).ok()
+    };
+    let finance = address(&raw.finance, "finance");
+    let project_lead = address(&raw.project_lead, "project_lead");
     ok.then(|| EmailSettings {
         from: raw.from.get_ref().clone(),
+        finance,
+        project_lead,
         reply_to: raw.reply_to.as_ref().map(|r| r.get_ref().clone()),
         message_id_domain: domain.clone(),
         subject: raw.subject.clone(),

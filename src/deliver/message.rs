@@ -106,7 +106,6 @@ pub fn build_message(
     letter: Letter,
 ) -> Result<OutgoingMessage, DeliverError> {
     let Letter { to, cc, total, lines, workbook } = letter;
-    let fail = |reason: String| DeliverError::Build { kommun: m.name.clone(), reason };
     let values = [
         ("kommun", m.name.clone()),
         ("period", period.to_string()),
@@ -114,38 +113,87 @@ pub fn build_message(
         ("lines", lines.iter().map(|l| format!("  {l}\n")).collect::<String>()),
         ("region", config.region.name.clone()),
     ];
-    let subject = fill(&config.email.subject, &values);
-    let body = fill(&config.email.body, &values);
-    let stem = format!("yrkesresan-{}-{}", m.slug(), period);
+    let draft = Draft {
+        stem: format!("yrkesresan-{}-{}", m.slug(), period),
+        to,
+        cc,
+        subject: fill(&config.email.subject, &values),
+        body: fill(&config.email.body, &values),
+        attachments: vec![Attached::xlsx(workbook)],
+    };
+    compose(config, &m.name, draft)
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone)]
+pub struct Attached {
+    /// File-name suffix after the stem, e.g. `.xlsx`.
+    pub suffix: String,
+    /// MIME type.
+    pub mime: &'static str,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Attached {
+    /// A workbook named `<stem>.xlsx`.
+    pub fn xlsx(bytes: Vec<u8>) -> Self {
+        Attached { suffix: ".xlsx".into(), mime: XLSX_MIME, bytes }
+    }
+}
+
+/// Any message of ours: the stem names the files and the Message-ID.
+#[derive(Debug, Clone)]
+pub struct Draft<'a> {
+    /// `yrkesresan-…`: ASCII, names the attachments and the `.eml` file.
+    pub stem: String,
+    /// Recipients.
+    pub to: &'a [Email],
+    /// Copies.
+    pub cc: &'a [Email],
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Attachments.
+    pub attachments: Vec<Attached>,
+}
+
+/// Builds a message from a draft; `who` names the receiver in errors.
+pub fn compose(config: &Config, who: &str, d: Draft) -> Result<OutgoingMessage, DeliverError> {
+    let fail = |reason: String| DeliverError::Build { kommun: who.to_string(), reason };
     let mut hasher = Sha256::new();
-    hasher.update(subject.as_bytes());
-    for t in to.iter().chain(cc) {
+    hasher.update(d.subject.as_bytes());
+    for t in d.to.iter().chain(d.cc) {
         hasher.update(t.as_str().as_bytes());
     }
-    hasher.update(&workbook);
+    for a in &d.attachments {
+        hasher.update(&a.bytes);
+    }
     let content_hash = hex::encode(hasher.finalize());
-    let message_id = format!("{}.{}@{}", stem, &content_hash[..16], config.email.message_id_domain);
+    let message_id = format!("{}.{}@{}", d.stem, &content_hash[..16], config.email.message_id_domain);
 
     let from: Mailbox = config.email.from.parse().map_err(|e| fail(format!("from: {e}")))?;
-    let mut b = Message::builder().from(from).subject(subject).message_id(Some(format!("<{message_id}>")));
+    let mut b = Message::builder().from(from).subject(d.subject).message_id(Some(format!("<{message_id}>")));
     if let Some(r) = &config.email.reply_to {
         b = b.reply_to(r.parse().map_err(|e| fail(format!("reply-to: {e}")))?);
     }
-    for t in to {
+    for t in d.to {
         b = b.to(t.as_str().parse().map_err(|e| fail(format!("to {t}: {e}")))?);
     }
-    for c in cc {
+    for c in d.cc {
         b = b.cc(c.as_str().parse().map_err(|e| fail(format!("cc {c}: {e}")))?);
     }
-    let attachment = Attachment::new(format!("{stem}.xlsx"))
-        .body(workbook, ContentType::parse(XLSX_MIME).map_err(|e| fail(e.to_string()))?);
-    let msg = b
-        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(body)).singlepart(attachment))
-        .map_err(|e| fail(e.to_string()))?;
-    let mut recipients: Vec<Email> = to.iter().chain(cc).cloned().collect();
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(d.body));
+    for a in d.attachments {
+        let ct = ContentType::parse(a.mime).map_err(|e| fail(e.to_string()))?;
+        parts = parts.singlepart(Attachment::new(format!("{}{}", d.stem, a.suffix)).body(a.bytes, ct));
+    }
+    let msg = b.multipart(parts).map_err(|e| fail(e.to_string()))?;
+    let mut recipients: Vec<Email> = d.to.iter().chain(d.cc).cloned().collect();
     recipients.sort();
     recipients.dedup();
-    Ok(OutgoingMessage { stem, to: recipients, message_id, content_hash, bytes: msg.formatted() })
+    Ok(OutgoingMessage { stem: d.stem, to: recipients, message_id, content_hash, bytes: msg.formatted() })
 }
 
 #[cfg(test)]

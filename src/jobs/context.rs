@@ -27,6 +27,15 @@ pub struct Delivery {
     pub dry_run: bool,
     /// Send these already-sent messages again: municipality codes, or all (`Some(empty)`).
     pub resend: Option<Vec<String>>,
+    /// Who gets messages; `None` = everyone configured (a manual run).
+    pub recipients: Option<Vec<String>>,
+}
+
+impl Delivery {
+    /// Whether a group (`contacts`, `finance`, `project_lead`) gets this run's messages.
+    pub fn includes(&self, group: &str) -> bool {
+        self.recipients.as_ref().is_none_or(|r| r.iter().any(|g| g == group))
+    }
 }
 
 impl JobContext {

@@ -22,7 +22,7 @@ pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError
     drop(store);
 
     let mut staging = Staging::new(&ctx.out)?;
-    let findings = stage_regional(&mut staging, config, year, Some(&register), &platform, &progress)?;
+    let (findings, _) = stage_regional(&mut staging, config, year, Some(&register), &platform, &progress)?;
     let table = followup(&register, config, year);
     let mut figures: Vec<String> = table
         .sections

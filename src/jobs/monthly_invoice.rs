@@ -6,10 +6,12 @@ use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::{account_counts, adjustments, Adjustment};
 use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot, InvoiceBasis};
-use crate::deliver::{build_message, deliver, recipients_for, Letter, OutgoingMessage, SmtpError};
+use crate::deliver::{
+    build_message, compose, deliver, recipients_for, Attached, Draft, Letter, OutgoingMessage, SmtpError,
+};
 use crate::domain::{DelresaCode, Month, Recipient};
 use crate::reconcile::Severity;
-use crate::reconcile::{pot_findings, reconcile, register_findings, Finding};
+use crate::reconcile::{pot_findings, reconcile, Finding};
 use crate::report::{finance_workbook, municipality_workbook, write_invoice_csv, MunicipalityReport};
 use crate::store::NewMessage;
 use crate::store::Store;
@@ -57,11 +59,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             ),
         })
         .collect();
-    findings.extend(if platform.has_accounts || platform.has_signups || platform.has_completions {
-        reconcile(&register, &platform, config)
-    } else {
-        register_findings(&register)
-    });
+    findings.extend(reconcile(&register, &platform, config));
     if let Some(p) = &pot {
         findings.extend(pot_findings(p));
     }
@@ -77,7 +75,8 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         Store::open(&ctx.state)?.invoice_bases(month.year())?.into_iter().filter(|b| b.month != month).collect();
     months.push(basis.clone());
     months.sort_by_key(|b| b.month);
-    staging.write(&format!("fakturaunderlag-{}.xlsx", month.year()), &finance_workbook(config, &months)?)?;
+    let finance_xlsx = finance_workbook(config, &months)?;
+    staging.write(&format!("fakturaunderlag-{}.xlsx", month.year()), &finance_xlsx)?;
 
     let mut outgoing: Vec<(String, OutgoingMessage)> = Vec::new();
     for m in &config.municipalities {
@@ -118,7 +117,21 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         let msg = build_message(config, m, month, letter)?;
         staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
-        outgoing.push((m.code.to_string(), msg));
+        if ctx.delivery.includes("contacts") {
+            outgoing.push((m.code.to_string(), msg));
+        }
+    }
+    if let Some(finance) = config.email.finance.as_ref().filter(|_| ctx.delivery.includes("finance")) {
+        let msg = finance_message(
+            config,
+            month,
+            &basis,
+            finance,
+            finance_xlsx,
+            std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?,
+        )?;
+        staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+        outgoing.push(("finance".to_string(), msg));
     }
     let sending = !ctx.delivery.dry_run && config.smtp.is_some();
 
@@ -206,6 +219,32 @@ fn closed_month(ctx: &JobContext, month: Month, closed_at: &str) -> Result<RunSu
         0
     };
     Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs: Vec::new(), findings, messages, figures })
+}
+
+/// The invoice basis for finance: the workbook and the CSV, totals per municipality in the body.
+fn finance_message(
+    config: &crate::config::Config,
+    month: Month,
+    basis: &InvoiceBasis,
+    finance: &crate::domain::Email,
+    workbook: Vec<u8>,
+    csv: Vec<u8>,
+) -> Result<OutgoingMessage, JobError> {
+    let mut body = format!("Hej!\n\nHär är fakturaunderlaget för Yrkesresan {month}.\n\n");
+    for k in basis.municipalities() {
+        let name = config.municipality(k).map(|m| m.name.as_str()).unwrap_or("");
+        body += &format!("  {k} {name}: {} kr\n", basis.total_of(k));
+    }
+    body += &format!("\nTotalt: {} kr exkl. moms.\n\nHälsningar\n{}\n", basis.total(), config.region.name);
+    let draft = Draft {
+        stem: format!("yrkesresan-fakturaunderlag-{month}"),
+        to: std::slice::from_ref(finance),
+        cc: &[],
+        subject: format!("Yrkesresan: fakturaunderlag {month}"),
+        body,
+        attachments: vec![Attached::xlsx(workbook), Attached { suffix: ".csv".into(), mime: "text/csv", bytes: csv }],
+    };
+    Ok(compose(config, "ekonomi", draft)?)
 }
 
 /// The job's name in the run log and the outbox.

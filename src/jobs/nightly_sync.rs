@@ -12,6 +12,7 @@ use super::inputs::merge_registers;
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, RunSummary};
+use crate::deliver::deliver;
 use crate::domain::Year;
 use crate::ingest::exports::{read_export_pipelined, ExportError, ExportKind};
 use crate::ingest::http::{fetch_all, Fetched, Validators};
@@ -19,11 +20,55 @@ use crate::ingest::webservice::read_webservice;
 use crate::ingest::{read_register, read_register_bytes, recognise_file, InputKind};
 use crate::reconcile::{Finding, Severity};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
-use crate::store::{CourseInterner, RunInput, Store};
+use crate::store::{CourseInterner, NewMessage, RunInput, Store};
 use chrono::Datelike;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+/// The job's name in the run log and the outbox.
+const JOB: &str = "nightly-sync";
+
+/// Where the hash of the findings last sent to the project lead is kept.
+const LEAD_KEY: &str = "nightly-sync.project-lead.findings";
+
+/// A fingerprint of the findings, to tell whether they changed.
+fn findings_hash(findings: &[Finding]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut lines: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{}|{}|{}", f.code, f.kommun.map(|k| k.to_string()).unwrap_or_default(), f.subject))
+        .collect();
+    lines.sort();
+    hex::encode(Sha256::digest(lines.join("\n").as_bytes()))
+}
+
+/// The regional follow-up for the project lead, with the findings counted in the body.
+fn lead_message(
+    config: &crate::config::Config,
+    date: &str,
+    lead: &crate::domain::Email,
+    findings: &[Finding],
+    workbook: Vec<u8>,
+) -> Result<crate::deliver::OutgoingMessage, JobError> {
+    let mut body = format!(
+        "Hej!\n\nAvvikelserna har ändrats sedan förra utskicket. Nattens körning ({date}) gav {} avvikelse(r):\n\n",
+        findings.len()
+    );
+    for line in finding_counts(config, findings) {
+        body += &format!("  {line}\n");
+    }
+    body += "\nDen regionala uppföljningen finns i bilagan.\n";
+    let draft = crate::deliver::Draft {
+        stem: format!("yrkesresan-uppfoljning-{date}"),
+        to: std::slice::from_ref(lead),
+        cc: &[],
+        subject: format!("Yrkesresan: regional uppföljning {date}"),
+        body,
+        attachments: vec![crate::deliver::Attached::xlsx(workbook)],
+    };
+    Ok(crate::deliver::compose(config, "projektledaren", draft)?)
+}
 
 /// File names a writer uses while a file is not complete yet.
 const TEMP_SUFFIXES: [&str; 5] = [".part", ".tmp", ".partial", ".crdownload", ".download"];
@@ -220,7 +265,33 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         register.iter().flat_map(|r| r.rounds.iter().map(|x| x.course.to_lowercase())).collect();
     let platform = sync.platform(month_start, Some(&courses))?;
     let progress = sync.progress()?;
-    findings.extend(stage_regional(&mut staging, config, year, register.as_ref(), &platform, &progress)?);
+    let (regional, workbook) = stage_regional(&mut staging, config, year, register.as_ref(), &platform, &progress)?;
+    findings.extend(regional);
+    // The project lead gets the follow-up when the findings changed since the last one sent.
+    let sending = !ctx.delivery.dry_run && config.smtp.is_some();
+    let mut to_lead = None;
+    if let Some(lead) = config.email.project_lead.as_ref().filter(|_| ctx.delivery.includes("project_lead")) {
+        let hash = findings_hash(&findings);
+        if sync.setting(LEAD_KEY)?.as_deref() != Some(hash.as_str()) {
+            let msg = lead_message(config, &started_at[..10], lead, &findings, workbook)?;
+            staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+            if sending {
+                let recipients = vec![lead.to_string()];
+                let new = NewMessage {
+                    kommunkod: "project-lead",
+                    recipients: &recipients,
+                    stem: &msg.stem,
+                    message_id: &msg.message_id,
+                    content_hash: &msg.content_hash,
+                    eml: &msg.bytes,
+                };
+                // One outbox entry per set of findings: a second change the same day is a new message.
+                sync.enqueue(JOB, &format!("{}.{}", &started_at[..10], &hash[..12]), &new)?;
+                sync.set_setting(LEAD_KEY, &hash)?;
+            }
+            to_lead = Some((msg.stem, format!("{}.{}", &started_at[..10], &hash[..12])));
+        }
+    }
     let report = staging.path("ingest-report.csv")?;
     write_ingest_report_csv(&report, &lines)?;
     if !problems.is_empty() {
@@ -239,6 +310,15 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let outputs = staging.publish()?;
     for (path, folder, why) in moves {
         move_file(&ctx.inbox, &path, folder, why.as_deref())?;
+    }
+    let mut messages = 0;
+    if let (Some((stem, period)), Some(smtp)) = (&to_lead, config.smtp.as_ref().filter(|_| sending)) {
+        let report = deliver(&Store::open(&ctx.state)?, smtp, &config.email.from, JOB, period)
+            .map_err(|e| JobError::Send(e.to_string()))?;
+        messages = report.sent.len();
+        if !report.all_sent() {
+            tracing::warn!("The follow-up {stem} to the project lead did not go out; it is tried again next run.");
+        }
     }
 
     let count = |s: IngestStatus| lines.iter().filter(|l| l.status == s).count();
@@ -269,14 +349,10 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             detail: "Se inkorgens mapp rejected/ och filen <namn>.error.txt bredvid varje fil.".into(),
         });
     }
-    Ok(RunSummary {
-        job: "nightly-sync".into(),
-        period: started_at[..10].to_string(),
-        outputs,
-        findings,
-        messages: 0,
-        figures,
-    })
+    if let Some((stem, _)) = &to_lead {
+        figures.push(format!("Findings changed: the follow-up {stem} goes to the project lead."));
+    }
+    Ok(RunSummary { job: JOB.into(), period: started_at[..10].to_string(), outputs, findings, messages, figures })
 }
 
 fn inbox_files(inbox: &Path) -> Result<Vec<PathBuf>, JobError> {

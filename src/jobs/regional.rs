@@ -8,14 +8,14 @@ use crate::billing::{account_counts, followup, trainer_pot};
 use crate::config::Config;
 use crate::domain::Year;
 use crate::ingest::Register;
-use crate::reconcile::{pot_findings, reconcile, register_findings, Finding};
+use crate::reconcile::{pot_findings, reconcile, Finding};
 use crate::report::{
     regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
     RegionalReport,
 };
 use crate::store::{PlatformData, Progress};
 
-/// Computes and stages the regional outputs; returns the findings.
+/// Computes and stages the regional outputs; returns the findings and the workbook.
 pub(crate) fn stage_regional(
     staging: &mut Staging,
     config: &Config,
@@ -23,14 +23,9 @@ pub(crate) fn stage_regional(
     register: Option<&Register>,
     platform: &PlatformData,
     progress: &[Progress],
-) -> Result<Vec<Finding>, JobError> {
-    let mut findings = match register {
-        Some(r) if platform.has_accounts || platform.has_signups || platform.has_completions => {
-            reconcile(r, platform, config)
-        }
-        Some(r) => register_findings(r),
-        None => Vec::new(),
-    };
+) -> Result<(Vec<Finding>, Vec<u8>), JobError> {
+    // Checks that need the platform are skipped inside when it has no data yet.
+    let mut findings = register.map(|r| reconcile(r, platform, config)).unwrap_or_default();
     let (table, pot) = match register {
         Some(r) => {
             let pot = trainer_pot(r, config, year)?;
@@ -62,8 +57,9 @@ pub(crate) fn stage_regional(
         progress: platform.has_completions.then_some(progress),
         findings: &findings,
     };
-    staging.write(&format!("uppfoljning-{year}.xlsx"), &regional_workbook(config, &report)?)?;
-    Ok(findings)
+    let workbook = regional_workbook(config, &report)?;
+    staging.write(&format!("uppfoljning-{year}.xlsx"), &workbook)?;
+    Ok((findings, workbook))
 }
 
 /// One line per finding code with the count per municipality, for the run summary.

@@ -6,7 +6,7 @@
 //! A `sent` row is never sent again unless `--resend` names it.
 
 use super::{Store, StoreError};
-use rusqlite::{params, Transaction};
+use rusqlite::params;
 
 /// One message in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ impl Store {
     /// already sent, or refused for good by the relay, is left as it is (a
     /// changed recipient set is a new message; `--resend` sends one again);
     /// a pending or transiently failed one is updated and pending.
-    pub fn enqueue(tx: &Transaction, job: &str, period: &str, m: &NewMessage) -> rusqlite::Result<()> {
+    pub fn enqueue(tx: &rusqlite::Connection, job: &str, period: &str, m: &NewMessage) -> rusqlite::Result<()> {
         tx.execute(
             "INSERT INTO outbox (job, period, kommunkod, recipients, stem, message_id, content_hash, eml, state, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)

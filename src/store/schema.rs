@@ -137,6 +137,12 @@ CREATE TABLE invoice_adjustments (
     amount      TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+"#,
 ];
 
 /// Applies the migrations not yet applied.

@@ -96,6 +96,30 @@ impl Store {
 }
 
 impl SyncTx<'_> {
+    /// A remembered value (e.g. the fingerprint of the findings last sent).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.tx
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|source| StoreError { path: self.path.clone(), source })
+    }
+
+    /// Remembers a value with this run.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|source| StoreError { path: self.path.clone(), source })
+    }
+
+    /// Puts a message in the outbox with this run.
+    pub fn enqueue(&self, job: &str, period: &str, m: &super::NewMessage) -> Result<(), StoreError> {
+        Store::enqueue(&self.tx, job, period, m).map_err(|source| StoreError { path: self.path.clone(), source })
+    }
+
     pub(crate) fn connection(&self) -> &rusqlite::Connection {
         &self.tx
     }

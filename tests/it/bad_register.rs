@@ -12,6 +12,7 @@ fn good() -> RegisterBuilder {
         "2026-03-04",
     );
     b.trainer("R1", 1, "Karin", "Falun", "kursledare").trainer("R1", 2, "Karin", "Falun", "kursledare");
+    b.trainer("R1", 1, "Ulf", "Mora", "utbildare").trainer("R1", 2, "Ulf", "Mora", "utbildare");
     b.participants("R1", "Mora", 3, &[1, 2]);
     b
 }

@@ -58,6 +58,9 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     for path in &outbox {
         let eml = std::fs::read_to_string(path).unwrap();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if stem.starts_with("yrkesresan-fakturaunderlag-") || stem.starts_with("yrkesresan-uppfoljning-") {
+            continue; // to finance and to the project lead
+        }
         let m = config
             .municipalities
             .iter()

@@ -114,7 +114,7 @@ fn the_register_is_stored_and_the_monthly_job_reads_it_after_the_inbox_is_emptie
     let config = w.config_appending(SYNC);
     let mut b = RegisterBuilder::new();
     b.round("R1", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("R1", 1, "2026-03-03");
-    b.trainer("R1", 1, "Karin", "Falun", "kursledare");
+    b.trainer("R1", 1, "Karin", "Falun", "kursledare").trainer("R1", 1, "Ulf", "Mora", "utbildare");
     b.participants("R1", "Mora", 4, &[1]);
     w.register(&b.sheets);
     let out = sync(&w, &config);

@@ -102,9 +102,14 @@ fn every_municipality_gets_its_workbook_once_and_a_rerun_sends_nothing() {
     let cfg = plain(&w, &server);
     let out = march(&w, &cfg, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("E-mail: 5 sent, 0 failed for good, 0 to try again"), "{}", text(&out));
+    assert!(text(&out).contains("E-mail: 6 sent, 0 failed for good, 0 to try again"), "{}", text(&out));
     let got = server.received();
-    assert_eq!(got.len(), 5);
+    assert_eq!(got.len(), 6, "five municipalities and finance");
+    let finance = got.iter().find(|r| r["to"] == serde_json::json!(["ekonomi@rss-dalarna.example"])).expect("finance");
+    assert_eq!(
+        finance["attachments"],
+        serde_json::json!(["yrkesresan-fakturaunderlag-2026-03.xlsx", "yrkesresan-fakturaunderlag-2026-03.csv"])
+    );
     let config = config();
     for k in KOMMUNER {
         let m = config.municipalities.iter().find(|m| m.name == k).unwrap();
@@ -124,13 +129,13 @@ fn every_municipality_gets_its_workbook_once_and_a_rerun_sends_nothing() {
 
     let out = march(&w, &cfg, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(server.received().len(), 5, "nothing is sent twice");
+    assert_eq!(server.received().len(), 6, "nothing is sent twice");
 
     let out = march(&w, &cfg, &["--resend", "Mora"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let got = server.received();
-    assert_eq!(got.len(), 6);
-    assert_eq!(got[5]["attachments"][0], "yrkesresan-mora-2026-03.xlsx", "only the named one again");
+    assert_eq!(got.len(), 7);
+    assert_eq!(got[6]["attachments"][0], "yrkesresan-mora-2026-03.xlsx", "only the named one again");
 }
 
 #[test]
@@ -143,7 +148,7 @@ fn a_server_answering_421_at_first_gets_every_message_once() {
     let ids = message_ids(&server.received());
     let mut unique = ids.clone();
     unique.dedup();
-    assert_eq!((ids.len(), unique.len()), (5, 5), "{ids:?}");
+    assert_eq!((ids.len(), unique.len()), (6, 6), "{ids:?}");
 }
 
 #[test]
@@ -159,13 +164,13 @@ fn a_550_for_one_recipient_is_reported_and_the_others_are_delivered() {
     let out = march(&w, &cfg, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let msg = text(&out);
-    assert!(msg.contains("E-mail: 4 sent, 1 failed for good"), "{msg}");
+    assert!(msg.contains("E-mail: 5 sent, 1 failed for good"), "{msg}");
     assert!(msg.contains("message-not-sent yrkesresan-mora-2026-03") && msg.contains("550"), "{msg}");
-    assert_eq!(server.received().len(), 4);
+    assert_eq!(server.received().len(), 5);
     // The permanent failure is not retried by a rerun; the others are not resent.
     let out = march(&w, &cfg, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(server.received().len(), 4);
+    assert_eq!(server.received().len(), 5);
     // --resend names it: tried again (and refused again).
     let out = march(&w, &cfg, &["--resend", "2062"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -205,7 +210,7 @@ fn a_run_killed_while_sending_is_completed_by_the_next_without_duplicates() {
     let ids = message_ids(&server.received());
     let mut unique = ids.clone();
     unique.dedup();
-    assert_eq!((ids.len(), unique.len()), (5, 5), "each message exactly once: {ids:?}");
+    assert_eq!((ids.len(), unique.len()), (6, 6), "each message exactly once: {ids:?}");
 }
 
 fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
@@ -233,7 +238,7 @@ fn starttls_with_a_trusted_self_signed_certificate_delivers_and_an_untrusted_one
     let untrusted = smtp_config(&w, &server, "tls = \"starttls\"\n");
     let out = march(&w, &untrusted, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("E-mail: 0 sent, 0 failed for good, 5 to try again next run"), "{}", text(&out));
+    assert!(text(&out).contains("E-mail: 0 sent, 0 failed for good, 6 to try again next run"), "{}", text(&out));
     assert!(text(&out).contains("invalid peer certificate"), "{}", text(&out));
     assert!(server.received().is_empty());
 
@@ -242,7 +247,7 @@ fn starttls_with_a_trusted_self_signed_certificate_delivers_and_an_untrusted_one
     let out = march(&w, &trusted, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let got = server.received();
-    assert_eq!(got.len(), 5);
+    assert_eq!(got.len(), 6);
     assert!(got.iter().all(|r| r["tls"] == true), "{got:?}");
 }
 
@@ -274,5 +279,45 @@ fn a_dry_run_writes_eml_files_and_sends_nothing() {
     let out = march(&w, &plain(&w, &server), &["--dry-run"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(server.received().is_empty());
-    assert_eq!(std::fs::read_dir(w.out().join("outbox")).unwrap().count(), 5);
+    assert_eq!(std::fs::read_dir(w.out().join("outbox")).unwrap().count(), 6, "five municipalities and finance");
+}
+
+#[test]
+fn the_project_lead_gets_the_follow_up_only_when_the_findings_change() {
+    let w = Workdir::new();
+    let server = SmtpServer::start(w.path(), &[]);
+    let cfg = w.config_appending(&format!(
+        "[ingest]\nsettle_seconds = 0\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nretries = 1\nbackoff_ms = 50\n",
+        server.port
+    ));
+    // A register whose March day has one trainer too few: a standing finding.
+    let register = |trainers: &[&str]| {
+        let mut b = RegisterBuilder::new();
+        b.round("R1", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("R1", 1, "2026-03-03");
+        b.trainer("R1", 1, "Karin", "Falun", "kursledare");
+        for t in trainers {
+            b.trainer("R1", 1, t, "Mora", "utbildare");
+        }
+        b.participants("R1", "Mora", 2, &[1]);
+        w.register(&b.sheets);
+    };
+    register(&[]);
+    let out = w.run(&["run", "nightly-sync"], &cfg);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("understaffed-day"), "{}", text(&out));
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["to"], serde_json::json!(["projektledare@rss-dalarna.example"]));
+    assert!(got[0]["attachments"][0].as_str().unwrap().starts_with("yrkesresan-uppfoljning-"));
+
+    // Same findings the next night: nothing new for the project lead.
+    let out = w.run(&["run", "nightly-sync"], &cfg);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(server.received().len(), 1);
+
+    // The register is fixed: the findings change and a new follow-up goes out.
+    register(&["Ulf"]);
+    let out = w.run(&["run", "nightly-sync"], &cfg);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(server.received().len(), 2);
 }
