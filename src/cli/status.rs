@@ -31,14 +31,15 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
     let state = args.state.clone().unwrap_or_else(|| JobContext::default_state(&args.out));
     let store = Store::open(&state)?;
     println!("Recent runs ({}):", state.display());
-    for r in store.recent_runs(args.last)? {
+    let counts = store.recent_counts(args.last)?;
+    for (r, (files, rows, messages)) in store.recent_runs(args.last)?.into_iter().zip(counts) {
         let outcome = match r.outcome {
             Outcome::Ok => "ok",
             Outcome::Findings => "findings",
             Outcome::Failed => "FAILED",
         };
         println!(
-            "  {:<16} {:<10} {} → {}  {:<8} findings {:>3}, outputs {:>3}{}{}",
+            "  {:<16} {:<10} {} → {}  {:<8} files {files}, rows {rows}, findings {}, outputs {}, messages {messages}{}{}",
             r.job,
             r.period,
             r.started_at,

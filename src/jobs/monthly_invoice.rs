@@ -267,6 +267,7 @@ fn send(
         SmtpError::Store(s) => JobError::Store(s),
         other => JobError::Send(other.to_string()),
     })?;
+    store.record_messages(JOB, period, report.sent.len())?;
     figures.push(format!(
         "E-mail: {} sent, {} failed for good, {} to try again next run.",
         report.sent.len(),

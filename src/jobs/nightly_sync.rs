@@ -32,6 +32,20 @@ const JOB: &str = "nightly-sync";
 /// Where the hash of the findings last sent to the project lead is kept.
 const LEAD_KEY: &str = "nightly-sync.project-lead.findings";
 
+/// A row counter for long files, drawn only when stderr is a terminal
+/// (indicatif draws nothing otherwise; the log lines remain).
+fn progress(name: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows ({per_sec}, {elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(name.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 /// A fingerprint of the findings, to tell whether they changed.
 fn findings_hash(findings: &[Finding]) -> String {
     use sha2::{Digest, Sha256};
@@ -195,7 +209,14 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         let mut outcome = None;
         let stored = sync.store_export("inbox", export_kind, &name, &rec.sha256, |insert| {
             let mut courses = CourseInterner::default();
-            let o = read_export_pipelined(&path, export_kind, config, move |r| courses.prepare(r), insert)?;
+            let bar = progress(&name);
+            let mut store = |batch: &[_]| {
+                bar.inc(batch.len() as u64);
+                insert(batch)
+            };
+            let o = read_export_pipelined(&path, export_kind, config, move |r| courses.prepare(r), &mut store)?;
+            bar.finish_and_clear();
+            tracing::info!("Read {name}: {} rows.", o.rows);
             let skipped = o.bad_rows.len() as u64;
             outcome = Some(o);
             Ok::<u64, ExportError>(skipped)
@@ -306,7 +327,9 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     }
     let rejected = lines.iter().filter(|l| l.status == IngestStatus::Rejected).count();
     let outcome = if findings.is_empty() && rejected == 0 { "ok" } else { "findings" };
-    sync.finish(outcome, (findings.len() + rejected) as u32, staging.len() as u32, &inputs)?;
+    let files_in = lines.iter().filter(|l| l.status == IngestStatus::Ingested).count() as u64;
+    let rows_in: u64 = lines.iter().filter(|l| l.status == IngestStatus::Ingested).map(|l| l.rows).sum();
+    sync.finish(files_in, rows_in, outcome, (findings.len() + rejected) as u32, staging.len() as u32, &inputs)?;
     let outputs = staging.publish()?;
     for (path, folder, why) in moves {
         move_file(&ctx.inbox, &path, folder, why.as_deref())?;

@@ -155,6 +155,33 @@ impl Store {
 }
 
 impl Store {
+    /// Records how many messages a run sent (sending comes after the run's commit).
+    pub fn record_messages(&self, job: &str, period: &str, messages: usize) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET messages = ?3 WHERE id = (SELECT MAX(id) FROM runs WHERE job = ?1 AND period = ?2)",
+                rusqlite::params![job, period, messages as i64],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Files, rows and messages of the most recent runs, newest first: (job, period, files, rows, messages).
+    pub fn recent_counts(&self, limit: usize) -> Result<Vec<(u64, u64, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT files, rows, messages FROM runs ORDER BY id DESC LIMIT ?1")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64))
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
     /// The latest scheduled time a job has a run for (any outcome).
     pub fn last_scheduled(&self, job: &str) -> Result<Option<String>, StoreError> {
         self.conn

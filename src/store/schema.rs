@@ -143,6 +143,11 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 );
 "#,
+    r#"
+ALTER TABLE runs ADD COLUMN files INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN rows INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Applies the migrations not yet applied.

@@ -256,6 +256,8 @@ impl SyncTx<'_> {
     /// Finishes the run row and commits everything.
     pub fn finish(
         self,
+        files: u64,
+        rows: u64,
         outcome: &str,
         findings: u32,
         outputs: u32,
@@ -265,8 +267,8 @@ impl SyncTx<'_> {
         let wrap = |source| StoreError { path: path.clone(), source };
         self.tx
             .execute(
-                "UPDATE runs SET ended_at = ?2, outcome = ?3, findings = ?4, outputs = ?5 WHERE id = ?1",
-                params![self.run_id, crate::jobs::now(), outcome, findings, outputs],
+                "UPDATE runs SET ended_at = ?2, outcome = ?3, findings = ?4, outputs = ?5, files = ?6, rows = ?7 WHERE id = ?1",
+                params![self.run_id, crate::jobs::now(), outcome, findings, outputs, files as i64, rows as i64],
             )
             .map_err(wrap)?;
         for i in inputs {
