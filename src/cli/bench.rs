@@ -64,6 +64,7 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
         state: args.out.join("bench.sqlite"),
         delivery: Default::default(),
         scheduled_at: None,
+        sources: None,
     };
     let t = Instant::now();
     let summary = run_nightly_sync(&ctx)?;

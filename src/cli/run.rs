@@ -66,6 +66,7 @@ pub fn context(common: &CommonArgs) -> anyhow::Result<JobContext> {
         state,
         delivery: Delivery::default(),
         scheduled_at: None,
+        sources: None,
     })
 }
 

@@ -113,6 +113,7 @@ async fn run(ctx: JobContext, planned: Vec<Planned>, grace: Duration) -> anyhow:
                 job_ctx.scheduled_at = Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
                 job_ctx.delivery.dry_run = !p.pipeline.email;
                 job_ctx.delivery.recipients = Some(p.pipeline.recipients.clone());
+                job_ctx.sources = p.pipeline.sources.clone();
                 let spec = JobSpec::for_schedule(p.pipeline.job, at, p.pipeline.timezone);
                 let name = p.pipeline.name.clone();
                 let mut handle = tokio::task::spawn_blocking(move || execute(&job_ctx, spec));

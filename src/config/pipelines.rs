@@ -71,6 +71,8 @@ pub struct Pipeline {
     pub email: bool,
     /// Who gets them: `contacts`, `finance`, `project_lead`.
     pub recipients: Vec<String>,
+    /// The `[[source]]`/`[[webservice]]` names a sync reads (all if not given).
+    pub sources: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,6 +87,8 @@ struct RawPipeline {
     email: bool,
     #[serde(default)]
     recipients: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    sources: Option<Vec<String>>,
     #[serde(default)]
     #[allow(dead_code)]
     description: Option<String>,
@@ -176,6 +180,7 @@ fn parse_one(file: &Path, text: &str, c: &mut Collector) -> Option<Pipeline> {
         }
     }
     Some(Pipeline {
+        sources: raw.sources.clone(),
         recipients,
         file: file.to_path_buf(),
         name: raw.name.get_ref().trim().to_string(),

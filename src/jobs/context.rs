@@ -18,6 +18,15 @@ pub struct JobContext {
     pub delivery: Delivery,
     /// The scheduled time this run is for, when `serve` started it.
     pub scheduled_at: Option<String>,
+    /// The sources a sync reads (`None` = every configured one).
+    pub sources: Option<Vec<String>>,
+}
+
+impl JobContext {
+    /// Whether a configured source or web service is read by this run.
+    pub fn reads(&self, source: &str) -> bool {
+        self.sources.as_ref().is_none_or(|s| s.iter().any(|n| n == source))
+    }
 }
 
 /// Whether and what to send.

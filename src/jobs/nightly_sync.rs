@@ -97,7 +97,8 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let mut findings: Vec<Finding> = Vec::new();
     // Downloads first: they land in the inbox complete, so they skip the settle check.
     let mut downloads: Vec<(PathBuf, String, Validators)> = Vec::new();
-    for (name, fetched) in fetch_all(&config.sources, &ctx.inbox, &|n| store.validators(n).unwrap_or_default()) {
+    let sources: Vec<_> = config.sources.iter().filter(|s| ctx.reads(&s.name)).cloned().collect();
+    for (name, fetched) in fetch_all(&sources, &ctx.inbox, &|n| store.validators(n).unwrap_or_default()) {
         match fetched {
             Ok(Fetched::Downloaded { path, validators, .. }) => downloads.push((path, name, validators)),
             Ok(Fetched::NotModified) => lines.push(IngestLine::new(
@@ -118,7 +119,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             }
         }
     }
-    for ws in &config.webservices {
+    for ws in config.webservices.iter().filter(|w| ctx.reads(&w.name)) {
         match read_webservice(ws, &ctx.inbox) {
             Ok(paths) => downloads.extend(paths.into_iter().map(|p| (p, String::new(), Validators::default()))),
             Err(e) => {

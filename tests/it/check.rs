@@ -52,3 +52,22 @@ fn every_config_problem_is_listed_with_its_line() {
         assert!(msg.contains(&expected), "missing «{expected}» in:\n{msg}");
     }
 }
+
+#[test]
+fn a_pipeline_naming_an_unknown_source_or_a_missing_address_is_refused() {
+    let w = Workdir::new();
+    let pipelines = w.path().join("pipelines");
+    std::fs::create_dir_all(&pipelines).unwrap();
+    std::fs::write(
+        pipelines.join("sync.toml"),
+        "name = \"sync\"\njob = \"nightly-sync\"\nschedule = \"0 30 2 * * *\"\nemail = true\nsources = [\"nope\"]\nrecipients = [\"project_lead\"]\n",
+    )
+    .unwrap();
+    let config = w.config_with(&[("project_lead = \"projektledare@rss-dalarna.example\"\n", "")]);
+    let out =
+        bin(&["check", "--config", config.to_str().unwrap(), "--pipelines", pipelines.to_str().unwrap()], w.path());
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("sync.toml: sources names 'nope', which is no [[source]] or [[webservice]]"), "{msg}");
+    assert!(msg.contains("sync.toml: recipients names project_lead, but"), "{msg}");
+}
