@@ -34,8 +34,8 @@ pub struct Config {
     pub reconcile: ReconcileSettings,
     /// The SMTP relay; without it messages only go to the outbox folder.
     pub smtp: Option<SmtpSettings>,
-    names: HashMap<String, Recipient>,
-    delresa_names: HashMap<String, DelresaCode>,
+    pub(super) names: HashMap<String, Recipient>,
+    pub(super) delresa_names: HashMap<String, DelresaCode>,
 }
 
 /// The regional support structure (RSS).
@@ -508,47 +508,4 @@ impl Config {
 /// Lower-cased, trimmed, inner white space folded: how names are matched.
 pub(crate) fn normalise(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
-}
-
-pub(crate) fn empty_indexes() -> (HashMap<String, Recipient>, HashMap<String, DelresaCode>) {
-    (HashMap::new(), HashMap::new())
-}
-
-impl Config {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn assemble(
-        source: PathBuf,
-        region: Region,
-        delresor: Vec<Delresa>,
-        municipalities: Vec<Municipality>,
-        tariffs: Tariffs,
-        billing: Billing,
-        trainer_pot: TrainerPotRules,
-        email: EmailSettings,
-        ingest: IngestSettings,
-        sources: Vec<HttpSource>,
-        webservices: Vec<Webservice>,
-        reconcile: ReconcileSettings,
-        smtp: Option<SmtpSettings>,
-    ) -> Self {
-        let (names, delresa_names) = empty_indexes();
-        Config {
-            source,
-            region,
-            delresor,
-            municipalities,
-            tariffs,
-            billing,
-            trainer_pot,
-            email,
-            ingest,
-            sources,
-            webservices,
-            reconcile,
-            smtp,
-            names,
-            delresa_names,
-        }
-        .with_indexes()
-    }
 }

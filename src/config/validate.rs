@@ -99,11 +99,11 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     }
 
     let (region, billing, trainer_pot, email) = (region?, billing?, trainer_pot?, email?);
-    let mut config = Config::assemble(
-        c_path(c),
+    let mut config = Config {
+        source: c_path(c),
         region,
-        delresor.iter().map(|(d, _)| d.clone()).collect(),
-        municipalities.iter().map(|(m, _)| m.clone()).collect(),
+        delresor: delresor.iter().map(|(d, _)| d.clone()).collect(),
+        municipalities: municipalities.iter().map(|(m, _)| m.clone()).collect(),
         tariffs,
         billing,
         trainer_pot,
@@ -113,7 +113,10 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         webservices,
         reconcile,
         smtp,
-    );
+        names: Default::default(),
+        delresa_names: Default::default(),
+    }
+    .with_indexes();
     for (m, aliases) in &municipalities {
         for a in aliases {
             config.add_alias(a, Recipient::Kommun(m.code));
