@@ -75,17 +75,19 @@ pub struct FollowUp {
 /// Computes the follow-up tables of a year.
 pub fn followup(register: &Register, config: &Config, year: Year) -> FollowUp {
     let mut sections = Vec::new();
+    let by_round = register.participants_by_round();
+    let days_of = register.days_by_round();
     for delresa in &config.delresor {
         let mut rows: Vec<FollowUpRow> = Vec::new();
         for round in register.rounds.iter().filter(|r| r.delresa == delresa.code) {
-            let mut days: Vec<_> = register.days.iter().filter(|d| d.round == round.id).collect();
+            let mut days: Vec<_> = days_of.get(&round.id).cloned().unwrap_or_default();
             days.sort_by_key(|d| d.date);
             let Some(first) = days.first() else { continue };
             if !year.contains(first.date) {
                 continue;
             }
             let regional = round.organiser == Organiser::Regional;
-            let people: Vec<_> = register.participants.iter().filter(|p| p.round == round.id).collect();
+            let people: Vec<_> = by_round.get(&round.id).cloned().unwrap_or_default();
             let i = match rows.iter().position(|r| r.course == round.course) {
                 Some(i) => i,
                 None => {

@@ -46,9 +46,10 @@ pub fn participant_days(
 ) -> Result<Vec<ParticipantDay>, BillingError> {
     let rounds = register.round_index();
     let mut out = Vec::new();
+    let people = register.participants_by_round();
     for day in register.days.iter().filter(|d| month.contains(d.date)) {
         let round = rounds[&day.round];
-        for p in register.participants.iter().filter(|p| p.round == day.round) {
+        for p in people.get(&day.round).into_iter().flatten() {
             let attended = p.attended.contains(&day.day);
             let fee = fee(config, round.organiser, round.category, round.price_per_day, day.date, attended, &round.id)?;
             out.push(ParticipantDay {

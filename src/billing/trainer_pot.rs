@@ -120,6 +120,8 @@ pub fn trainer_pot(register: &Register, config: &Config, year: Year) -> Result<P
     let mut pool_points = Decimal::ZERO;
     let mut pool_entries: Vec<((String, Recipient), Decimal)> = Vec::new();
 
+    let people = register.participants_by_round();
+    let teams = register.trainers_by_day();
     let mut dated: Vec<_> = register.days.iter().filter(|d| year.contains(d.date)).collect();
     dated.sort_by(|a, b| (a.date, &a.round, a.day).cmp(&(b.date, &b.round, b.day)));
     for d in dated {
@@ -129,10 +131,10 @@ pub fn trainer_pot(register: &Register, config: &Config, year: Year) -> Result<P
         }
         let tariff = tariff_for(config, d.date, round.category, &round.id)?;
         let attended =
-            register.participants.iter().filter(|p| p.round == d.round && p.attended.contains(&d.day)).count() as u32;
+            people.get(&d.round).into_iter().flatten().filter(|p| p.attended.contains(&d.day)).count() as u32;
         let day_pot = tariff.pot * attended;
         let mut team: Vec<DayTrainer> = Vec::new();
-        for t in register.trainers.iter().filter(|t| t.round == d.round && t.day == d.day) {
+        for t in teams.get(&(&d.round, d.day)).into_iter().flatten() {
             let key = (t.person_key(), t.employer);
             if team.iter().any(|x| x.key == key) {
                 continue; // the same person twice on one day counts once

@@ -252,12 +252,22 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
             ));
         }
     }
+    let teams = register.trainers_by_day();
+    // Who attended on each date, to find trainers who also sit as participants.
+    let mut attending: HashMap<NaiveDate, Vec<&Participant>> = HashMap::new();
+    for p in &register.participants {
+        for &n in &p.attended {
+            if let Some(date) = date_of(p, n) {
+                attending.entry(date).or_default().push(p);
+            }
+        }
+    }
     for d in &register.days {
         let round = rounds[&d.round];
         if round.organiser != Organiser::Regional {
             continue;
         }
-        let team: Vec<_> = register.trainers.iter().filter(|t| t.round == d.round && t.day == d.day).collect();
+        let team: Vec<_> = teams.get(&(&d.round, d.day)).cloned().unwrap_or_default();
         let teaching = team.iter().filter(|t| t.role != TrainerRole::Reserv).count() as u32;
         let leader = team.iter().any(|t| t.role == TrainerRole::Kursledare);
         let need = config.reconcile.team_size(round.id.as_str());
@@ -275,9 +285,12 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
             ));
         }
         let trainer_emails: BTreeSet<&str> = team.iter().filter_map(|t| t.email.as_ref().map(|e| e.as_str())).collect();
-        for p in register.participants.iter() {
-            let same_day = p.attended.iter().any(|&n| date_of(p, n) == Some(d.date));
-            if same_day && p.email.as_ref().is_some_and(|e| trainer_emails.contains(e.as_str())) {
+        let mut seen = BTreeSet::new();
+        for p in attending.get(&d.date).into_iter().flatten() {
+            if !seen.insert((&p.round, &p.name)) {
+                continue;
+            }
+            if p.email.as_ref().is_some_and(|e| trainer_emails.contains(e.as_str())) {
                 out.push(finding(
                     Severity::Error,
                     "trainer-also-participant",

@@ -130,6 +130,34 @@ impl Register {
         self.days.iter().map(|d| ((&d.round, d.day), d)).collect()
     }
 
+    /// Participants grouped by round, in sheet order (one pass, for loops over days).
+    pub fn participants_by_round(&self) -> std::collections::HashMap<&RoundId, Vec<&Participant>> {
+        let mut map: std::collections::HashMap<&RoundId, Vec<&Participant>> = std::collections::HashMap::new();
+        for p in &self.participants {
+            map.entry(&p.round).or_default().push(p);
+        }
+        map
+    }
+
+    /// Trainers grouped by (round, day), in sheet order.
+    pub fn trainers_by_day(&self) -> std::collections::HashMap<(&RoundId, DayNumber), Vec<&TrainerDay>> {
+        let mut map: std::collections::HashMap<(&RoundId, DayNumber), Vec<&TrainerDay>> =
+            std::collections::HashMap::new();
+        for t in &self.trainers {
+            map.entry((&t.round, t.day)).or_default().push(t);
+        }
+        map
+    }
+
+    /// Course days grouped by round.
+    pub fn days_by_round(&self) -> std::collections::HashMap<&RoundId, Vec<&CourseDay>> {
+        let mut map: std::collections::HashMap<&RoundId, Vec<&CourseDay>> = std::collections::HashMap::new();
+        for d in &self.days {
+            map.entry(&d.round).or_default().push(d);
+        }
+        map
+    }
+
     /// The year of the first course day: which year a register file covers.
     pub fn period(&self) -> Option<String> {
         self.days.iter().map(|d| d.date).min().map(|d| chrono::Datelike::year(&d).to_string())
