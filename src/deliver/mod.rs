@@ -6,9 +6,7 @@
 //! exactly once ([`deliver`]).
 
 mod message;
-mod outbox;
 mod smtp;
 
 pub use message::{build_message, compose, recipients_for, Attached, DeliverError, Draft, Letter, OutgoingMessage};
-pub use outbox::write_eml;
 pub use smtp::{deliver, DeliveryReport, SmtpError};

@@ -96,11 +96,6 @@ impl Store {
         )
     }
 
-    /// Every message of a job and period.
-    pub fn outbox(&self, job: &str, period: &str) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.outbox_where("job = ?1 AND period = ?2", job, period)
-    }
-
     fn outbox_where(&self, filter: &str, job: &str, period: &str) -> Result<Vec<OutboxEntry>, StoreError> {
         let sql = format!(
             "SELECT id, kommunkod, recipients, stem, message_id, eml, state, attempts, last_error FROM outbox WHERE {filter} ORDER BY kommunkod, id"

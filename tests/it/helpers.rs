@@ -81,6 +81,11 @@ impl Workdir {
 
     /// As [`Workdir::run`], with extra environment variables.
     pub fn run_env(&self, args: &[&str], config: &Path, env: &[(&str, &str)]) -> Output {
+        bin_env(&self.run_args(args, config), self.path(), env)
+    }
+
+    /// `args` plus this folder's `--config/--inbox/--out`, for spawning the binary.
+    pub fn run_args(&self, args: &[&str], config: &Path) -> Vec<String> {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         all.extend([
             "--config".into(),
@@ -90,7 +95,7 @@ impl Workdir {
             "--out".into(),
             self.out().display().to_string(),
         ]);
-        bin_env(&all, self.path(), env)
+        all
     }
     /// Reads a CSV output as rows of strings (header included).
     pub fn csv(&self, name: &str) -> Vec<Vec<String>> {

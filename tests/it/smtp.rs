@@ -184,16 +184,7 @@ fn a_run_killed_while_sending_is_completed_by_the_next_without_duplicates() {
     let server = SmtpServer::start(w.path(), &["--slow-mail-at", "3", "30"]);
     register(&w);
     let cfg = plain(&w, &server);
-    let mut args: Vec<String> =
-        ["run", "monthly-invoice", "--month", "2026-03"].iter().map(|s| s.to_string()).collect();
-    args.extend([
-        "--config".into(),
-        cfg.display().to_string(),
-        "--inbox".into(),
-        w.inbox().display().to_string(),
-        "--out".into(),
-        w.out().display().to_string(),
-    ]);
+    let args = w.run_args(&["run", "monthly-invoice", "--month", "2026-03"], &cfg);
     let mut child = Command::new(env!("CARGO_BIN_EXE_yrkesresan")).args(&args).current_dir(w.path()).spawn().unwrap();
     let start = Instant::now();
     while server.received().len() < 2 {

@@ -22,15 +22,7 @@ fn state(w: &Workdir) -> PathBuf {
 }
 
 fn spawn(w: &Workdir, args: &[&str], config: &Path) -> Child {
-    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    all.extend([
-        "--config".into(),
-        config.display().to_string(),
-        "--inbox".into(),
-        w.inbox().display().to_string(),
-        "--out".into(),
-        w.out().display().to_string(),
-    ]);
+    let all = w.run_args(args, config);
     Command::new(env!("CARGO_BIN_EXE_yrkesresan"))
         .args(&all)
         .current_dir(w.path())
