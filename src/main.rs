@@ -5,7 +5,8 @@ use clap::Parser;
 
 use std::process::ExitCode;
 use yrkesresan::cli::{
-    bench::bench, check::check, demo::demo, ingest::ingest, run::run, serve::serve, status::status, Cli, Command,
+    bench::bench, check::check, demo::demo, generate::generate, ingest::ingest, run::run, serve::serve, status::status,
+    Cli, Command,
 };
 
 fn main() -> ExitCode {
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Command::Check(args) => Ok(check(args)),
         Command::Run { job } => run(job),
         Command::Demo(args) => demo(args),
+        Command::Generate(args) => generate(args),
         Command::Ingest(args) => ingest(args),
         Command::Bench(args) => bench(args),
         Command::Serve(args) => serve(args),

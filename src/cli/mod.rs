@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod check;
 pub mod demo;
+pub mod generate;
 pub mod ingest;
 pub mod run;
 pub mod serve;
@@ -40,6 +41,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Measure the hot stages on generated data (wall time, rows/s, peak memory).
     Bench(bench::BenchArgs),
+    /// Write deterministic input (config and inbox) at Dalarna or national scale.
+    Generate(generate::GenerateArgs),
     /// Generate a realistic Dalarna year and run every job on it.
     Demo(demo::DemoArgs),
 }

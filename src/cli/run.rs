@@ -47,11 +47,11 @@ pub enum RunJob {
     },
 }
 
-fn parse_month(s: &str) -> Result<Month, String> {
+pub(crate) fn parse_month(s: &str) -> Result<Month, String> {
     Month::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_year(s: &str) -> Result<Year, String> {
+pub(crate) fn parse_year(s: &str) -> Result<Year, String> {
     Year::parse(s).map_err(|e| e.to_string())
 }
 

@@ -8,19 +8,28 @@ use std::fmt;
 pub struct KommunKod(u16);
 
 impl KommunKod {
-    /// Parses exactly four ASCII digits, the first of which is not zero.
+    /// Parses exactly four ASCII digits whose first two are a county code
+    /// (`01`–`25`), so Stockholm's `0180` is a code and `0080` is not.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
-        if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) && !t.starts_with('0') {
-            Ok(KommunKod(t.parse().expect("four digits")))
-        } else {
-            Err(ParseError::new(format!("'{t}' is not a municipality code (four digits, e.g. 2080)")))
-        }
+        let code = (t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse::<u16>().expect("four digits"))
+            .and_then(Self::from_u16);
+        code.ok_or_else(|| {
+            ParseError::new(format!(
+                "'{t}' is not a municipality code (four digits starting with a county code 01–25, e.g. 2080)"
+            ))
+        })
     }
 
-    /// From stored compact form; `None` unless it is a four-digit code.
+    /// From stored compact form; `None` unless it is a code of a county `01`–`25`.
     pub fn from_u16(n: u16) -> Option<Self> {
-        (1000..=9999).contains(&n).then_some(KommunKod(n))
+        (1..=25).contains(&(n / 100)).then_some(KommunKod(n))
+    }
+
+    /// The county (län) the municipality lies in: the code's first two digits.
+    pub fn county(self) -> u8 {
+        (self.0 / 100) as u8
     }
 
     /// The code as a number, for compact storage.
@@ -55,8 +64,15 @@ mod tests {
     }
 
     #[test]
+    fn stockholm_codes_keep_their_leading_zero() {
+        let code = KommunKod::parse("0180").unwrap();
+        assert_eq!((code.to_string().as_str(), code.county()), ("0180", 1));
+        assert_eq!(KommunKod::from_u16(code.as_u16()), Some(code));
+    }
+
+    #[test]
     fn codes_with_letters_or_wrong_length_are_rejected() {
-        for bad in ["208", "20800", "20a0", "", "0180"] {
+        for bad in ["208", "20800", "20a0", "", "0080", "2680"] {
             assert!(KommunKod::parse(bad).is_err(), "{bad} accepted");
         }
     }

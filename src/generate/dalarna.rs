@@ -127,7 +127,7 @@ const SUSPENDED_ACCOUNTS: usize = 4;
 /// Where on-site course days are held, with weights.
 const PLACES: [(&str, u32); 4] = [("Falun", 7), ("Borlänge", 2), ("Mora", 1), ("Ludvika", 1)];
 
-const FIRST_NAMES: [&str; 52] = [
+pub(super) const FIRST_NAMES: [&str; 52] = [
     "Anna", "Eva", "Maria", "Karin", "Sara", "Emma", "Lena", "Kerstin", "Ingrid", "Malin", "Jenny", "Sofia", "Hanna",
     "Elin", "Johanna", "Linnea", "Åsa", "Ulrika", "Camilla", "Frida", "Ida", "Helena", "Marie", "Annika", "Birgitta",
     "Louise", "Therese", "Josefin", "Amira", "Fatima", "Leila", "Nadia", "Erik", "Lars", "Johan", "Anders", "Per",
@@ -135,7 +135,7 @@ const FIRST_NAMES: [&str; 52] = [
     "Stefan", "Ahmed", "Yusuf",
 ];
 
-const LAST_NAMES: [&str; 50] = [
+pub(super) const LAST_NAMES: [&str; 50] = [
     "Andersson",
     "Johansson",
     "Karlsson",
@@ -940,7 +940,7 @@ impl World<'_> {
 // ---------------------------------------------------------------------------
 // Small helpers.
 
-fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(super) fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid calendar date")
 }
 
@@ -950,7 +950,7 @@ fn day_cell(index: usize) -> Cell {
 }
 
 /// Lower-case ASCII for e-mail addresses: "Åsa Åberg" → "asa-aberg".
-fn ascii_slug(s: &str) -> String {
+pub(super) fn ascii_slug(s: &str) -> String {
     s.to_lowercase()
         .chars()
         .map(|c| match c {
@@ -964,7 +964,7 @@ fn ascii_slug(s: &str) -> String {
         .collect()
 }
 
-fn username(email: &str) -> &str {
+pub(super) fn username(email: &str) -> &str {
     email.split('@').next().unwrap_or(email)
 }
 
@@ -987,7 +987,7 @@ fn kommun_text(config: &Config, rng: &mut StdRng, k: usize, alias_share: f64) ->
 }
 
 /// Totara's English date text: `5 Mar 2026`.
-fn totara_date(d: NaiveDate) -> String {
+pub(super) fn totara_date(d: NaiveDate) -> String {
     d.format("%-d %b %Y").to_string()
 }
 
@@ -999,7 +999,7 @@ fn session_start(day: &Day) -> String {
 
 /// Tuesdays to Thursdays in mid-January–mid-June and mid-August–early December
 /// that are not public holidays: the days a round may start.
-fn allowed_starts(year: i32) -> Vec<NaiveDate> {
+pub(super) fn allowed_starts(year: i32) -> Vec<NaiveDate> {
     let terms = [(ymd(year, 1, 12), ymd(year, 6, 12)), (ymd(year, 8, 17), ymd(year, 12, 10))];
     terms
         .iter()
@@ -1011,7 +1011,7 @@ fn allowed_starts(year: i32) -> Vec<NaiveDate> {
 /// The dates of a round starting at `start`: two-day rounds on consecutive
 /// days, longer ones weekly. Moved a week earlier until every day is a
 /// working day outside July and before Christmas.
-fn course_dates(start: NaiveDate, days: u8, year: i32) -> Vec<NaiveDate> {
+pub(super) fn course_dates(start: NaiveDate, days: u8, year: i32) -> Vec<NaiveDate> {
     let step = if days == 2 { Duration::days(1) } else { Duration::weeks(1) };
     let dates_from = |s: NaiveDate| (0..i32::from(days)).map(|k| s + step * k).collect::<Vec<_>>();
     let mut s = start;

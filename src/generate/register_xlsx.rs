@@ -101,6 +101,7 @@ impl RegisterSheets {
     /// Writes the workbook.
     pub fn write(&self, path: &Path) -> Result<(), XlsxError> {
         let mut wb = Workbook::new();
+        wb.set_properties(&fixed_properties());
         let date = Format::new().set_num_format("yyyy-mm-dd");
         let bold = Format::new().set_bold();
         for (name, rows) in &self.sheets {
@@ -135,4 +136,10 @@ impl RegisterSheets {
         }
         wb.save(path)
     }
+}
+
+/// Document properties with a fixed creation date, so a seed gives the same bytes.
+pub(super) fn fixed_properties() -> rust_xlsxwriter::DocProperties {
+    let created = ExcelDateTime::from_ymd(2026, 1, 1).expect("a valid date");
+    rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created)
 }

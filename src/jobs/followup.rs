@@ -12,14 +12,17 @@ use crate::store::Store;
 /// Runs the follow-up job.
 pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError> {
     let started_at = now();
+    let mut clock = super::stages::StageClock::start();
     let config = &ctx.config;
     let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
+    clock.mark("read register", register.participants.len() as u64, "rows");
     let store = Store::open(&ctx.state)?;
     let month_start = chrono::NaiveDate::from_ymd_opt(year.get(), 1, 1).expect("valid");
     let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
     let platform = store.platform(month_start, Some(&courses))?;
     let progress = store.progress()?;
     drop(store);
+    clock.mark("read platform", platform.completions.len() as u64, "completions");
 
     let mut staging = Staging::new(&ctx.out)?;
     let (findings, _) = stage_regional(&mut staging, config, year, Some(&register), &platform, &progress)?;
@@ -45,5 +48,7 @@ pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError
         Finished { job: "followup", period: year.to_string(), started_at, inputs, findings: &findings, staging },
         |_, _| Ok(()),
     )?;
-    Ok(RunSummary { job: "followup".into(), period: year.to_string(), outputs, findings, messages: 0, figures })
+    clock.mark("follow-up, reconcile and regional workbook", table.sections.len() as u64, "delresor");
+    let stages = clock.finish();
+    Ok(RunSummary { job: "followup".into(), period: year.to_string(), outputs, findings, messages: 0, figures, stages })
 }

@@ -2,6 +2,7 @@
 //! finance, each municipality's workbook, and the e-mails to contact persons.
 
 use super::commit::{commit, now, Finished};
+use super::parallel::parallel_map;
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::{account_counts, adjustments, Adjustment};
@@ -9,21 +10,24 @@ use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot,
 use crate::deliver::{
     build_message, compose, deliver, recipients_for, Attached, Draft, Letter, OutgoingMessage, SmtpError,
 };
-use crate::domain::{DelresaCode, Month, Recipient};
+use crate::domain::{DelresaCode, KommunKod, Month, Recipient};
 use crate::reconcile::Severity;
 use crate::reconcile::{pot_findings, reconcile, Finding};
 use crate::report::{finance_workbook, municipality_workbook, write_invoice_csv, MunicipalityReport};
 use crate::store::NewMessage;
 use crate::store::Store;
+use std::collections::HashMap;
 
 /// Runs the monthly invoice job.
 pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary, JobError> {
     let started_at = now();
+    let mut clock = super::stages::StageClock::start();
     let config = &ctx.config;
     if let Some(closed_at) = Store::open(&ctx.state)?.month_closed(month)? {
         return closed_month(ctx, month, &closed_at);
     }
     let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
+    clock.mark("read register", register.participants.len() as u64, "rows");
 
     let days = participant_days(&register, config, month)?;
     let trainers = trainer_days(&register, config, month)?;
@@ -37,6 +41,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     let late = late_changes(ctx, &register, month)?;
     basis.lines.extend(late.iter().map(Adjustment::line));
     basis.lines.sort_by_key(|l| l.kommun);
+    clock.mark("invoice basis", days.len() as u64, "participant-days");
     // The platform as its latest snapshots show it: accounts (and those
     // before the month began), course progress, findings against the register.
     let store = Store::open(&ctx.state)?;
@@ -45,6 +50,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     let platform = store.platform(month_start, Some(&courses))?;
     let progress = store.progress()?;
     drop(store);
+    clock.mark("read platform", platform.completions.len() as u64, "completions");
     let mut findings: Vec<Finding> = late
         .iter()
         .map(|a| Finding {
@@ -63,6 +69,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     if let Some(p) = &pot {
         findings.extend(pot_findings(p));
     }
+    clock.mark("reconcile", register.participants.len() as u64, "rows");
     let counts = platform.has_accounts.then(|| account_counts(config, &platform.accounts));
     let before = platform.accounts_before.as_ref().map(|b| account_counts(config, b));
 
@@ -78,16 +85,38 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     let finance_xlsx = finance_workbook(config, &months)?;
     staging.write(&format!("fakturaunderlag-{}.xlsx", month.year()), &finance_xlsx)?;
 
-    let mut outgoing: Vec<(String, OutgoingMessage)> = Vec::new();
-    for m in &config.municipalities {
+    // Each municipality's share, grouped once; then workbooks and messages
+    // are built on every core and staged in the config's order.
+    let mut own_days: HashMap<KommunKod, Vec<_>> = HashMap::new();
+    for d in &days {
+        own_days.entry(d.kommun).or_default().push(d);
+    }
+    let mut own_trainers: HashMap<KommunKod, Vec<_>> = HashMap::new();
+    for t in &trainers {
+        if let Recipient::Kommun(k) = t.employer {
+            own_trainers.entry(k).or_default().push(t);
+        }
+    }
+    let mut own_findings: HashMap<KommunKod, Vec<&Finding>> = HashMap::new();
+    for f in &findings {
+        if let Some(k) = f.kommun {
+            own_findings.entry(k).or_default().push(f);
+        }
+    }
+    let mut own_progress: HashMap<KommunKod, Vec<_>> = HashMap::new();
+    for p in &progress {
+        own_progress.entry(p.kommun).or_default().push(p);
+    }
+    let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
+    let build = |m: &crate::config::Municipality| -> Result<Option<(Vec<u8>, OutgoingMessage)>, JobError> {
         let report = MunicipalityReport {
             municipality: m,
             month,
             lines: basis.lines_of(m.code).collect(),
-            days: days.iter().filter(|d| d.kommun == m.code).collect(),
-            trainer_days: trainers.iter().filter(|t| t.employer == Recipient::Kommun(m.code)).collect(),
+            days: own_days.get(&m.code).cloned().unwrap_or_default(),
+            trainer_days: own_trainers.get(&m.code).cloned().unwrap_or_default(),
             pot_payout: pot.as_ref().map(|p| (p.year, p.payout(Recipient::Kommun(m.code)))),
-            findings: findings.iter().filter(|f| f.kommun == Some(m.code)).collect(),
+            findings: own_findings.get(&m.code).cloned().unwrap_or_default(),
             accounts: counts.as_ref().map(|c| {
                 c.iter()
                     .filter(|((k, _), _)| *k == m.code)
@@ -97,10 +126,10 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
                     })
                     .collect()
             }),
-            progress: platform.has_completions.then(|| progress.iter().filter(|p| p.kommun == m.code).collect()),
+            progress: platform.has_completions.then(|| own_progress.get(&m.code).cloned().unwrap_or_default()),
         };
         if report.is_empty() {
-            continue;
+            return Ok(None);
         }
         let workbook = municipality_workbook(config, &report)?;
         let mut delresor: Vec<DelresaCode> = report.days.iter().map(|d| d.delresa.clone()).collect();
@@ -112,9 +141,12 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             .iter()
             .map(|l| format!("{}: {} × {} kr = {} kr", l.description, l.quantity, l.unit_price, l.amount))
             .collect();
-        let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
         let letter = Letter { to: &to, cc: &cc, total: report.total(), lines: &lines, workbook: workbook.clone() };
-        let msg = build_message(config, m, month, letter)?;
+        Ok(Some((workbook, build_message(config, m, month, letter)?)))
+    };
+    let mut outgoing: Vec<(String, OutgoingMessage)> = Vec::new();
+    for (m, built) in config.municipalities.iter().zip(parallel_map(&config.municipalities, build)) {
+        let Some((workbook, msg)) = built? else { continue };
         staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
         if ctx.delivery.includes("contacts") {
@@ -134,6 +166,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         outgoing.push(("finance".to_string(), msg));
     }
     let sending = !ctx.delivery.dry_run && config.smtp.is_some();
+    clock.mark("municipality workbooks and messages", outgoing.len() as u64, "messages");
 
     let total = basis.total();
     let mut figures = vec![
@@ -163,8 +196,11 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             Ok(())
         },
     )?;
+    clock.mark("commit", outputs.len() as u64, "files");
     let messages = if sending {
-        send(ctx, &month.to_string(), &mut figures, &mut findings)?
+        let n = send(ctx, &month.to_string(), &mut figures, &mut findings)?;
+        clock.mark("send e-mail (SMTP)", n as u64, "messages");
+        n
     } else {
         figures.push(format!(
             "{} message(s) written to the outbox folder only ({}).",
@@ -173,7 +209,8 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         ));
         outgoing.len()
     };
-    Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs, findings, messages, figures })
+    let stages = clock.finish();
+    Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs, findings, messages, figures, stages })
 }
 
 /// The differences between each closed month before `month` as the register
@@ -218,7 +255,16 @@ fn closed_month(ctx: &JobContext, month: Month, closed_at: &str) -> Result<RunSu
     } else {
         0
     };
-    Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs: Vec::new(), findings, messages, figures })
+    let stages = Vec::new();
+    Ok(RunSummary {
+        job: JOB.into(),
+        period: month.to_string(),
+        outputs: Vec::new(),
+        findings,
+        messages,
+        figures,
+        stages,
+    })
 }
 
 /// The invoice basis for finance: the workbook and the CSV, totals per municipality in the body.

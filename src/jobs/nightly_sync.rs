@@ -84,12 +84,18 @@ fn lead_message(
     Ok(crate::deliver::compose(config, "projektledaren", draft)?)
 }
 
+/// The file's format as its extension says (`csv`, `xlsx`, `ods`), for timings.
+fn format_of(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase()
+}
+
 /// File names a writer uses while a file is not complete yet.
 const TEMP_SUFFIXES: [&str; 5] = [".part", ".tmp", ".partial", ".crdownload", ".download"];
 
 /// Runs the nightly sync over the inbox.
 pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let started_at = now();
+    let mut clock = super::stages::StageClock::start();
     let config = &ctx.config;
     let mut store = Store::open(&ctx.state)?;
     std::fs::create_dir_all(&ctx.inbox).map_err(JobError::io(&ctx.inbox))?;
@@ -190,6 +196,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                         let mut line = IngestLine::new(&name, "register", IngestStatus::Ingested, "");
                         line.rows = rows;
                         lines.push(line);
+                        clock.mark(format!("ingest register ({})", format_of(&path)), rows, "rows");
                         moves.push((path, "processed", None));
                     }
                     Err(e) => {
@@ -259,6 +266,13 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                 let mut line = IngestLine::new(&name, export_kind.as_str(), IngestStatus::Ingested, &detail.join("; "));
                 line.rows = counts.rows - counts.duplicates;
                 line.skipped = o.bad_rows.len() as u64;
+                let format = format_of(&path);
+                let (items, unit) = if format == "csv" {
+                    (counts.rows, "rows")
+                } else {
+                    (counts.rows * o.mapped.len() as u64, "cells")
+                };
+                clock.mark(format!("ingest {} ({format})", export_kind.as_str()), items, unit);
                 lines.push(line);
                 problems.extend(o.bad_rows.into_iter().map(|p| (name.clone(), p)));
                 moves.push((path, "processed", None));
@@ -285,10 +299,13 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let month_start = today.with_day(1).expect("day 1");
     let courses: BTreeSet<String> =
         register.iter().flat_map(|r| r.rounds.iter().map(|x| x.course.to_lowercase())).collect();
+    clock.mark("read register back", register.as_ref().map_or(0, |r| r.participants.len()) as u64, "rows");
     let platform = sync.platform(month_start, Some(&courses))?;
     let progress = sync.progress()?;
+    clock.mark("read platform back", platform.completions.len() as u64, "completions");
     let (regional, workbook) = stage_regional(&mut staging, config, year, register.as_ref(), &platform, &progress)?;
     findings.extend(regional);
+    clock.mark("reconcile and regional workbook", findings.len() as u64, "findings");
     // The project lead gets the follow-up when the findings changed since the last one sent.
     let sending = !ctx.delivery.dry_run && config.smtp.is_some();
     let mut to_lead = None;
@@ -376,7 +393,9 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     if let Some((stem, _)) = &to_lead {
         figures.push(format!("Findings changed: the follow-up {stem} goes to the project lead."));
     }
-    Ok(RunSummary { job: JOB.into(), period: started_at[..10].to_string(), outputs, findings, messages, figures })
+    let stages = clock.finish();
+    let period = started_at[..10].to_string();
+    Ok(RunSummary { job: JOB.into(), period, outputs, findings, messages, figures, stages })
 }
 
 fn inbox_files(inbox: &Path) -> Result<Vec<PathBuf>, JobError> {

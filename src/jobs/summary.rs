@@ -19,6 +19,8 @@ pub struct RunSummary {
     pub messages: usize,
     /// Key figures, one per line (e.g. the total invoiced).
     pub figures: Vec<String>,
+    /// How long each stage took (for `bench` and the log).
+    pub stages: Vec<super::StageTime>,
 }
 
 impl RunSummary {

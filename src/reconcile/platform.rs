@@ -253,12 +253,14 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
         }
     }
     let teams = register.trainers_by_day();
-    // Who attended on each date, to find trainers who also sit as participants.
-    let mut attending: HashMap<NaiveDate, Vec<&Participant>> = HashMap::new();
+    // Who attended on each date, by e-mail, to find trainers who also sit as
+    // participants: one lookup per trainer and day, not a scan of the date.
+    let mut attending: HashMap<(&str, NaiveDate), Vec<&Participant>> = HashMap::new();
     for p in &register.participants {
+        let Some(email) = &p.email else { continue };
         for &n in &p.attended {
             if let Some(date) = date_of(p, n) {
-                attending.entry(date).or_default().push(p);
+                attending.entry((email.as_str(), date)).or_default().push(p);
             }
         }
     }
@@ -286,23 +288,22 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
         }
         let trainer_emails: BTreeSet<&str> = team.iter().filter_map(|t| t.email.as_ref().map(|e| e.as_str())).collect();
         let mut seen = BTreeSet::new();
-        for p in attending.get(&d.date).into_iter().flatten() {
+        let sitting = trainer_emails.iter().flat_map(|e| attending.get(&(*e, d.date)).into_iter().flatten());
+        for p in sitting {
             if !seen.insert((&p.round, &p.name)) {
                 continue;
             }
-            if p.email.as_ref().is_some_and(|e| trainer_emails.contains(e.as_str())) {
-                out.push(finding(
-                    Severity::Error,
-                    "trainer-also-participant",
-                    Some(p.kommun),
-                    format!("{}, {}", who(p), d.date),
-                    format!(
-                        "Personen är utbildare i omgång {} och samtidigt deltagare med närvaro samma dag. \
-                         Ta bort närvaron eller utbildaruppdraget.",
-                        round.id
-                    ),
-                ));
-            }
+            out.push(finding(
+                Severity::Error,
+                "trainer-also-participant",
+                Some(p.kommun),
+                format!("{}, {}", who(p), d.date),
+                format!(
+                    "Personen är utbildare i omgång {} och samtidigt deltagare med närvaro samma dag. \
+                     Ta bort närvaron eller utbildaruppdraget.",
+                    round.id
+                ),
+            ));
         }
     }
     out.sort_by(|a, b| (a.kommun, &a.code, &a.subject).cmp(&(b.kommun, &b.code, &b.subject)));

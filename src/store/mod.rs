@@ -48,8 +48,8 @@ impl Store {
         // for bulk loads (constant, whatever the file size).
         conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
-        conn.pragma_update(None, "cache_size", -65536).map_err(wrap)?;
-        conn.pragma_update(None, "temp_store", "MEMORY").map_err(wrap)?;
+        conn.pragma_update(None, "cache_size", -524_288).map_err(wrap)?;
+        conn.pragma_update(None, "temp_store", "FILE").map_err(wrap)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(wrap)?;
         schema::migrate(&conn).map_err(wrap)?;

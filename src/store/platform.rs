@@ -7,7 +7,7 @@ use crate::domain::{DelresaCode, Email, KommunKod};
 use crate::ingest::exports::{Account, AccountStatus, CompletionStatus, Roles, SignupStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::OptionalExtension;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The platform as the latest snapshots show it.
 #[derive(Debug, Clone, Default)]
@@ -134,7 +134,7 @@ impl Reader<'_> {
             .conn
             .prepare(
                 "SELECT username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created
-                 FROM accounts WHERE snapshot_id = ?1 ORDER BY username",
+                 FROM accounts WHERE snapshot_id = ?1",
             )
             .map_err(self.err())?;
         let rows = stmt
@@ -160,7 +160,9 @@ impl Reader<'_> {
             .map_err(self.err())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.err())?;
-        Ok(rows.into_iter().flatten().collect())
+        let mut accounts: Vec<Account> = rows.into_iter().flatten().collect();
+        accounts.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(accounts)
     }
 
     /// The platform data: latest accounts (and those before `month_start`),
@@ -181,23 +183,24 @@ impl Reader<'_> {
         }
         if let Some(snap) = self.latest_snapshot("completions", None)? {
             data.has_completions = true;
+            // Course names are interned per snapshot: pick the wanted indices
+            // first, then stream the rows without a join and skip the others.
+            let names = self.course_names(snap)?;
+            let wanted: Vec<bool> =
+                names.iter().map(|n| courses.is_none_or(|set| set.contains(&n.to_lowercase()))).collect();
             let mut stmt = self
                 .conn
-                .prepare(
-                    "SELECT c.user_key, k.name, c.status FROM completions c
-                     JOIN snapshot_courses k ON k.snapshot_id = c.snapshot_id AND k.idx = c.course_idx
-                     WHERE c.snapshot_id = ?1",
-                )
+                .prepare("SELECT course_idx, user_key, status FROM completions WHERE snapshot_id = ?1")
                 .map_err(self.err())?;
             let mut rows = stmt.query([snap]).map_err(self.err())?;
             while let Some(r) = rows.next().map_err(self.err())? {
-                let course: String = r.get(1).map_err(self.err())?;
-                if courses.is_some_and(|set| !set.contains(&course.to_lowercase())) {
+                let idx = r.get::<_, i64>(0).map_err(self.err())? as usize;
+                if !wanted.get(idx).copied().unwrap_or(false) {
                     continue;
                 }
                 data.completions.push(StoredCompletion {
-                    user_key: r.get(0).map_err(self.err())?,
-                    course,
+                    user_key: r.get(1).map_err(self.err())?,
+                    course: names[idx].clone(),
                     status: completion_status(r.get(2).map_err(self.err())?),
                 });
             }
@@ -232,43 +235,88 @@ impl Reader<'_> {
         Ok(data)
     }
 
+    /// The course names of a snapshot, by their index.
+    fn course_names(&self, snap: i64) -> Result<Vec<String>, StoreError> {
+        let mut stmt =
+            self.conn.prepare("SELECT idx, name FROM snapshot_courses WHERE snapshot_id = ?1").map_err(self.err())?;
+        let mut names = Vec::new();
+        let mut rows = stmt.query([snap]).map_err(self.err())?;
+        while let Some(r) = rows.next().map_err(self.err())? {
+            let idx = r.get::<_, i64>(0).map_err(self.err())? as usize;
+            if names.len() <= idx {
+                names.resize(idx + 1, String::new());
+            }
+            names[idx] = r.get(1).map_err(self.err())?;
+        }
+        Ok(names)
+    }
+
     /// Course progress per municipality and course from the latest completions,
-    /// the municipality taken from the completion row or else its account.
+    /// the municipality taken from the completion row or else its account
+    /// (by username, then by e-mail). One pass over the completions with the
+    /// accounts in a hash map: linear, where a join per row was not.
     pub fn progress(&self) -> Result<Vec<Progress>, StoreError> {
         let Some(snap) = self.latest_snapshot("completions", None)? else { return Ok(Vec::new()) };
-        let accounts = self.latest_snapshot("accounts", None)?.unwrap_or(-1);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT COALESCE(c.kommunkod, a.kommunkod, e.kommunkod) AS k, n.name, c.status, COUNT(*)
-                 FROM completions c
-                 JOIN snapshot_courses n ON n.snapshot_id = c.snapshot_id AND n.idx = c.course_idx
-                 LEFT JOIN accounts a ON a.snapshot_id = ?2 AND a.username = c.user_key
-                 LEFT JOIN accounts e ON e.snapshot_id = ?2 AND e.email = c.user_key
-                 WHERE c.snapshot_id = ?1
-                 GROUP BY k, n.name, c.status
-                 ORDER BY k, n.name",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([snap, accounts], |r| {
-                Ok((r.get::<_, Option<u16>>(0)?, r.get::<_, String>(1)?, r.get::<_, u8>(2)?, r.get::<_, i64>(3)?))
-            })
-            .map_err(self.err())?;
-        let mut out: Vec<Progress> = Vec::new();
-        for row in rows {
-            let (k, course, status, n) = row.map_err(self.err())?;
-            let Some(kommun) = k.and_then(KommunKod::from_u16) else { continue };
-            if out.last().is_none_or(|p| p.kommun != kommun || p.course != course) {
-                out.push(Progress { kommun, course: course.clone(), not_started: 0, in_progress: 0, complete: 0 });
+        let mut kommun_of: HashMap<String, u16> = HashMap::new();
+        if let Some(accounts) = self.latest_snapshot("accounts", None)? {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT username, email, kommunkod FROM accounts WHERE snapshot_id = ?1 AND kommunkod IS NOT NULL",
+                )
+                .map_err(self.err())?;
+            let mut rows = stmt.query([accounts]).map_err(self.err())?;
+            let mut by_email = Vec::new();
+            while let Some(r) = rows.next().map_err(self.err())? {
+                let k: u16 = r.get(2).map_err(self.err())?;
+                kommun_of.insert(r.get(0).map_err(self.err())?, k);
+                by_email.push((r.get::<_, String>(1).map_err(self.err())?, k));
             }
-            let p = out.last_mut().expect("pushed");
-            match completion_status(status) {
-                CompletionStatus::NotStarted => p.not_started += n as u64,
-                CompletionStatus::InProgress => p.in_progress += n as u64,
-                CompletionStatus::Complete => p.complete += n as u64,
+            for (email, k) in by_email {
+                kommun_of.entry(email).or_insert(k);
             }
         }
+        let names = self.course_names(snap)?;
+        // (kommun, course index) → counts of not started, in progress, complete.
+        let mut counts: HashMap<(u16, usize), [u64; 3]> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT user_key, course_idx, status, kommunkod FROM completions WHERE snapshot_id = ?1")
+            .map_err(self.err())?;
+        let mut rows = stmt.query([snap]).map_err(self.err())?;
+        while let Some(r) = rows.next().map_err(self.err())? {
+            let own: Option<u16> = r.get(3).map_err(self.err())?;
+            let kommun = match own {
+                Some(k) => Some(k),
+                None => match r.get_ref(0).map_err(self.err())? {
+                    rusqlite::types::ValueRef::Text(t) => {
+                        std::str::from_utf8(t).ok().and_then(|u| kommun_of.get(u).copied())
+                    }
+                    _ => None,
+                },
+            };
+            let Some(kommun) = kommun else { continue };
+            let idx = r.get::<_, i64>(1).map_err(self.err())? as usize;
+            let slot = match completion_status(r.get(2).map_err(self.err())?) {
+                CompletionStatus::NotStarted => 0,
+                CompletionStatus::InProgress => 1,
+                CompletionStatus::Complete => 2,
+            };
+            counts.entry((kommun, idx)).or_default()[slot] += 1;
+        }
+        let mut out: Vec<Progress> = counts
+            .into_iter()
+            .filter_map(|((k, idx), [not_started, in_progress, complete])| {
+                Some(Progress {
+                    kommun: KommunKod::from_u16(k)?,
+                    course: names.get(idx)?.clone(),
+                    not_started,
+                    in_progress,
+                    complete,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (a.kommun, &a.course).cmp(&(b.kommun, &b.course)));
         Ok(out)
     }
 }

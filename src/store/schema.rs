@@ -148,6 +148,57 @@ ALTER TABLE runs ADD COLUMN files INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN rows INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Completions as an append-only rowid table: rows arrive in the export's
+    // order, and inserting them into a B-tree keyed by user was the slowest
+    // part of a national sync. Duplicates are found in memory on ingest.
+    r#"
+CREATE TABLE completion_rows (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
+    user_key     TEXT NOT NULL,
+    course_idx   INTEGER NOT NULL,
+    status       INTEGER NOT NULL,
+    started      INTEGER,
+    completed    INTEGER,
+    kommunkod    INTEGER
+);
+INSERT INTO completion_rows SELECT snapshot_id, user_key, course_idx, status, started, completed, kommunkod FROM completions;
+DROP TABLE completions;
+ALTER TABLE completion_rows RENAME TO completions;
+CREATE INDEX completions_by_snapshot ON completions (snapshot_id);
+"#,
+    // Accounts and sign-ups likewise (their unique keys are checked on ingest).
+    r#"
+CREATE TABLE account_rows (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
+    username     TEXT NOT NULL,
+    email        TEXT NOT NULL,
+    idnumber     TEXT,
+    name         TEXT NOT NULL,
+    kommunkod    INTEGER,
+    organisation TEXT NOT NULL,
+    roles        INTEGER NOT NULL,
+    delresa      TEXT,
+    status       TEXT NOT NULL,
+    created      INTEGER
+);
+INSERT INTO account_rows SELECT snapshot_id, username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created FROM accounts;
+DROP INDEX accounts_by_email;
+DROP TABLE accounts;
+ALTER TABLE account_rows RENAME TO accounts;
+CREATE INDEX accounts_by_snapshot ON accounts (snapshot_id);
+CREATE TABLE signup_rows (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshots(id),
+    user_key      TEXT NOT NULL,
+    course_idx    INTEGER NOT NULL,
+    seminar       TEXT,
+    session_start INTEGER NOT NULL,
+    status        INTEGER NOT NULL
+);
+INSERT INTO signup_rows SELECT snapshot_id, user_key, course_idx, seminar, session_start, status FROM signups;
+DROP TABLE signups;
+ALTER TABLE signup_rows RENAME TO signups;
+CREATE INDEX signups_by_snapshot ON signups (snapshot_id);
+"#,
 ];
 
 /// Applies the migrations not yet applied.

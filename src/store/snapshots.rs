@@ -8,6 +8,7 @@
 use super::{Store, StoreError};
 use crate::ingest::exports::{ExportKind, ExportRecord};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use std::collections::HashSet;
 
 /// An open sync: one transaction for the whole run.
 pub struct SyncTx<'a> {
@@ -217,11 +218,18 @@ impl SyncTx<'_> {
             let mut course = sp
                 .prepare_cached("INSERT INTO snapshot_courses (snapshot_id, idx, name) VALUES (?1, ?2, ?3)")
                 .map_err(wrap)?;
+            // The row tables have no unique key in SQLite (see the schema):
+            // duplicates (same account; same user and course; same user,
+            // course and session) are caught here, the first row kept.
+            let mut seen: HashSet<u128> = HashSet::new();
             let mut insert = |batch: &[PreparedRow]| -> Result<(), String> {
                 for p in batch.iter().filter(|p| p.new_course) {
                     course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
                 }
-                for chunk in batch.chunks(ROWS_PER_INSERT) {
+                let kept: Vec<&PreparedRow> = batch.iter().filter(|p| seen.insert(unique_key(p))).collect();
+                counts.rows += (batch.len() - kept.len()) as u64;
+                counts.duplicates += (batch.len() - kept.len()) as u64;
+                for chunk in kept.chunks(ROWS_PER_INSERT) {
                     let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
                     let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
                     let mut at = 1;
@@ -326,6 +334,24 @@ impl CourseInterner {
         };
         PreparedRow { record, course_idx, new_course }
     }
+}
+
+/// A 128-bit fingerprint of a row's unique key, for finding duplicates: an
+/// account's lower-cased username; a completion's user and course; a
+/// sign-up's user, course and session start.
+fn unique_key(p: &PreparedRow) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        match &p.record {
+            ExportRecord::Account(a) => a.username.to_lowercase().hash(&mut h),
+            ExportRecord::Completion(c) => (c.user_key.as_str(), p.course_idx).hash(&mut h),
+            ExportRecord::Signup(s) => (s.user_key.as_str(), p.course_idx, s.session_start).hash(&mut h),
+        }
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 /// Rows per multi-row INSERT: fewer statements for SQLite to run.

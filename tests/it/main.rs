@@ -11,6 +11,7 @@ mod http_sources;
 mod invoice;
 mod isolation;
 mod libreoffice;
+mod national;
 mod nightly_sync;
 mod property;
 mod reconcile;

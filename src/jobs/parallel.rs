@@ -1,0 +1,46 @@
+//! Work spread over the machine's cores, results in input order.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// `items.iter().map(f)` on every core: workers take the next item as they
+/// finish one, so a few large municipalities do not hold up one worker.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                results.lock().expect("no worker panicked holding the lock").push((i, r));
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("no worker panicked holding the lock");
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_in_input_order() {
+        let items: Vec<u64> = (0..1000).collect();
+        let out = parallel_map(&items, |&n| {
+            if n % 7 == 0 {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+            n * n
+        });
+        assert_eq!(out, items.iter().map(|n| n * n).collect::<Vec<_>>());
+        assert!(parallel_map(&[] as &[u8], |_| 1).is_empty());
+    }
+}
