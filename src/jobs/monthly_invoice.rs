@@ -48,7 +48,6 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     let month_start = chrono::NaiveDate::from_ymd_opt(month.year().get(), month.number(), 1).expect("valid");
     let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
     let platform = store.platform(month_start, Some(&courses))?;
-    let progress = store.progress()?;
     drop(store);
     clock.mark("read platform", platform.completions.len() as u64, "completions");
     let mut findings: Vec<Finding> = late
@@ -104,7 +103,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         }
     }
     let mut own_progress: HashMap<KommunKod, Vec<_>> = HashMap::new();
-    for p in &progress {
+    for p in &platform.progress {
         own_progress.entry(p.kommun).or_default().push(p);
     }
     let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();

@@ -301,9 +301,9 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         register.iter().flat_map(|r| r.rounds.iter().map(|x| x.course.to_lowercase())).collect();
     clock.mark("read register back", register.as_ref().map_or(0, |r| r.participants.len()) as u64, "rows");
     let platform = sync.platform(month_start, Some(&courses))?;
-    let progress = sync.progress()?;
     clock.mark("read platform back", platform.completions.len() as u64, "completions");
-    let (regional, workbook) = stage_regional(&mut staging, config, year, register.as_ref(), &platform, &progress)?;
+    let (regional, workbook) =
+        stage_regional(&mut staging, config, year, register.as_ref(), &platform, &platform.progress)?;
     findings.extend(regional);
     clock.mark("reconcile and regional workbook", findings.len() as u64, "findings");
     // The project lead gets the follow-up when the findings changed since the last one sent.

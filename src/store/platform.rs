@@ -18,6 +18,8 @@ pub struct PlatformData {
     pub accounts_before: Option<Vec<Account>>,
     /// Completions of the latest snapshot, for the courses asked for.
     pub completions: Vec<StoredCompletion>,
+    /// Course progress per municipality and course, from all completions of the latest snapshot.
+    pub progress: Vec<Progress>,
     /// Sign-ups of the latest snapshot.
     pub signups: Vec<StoredSignup>,
     /// Whether any accounts snapshot exists at all.
@@ -183,27 +185,9 @@ impl Reader<'_> {
         }
         if let Some(snap) = self.latest_snapshot("completions", None)? {
             data.has_completions = true;
-            // Course names are interned per snapshot: pick the wanted indices
-            // first, then stream the rows without a join and skip the others.
-            let names = self.course_names(snap)?;
-            let wanted: Vec<bool> =
-                names.iter().map(|n| courses.is_none_or(|set| set.contains(&n.to_lowercase()))).collect();
-            let mut stmt = self
-                .conn
-                .prepare("SELECT course_idx, user_key, status FROM completions WHERE snapshot_id = ?1")
-                .map_err(self.err())?;
-            let mut rows = stmt.query([snap]).map_err(self.err())?;
-            while let Some(r) = rows.next().map_err(self.err())? {
-                let idx = r.get::<_, i64>(0).map_err(self.err())? as usize;
-                if !wanted.get(idx).copied().unwrap_or(false) {
-                    continue;
-                }
-                data.completions.push(StoredCompletion {
-                    user_key: r.get(1).map_err(self.err())?,
-                    course: names[idx].clone(),
-                    status: completion_status(r.get(2).map_err(self.err())?),
-                });
-            }
+            let (completions, progress) = self.completions_and_progress(snap, courses, &data.accounts)?;
+            data.completions = completions;
+            data.progress = progress;
         }
         if let Some(snap) = self.latest_snapshot("signups", None)? {
             data.has_signups = true;
@@ -251,60 +235,73 @@ impl Reader<'_> {
         Ok(names)
     }
 
-    /// Course progress per municipality and course from the latest completions,
-    /// the municipality taken from the completion row or else its account
-    /// (by username, then by e-mail). One pass over the completions with the
-    /// accounts in a hash map: linear, where a join per row was not.
-    pub fn progress(&self) -> Result<Vec<Progress>, StoreError> {
-        let Some(snap) = self.latest_snapshot("completions", None)? else { return Ok(Vec::new()) };
-        let mut kommun_of: HashMap<String, u16> = HashMap::new();
-        if let Some(accounts) = self.latest_snapshot("accounts", None)? {
-            let mut stmt = self
-                .conn
-                .prepare(
-                    "SELECT username, email, kommunkod FROM accounts WHERE snapshot_id = ?1 AND kommunkod IS NOT NULL",
-                )
-                .map_err(self.err())?;
-            let mut rows = stmt.query([accounts]).map_err(self.err())?;
-            let mut by_email = Vec::new();
-            while let Some(r) = rows.next().map_err(self.err())? {
-                let k: u16 = r.get(2).map_err(self.err())?;
-                kommun_of.insert(r.get(0).map_err(self.err())?, k);
-                by_email.push((r.get::<_, String>(1).map_err(self.err())?, k));
-            }
-            for (email, k) in by_email {
-                kommun_of.entry(email).or_insert(k);
+    /// One pass over a completions snapshot: the completions of the wanted
+    /// courses (all if `courses` is `None`), and course progress per
+    /// municipality and course, the municipality taken from the completion
+    /// row or else its account (by username, then by e-mail). Linear: the
+    /// accounts are in a hash map, where a join per row was not.
+    fn completions_and_progress(
+        &self,
+        snap: i64,
+        courses: Option<&BTreeSet<String>>,
+        accounts: &[Account],
+    ) -> Result<(Vec<StoredCompletion>, Vec<Progress>), StoreError> {
+        // Course names are interned per snapshot: pick the wanted indices
+        // first, then stream the rows without a join.
+        let names = self.course_names(snap)?;
+        let wanted: Vec<bool> =
+            names.iter().map(|n| courses.is_none_or(|set| set.contains(&n.to_lowercase()))).collect();
+        let mut kommun_of: HashMap<&str, u16> = HashMap::with_capacity(accounts.len() * 2);
+        for a in accounts {
+            if let Some(k) = a.kommun {
+                kommun_of.insert(a.username.as_str(), k.as_u16());
             }
         }
-        let names = self.course_names(snap)?;
+        for a in accounts {
+            if let Some(k) = a.kommun {
+                kommun_of.entry(a.email.as_str()).or_insert(k.as_u16());
+            }
+        }
+        let mut completions = Vec::new();
         // (kommun, course index) → counts of not started, in progress, complete.
         let mut counts: HashMap<(u16, usize), [u64; 3]> = HashMap::new();
+        // Exports list a user's courses together: look each user up once.
+        let (mut last_user, mut last_kommun) = (Vec::<u8>::new(), None);
         let mut stmt = self
             .conn
-            .prepare("SELECT user_key, course_idx, status, kommunkod FROM completions WHERE snapshot_id = ?1")
+            .prepare("SELECT course_idx, user_key, status, kommunkod FROM completions WHERE snapshot_id = ?1")
             .map_err(self.err())?;
         let mut rows = stmt.query([snap]).map_err(self.err())?;
         while let Some(r) = rows.next().map_err(self.err())? {
+            let idx = r.get::<_, i64>(0).map_err(self.err())? as usize;
+            let status = completion_status(r.get(2).map_err(self.err())?);
+            let user = match r.get_ref(1).map_err(self.err())? {
+                rusqlite::types::ValueRef::Text(t) => t,
+                _ => &[],
+            };
+            if user != last_user.as_slice() {
+                last_user.clear();
+                last_user.extend_from_slice(user);
+                last_kommun = std::str::from_utf8(user).ok().and_then(|u| kommun_of.get(u).copied());
+            }
             let own: Option<u16> = r.get(3).map_err(self.err())?;
-            let kommun = match own {
-                Some(k) => Some(k),
-                None => match r.get_ref(0).map_err(self.err())? {
-                    rusqlite::types::ValueRef::Text(t) => {
-                        std::str::from_utf8(t).ok().and_then(|u| kommun_of.get(u).copied())
-                    }
-                    _ => None,
-                },
-            };
-            let Some(kommun) = kommun else { continue };
-            let idx = r.get::<_, i64>(1).map_err(self.err())? as usize;
-            let slot = match completion_status(r.get(2).map_err(self.err())?) {
-                CompletionStatus::NotStarted => 0,
-                CompletionStatus::InProgress => 1,
-                CompletionStatus::Complete => 2,
-            };
-            counts.entry((kommun, idx)).or_default()[slot] += 1;
+            if let Some(kommun) = own.or(last_kommun) {
+                let slot = match status {
+                    CompletionStatus::NotStarted => 0,
+                    CompletionStatus::InProgress => 1,
+                    CompletionStatus::Complete => 2,
+                };
+                counts.entry((kommun, idx)).or_default()[slot] += 1;
+            }
+            if wanted.get(idx).copied().unwrap_or(false) {
+                completions.push(StoredCompletion {
+                    user_key: String::from_utf8_lossy(user).into_owned(),
+                    course: names[idx].clone(),
+                    status,
+                });
+            }
         }
-        let mut out: Vec<Progress> = counts
+        let mut progress: Vec<Progress> = counts
             .into_iter()
             .filter_map(|((k, idx), [not_started, in_progress, complete])| {
                 Some(Progress {
@@ -316,8 +313,8 @@ impl Reader<'_> {
                 })
             })
             .collect();
-        out.sort_by(|a, b| (a.kommun, &a.course).cmp(&(b.kommun, &b.course)));
-        Ok(out)
+        progress.sort_by(|a, b| (a.kommun, &a.course).cmp(&(b.kommun, &b.course)));
+        Ok((completions, progress))
     }
 }
 
@@ -333,11 +330,6 @@ impl Store {
         courses: Option<&BTreeSet<String>>,
     ) -> Result<PlatformData, StoreError> {
         self.reader().platform(month_start, courses)
-    }
-
-    /// See [`Reader::progress`].
-    pub fn progress(&self) -> Result<Vec<Progress>, StoreError> {
-        self.reader().progress()
     }
 
     /// See [`Reader::latest_registers`].
@@ -363,10 +355,5 @@ impl super::SyncTx<'_> {
     /// The latest register of each year, as this sync will commit them.
     pub fn latest_registers(&self) -> Result<Vec<super::StoredRegister>, StoreError> {
         self.reader().latest_registers()
-    }
-
-    /// Course progress as this sync will commit it.
-    pub fn progress(&self) -> Result<Vec<Progress>, StoreError> {
-        self.reader().progress()
     }
 }
