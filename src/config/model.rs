@@ -328,6 +328,8 @@ pub struct SmtpSettings {
     pub retries: u32,
     /// First backoff; doubled for each retry.
     pub backoff: std::time::Duration,
+    /// Messages sent at the same time, each on its own connection.
+    pub connections: usize,
     /// Copy on every message to a municipality.
     pub cc: Vec<Email>,
 }

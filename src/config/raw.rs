@@ -48,6 +48,8 @@ pub(crate) struct RawSmtp {
     #[serde(default)]
     pub retries: Option<u32>,
     #[serde(default)]
+    pub connections: Option<Spanned<i64>>,
+    #[serde(default)]
     pub backoff_ms: Option<u64>,
     #[serde(default)]
     pub cc: Vec<Spanned<String>>,

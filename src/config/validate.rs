@@ -671,6 +671,14 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
         SmtpTls::Tls => 465,
         SmtpTls::None => 25,
     });
+    let connections = match &r.connections {
+        None => 4,
+        Some(n) if (1..=16).contains(n.get_ref()) => *n.get_ref() as usize,
+        Some(n) => {
+            c.at(n.span(), format!("smtp.connections {} must be between 1 and 16", n.get_ref()));
+            4
+        }
+    };
     Some(SmtpSettings {
         host,
         port,
@@ -681,6 +689,7 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
         timeout: Duration::from_secs(r.timeout_seconds.unwrap_or(60)),
         retries: r.retries.unwrap_or(3),
         backoff: Duration::from_millis(r.backoff_ms.unwrap_or(2000)),
+        connections,
         cc,
     })
 }

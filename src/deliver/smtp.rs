@@ -88,25 +88,42 @@ pub fn deliver(
         .enable_all()
         .build()
         .map_err(|e| SmtpError::Setup(format!("no async runtime: {e}")))?;
-    for m in due {
-        let (attempts, result) = rt.block_on(send_with_retries(&transport, s, &from, &m));
-        match result {
-            Ok(()) => {
-                store.mark_sent(m.id, attempts)?;
-                tracing::info!("Sent {} to {}.", m.stem, m.recipients.join(", "));
-                report.sent.push(m.stem);
+    // Up to `connections` messages in flight; each is recorded the moment the
+    // relay accepts it (or fails for good), on this thread, which owns the store.
+    rt.block_on(async {
+        let mut flying = tokio::task::JoinSet::new();
+        let mut due = due.into_iter();
+        loop {
+            while flying.len() < s.connections {
+                let Some(m) = due.next() else { break };
+                let (transport, s, from) = (transport.clone(), s.clone(), from.clone());
+                flying.spawn(async move {
+                    let outcome = send_with_retries(&transport, &s, &from, &m).await;
+                    (m, outcome)
+                });
             }
-            Err((error, permanent)) => {
-                store.mark_failed(m.id, attempts, &error, permanent)?;
-                tracing::warn!("Could not send {}: {error}.", m.stem);
-                if permanent {
-                    report.permanent.push((m.stem, error));
-                } else {
-                    report.transient.push((m.stem, error));
+            let Some(done) = flying.join_next().await else { break };
+            let (m, (attempts, result)) = done.map_err(|e| SmtpError::Setup(format!("a send task failed: {e}")))?;
+            match result {
+                Ok(()) => {
+                    store.mark_sent(m.id, attempts)?;
+                    tracing::info!("Sent {} to {}.", m.stem, m.recipients.join(", "));
+                    report.sent.push(m.stem);
+                }
+                Err((error, permanent)) => {
+                    store.mark_failed(m.id, attempts, &error, permanent)?;
+                    tracing::warn!("Could not send {}: {error}.", m.stem);
+                    if permanent {
+                        report.permanent.push((m.stem, error));
+                    } else {
+                        report.transient.push((m.stem, error));
+                    }
                 }
             }
         }
-    }
+        Ok::<(), SmtpError>(())
+    })?;
+    report.sent.sort();
     Ok(report)
 }
 

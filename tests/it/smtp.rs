@@ -194,7 +194,9 @@ fn a_run_killed_while_sending_is_completed_by_the_next_without_duplicates() {
     std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert_eq!(server.received().len(), 2);
+    // Messages go out on several connections: the others may have gone while the third hung.
+    let before = server.received().len();
+    assert!((2..6).contains(&before), "{before} of 6 arrived before the kill");
 
     let out = march(&w, &cfg, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
