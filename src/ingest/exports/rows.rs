@@ -86,23 +86,26 @@ fn sheet_rows<E>(
     if let Ok(mut x) = calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, file)) {
         let first = x.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
         let mut cells = x.worksheet_cells_reader(&first).map_err(|e| format!("cannot read the sheet: {e}"))?;
+        // One reused String per column: a cell's text is copied once, into its column.
         let mut row: Vec<String> = Vec::new();
+        let mut used = 0usize;
         let mut at: Option<u32> = None;
-        let mut flush = |at: Option<u32>, row: &mut Vec<String>, rec: &mut StringRecord| -> Option<Result<(), E>> {
+        let mut flush = |at: Option<u32>, row: &mut [String], used: &mut usize, rec: &mut StringRecord| {
             let r = at?;
-            if row.iter().all(|c| c.is_empty()) {
-                row.clear();
+            let cells = &mut row[..*used];
+            *used = 0;
+            if cells.iter().all(|c| c.is_empty()) {
                 return None;
             }
             rec.clear();
-            rec.extend(row.iter());
-            row.clear();
+            rec.extend(cells.iter());
+            cells.iter_mut().for_each(String::clear);
             f(u64::from(r) + 1, rec).err().map(Err)
         };
         while let Some(cell) = cells.next_cell().map_err(|e| format!("cannot read the sheet: {e}"))? {
             let (r, c) = cell.get_position();
             if at != Some(r) {
-                if let Some(stop) = flush(at, &mut row, &mut rec) {
+                if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
                     return Ok(stop);
                 }
                 at = Some(r);
@@ -111,9 +114,16 @@ fn sheet_rows<E>(
             if row.len() <= c {
                 row.resize(c + 1, String::new());
             }
-            row[c] = cell_text(&Data::from(cell.get_value().clone()));
+            used = used.max(c + 1);
+            let text = &mut row[c];
+            text.clear();
+            match cell.get_value() {
+                calamine::DataRef::String(s) => text.push_str(s.trim()),
+                calamine::DataRef::SharedString(s) => text.push_str(s.trim()),
+                other => text.push_str(&cell_text(&Data::from(other.clone()))),
+            }
         }
-        if let Some(stop) = flush(at, &mut row, &mut rec) {
+        if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
             return Ok(stop);
         }
         return Ok(Ok(()));
