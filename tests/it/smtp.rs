@@ -314,3 +314,19 @@ fn the_project_lead_gets_the_follow_up_only_when_the_findings_change() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(server.received().len(), 2);
 }
+
+#[test]
+fn smtp_connections_must_be_between_1_and_16() {
+    let w = Workdir::new();
+    for (n, ok) in [("0", false), ("1", true), ("16", true), ("17", false)] {
+        let cfg = w.config_appending(&format!("[smtp]\nhost = \"127.0.0.1\"\ntls = \"none\"\nconnections = {n}\n"));
+        let out = bin(
+            &["check", "--config", cfg.to_str().unwrap(), "--pipelines", "pipelines"],
+            Path::new(env!("CARGO_MANIFEST_DIR")),
+        );
+        assert_eq!(out.status.success(), ok, "connections = {n}: {}", text(&out));
+        if !ok {
+            assert!(text(&out).contains("smtp.connections") && text(&out).contains("config.toml:"), "{}", text(&out));
+        }
+    }
+}
