@@ -894,3 +894,37 @@ fn drain_as_windows_1252(w: &mut csv::Writer<Vec<u8>>, out: &mut impl Write) -> 
 fn semicolon_writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::with_capacity(1 << 16))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fraction_scales_every_count() {
+        let half = NationalScale::fraction(0.5);
+        assert_eq!((half.accounts, half.completions, half.signups, half.rounds), (150_000, 1_500_000, 100_000, 2_500));
+        assert_eq!(NationalScale::fraction(1e-9).rounds, 1, "at least one round");
+    }
+
+    #[test]
+    fn the_generated_year_has_the_sizes_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let scale = NationalScale::fraction(0.004);
+        let made = generate_national(dir.path(), Year::new(2026).unwrap(), 3, scale).unwrap();
+        assert_eq!((made.accounts, made.completions), (scale.accounts, scale.completions));
+        assert_eq!(made.rounds, scale.rounds + scale.rounds / 100, "regional rounds and one national per hundred");
+        let per_round = |n: usize| n as f64 / made.rounds as f64;
+        assert!((2.5..=3.5).contains(&per_round(made.days)), "{} days per round", per_round(made.days));
+        assert!((15.0..=25.0).contains(&per_round(made.seats)), "{} seats per round", per_round(made.seats));
+        assert!(made.signups >= scale.signups && made.signups < scale.signups + 500, "{}", made.signups);
+    }
+
+    #[test]
+    fn municipality_names_and_codes_are_unique() {
+        let (places, counties) = make_municipalities(&mut StdRng::seed_from_u64(1));
+        assert_eq!((places.len(), counties.len()), (290, 21));
+        let slugs: std::collections::BTreeSet<String> = places.iter().map(|p| ascii_slug(&p.1)).collect();
+        let codes: std::collections::BTreeSet<u16> = places.iter().map(|p| p.0).collect();
+        assert_eq!((slugs.len(), codes.len()), (290, 290));
+    }
+}

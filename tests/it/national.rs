@@ -160,3 +160,35 @@ fn the_bench_path_runs_at_small_scale_and_its_outputs_add_up() {
     assert!(pot_year > Decimal::ZERO);
     assert_eq!(paid, pot_year, "payouts {paid} against the pot {pot_year}");
 }
+
+#[test]
+fn the_bench_sends_every_message_once_through_smtp_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::smtp::SmtpServer::start(dir.path(), &[]);
+    let port = server.port.to_string();
+    let out = bin(&["bench", "--fraction", "0.002", "--out", "b", "--smtp-port", &port], dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    let run = dir.path().join("b/run");
+    let config = yrkesresan::config::load(&dir.path().join("b/input/config.toml")).unwrap();
+    let received = server.received();
+    let mut ids: Vec<&str> = received.iter().map(|r| r["message_id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), received.len(), "a message arrived twice");
+    let workbooks = std::fs::read_dir(run.join("kommuner")).unwrap().count();
+    assert!(workbooks > 0);
+    // Each municipality's message goes to its own contact only; plus finance and the project lead.
+    let mut to_municipalities = 0;
+    for r in &received {
+        let to: Vec<&str> = r["to"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        let attachment = r["attachments"][0].as_str().unwrap_or("");
+        if let Some(m) = config.municipalities.iter().find(|m| attachment == format!("yrkesresan-{}-2026-11.xlsx", m.slug()))
+        {
+            let own: Vec<String> = m.contacts.iter().map(|c| c.email.to_string()).collect();
+            assert!(to.iter().all(|t| own.iter().any(|o| o == t)), "{} mailed to {to:?}", m.name);
+            to_municipalities += 1;
+        }
+    }
+    assert_eq!(to_municipalities, workbooks);
+    assert_eq!(received.len(), workbooks + 2, "municipalities, finance and the project lead");
+}

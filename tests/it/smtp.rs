@@ -9,14 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-struct SmtpServer {
+/// `tests/smtp/server.py` on a free loopback port, logging what it accepts.
+pub(crate) struct SmtpServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: PathBuf,
 }
 
 impl SmtpServer {
-    fn start(dir: &Path, extra: &[&str]) -> SmtpServer {
+    pub(crate) fn start(dir: &Path, extra: &[&str]) -> SmtpServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = dir.join(format!("smtp-{port}.jsonl"));
         let ready = dir.join(format!("smtp-{port}.ready"));
@@ -42,7 +43,7 @@ impl SmtpServer {
         SmtpServer { child, port, log }
     }
 
-    fn received(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn received(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
