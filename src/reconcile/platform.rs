@@ -9,7 +9,7 @@ use crate::ingest::exports::{Account, AccountStatus, CompletionStatus, Roles};
 use crate::ingest::register::{Participant, Register};
 use crate::store::PlatformData;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Every finding code this module can give, for documentation and tests.
 pub const CODES: [&str; 11] = [
@@ -80,6 +80,17 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
             None => email.map(str::to_string),
         }
     };
+    // Computed once per participant; the sections below borrow them.
+    let keys: Vec<Option<String>> = register.participants.iter().map(key_of).collect();
+    // Course names lower-cased once per distinct name, for case-insensitive matching.
+    let mut lower: HashMap<&str, String> = HashMap::new();
+    let names = register.rounds.iter().map(|r| r.course.as_str());
+    let names = names.chain(platform.completions.iter().map(|c| c.course.as_str()));
+    for name in names.chain(platform.signups.iter().map(|s| s.course.as_str())) {
+        lower.entry(name).or_insert_with(|| name.to_lowercase());
+    }
+    let lower = lower;
+    let lc = |name: &str| -> &str { lower.get(name).map(String::as_str).unwrap_or("") };
 
     // Per person (e-mail or name): account checks once.
     let mut seen_people = BTreeSet::new();
@@ -131,23 +142,24 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
 
     // Attendance: register against the platform's seminar sign-ups.
     if platform.has_signups {
-        let mut attended_in_platform: HashMap<(&str, NaiveDate), ()> = HashMap::new();
-        for s in platform.signups.iter().filter(|s| s.status.attended()) {
-            attended_in_platform.insert((s.user_key.as_str(), s.session_start.date()), ());
-        }
-        let mut attended_in_register: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
-        for p in &register.participants {
+        let attended_in_platform: HashSet<(&str, NaiveDate)> = platform
+            .signups
+            .iter()
+            .filter(|s| s.status.attended())
+            .map(|s| (s.user_key.as_str(), s.session_start.date()))
+            .collect();
+        let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::new();
+        for (p, key) in register.participants.iter().zip(&keys) {
             let round = rounds[&p.round];
             // RSS marks attendance in the platform for its own (regional) days only.
             if round.organiser != Organiser::Regional {
                 continue;
             }
-            let key = key_of(p);
             for &d in &p.attended {
                 let Some(date) = date_of(p, d) else { continue };
-                if let Some(k) = &key {
-                    attended_in_register.insert((k.clone(), date));
-                    if !attended_in_platform.contains_key(&(k.as_str(), date)) {
+                if let Some(k) = key {
+                    attended_in_register.insert((k.as_str(), date));
+                    if !attended_in_platform.contains(&(k.as_str(), date)) {
                         out.push(finding(
                             Severity::Warning,
                             "attendance-not-in-platform",
@@ -161,21 +173,20 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
                 }
             }
         }
-        let course_days: BTreeSet<(String, NaiveDate)> =
-            register.days.iter().map(|d| (rounds[&d.round].course.to_lowercase(), d.date)).collect();
+        let course_days: HashSet<(&str, NaiveDate)> =
+            register.days.iter().map(|d| (lc(&rounds[&d.round].course), d.date)).collect();
         let by_key: HashMap<String, &Account> =
             platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
         for s in platform.signups.iter().filter(|s| s.status.attended()) {
             let date = s.session_start.date();
-            if !course_days.contains(&(s.course.to_lowercase(), date)) {
+            if !course_days.contains(&(lc(&s.course), date)) {
                 continue; // a platform course the register does not hold
             }
-            if attended_in_register.contains(&(s.user_key.clone(), date)) {
+            if attended_in_register.contains(&(s.user_key.as_str(), date)) {
                 continue;
             }
             let account = by_key.get(&s.user_key).copied();
-            let email_key = account.map(|a| a.email.to_string());
-            if email_key.as_ref().is_some_and(|e| attended_in_register.contains(&(e.clone(), date))) {
+            if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
                 continue;
             }
             out.push(finding(
@@ -192,12 +203,12 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
 
     // Approval: register Godkänd against the platform's course completion.
     if platform.has_completions {
-        let done: HashMap<(String, String), CompletionStatus> =
-            platform.completions.iter().map(|c| ((c.user_key.clone(), c.course.to_lowercase()), c.status)).collect();
-        for p in &register.participants {
+        let done: HashMap<(&str, &str), CompletionStatus> =
+            platform.completions.iter().map(|c| ((c.user_key.as_str(), lc(&c.course)), c.status)).collect();
+        for (p, key) in register.participants.iter().zip(&keys) {
             let round = rounds[&p.round];
-            let Some(key) = key_of(p) else { continue };
-            let status = done.get(&(key, round.course.to_lowercase())).copied();
+            let Some(key) = key else { continue };
+            let status = done.get(&(key.as_str(), lc(&round.course))).copied();
             let subject = format!("{}, {} omgång {}", who(p), round.course, round.id);
             match (p.approved, status) {
                 (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(finding(
