@@ -84,6 +84,11 @@ fn lead_message(
     Ok(crate::deliver::compose(config, "projektledaren", draft)?)
 }
 
+/// How a stored register is named in messages (`stored:<file name>`).
+fn stored_name(file_name: &str) -> PathBuf {
+    PathBuf::from(format!("stored:{file_name}"))
+}
+
 /// The file's format as its extension says (`csv`, `xlsx`, `ods`), for timings.
 fn format_of(path: &Path) -> String {
     path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase()
@@ -151,6 +156,8 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let mut inputs: Vec<RunInput> = Vec::new();
     let mut moves: Vec<(PathBuf, &'static str, Option<String>)> = Vec::new();
     let settle = Duration::from_secs(config.ingest.settle_seconds);
+    // Registers parsed on ingest, by content hash.
+    let mut parsed: std::collections::HashMap<String, crate::ingest::Register> = Default::default();
 
     for path in files {
         let name = file_name(&path);
@@ -189,10 +196,12 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             InputKind::Signups => ExportKind::Signups,
             InputKind::Register => {
                 match read_register(&path, config) {
-                    Ok(reg) => {
+                    Ok(mut reg) => {
                         let bytes = std::fs::read(&path).map_err(JobError::io(&path))?;
                         let rows = reg.participants.len() as u64;
                         sync.store_register(&name, &rec.sha256, reg.period().as_deref(), rows, &bytes)?;
+                        reg.sources = vec![stored_name(&name)];
+                        parsed.insert(rec.sha256.clone(), reg);
                         let mut line = IngestLine::new(&name, "register", IngestStatus::Ingested, "");
                         line.rows = rows;
                         lines.push(line);
@@ -288,10 +297,14 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let mut staging = Staging::new(&ctx.out)?;
     // The regional picture as this run will commit it: latest register of
     // each year against the platform's latest snapshots.
+    // A register ingested by this run is not parsed a second time.
     let registers = sync
         .latest_registers()?
         .into_iter()
-        .map(|s| read_register_bytes(&PathBuf::from(format!("stored:{}", s.file_name)), s.content, config))
+        .map(|s| match parsed.remove(&s.sha256) {
+            Some(reg) => Ok(reg),
+            None => read_register_bytes(&stored_name(&s.file_name), s.content, config),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let register = if registers.is_empty() { None } else { Some(merge_registers(registers)?) };
     let today = chrono::Utc::now().date_naive();
