@@ -795,11 +795,7 @@ impl World<'_> {
 
     fn seat_row(&self, round: &Round, seat: &Seat) -> Vec<Cell> {
         let person = &self.people[seat.person];
-        let approved = match seat.approved {
-            Some(true) => "ja".into(),
-            Some(false) => "nej".into(),
-            None => Cell::Empty,
-        };
+        let approved = Cell::approval(seat.approved);
         let mut row = vec![
             round.id.clone().into(),
             format!("{} {}", person.first, person.last).into(),
@@ -827,7 +823,8 @@ impl World<'_> {
 // ---------------------------------------------------------------------------
 // Writing the Totara exports.
 
-const ACCOUNT_HEADINGS: [&str; 9] = [
+/// Totara's English headings of the accounts export (FORMATS.md §1), as the generators write them.
+pub(super) const ACCOUNT_HEADINGS: [&str; 9] = [
     "Username",
     "User's Email",
     "User First Name",
@@ -838,7 +835,8 @@ const ACCOUNT_HEADINGS: [&str; 9] = [
     "User Status",
     "User Creation Time",
 ];
-const COMPLETION_HEADINGS: [&str; 5] =
+/// Totara's English headings of the completions export (FORMATS.md §2).
+pub(super) const COMPLETION_HEADINGS: [&str; 5] =
     ["Username", "Course Name", "Completion Status", "Date Started", "Completion Date"];
 const SIGNUP_HEADINGS: [&str; 5] =
     ["Username", "Course Name", "Seminar Name", "Session Start Date/Time", "Signup status"];

@@ -16,7 +16,10 @@
 //! one seeded [`StdRng`] and workbooks carry a fixed creation date, so a seed
 //! gives the same bytes.
 
-use super::dalarna::{allowed_starts, ascii_slug, course_dates, totara_date, username, ymd, FIRST_NAMES, LAST_NAMES};
+use super::dalarna::{
+    allowed_starts, ascii_slug, course_dates, totara_date, username, ymd, ACCOUNT_HEADINGS, COMPLETION_HEADINGS,
+    FIRST_NAMES, LAST_NAMES,
+};
 use super::register_xlsx::{fixed_properties, Cell, RegisterSheets};
 use crate::domain::{DayNumber, Year};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -591,11 +594,7 @@ impl Nation {
         for (i, seat) in self.seats.iter().enumerate() {
             let round = &self.rounds[seat.round as usize];
             let p = &self.people[seat.person as usize];
-            let approved = match seat.approved {
-                Some(true) => "ja".into(),
-                Some(false) => "nej".into(),
-                None => Cell::Empty,
-            };
+            let approved = Cell::approval(seat.approved);
             let mut row = vec![
                 round.id.clone().into(),
                 format!("{} {}", FIRST_NAMES[p.first as usize], LAST_NAMES[p.last as usize]).into(),
@@ -619,25 +618,23 @@ impl Nation {
 
     fn email(&self, person: u32) -> String {
         let p = &self.people[person as usize];
-        format!(
-            "{}.{}{}@{}.example",
-            ascii_slug(FIRST_NAMES[p.first as usize]),
-            ascii_slug(LAST_NAMES[p.last as usize]),
-            person + 1,
-            ascii_slug(&self.municipalities[p.kommun as usize].1)
-        )
+        mailbox(p.first, p.last, person + 1, &self.municipalities[p.kommun as usize].1)
     }
 
     fn trainer_email(&self, i: u32) -> String {
         let t = &self.trainers[i as usize];
-        format!(
-            "{}.{}.u{}@{}.example",
-            ascii_slug(FIRST_NAMES[t.first as usize]),
-            ascii_slug(LAST_NAMES[t.last as usize]),
-            i + 1,
-            ascii_slug(&self.municipalities[t.kommun as usize].1)
-        )
+        mailbox(t.first, t.last, format!(".u{}", i + 1), &self.municipalities[t.kommun as usize].1)
     }
+}
+
+/// `first.last<tag>@place.example`, unique by its tag.
+fn mailbox(first: u8, last: u8, tag: impl std::fmt::Display, place: &str) -> String {
+    format!(
+        "{}.{}{tag}@{}.example",
+        ascii_slug(FIRST_NAMES[first as usize]),
+        ascii_slug(LAST_NAMES[last as usize]),
+        ascii_slug(place)
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -656,18 +653,6 @@ struct Account {
     /// The person's latest register seat.
     last_seat: Option<u32>,
 }
-
-const ACCOUNT_HEADINGS: [&str; 9] = [
-    "Username",
-    "User's Email",
-    "User First Name",
-    "User Last Name",
-    "User's Organisation Name(s)",
-    "User's Position Name(s)",
-    "Yrkesresa",
-    "User Status",
-    "User Creation Time",
-];
 
 const SWEDISH_MONTHS: [&str; 12] = [
     "januari",
@@ -703,14 +688,8 @@ impl Nation {
         });
         let base = self.people.len();
         let learners = self.learners.iter().enumerate().map(move |(j, &(first, last, kommun, delresa))| {
+            let email = mailbox(first, last, base + j + 1, &self.municipalities[kommun as usize].1);
             let (first, last) = (FIRST_NAMES[first as usize], LAST_NAMES[last as usize]);
-            let email = format!(
-                "{}.{}{}@{}.example",
-                ascii_slug(first),
-                ascii_slug(last),
-                base + j + 1,
-                ascii_slug(&self.municipalities[kommun as usize].1)
-            );
             Account {
                 username: username(&email).to_string(),
                 email,
@@ -796,7 +775,7 @@ impl Nation {
         let mut file = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
         file.write_all("\u{feff}".as_bytes())?;
         let mut w = csv::Writer::from_writer(file);
-        w.write_record(["Username", "Course Name", "Completion Status", "Date Started", "Completion Date"])?;
+        w.write_record(COMPLETION_HEADINGS)?;
         let year_end = ymd(self.year, 12, 31);
         let mut rng = StdRng::seed_from_u64(self.rng.gen());
         let mut written = 0;

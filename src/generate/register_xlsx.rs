@@ -17,6 +17,17 @@ pub enum Cell {
     Empty,
 }
 
+impl Cell {
+    /// The `Godkänd` cell: `ja`, `nej`, or empty while undecided.
+    pub fn approval(approved: Option<bool>) -> Cell {
+        match approved {
+            Some(true) => "ja".into(),
+            Some(false) => "nej".into(),
+            None => Cell::Empty,
+        }
+    }
+}
+
 impl From<&str> for Cell {
     fn from(s: &str) -> Self {
         Cell::Text(s.to_string())

@@ -198,17 +198,7 @@ impl RegisterBuilder {
     ) -> &mut Self {
         let email =
             format!("{}@{}.example", name.to_lowercase().replace(' ', "."), kommun.to_lowercase().replace(' ', "-"));
-        let mut row: Vec<Cell> = vec![
-            round.into(),
-            name.into(),
-            email.into(),
-            kommun.into(),
-            match approved {
-                Some(true) => "ja".into(),
-                Some(false) => "nej".into(),
-                None => Cell::Empty,
-            },
-        ];
+        let mut row: Vec<Cell> = vec![round.into(), name.into(), email.into(), kommun.into(), Cell::approval(approved)];
         for d in 1..=4 {
             row.push(if days.contains(&d) { "X".into() } else { Cell::Empty });
         }

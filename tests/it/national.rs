@@ -182,7 +182,8 @@ fn the_bench_sends_every_message_once_through_smtp_on_loopback() {
     for r in &received {
         let to: Vec<&str> = r["to"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
         let attachment = r["attachments"][0].as_str().unwrap_or("");
-        if let Some(m) = config.municipalities.iter().find(|m| attachment == format!("yrkesresan-{}-2026-11.xlsx", m.slug()))
+        if let Some(m) =
+            config.municipalities.iter().find(|m| attachment == format!("yrkesresan-{}-2026-11.xlsx", m.slug()))
         {
             let own: Vec<String> = m.contacts.iter().map(|c| c.email.to_string()).collect();
             assert!(to.iter().all(|t| own.iter().any(|o| o == t)), "{} mailed to {to:?}", m.name);
