@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the hot stages on generated national-scale data
 //! (a fraction of it, so one iteration takes milliseconds): CSV and xlsx
 //! parsing, reading the register, billing, the trainer pot, reconciliation
-//! and one municipality workbook. `cargo bench`; the whole pipeline at full
+//! and one municipality workbook. `cargo bench --features bench`; the whole pipeline at full
 //! scale is `yrkesresan bench` (see the README).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};

@@ -224,6 +224,8 @@ struct Nation {
     municipalities: Vec<Place>,
     /// Index range of each county's municipalities.
     counties: Vec<std::ops::Range<usize>>,
+    /// Each county's municipalities weighted by population.
+    by_population: Vec<WeightedIndex<u32>>,
     people: Vec<Person>,
     trainers: Vec<Trainer>,
     /// Trainers by (county, delresa).
@@ -277,11 +279,18 @@ impl Nation {
         let (municipalities, counties) = make_municipalities(&mut rng);
         let pools = vec![Vec::new(); COUNTIES.len() * DELRESOR.len()];
         let alumni = vec![Vec::new(); COUNTIES.len() * DELRESOR.len() * 2];
+        let by_population = counties
+            .iter()
+            .map(|r| {
+                WeightedIndex::new(municipalities[r.clone()].iter().map(|m| m.2)).expect("populations are positive")
+            })
+            .collect();
         let mut nation = Nation {
             year,
             rng,
             municipalities,
             counties,
+            by_population,
             people: Vec::new(),
             trainers: Vec::new(),
             pools,
@@ -308,11 +317,9 @@ impl Nation {
         }
     }
 
+    /// A municipality of the county, by population.
     fn kommun_in(&mut self, county: usize) -> u16 {
-        let range = self.counties[county].clone();
-        let weights = self.municipalities[range.clone()].iter().map(|m| m.2);
-        let pick = WeightedIndex::new(weights).expect("populations are positive").sample(&mut self.rng);
-        (range.start + pick) as u16
+        (self.counties[county].start + self.by_population[county].sample(&mut self.rng)) as u16
     }
 
     fn name(&mut self) -> (u8, u8) {
@@ -392,10 +399,9 @@ impl Nation {
         let reuse = if self.alumni[key].is_empty() || !self.rng.gen_bool(0.08) {
             None
         } else {
+            // Not someone who took this course (this round included: the bit is set on seating).
             let candidate = self.alumni[key][self.rng.gen_range(0..self.alumni[key].len())];
-            let taken_here =
-                self.people[candidate as usize].last_seat.is_some_and(|s| self.seats[s as usize].round == r as u32);
-            (self.people[candidate as usize].courses & bit == 0 && !taken_here).then_some(candidate)
+            (self.people[candidate as usize].courses & bit == 0).then_some(candidate)
         };
         let person = match reuse {
             Some(p) => p,
