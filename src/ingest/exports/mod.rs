@@ -109,52 +109,94 @@ pub fn read_export(
     config: &Config,
     sink: &mut dyn FnMut(u64, ExportRecord) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
-    let settings: &ExportSettings = config.ingest.get(kind);
     let sniffed = sniff(path).map_err(|e| ExportError::Unreadable(format!("cannot read: {e}")))?;
-    let mut map: Option<ColumnMap> = None;
-    let mut outcome =
-        ExportOutcome { sniffed, mapped: Vec::new(), rows: 0, bad_rows: Vec::new(), unresolved: Vec::new() };
-    let mut bad_total = 0u64;
-    let mut shown = Vec::new();
-    let result = rows::for_each_row(path, &sniffed, |line, rec| -> Result<(), ExportError> {
-        let Some(m) = &map else {
+    let mut typer = Typer::new(kind, config, sniffed);
+    rows::for_each_row(path, &sniffed, |line, rec| typer.row(line, rec, sink)).map_err(ExportError::Unreadable)??;
+    typer.finish()
+}
+
+/// Turns an export's rows of text into typed records: maps the heading row
+/// to fields, types every later row, and keeps the outcome (bad rows,
+/// unknown municipalities) until [`Typer::finish`].
+struct Typer<'a> {
+    kind: ExportKind,
+    config: &'a Config,
+    settings: &'a ExportSettings,
+    map: Option<ColumnMap>,
+    outcome: ExportOutcome,
+    bad_total: u64,
+    shown: Vec<RowProblem>,
+}
+
+impl<'a> Typer<'a> {
+    fn new(kind: ExportKind, config: &'a Config, sniffed: Sniffed) -> Self {
+        Typer {
+            kind,
+            config,
+            settings: config.ingest.get(kind),
+            map: None,
+            outcome: ExportOutcome {
+                sniffed,
+                mapped: Vec::new(),
+                rows: 0,
+                bad_rows: Vec::new(),
+                unresolved: Vec::new(),
+            },
+            bad_total: 0,
+            shown: Vec::new(),
+        }
+    }
+
+    /// Takes the next row: the first is the headings; each later one goes to `sink` typed, or is a bad row.
+    fn row(
+        &mut self,
+        line: u64,
+        rec: &csv::StringRecord,
+        sink: &mut dyn FnMut(u64, ExportRecord) -> Result<(), String>,
+    ) -> Result<(), ExportError> {
+        let Some(m) = &self.map else {
             let headings: Vec<String> = rec.iter().map(str::to_string).collect();
-            let m = ColumnMap::new(kind, &headings, &settings.columns).map_err(ExportError::Columns)?;
-            outcome.mapped = m.describe();
-            map = Some(m);
+            let m = ColumnMap::new(self.kind, &headings, &self.settings.columns).map_err(ExportError::Columns)?;
+            self.outcome.mapped = m.describe();
+            self.map = Some(m);
             return Ok(());
         };
-        match parse::parse_row(kind, config, m, line, rec) {
+        match parse::parse_row(self.kind, self.config, m, line, rec) {
             Ok(p) => {
                 if let Some(org) = p.unresolved_municipality {
-                    outcome.unresolved.push((line, org));
+                    self.outcome.unresolved.push((line, org));
                 }
-                outcome.rows += 1;
+                self.outcome.rows += 1;
                 sink(line, p.record).map_err(ExportError::Sink)
             }
             Err(problem) => {
-                bad_total += 1;
-                if settings.reject_bad_rows {
-                    if shown.len() < SHOWN {
-                        shown.push(problem);
+                self.bad_total += 1;
+                if self.settings.reject_bad_rows {
+                    if self.shown.len() < SHOWN {
+                        self.shown.push(problem);
                     }
                 } else {
-                    outcome.bad_rows.push(problem);
+                    self.outcome.bad_rows.push(problem);
                 }
                 Ok(())
             }
         }
-    })
-    .map_err(ExportError::Unreadable)?;
-    result?;
-    if map.is_none() {
-        return Err(ExportError::Unreadable("the file is empty".into()));
     }
-    if settings.reject_bad_rows && bad_total > 0 {
-        return Err(ExportError::BadRows { total: bad_total, shown });
+
+    /// The outcome, or why the file is rejected whole.
+    fn finish(self) -> Result<ExportOutcome, ExportError> {
+        if self.map.is_none() {
+            return Err(ExportError::Unreadable("the file is empty".into()));
+        }
+        if self.settings.reject_bad_rows && self.bad_total > 0 {
+            return Err(ExportError::BadRows { total: self.bad_total, shown: self.shown });
+        }
+        Ok(self.outcome)
     }
-    Ok(outcome)
 }
+
+/// Records per batch handed between the threads.
+const BATCH: usize = 4096;
 
 /// As [`read_export`], with parsing on a second thread: rows are parsed,
 /// typed and `prepare`d there (e.g. keys computed) and handed over in batches,
@@ -167,7 +209,10 @@ pub fn read_export_pipelined<T: Send>(
     mut prepare: impl FnMut(ExportRecord) -> T + Send,
     store: &mut dyn FnMut(&[T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
-    const BATCH: usize = 4096;
+    let sniffed = sniff(path).map_err(|e| ExportError::Unreadable(format!("cannot read: {e}")))?;
+    if sniffed.format == Format::Spreadsheet {
+        return read_sheet_pipelined(path, kind, config, sniffed, prepare, store);
+    }
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(8);
     // Stored batches go back to be freed where they were allocated: freeing
     // another thread's allocations is slow in glibc.
@@ -215,5 +260,79 @@ pub fn read_export_pipelined<T: Send>(
             Some(e) => Err(ExportError::Sink(e)),
             None => outcome,
         }
+    })
+}
+
+/// The spreadsheet side of [`read_export_pipelined`]: calamine's XML parsing
+/// alone fills one core, so the reader thread only reads cells into rows,
+/// and this thread types, prepares and stores them. (CSV parsing is cheaper
+/// than storing, so there the reader thread also types the rows.)
+fn read_sheet_pipelined<T: Send>(
+    path: &Path,
+    kind: ExportKind,
+    config: &Config,
+    sniffed: Sniffed,
+    mut prepare: impl FnMut(ExportRecord) -> T + Send,
+    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+) -> Result<ExportOutcome, ExportError> {
+    type Rows = Vec<(u64, csv::StringRecord)>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Rows>(8);
+    // Row batches go back to be freed where they were allocated.
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Rows>();
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new().name("read".into()).spawn_scoped(scope, move || {
+            let mut batch: Rows = Vec::with_capacity(BATCH);
+            let result = rows::for_each_row(path, &sniffed, |line, rec| {
+                batch.push((line, rec.clone()));
+                if batch.len() == BATCH {
+                    let next = back_rx.try_recv().map(|mut used| {
+                        used.clear();
+                        used
+                    });
+                    let full = std::mem::replace(&mut batch, next.unwrap_or_else(|_| Vec::with_capacity(BATCH)));
+                    tx.send(full).map_err(|_| ())?;
+                }
+                Ok::<(), ()>(())
+            });
+            if matches!(result, Ok(Ok(()))) && !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            drop(tx);
+            for used in back_rx.iter() {
+                drop(used);
+            }
+            result
+        });
+        let reader = reader.map_err(|e| ExportError::Unreadable(format!("cannot start the reader thread: {e}")))?;
+        let mut typer = Typer::new(kind, config, sniffed);
+        let mut typed: Vec<T> = Vec::with_capacity(BATCH);
+        let mut failed: Option<ExportError> = None;
+        'batches: for batch in rx.iter() {
+            for (line, rec) in &batch {
+                let mut sink = |_, r| {
+                    typed.push(prepare(r));
+                    Ok(())
+                };
+                if let Err(e) = typer.row(*line, rec, &mut sink) {
+                    failed = Some(e);
+                    break 'batches;
+                }
+            }
+            if let Err(e) = store(&typed) {
+                failed = Some(ExportError::Sink(e));
+                break;
+            }
+            typed.clear();
+            let _ = back_tx.send(batch);
+        }
+        drop(rx);
+        drop(back_tx);
+        let read = reader.join().map_err(|_| ExportError::Unreadable("the reader thread panicked".into()))?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        // `Ok(Err(()))` only when this side stopped, which returned above.
+        read.map_err(ExportError::Unreadable)?.map_err(|()| ExportError::Sink("the store stopped".into()))?;
+        typer.finish()
     })
 }
