@@ -660,6 +660,30 @@ struct Account {
     last_seat: Option<u32>,
 }
 
+impl Account {
+    /// An account without register seats; the username is the e-mail's local part.
+    fn new(
+        email: String,
+        (first, last): (&'static str, &'static str),
+        kommun: usize,
+        roles: &'static str,
+        delresa: Option<usize>,
+        created: NaiveDate,
+    ) -> Account {
+        Account {
+            username: username(&email).to_string(),
+            email,
+            first,
+            last,
+            kommun,
+            roles,
+            delresa,
+            created,
+            last_seat: None,
+        }
+    }
+}
+
 const SWEDISH_MONTHS: [&str; 12] = [
     "januari",
     "februari",
@@ -678,63 +702,48 @@ const SWEDISH_MONTHS: [&str; 12] = [
 impl Nation {
     /// Every account in export order: participants, e-learning users, trainers, k-admins.
     fn accounts(&self) -> impl Iterator<Item = Account> + '_ {
-        let people = self.people.iter().enumerate().filter(|(_, p)| !p.missing).map(|(i, p)| {
-            let email = self.email(i as u32);
-            Account {
-                username: username(&email).to_string(),
-                email,
-                first: FIRST_NAMES[p.first as usize],
-                last: LAST_NAMES[p.last as usize],
-                kommun: p.kommun as usize,
-                roles: if p.chef { "Chef" } else { "Medarbetare" },
-                delresa: Some(p.delresa as usize),
-                created: p.created,
-                last_seat: p.last_seat,
-            }
+        let people = self.people.iter().enumerate().filter(|(_, p)| !p.missing).map(|(i, p)| Account {
+            last_seat: p.last_seat,
+            ..Account::new(
+                self.email(i as u32),
+                (FIRST_NAMES[p.first as usize], LAST_NAMES[p.last as usize]),
+                p.kommun as usize,
+                if p.chef { "Chef" } else { "Medarbetare" },
+                Some(p.delresa as usize),
+                p.created,
+            )
         });
         let base = self.people.len();
         let learners = self.learners.iter().enumerate().map(move |(j, &(first, last, kommun, delresa))| {
-            let email = mailbox(first, last, base + j + 1, &self.municipalities[kommun as usize].1);
-            let (first, last) = (FIRST_NAMES[first as usize], LAST_NAMES[last as usize]);
-            Account {
-                username: username(&email).to_string(),
-                email,
-                first,
-                last,
-                kommun: kommun as usize,
-                roles: "Medarbetare",
-                delresa: Some(delresa as usize),
-                created: ymd(self.year - 1, 1, 1) + Duration::days((j % 700) as i64),
-                last_seat: None,
-            }
+            Account::new(
+                mailbox(first, last, base + j + 1, &self.municipalities[kommun as usize].1),
+                (FIRST_NAMES[first as usize], LAST_NAMES[last as usize]),
+                kommun as usize,
+                "Medarbetare",
+                Some(delresa as usize),
+                ymd(self.year - 1, 1, 1) + Duration::days((j % 700) as i64),
+            )
         });
         let trainers = self.trainers.iter().enumerate().map(|(i, t)| {
-            let email = self.trainer_email(i as u32);
-            Account {
-                username: username(&email).to_string(),
-                email,
-                first: FIRST_NAMES[t.first as usize],
-                last: LAST_NAMES[t.last as usize],
-                kommun: t.kommun as usize,
-                roles: "Medarbetare, Utbildare",
-                delresa: Some(t.delresa as usize),
-                created: ymd(self.year - 2, 3, 1),
-                last_seat: None,
-            }
+            Account::new(
+                self.trainer_email(i as u32),
+                (FIRST_NAMES[t.first as usize], LAST_NAMES[t.last as usize]),
+                t.kommun as usize,
+                "Medarbetare, Utbildare",
+                Some(t.delresa as usize),
+                ymd(self.year - 2, 3, 1),
+            )
         });
-        let admins = self.municipalities.iter().enumerate().map(|(k, m)| {
-            let email = format!("kadmin@{}.example", ascii_slug(&m.1));
-            Account {
-                username: format!("kadmin.{}", ascii_slug(&m.1)),
-                email,
-                first: "Kommun",
-                last: "Administratör",
-                kommun: k,
-                roles: "K-admin",
-                delresa: None,
-                created: ymd(self.year - 3, 1, 15),
-                last_seat: None,
-            }
+        let admins = self.municipalities.iter().enumerate().map(|(k, m)| Account {
+            username: format!("kadmin.{}", ascii_slug(&m.1)),
+            ..Account::new(
+                format!("kadmin@{}.example", ascii_slug(&m.1)),
+                ("Kommun", "Administratör"),
+                k,
+                "K-admin",
+                None,
+                ymd(self.year - 3, 1, 15),
+            )
         });
         people.chain(learners).chain(trainers).chain(admins)
     }

@@ -31,6 +31,6 @@ pub use inputs::load_register;
 pub use lock::StateLock;
 pub use monthly_invoice::run_monthly_invoice;
 pub use nightly_sync::run_nightly_sync;
-pub use stages::{peak_mb, reset_peak, StageTime};
+pub use stages::StageTime;
 pub use summary::RunSummary;
 pub use trainer_pot::run_trainer_pot;

@@ -63,7 +63,7 @@ impl StageClock {
 }
 
 /// Peak resident memory of this process since the last reset (Linux `VmHWM`), in MB.
-pub fn peak_mb() -> f64 {
+fn peak_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
@@ -73,7 +73,7 @@ pub fn peak_mb() -> f64 {
 }
 
 /// Resets the high-water mark to the current resident size (Linux; elsewhere nothing).
-pub fn reset_peak() {
+fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

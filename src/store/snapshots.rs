@@ -212,7 +212,7 @@ impl SyncTx<'_> {
             let width = columns.split(',').count();
             let sql = |rows: usize| {
                 let tuple = format!("({})", vec!["?"; width].join(","));
-                format!("INSERT OR IGNORE INTO {table} ({columns}) VALUES {}", vec![tuple; rows].join(","))
+                format!("INSERT INTO {table} ({columns}) VALUES {}", vec![tuple; rows].join(","))
             };
             let full_sql = sql(ROWS_PER_INSERT);
             let mut course = sp
@@ -227,7 +227,7 @@ impl SyncTx<'_> {
                     course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
                 }
                 let kept: Vec<&PreparedRow> = batch.iter().filter(|p| seen.insert(unique_key(p))).collect();
-                counts.rows += (batch.len() - kept.len()) as u64;
+                counts.rows += batch.len() as u64;
                 counts.duplicates += (batch.len() - kept.len()) as u64;
                 for chunk in kept.chunks(ROWS_PER_INSERT) {
                     let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
@@ -236,9 +236,7 @@ impl SyncTx<'_> {
                     for p in chunk {
                         bind_record(&mut stmt, &mut at, snap, p).map_err(|e| e.to_string())?;
                     }
-                    let changed = stmt.raw_execute().map_err(|e| e.to_string())? as u64;
-                    counts.rows += chunk.len() as u64;
-                    counts.duplicates += chunk.len() as u64 - changed;
+                    stmt.raw_execute().map_err(|e| e.to_string())?;
                 }
                 Ok(())
             };
