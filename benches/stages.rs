@@ -7,7 +7,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use yrkesresan::billing::{invoice_basis, participant_days, trainer_pot};
+use yrkesresan::billing::{invoice_basis, participant_days, trainer_pot, InvoiceInputs};
 use yrkesresan::config::Config;
 use yrkesresan::domain::{Month, Year};
 use yrkesresan::generate::{generate_national, NationalScale};
@@ -96,14 +96,16 @@ fn stages(c: &mut Criterion) {
     g.bench_function("participant-days and invoice basis", |b| {
         b.iter(|| {
             let days = participant_days(&f.register, &f.config, month).unwrap();
-            invoice_basis(&f.config, month, &days, None)
+            let inputs = InvoiceInputs { days: &days, extra_lines: &f.register.extra_lines, pot: None };
+            invoice_basis(&f.config, month, inputs).unwrap()
         })
     });
-    g.bench_function("trainer pot", |b| b.iter(|| trainer_pot(&f.register, &f.config, year).unwrap()));
+    g.bench_function("trainer pot", |b| b.iter(|| trainer_pot(&f.register, &f.config, year, &[]).unwrap()));
     g.bench_function("reconcile", |b| b.iter(|| reconcile(&f.register, &f.platform, &f.config)));
 
     let days = participant_days(&f.register, &f.config, month).unwrap();
-    let basis = invoice_basis(&f.config, month, &days, None);
+    let inputs = InvoiceInputs { days: &days, extra_lines: &f.register.extra_lines, pot: None };
+    let basis = invoice_basis(&f.config, month, inputs).unwrap();
     let busiest = f.config.municipalities.iter().max_by_key(|m| days.iter().filter(|d| d.kommun == m.code).count());
     let m = busiest.expect("municipalities");
     g.throughput(Throughput::Elements(1));

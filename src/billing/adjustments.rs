@@ -3,7 +3,7 @@
 //! invoiced (plus adjustments already made) becomes adjustment lines in the
 //! next open month.
 
-use super::{InvoiceBasis, InvoiceLine};
+use super::{InvoiceBasis, InvoiceLine, LineKind};
 use crate::domain::{KommunKod, Money, Month};
 use std::collections::BTreeMap;
 
@@ -29,11 +29,13 @@ impl Adjustment {
     pub fn line(&self) -> InvoiceLine {
         InvoiceLine {
             kommun: self.kommun,
+            kind: LineKind::Adjustment,
             article: self.article.clone(),
             description: format!("Justering {}: {}", self.for_month, self.description),
             quantity: 1,
             unit_price: self.delta,
             amount: self.delta,
+            undecided: None,
         }
     }
 }
@@ -42,6 +44,8 @@ type Key = (KommunKod, String, Money);
 
 /// The differences between a closed month recomputed now and what was invoiced
 /// for it: its stored lines plus `earlier` adjustments (key and amount).
+/// Adjustment lines the closed month itself carried were for other months and
+/// are left out (recognised by their kind).
 pub fn adjustments(
     recomputed: &InvoiceBasis,
     invoiced: &InvoiceBasis,
@@ -53,7 +57,7 @@ pub fn adjustments(
         e.0 += l.amount;
     }
     let mut then: BTreeMap<Key, (Money, String)> = BTreeMap::new();
-    for l in &invoiced.lines {
+    for l in invoiced.lines.iter().filter(|l| l.kind != LineKind::Adjustment) {
         let e = then.entry((l.kommun, l.article.clone(), l.unit_price)).or_insert((Money::ZERO, l.description.clone()));
         e.0 += l.amount;
     }
@@ -85,11 +89,13 @@ mod tests {
     fn line(k: &str, qty: u32, price: i64) -> InvoiceLine {
         InvoiceLine {
             kommun: KommunKod::parse(k).unwrap(),
+            kind: LineKind::CourseDays,
             article: "YR-KURSDAG".into(),
             description: "Regionala kursdagar".into(),
             quantity: qty,
             unit_price: Money::kr(price),
             amount: Money::kr(price) * qty,
+            undecided: None,
         }
     }
 
@@ -103,6 +109,10 @@ mod tests {
             a.iter().map(|a| (a.kommun.to_string(), a.delta)).collect::<Vec<_>>(),
             [("2062".into(), Money::kr(-650)), ("2080".into(), Money::kr(1300))]
         );
+        // An adjustment line the closed month carried for another month is not part of it.
+        let mut carrying = invoiced.clone();
+        carrying.lines.push(Adjustment { for_month: m, ..a[0].clone() }.line());
+        assert_eq!(adjustments(&now, &carrying, &[]), a);
         // Already adjusted once: nothing more.
         let earlier: Vec<_> = a.iter().map(|a| (a.kommun, a.article.clone(), a.unit_price, a.delta)).collect();
         assert!(adjustments(&now, &invoiced, &earlier).is_empty());

@@ -1,8 +1,9 @@
-//! Why a billing computation cannot be done, and what to add to the config.
+//! Why a billing computation cannot be done, and what to change to make it possible.
 
-use crate::domain::Category;
+use super::rounding::RoundingError;
+use crate::domain::{Category, Money, Year};
 
-/// A rule the config does not cover for the data at hand.
+/// A rule the config or the register does not cover for the data at hand.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BillingError {
     /// A regional course day falls in a year/category with no tariff.
@@ -20,21 +21,27 @@ pub enum BillingError {
         /// The date of the day.
         date: String,
     },
-}
-
-/// The tariff of a course day: its year and its round's category, or an error
-/// that says which tariff to add.
-pub(crate) fn tariff_for<'a>(
-    config: &'a crate::config::Config,
-    date: chrono::NaiveDate,
-    category: Category,
-    round: &crate::domain::RoundId,
-) -> Result<&'a crate::config::Tariff, BillingError> {
-    use chrono::Datelike;
-    config.tariffs.get(date.year(), category).ok_or_else(|| BillingError::MissingTariff {
-        year: date.year(),
-        category,
-        round: round.to_string(),
-        date: date.to_string(),
-    })
+    /// The extras granted from the pot are more than the pot holds.
+    #[error(
+        "the extras granted from the trainer pot {year} ({extras} kr, sheet 'Övriga rader' row(s) {rows}) \
+         exceed the pot of {pot} kr; correct the rows of type pott"
+    )]
+    ExtrasExceedPot {
+        /// The pot's year.
+        year: Year,
+        /// Their sum.
+        extras: Money,
+        /// The pot.
+        pot: Money,
+        /// The register rows.
+        rows: String,
+    },
+    /// Shares could not be rounded to add up to their total.
+    #[error("{what}: {source}")]
+    Rounding {
+        /// What was split.
+        what: String,
+        /// Why it could not add up.
+        source: RoundingError,
+    },
 }

@@ -2,6 +2,7 @@
 //! invoiced in instalments in the configured months.
 
 use super::rounding::split_by_weights;
+use super::BillingError;
 use crate::config::Config;
 use crate::domain::{KommunKod, Money, Month};
 
@@ -13,40 +14,41 @@ pub(crate) struct Instalment {
     pub number: usize,
     pub of: usize,
     pub share_percent: rust_decimal::Decimal,
-    pub placeholder: bool,
+    pub decided: bool,
 }
 
 /// The instalments due in a month (empty if none is due or no amount is set).
-pub(crate) fn instalments(config: &Config, month: Month) -> Vec<Instalment> {
+pub(crate) fn instalments(config: &Config, month: Month) -> Result<Vec<Instalment>, BillingError> {
     let Some(cost) = config.billing.regional_fixed_cost.get(&month.year().get()) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let months = &config.billing.fixed_cost_months;
     let Some(pos) = months.iter().position(|&m| m == month.number()) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
+    let what = |e| BillingError::Rounding { what: format!("regional fixed cost {}", month.year()), source: e };
     let ore = Money::parse("0.01").expect("literal");
     let weights: Vec<u64> = config.municipalities.iter().map(|m| u64::from(m.population)).collect();
     let total_pop: u64 = weights.iter().sum();
-    let yearly = split_by_weights(cost.amount, &weights, ore);
+    let yearly = split_by_weights(cost.amount, &weights, ore).map_err(what)?;
     let n = months.len();
     config
         .municipalities
         .iter()
         .zip(yearly)
         .map(|(m, year_share)| {
-            let even = split_by_weights(year_share, &vec![1; n], ore);
+            let even = split_by_weights(year_share, &vec![1; n], ore).map_err(what)?;
             let share_percent = (rust_decimal::Decimal::from(m.population) * rust_decimal::Decimal::from(100)
                 / rust_decimal::Decimal::from(total_pop.max(1)))
             .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-            Instalment {
+            Ok(Instalment {
                 kommun: m.code,
                 amount: even[pos],
                 number: pos + 1,
                 of: n,
                 share_percent,
-                placeholder: cost.placeholder,
-            }
+                decided: cost.decided.is_decided(),
+            })
         })
         .collect()
 }

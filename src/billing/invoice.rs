@@ -1,18 +1,74 @@
 //! The invoice basis (fakturaunderlag) of a month: one line per municipality,
-//! article and unit price, only non-zero lines, totals that add up.
+//! article and unit price, only non-zero lines, totals that add up. Each line
+//! says what kind it is and, when the config records no decision for the
+//! amount, which setting is undecided (such a line is only ever preliminary).
 
 use super::fixed_cost::instalments;
 use super::participant_days::ParticipantDay;
 use super::trainer_pot::PotDistribution;
-use crate::config::Config;
+use super::BillingError;
+use crate::config::{Config, NationalDays, Settlement};
 use crate::domain::{Category, KommunKod, Money, Month, Organiser, Quantity, Recipient};
+use crate::ingest::register::{ExtraKind, ExtraLine};
 use std::collections::BTreeMap;
+
+/// What an invoice line is for; stored with it, so later runs recognise a
+/// line by its kind, never by its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LineKind {
+    /// Attended regional participant-days.
+    CourseDays,
+    /// No-shows on regional days.
+    NoShow,
+    /// National course days RSS buys on the members' behalf.
+    NationalDays,
+    /// An instalment of the regional fixed cost.
+    FixedCost,
+    /// A line from the register's sheet `Övriga rader`.
+    Other,
+    /// The trainer-pot credit (settlement `credit`).
+    PotCredit,
+    /// The difference a late register change made to a closed month.
+    Adjustment,
+}
+
+impl LineKind {
+    /// The code stored in the state database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::CourseDays => "course-days",
+            LineKind::NoShow => "no-show",
+            LineKind::NationalDays => "national-days",
+            LineKind::FixedCost => "fixed-cost",
+            LineKind::Other => "other",
+            LineKind::PotCredit => "pot-credit",
+            LineKind::Adjustment => "adjustment",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn parse(s: &str) -> Option<LineKind> {
+        [
+            LineKind::CourseDays,
+            LineKind::NoShow,
+            LineKind::NationalDays,
+            LineKind::FixedCost,
+            LineKind::Other,
+            LineKind::PotCredit,
+            LineKind::Adjustment,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
 
 /// One line for finance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvoiceLine {
     /// The municipality invoiced.
     pub kommun: KommunKod,
+    /// What the line is for.
+    pub kind: LineKind,
     /// Article code (config).
     pub article: String,
     /// Swedish description.
@@ -23,6 +79,9 @@ pub struct InvoiceLine {
     pub unit_price: Money,
     /// `quantity × unit_price`.
     pub amount: Money,
+    /// The config setting whose amount nobody has decided, if any: such a line
+    /// is shown as preliminary and never delivered.
+    pub undecided: Option<String>,
 }
 
 /// The invoice basis of one month.
@@ -56,111 +115,148 @@ impl InvoiceBasis {
         v.dedup();
         v
     }
+
+    /// The undecided settings behind its lines, each once, in order.
+    pub fn undecided(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.lines.iter().filter_map(|l| l.undecided.as_deref()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
 }
 
-/// Computes the invoice basis of a month from its participant-days, the fixed
-/// cost schedule and (in the credit month) the year's pot distribution.
-pub fn invoice_basis(
-    config: &Config,
-    month: Month,
-    days: &[ParticipantDay],
-    pot: Option<&PotDistribution>,
-) -> InvoiceBasis {
+/// What the invoice basis of a month is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceInputs<'a> {
+    /// The month's participant-days.
+    pub days: &'a [ParticipantDay],
+    /// The register's hand-added lines (only `faktura` lines dated in the month count).
+    pub extra_lines: &'a [ExtraLine],
+    /// The year's pot distribution, in the credit month under settlement `credit`.
+    pub pot: Option<&'a PotDistribution>,
+}
+
+/// The text an undecided line carries, so nobody mistakes it for a real amount.
+const PRELIMINARY: &str = " – preliminärt, ej beslutat";
+
+/// Computes the invoice basis of a month.
+pub fn invoice_basis(config: &Config, month: Month, input: InvoiceInputs) -> Result<InvoiceBasis, BillingError> {
     let a = &config.billing.articles;
-    // (kommun, article order, article, description, unit price) → quantity
-    let mut groups: BTreeMap<(KommunKod, u8, String, String, Money), Quantity> = BTreeMap::new();
-    for d in days.iter().filter(|d| d.month_matches(month)) {
-        let (order, article, description) = match (d.organiser, d.attended) {
+    let b = &config.billing;
+    let undecided = |decided: bool, setting: &str| (!decided).then(|| setting.to_string());
+    // (kommun, kind, article, description, unit price, undecided) → quantity
+    type Key = (KommunKod, LineKind, String, String, Money, Option<String>);
+    let mut groups: BTreeMap<Key, Quantity> = BTreeMap::new();
+    for d in input.days.iter().filter(|d| month.contains(d.date)) {
+        let year = chrono::Datelike::year(&d.date);
+        let (kind, article, description, open) = match (d.organiser, d.attended) {
             (Organiser::Regional, true) => (
-                category_order(d.category),
+                LineKind::CourseDays,
                 a.regional(d.category).to_string(),
-                format!("Regionala kursdagar, {} {}", category_word(d.category), d.date_year()),
+                format!("Regionala kursdagar, {} {year}", category_word(d.category)),
+                None,
             ),
-            (Organiser::Regional, false) => {
-                (2, a.no_show.clone(), format!("Uteblivna deltagare, regionala kursdagar {}", d.date_year()))
-            }
-            (Organiser::Nationell, true) => (3, a.national.clone(), format!("Nationella kursdagar: {}", d.course)),
+            (Organiser::Regional, false) => (
+                LineKind::NoShow,
+                a.no_show.clone(),
+                format!("Uteblivna deltagare, regionala kursdagar {year}"),
+                undecided(b.no_show_fee_decided.is_decided(), "billing.no_show_fee"),
+            ),
+            (Organiser::Nationell, true) if b.national_days == NationalDays::Invoice => (
+                LineKind::NationalDays,
+                a.national.clone(),
+                format!("Nationella kursdagar: {}", d.course),
+                undecided(b.national_days_decided.is_decided(), "billing.national_days"),
+            ),
             _ => continue,
         };
         if d.fee.is_zero() {
             continue;
         }
-        *groups.entry((d.kommun, order, article, description, d.fee)).or_default() += 1;
+        let description = if open.is_some() { description + PRELIMINARY } else { description };
+        *groups.entry((d.kommun, kind, article, description, d.fee, open)).or_default() += 1;
     }
-    let mut lines: Vec<(u8, InvoiceLine)> = groups
+    let mut lines: Vec<InvoiceLine> = groups
         .into_iter()
-        .map(|((kommun, order, article, description, unit_price), quantity)| {
-            (order, InvoiceLine { kommun, article, description, quantity, unit_price, amount: unit_price * quantity })
+        .map(|((kommun, kind, article, description, unit_price, undecided), quantity)| InvoiceLine {
+            kommun,
+            kind,
+            article,
+            description,
+            quantity,
+            unit_price,
+            amount: unit_price * quantity,
+            undecided,
         })
         .collect();
-    for i in instalments(config, month) {
+    for i in instalments(config, month)? {
         if i.amount.is_zero() {
             continue;
         }
-        let prelim = if i.placeholder { " (preliminärt belopp)" } else { "" };
-        lines.push((
-            4,
-            InvoiceLine {
-                kommun: i.kommun,
-                article: a.fixed_cost.clone(),
-                description: format!(
-                    "Regional fast kostnad {}, delbetalning {} av {}, befolkningsandel {} %{prelim}",
-                    month.year(),
-                    i.number,
-                    i.of,
-                    i.share_percent.to_string().replace('.', ",")
-                ),
-                quantity: 1,
-                unit_price: i.amount,
-                amount: i.amount,
-            },
-        ));
+        let open = undecided(i.decided, &format!("billing.regional_fixed_cost ({})", month.year()));
+        lines.push(InvoiceLine {
+            kommun: i.kommun,
+            kind: LineKind::FixedCost,
+            article: a.fixed_cost.clone(),
+            description: format!(
+                "Regional fast kostnad {}, delbetalning {} av {}, befolkningsandel {} %{}",
+                month.year(),
+                i.number,
+                i.of,
+                i.share_percent.to_string().replace('.', ","),
+                if open.is_some() { PRELIMINARY } else { "" }
+            ),
+            quantity: 1,
+            unit_price: i.amount,
+            amount: i.amount,
+            undecided: open,
+        });
     }
-    if month.number() == config.billing.pot_credit_month {
-        if let Some(pot) = pot.filter(|p| p.year == month.year()) {
-            for m in &config.municipalities {
-                let payout = pot.payout(Recipient::Kommun(m.code));
-                if payout.is_zero() {
-                    continue;
-                }
-                lines.push((
-                    5,
-                    InvoiceLine {
-                        kommun: m.code,
-                        article: a.pot_credit.clone(),
-                        description: format!("Utbildarpott {}, återbetalning till hemkommun", pot.year),
-                        quantity: 1,
-                        unit_price: -payout,
-                        amount: -payout,
-                    },
-                ));
+    for x in input.extra_lines.iter().filter(|x| x.kind == ExtraKind::Faktura && month.contains(x.date)) {
+        lines.push(InvoiceLine {
+            kommun: x.kommun,
+            kind: LineKind::Other,
+            article: a.other.clone(),
+            description: x.description.clone(),
+            quantity: x.quantity,
+            unit_price: x.unit_price,
+            amount: x.amount,
+            undecided: None,
+        });
+    }
+    let crediting = config.trainer_pot.settlement == Settlement::Credit && month.number() == b.pot_credit_month;
+    if let Some(pot) = input.pot.filter(|p| crediting && p.year == month.year()) {
+        for m in &config.municipalities {
+            let payout = pot.payout(Recipient::Kommun(m.code));
+            if payout.is_zero() {
+                continue;
             }
+            lines.push(InvoiceLine {
+                kommun: m.code,
+                kind: LineKind::PotCredit,
+                article: a.pot_credit.clone(),
+                description: format!("Utbildarpott {}, återbetalning till hemkommun", pot.year),
+                quantity: 1,
+                unit_price: -payout,
+                amount: -payout,
+                undecided: None,
+            });
         }
     }
-    lines.sort_by(|(oa, a), (ob, b)| (a.kommun, *oa, &a.description).cmp(&(b.kommun, *ob, &b.description)));
-    InvoiceBasis { month, lines: lines.into_iter().map(|(_, l)| l).collect() }
+    sort_lines(&mut lines);
+    Ok(InvoiceBasis { month, lines })
 }
 
-fn category_order(c: Category) -> u8 {
-    match c {
-        Category::Medarbetare => 0,
-        Category::Chef => 1,
-    }
+/// The order finance reads: municipality, then kind, article and text.
+pub(crate) fn sort_lines(lines: &mut [InvoiceLine]) {
+    lines.sort_by(|a, b| {
+        (a.kommun, a.kind, &a.article, &a.description).cmp(&(b.kommun, b.kind, &b.article, &b.description))
+    });
 }
 
 fn category_word(c: Category) -> &'static str {
     match c {
         Category::Medarbetare => "medarbetare",
         Category::Chef => "chefer",
-    }
-}
-
-impl ParticipantDay {
-    fn month_matches(&self, m: Month) -> bool {
-        m.contains(self.date)
-    }
-
-    fn date_year(&self) -> i32 {
-        chrono::Datelike::year(&self.date)
     }
 }

@@ -2,9 +2,9 @@
 //! that day costs the participant's municipality. The basis of the invoice and
 //! of each municipality's own specification.
 
-use super::error::tariff_for;
+use super::tariff::tariff_for;
 use super::BillingError;
-use crate::config::Config;
+use crate::config::{Config, NationalDays};
 use crate::domain::{Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId};
 use crate::ingest::Register;
 use chrono::NaiveDate;
@@ -34,8 +34,13 @@ pub struct ParticipantDay {
     pub email: Option<Email>,
     /// Attended (else a no-show).
     pub attended: bool,
-    /// What the day costs: the year's fee, the national price, the no-show fee, or 0.
+    /// What RSS invoices for the day: the year's fee, the no-show fee, the
+    /// national price (when national days are invoiced), or 0.
     pub fee: Money,
+    /// The national round's price for an attended national day: what the
+    /// municipality pays the national organiser (shown as information), or
+    /// what RSS invoices under `billing.national_days = "invoice"`.
+    pub national_price: Option<Money>,
 }
 
 /// All participant-days in a month, sorted by municipality, date, round, name.
@@ -52,6 +57,7 @@ pub fn participant_days(
         for p in people.get(&day.round).into_iter().flatten() {
             let attended = p.attended.contains(&day.day);
             let fee = fee(config, round.organiser, round.category, round.price_per_day, day.date, attended, &round.id)?;
+            let national_price = round.price_per_day.filter(|_| attended && round.organiser == Organiser::Nationell);
             out.push(ParticipantDay {
                 kommun: p.kommun,
                 round: round.id.clone(),
@@ -65,6 +71,7 @@ pub fn participant_days(
                 email: p.email.clone(),
                 attended,
                 fee,
+                national_price,
             });
         }
     }
@@ -84,7 +91,10 @@ fn fee(
     Ok(match (organiser, attended) {
         (Organiser::Regional, true) => tariff_for(config, date, category, round)?.fee,
         (Organiser::Regional, false) => config.billing.no_show_fee,
-        (Organiser::Nationell, true) => price.unwrap_or(Money::ZERO),
+        (Organiser::Nationell, true) => match config.billing.national_days {
+            NationalDays::Invoice => price.unwrap_or(Money::ZERO),
+            NationalDays::Information => Money::ZERO,
+        },
         (Organiser::Nationell, false) | (Organiser::Kommunal, _) => Money::ZERO,
     })
 }

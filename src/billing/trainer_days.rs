@@ -1,7 +1,7 @@
 //! Trainer-days of a month with their points: what each municipality's
 //! trainers did, for its own workbook.
 
-use super::error::tariff_for;
+use super::tariff::tariff_for;
 use super::BillingError;
 use crate::config::Config;
 use crate::domain::{DayNumber, Month, Organiser, Recipient, RoundId, TrainerRole};

@@ -49,6 +49,20 @@ pub fn check(args: &CheckArgs) -> u8 {
             }
         }
     }
+    // Amounts nobody has decided may be shown (dry runs, the demo) but never invoiced.
+    if let Some(c) = &config {
+        for u in c.undecided() {
+            problems.push(crate::config::ConfigError {
+                file: args.config.clone(),
+                line: Some(u.line),
+                message: format!(
+                    "{} would bill {} without a decision: record who decided it with decided = \"…\" \
+                     (e.g. decided = \"Styrgruppen 2026-01-15 §4\"), or remove it",
+                    u.setting, u.bills
+                ),
+            });
+        }
+    }
     if !problems.is_empty() {
         eprint!("{}", ConfigErrors(problems));
         return 2;

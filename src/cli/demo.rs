@@ -64,6 +64,8 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     println!("  kommuner/*.xlsx                               (one workbook per municipality and month)");
     println!("  outbox/*.eml                                  (e-mails to the contact persons, not sent)");
     println!("  trainer-pot-{0}.csv, utbildarpott-{0}.xlsx      (trainer pot)", args.year);
+    println!("  utbetalning-utbildarpott-{0}.csv/.xlsx          (the pot's payout list, for finance)", args.year);
+    println!("  kommuner/utbildarpott-*-{0}.xlsx               (each municipality's pot statement)", args.year);
     println!("  followup-{0}.csv, uppfoljning-{0}.xlsx, reconciliation.csv", args.year);
     println!("  ingest-report.csv, accounts-by-municipality.csv, progress-by-municipality.csv  (nightly sync)");
     println!("  {}  (run log)", ctx.state.display());

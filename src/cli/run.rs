@@ -29,11 +29,14 @@ pub enum RunJob {
         #[command(flatten)]
         common: CommonArgs,
     },
-    /// The trainer-pot distribution of a year.
+    /// The trainer-pot distribution of a year: delivered (and frozen) unless --dry-run.
     TrainerPot {
         /// The year, YYYY.
         #[arg(long, value_parser = parse_year)]
         year: Year,
+        /// Write everything (e-mails as .eml files) but deliver nothing: the pot is not frozen.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -75,12 +78,14 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
     let (common, name, period) = match job {
         RunJob::NightlySync { common } => (common, "nightly-sync", now()[..10].to_string()),
         RunJob::MonthlyInvoice { month, common, .. } => (common, "monthly-invoice", month.to_string()),
-        RunJob::TrainerPot { year, common } => (common, "trainer-pot", year.to_string()),
+        RunJob::TrainerPot { year, common, .. } => (common, "trainer-pot", year.to_string()),
         RunJob::Followup { year, common } => (common, "followup", year.to_string()),
     };
     let mut ctx = context(common)?;
-    if let RunJob::MonthlyInvoice { dry_run, resend, .. } = job {
-        ctx.delivery = delivery(&ctx, *dry_run, resend)?;
+    match job {
+        RunJob::MonthlyInvoice { dry_run, resend, .. } => ctx.delivery = delivery(&ctx, *dry_run, resend)?,
+        RunJob::TrainerPot { dry_run, .. } => ctx.delivery.dry_run = *dry_run,
+        _ => {}
     }
     let spec = match job {
         RunJob::NightlySync { .. } => JobSpec::NightlySync,

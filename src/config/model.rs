@@ -146,11 +146,65 @@ impl Tariffs {
     }
 }
 
+/// Who decided a setting that puts amounts on an invoice, and where the
+/// setting stands in the config. An undecided setting may be shown marked
+/// preliminary (`--dry-run`, `demo`) but never reaches a delivered invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// The decision as the config records it, e.g. "Styrgruppen 2026-01-15 §4".
+    pub by: Option<String>,
+    /// The config line of the setting.
+    pub line: usize,
+}
+
+impl Decision {
+    /// True when the config records who decided it.
+    pub fn is_decided(&self) -> bool {
+        self.by.is_some()
+    }
+}
+
+/// A setting that would bill without a recorded decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecided {
+    /// The setting's name as invoice lines carry it, e.g. `billing.regional_fixed_cost (2026)`.
+    pub setting: String,
+    /// Its config line.
+    pub line: usize,
+    /// What it would bill and when, in plain words.
+    pub bills: String,
+}
+
+/// How national course days are handled (DOMAIN.md "Invoice basis" 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NationalDays {
+    /// The municipality buys them itself: shown to it as information only.
+    Information,
+    /// RSS buys them on the members' behalf and invoices them.
+    Invoice,
+}
+
+/// How the trainer pot is settled once a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// Paid back to the municipalities (Dalarna): a payout list for finance
+    /// and a statement to each municipality, no invoice line.
+    Payout,
+    /// Credited on the home municipality's invoice (Göteborgsregionen).
+    Credit,
+}
+
 /// Invoice rules.
 #[derive(Debug, Clone)]
 pub struct Billing {
     /// Fee for a registered participant who did not attend a day (assumption: 0).
     pub no_show_fee: Money,
+    /// Who decided the no-show fee.
+    pub no_show_fee_decided: Decision,
+    /// National course days: information (default) or invoiced.
+    pub national_days: NationalDays,
+    /// Who decided to invoice national days.
+    pub national_days_decided: Decision,
     /// Regional fixed cost per year, split by population share.
     pub regional_fixed_cost: BTreeMap<i32, FixedCost>,
     /// Months (1–12) in which an instalment of the fixed cost is invoiced.
@@ -164,12 +218,12 @@ pub struct Billing {
 }
 
 /// The regional fixed cost of one year.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FixedCost {
     /// The amount for the whole region.
     pub amount: Money,
-    /// True while the amount is a placeholder nobody has decided.
-    pub placeholder: bool,
+    /// Who decided it; without a decision it is only ever shown as preliminary.
+    pub decided: Decision,
 }
 
 /// Article codes finance imports.
@@ -187,6 +241,8 @@ pub struct Articles {
     pub fixed_cost: String,
     /// Trainer-pot credit.
     pub pot_credit: String,
+    /// Lines the register's sheet `Övriga rader` adds (venue, correction, credit).
+    pub other: String,
 }
 
 impl Articles {
@@ -200,7 +256,8 @@ impl Articles {
 }
 
 /// How the pot is split among trainers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DistributionRule {
     /// Each day's pot split among that day's trainers by points (Dalarna).
     PerDay,
@@ -226,6 +283,8 @@ pub struct TrainerPotRules {
     pub rss_trainers: RssTrainers,
     /// Payouts are rounded to multiples of this (1 = whole kronor).
     pub rounding_unit: Money,
+    /// Paid back (Dalarna) or credited on the invoice (Göteborgsregionen).
+    pub settlement: Settlement,
 }
 
 /// How a download authenticates; the secret itself only ever comes from the environment.
@@ -341,11 +400,18 @@ pub struct ReconcileSettings {
     pub team_size: u32,
     /// A different team size for named rounds.
     pub team_size_by_round: BTreeMap<String, u32>,
+    /// Whether a regional day of a category needs a kursledare (seed 003 makes
+    /// the leader optional; default: medarbetare yes, chef no).
+    pub course_leader_required: BTreeMap<Category, bool>,
 }
 
 impl Default for ReconcileSettings {
     fn default() -> Self {
-        ReconcileSettings { team_size: 2, team_size_by_round: BTreeMap::new() }
+        ReconcileSettings {
+            team_size: 2,
+            team_size_by_round: BTreeMap::new(),
+            course_leader_required: [(Category::Medarbetare, true), (Category::Chef, false)].into_iter().collect(),
+        }
     }
 }
 
@@ -353,6 +419,11 @@ impl ReconcileSettings {
     /// The team size of a round.
     pub fn team_size(&self, round: &str) -> u32 {
         self.team_size_by_round.get(round).copied().unwrap_or(self.team_size)
+    }
+
+    /// Whether a day of this category needs a course leader.
+    pub fn leader_required(&self, category: Category) -> bool {
+        self.course_leader_required.get(&category).copied().unwrap_or(true)
     }
 }
 
@@ -424,6 +495,10 @@ pub struct EmailSettings {
     pub subject: String,
     /// Body template: `{kommun}`, `{period}`, `{total}`, `{lines}`, `{region}`.
     pub body: String,
+    /// Subject of the trainer-pot statement: `{kommun}`, `{year}`, `{amount}`.
+    pub payout_subject: String,
+    /// Body of the trainer-pot statement: `{kommun}`, `{year}`, `{amount}`, `{days}`, `{region}`.
+    pub payout_body: String,
 }
 
 impl Config {
@@ -499,6 +574,38 @@ impl Config {
             Recipient::Region => self.region.name.clone(),
             Recipient::Kommun(k) => self.municipality(k).map(|m| m.name.clone()).unwrap_or_default(),
         }
+    }
+
+    /// Every setting that would put an amount on an invoice without a recorded
+    /// decision, with what it would bill (for `check` and the invoice job).
+    pub fn undecided(&self) -> Vec<Undecided> {
+        let b = &self.billing;
+        let mut out = Vec::new();
+        for (year, cost) in &b.regional_fixed_cost {
+            if !cost.decided.is_decided() && !cost.amount.is_zero() {
+                let months: Vec<String> = b.fixed_cost_months.iter().map(|m| format!("{year}-{m:02}")).collect();
+                out.push(Undecided {
+                    setting: format!("billing.regional_fixed_cost ({year})"),
+                    line: cost.decided.line,
+                    bills: format!("{} kr, invoiced in {}", cost.amount.to_swedish(), months.join(", ")),
+                });
+            }
+        }
+        if !b.no_show_fee_decided.is_decided() && !b.no_show_fee.is_zero() {
+            out.push(Undecided {
+                setting: "billing.no_show_fee".into(),
+                line: b.no_show_fee_decided.line,
+                bills: format!("{} kr per no-show, in every month with a no-show", b.no_show_fee.to_swedish()),
+            });
+        }
+        if b.national_days == NationalDays::Invoice && !b.national_days_decided.is_decided() {
+            out.push(Undecided {
+                setting: "billing.national_days".into(),
+                line: b.national_days_decided.line,
+                bills: "national course days, in every month with one".into(),
+            });
+        }
+        out
     }
 
     /// The national SKR fee per inhabitant in a year, if configured.

@@ -62,6 +62,8 @@ pub(crate) struct RawReconcile {
     pub team_size: Option<u32>,
     #[serde(default)]
     pub team_size_by_round: std::collections::BTreeMap<String, u32>,
+    #[serde(default)]
+    pub course_leader_required: Option<Spanned<std::collections::BTreeMap<String, bool>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,6 +204,12 @@ pub(crate) struct RawTariff {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBilling {
     pub no_show_fee: Spanned<RawNumber>,
+    #[serde(default)]
+    pub no_show_fee_decided: Option<String>,
+    #[serde(default)]
+    pub national_days: Option<Spanned<String>>,
+    #[serde(default)]
+    pub national_days_decided: Option<String>,
     pub fixed_cost_months: Spanned<Vec<i64>>,
     pub pot_credit_month: Spanned<i64>,
     #[serde(default)]
@@ -217,7 +225,7 @@ pub(crate) struct RawFixedCost {
     pub year: i64,
     pub amount: Spanned<RawNumber>,
     #[serde(default)]
-    pub placeholder: bool,
+    pub decided: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,6 +245,8 @@ pub(crate) struct RawArticles {
     pub national: String,
     pub fixed_cost: String,
     pub pot_credit: String,
+    #[serde(default)]
+    pub other: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +255,8 @@ pub(crate) struct RawTrainerPot {
     pub rule: Spanned<String>,
     pub rss_trainers: Spanned<String>,
     pub rounding_unit: Spanned<RawNumber>,
+    #[serde(default)]
+    pub settlement: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,4 +272,8 @@ pub(crate) struct RawEmail {
     pub message_id_domain: Spanned<String>,
     pub subject: String,
     pub body: String,
+    #[serde(default)]
+    pub payout_subject: Option<String>,
+    #[serde(default)]
+    pub payout_body: Option<String>,
 }

@@ -52,20 +52,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     let ingest = ingest(raw.ingest.as_ref(), c);
     let sources = sources(&raw.source, c);
     let webservices = webservices(&raw.webservice, &sources, c);
-    let reconcile = raw
-        .reconcile
-        .as_ref()
-        .map(|r| {
-            let rr = r.get_ref();
-            if rr.team_size == Some(0) || rr.team_size_by_round.values().any(|&n| n == 0) {
-                c.at(r.span(), "reconcile.team_size must be at least 1");
-            }
-            ReconcileSettings {
-                team_size: rr.team_size.unwrap_or(2),
-                team_size_by_round: rr.team_size_by_round.clone(),
-            }
-        })
-        .unwrap_or_default();
+    let reconcile = raw.reconcile.as_ref().map(|r| reconcile(r, c)).unwrap_or_default();
     let smtp = raw.smtp.as_ref().and_then(|s| smtp(s, c));
     if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
         for ((year, cat), t) in &tariffs.0 {
@@ -131,6 +118,29 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         }
     }
     Some(config)
+}
+
+fn reconcile(r: &Spanned<RawReconcile>, c: &mut Collector) -> ReconcileSettings {
+    let rr = r.get_ref();
+    if rr.team_size == Some(0) || rr.team_size_by_round.values().any(|&n| n == 0) {
+        c.at(r.span(), "reconcile.team_size must be at least 1");
+    }
+    let mut out = ReconcileSettings {
+        team_size: rr.team_size.unwrap_or(2),
+        team_size_by_round: rr.team_size_by_round.clone(),
+        ..ReconcileSettings::default()
+    };
+    if let Some(req) = &rr.course_leader_required {
+        for (cat, needed) in req.get_ref() {
+            match Category::parse(cat) {
+                Ok(cat) => {
+                    out.course_leader_required.insert(cat, *needed);
+                }
+                Err(e) => c.at(req.span(), format!("reconcile.course_leader_required: {e}")),
+            }
+        }
+    }
+    out
 }
 
 fn c_path(c: &Collector) -> std::path::PathBuf {
@@ -249,9 +259,10 @@ fn municipalities(
     out
 }
 
+/// An amount of money: exact, whole öre and within [`Money::MAX`] (never rounded silently).
 fn money(n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money> {
-    match n.get_ref().to_decimal() {
-        Ok(d) => Some(Money::new(d)),
+    match n.get_ref().to_decimal().and_then(|d| Money::new(d).exact_amount().map_err(|e| e.to_string())) {
+        Ok(m) => Some(m),
         Err(e) => {
             c.at(n.span(), format!("{what}: {e}"));
             None
@@ -261,6 +272,10 @@ fn money(n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money>
 
 fn non_negative(n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money> {
     let m = money(n, what, c)?;
+    non_negative_value(m, n, what, c)
+}
+
+fn non_negative_value(m: Money, n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money> {
     if m.is_negative() {
         c.at(n.span(), format!("{what} must not be negative"));
         return None;
@@ -290,7 +305,13 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
         let what = format!("tariff {year} {cat}");
         let fee = non_negative(&raw.fee, &format!("{what}: fee"), c);
         let pot = non_negative(&raw.pot, &format!("{what}: pot"), c);
-        let share = non_negative(&raw.leader_share, &format!("{what}: leader_share"), c);
+        let share = match raw.leader_share.get_ref().to_decimal() {
+            Ok(d) => non_negative_value(Money::new(d), &raw.leader_share, &format!("{what}: leader_share"), c),
+            Err(e) => {
+                c.at(raw.leader_share.span(), format!("{what}: leader_share: {e}"));
+                None
+            }
+        };
         if let (Some(fee), Some(pot)) = (fee, pot) {
             if pot > fee {
                 c.at(raw.pot.span(), format!("{what}: pot {pot} is larger than the fee {fee}"));
@@ -322,6 +343,27 @@ fn month_number(n: i64, span: std::ops::Range<usize>, what: &str, c: &mut Collec
 fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     let raw = b.get_ref();
     let no_show_fee = non_negative(&raw.no_show_fee, "billing.no_show_fee", c);
+    let decision = |by: &Option<String>, span: std::ops::Range<usize>, what: &str, c: &mut Collector| {
+        let by = by.as_ref().map(|s| s.trim().to_string());
+        if by.as_deref() == Some("") {
+            c.at(
+                span.clone(),
+                format!("{what}: decided is empty; write who decided it, e.g. \"Styrgruppen 2026-01-15 §4\""),
+            );
+        }
+        Decision { by: by.filter(|s| !s.is_empty()), line: c.line_of(span.start) }
+    };
+    let no_show_fee_decided = decision(&raw.no_show_fee_decided, raw.no_show_fee.span(), "billing.no_show_fee", c);
+    let national_days = match raw.national_days.as_ref().map(|n| (n.get_ref().as_str(), n.span())) {
+        None | Some(("information", _)) => NationalDays::Information,
+        Some(("invoice", _)) => NationalDays::Invoice,
+        Some((other, span)) => {
+            c.at(span, format!("billing.national_days '{other}' must be \"information\" or \"invoice\""));
+            NationalDays::Information
+        }
+    };
+    let national_span = raw.national_days.as_ref().map(|n| n.span()).unwrap_or(b.span());
+    let national_days_decided = decision(&raw.national_days_decided, national_span, "billing.national_days", c);
     let mut months = Vec::new();
     for m in raw.fixed_cost_months.get_ref() {
         if let Some(m) = month_number(*m, raw.fixed_cost_months.span(), "billing.fixed_cost_months", c) {
@@ -339,8 +381,10 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     let mut fixed = BTreeMap::new();
     for f in &raw.regional_fixed_cost {
         let fr = f.get_ref();
-        if let Some(amount) = non_negative(&fr.amount, &format!("regional_fixed_cost {}", fr.year), c) {
-            if fixed.insert(fr.year as i32, FixedCost { amount, placeholder: fr.placeholder }).is_some() {
+        let what = format!("billing.regional_fixed_cost {}", fr.year);
+        let decided = decision(&fr.decided, f.span(), &what, c);
+        if let Some(amount) = non_negative(&fr.amount, &what, c) {
+            if fixed.insert(fr.year as i32, FixedCost { amount, decided }).is_some() {
                 c.at(f.span(), format!("regional_fixed_cost for {} is configured twice", fr.year));
             }
         }
@@ -367,8 +411,10 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
         national: a.national.clone(),
         fixed_cost: a.fixed_cost.clone(),
         pot_credit: a.pot_credit.clone(),
+        other: a.other.clone().unwrap_or_else(|| "YR-OVRIGT".into()),
     };
     let codes = [
+        &articles.other,
         &articles.regional_medarbetare,
         &articles.regional_chef,
         &articles.no_show,
@@ -382,6 +428,9 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     }
     Some(Billing {
         no_show_fee: no_show_fee?,
+        no_show_fee_decided,
+        national_days,
+        national_days_decided,
         regional_fixed_cost: fixed,
         fixed_cost_months: months,
         pot_credit_month: pot_credit_month?,
@@ -418,7 +467,15 @@ fn trainer_pot(t: &Spanned<RawTrainerPot>, c: &mut Collector) -> Option<TrainerP
             return None;
         }
     }
-    Some(TrainerPotRules { rule: rule?, rss_trainers: rss?, rounding_unit: unit? })
+    let settlement = match raw.settlement.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("payout", _)) => Some(Settlement::Payout),
+        Some(("credit", _)) => Some(Settlement::Credit),
+        Some((other, span)) => {
+            c.at(span, format!("trainer_pot.settlement '{other}' must be \"payout\" or \"credit\""));
+            None
+        }
+    };
+    Some(TrainerPotRules { rule: rule?, rss_trainers: rss?, rounding_unit: unit?, settlement: settlement? })
 }
 
 fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
@@ -453,8 +510,26 @@ fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
         message_id_domain: domain.clone(),
         subject: raw.subject.clone(),
         body: raw.body.clone(),
+        payout_subject: raw.payout_subject.clone().unwrap_or_else(|| DEFAULT_PAYOUT_SUBJECT.into()),
+        payout_body: raw.payout_body.clone().unwrap_or_else(|| DEFAULT_PAYOUT_BODY.into()),
     })
 }
+
+/// The trainer-pot statement's subject when the config gives none.
+const DEFAULT_PAYOUT_SUBJECT: &str = "Yrkesresan {kommun}: utbetalning ur utbildarpotten {year}";
+
+/// The trainer-pot statement's body when the config gives none.
+const DEFAULT_PAYOUT_BODY: &str = "Hej!
+
+{kommun} får {amount} kr ur utbildarpotten för Yrkesresan {year}, för {days} utbildningsdagar \
+som kommunens utbildare har hållit i regionalt anordnade kurser.
+
+I bifogad arbetsbok finns varje utbildningsdag med dagens pott, utbildarens poäng och kommunens \
+andel, och hela årets fördelning mellan kommunerna.
+
+Hälsningar
+{region}
+";
 
 fn ingest(raw: Option<&Spanned<RawIngest>>, c: &mut Collector) -> IngestSettings {
     use crate::ingest::exports::{fields, ExportKind};

@@ -70,17 +70,7 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
 
 /// Swedish money text: `12 345,00`.
 fn swedish(m: Money) -> String {
-    let csv = m.to_csv();
-    let (int, dec) = csv.split_once('.').unwrap_or((&csv, "00"));
-    let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(' ');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped},{dec}")
+    m.to_swedish()
 }
 
 /// What one municipality's message says and carries.
@@ -120,6 +110,44 @@ pub fn build_message(
         subject: fill(&config.email.subject, &values),
         body: fill(&config.email.body, &values),
         attachments: vec![Attached::xlsx(workbook)],
+    };
+    compose(config, &m.name, draft)
+}
+
+/// What one municipality's trainer-pot statement says and carries.
+#[derive(Debug, Clone)]
+pub struct Statement<'a> {
+    /// The pot's year.
+    pub year: crate::domain::Year,
+    /// The payout.
+    pub amount: Money,
+    /// Trainer-days behind it.
+    pub days: u32,
+    /// The contact persons.
+    pub to: &'a [Email],
+    /// Copies (config `smtp.cc`).
+    pub cc: &'a [Email],
+    /// The statement workbook.
+    pub workbook: Vec<u8>,
+}
+
+/// Builds a municipality's trainer-pot statement message from the config's
+/// `payout_subject` / `payout_body` templates, the workbook attached.
+pub fn build_statement(config: &Config, m: &Municipality, st: Statement) -> Result<OutgoingMessage, DeliverError> {
+    let values = [
+        ("kommun", m.name.clone()),
+        ("year", st.year.to_string()),
+        ("amount", swedish(st.amount)),
+        ("days", st.days.to_string()),
+        ("region", config.region.name.clone()),
+    ];
+    let draft = Draft {
+        stem: format!("yrkesresan-utbildarpott-{}-{}", m.slug(), st.year),
+        to: st.to,
+        cc: st.cc,
+        subject: fill(&config.email.payout_subject, &values),
+        body: fill(&config.email.payout_body, &values),
+        attachments: vec![Attached::xlsx(st.workbook)],
     };
     compose(config, &m.name, draft)
 }

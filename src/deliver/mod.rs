@@ -8,5 +8,8 @@
 mod message;
 mod smtp;
 
-pub use message::{build_message, compose, recipients_for, Attached, DeliverError, Draft, Letter, OutgoingMessage};
+pub use message::{
+    build_message, build_statement, compose, recipients_for, Attached, DeliverError, Draft, Letter, OutgoingMessage,
+    Statement,
+};
 pub use smtp::{deliver, DeliveryReport, SmtpError};

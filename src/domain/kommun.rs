@@ -54,6 +54,26 @@ pub enum Recipient {
     Kommun(KommunKod),
 }
 
+impl Recipient {
+    /// Parses `region` or a municipality code (how a recipient is stored).
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if s.trim() == "region" {
+            Ok(Recipient::Region)
+        } else {
+            KommunKod::parse(s).map(Recipient::Kommun)
+        }
+    }
+}
+
+impl fmt::Display for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Recipient::Region => f.write_str("region"),
+            Recipient::Kommun(k) => write!(f, "{k}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use super::ParseError;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::fmt;
 use std::iter::Sum;
-use std::ops::{Add, AddAssign, Mul, Neg, Sub};
+use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
 
 /// An amount in SEK excluding VAT, held as an exact decimal.
 ///
@@ -30,9 +30,50 @@ impl Money {
         Money(Decimal::from(n))
     }
 
+    /// The largest amount accepted from a config or a register (one thousand
+    /// billion kronor). Every product and sum the pipeline forms from bounded
+    /// amounts and row counts stays far inside `Decimal`'s range, so money
+    /// arithmetic past the edges cannot overflow.
+    pub const MAX: Money = Money(Decimal::from_parts(3_567_587_328, 232, 0, false, 0));
+
     /// Parses `650`, `650.50`, `1 250,50`, `−20` (Unicode minus) and `2,37`.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         parse_swedish_decimal(s).map(Money)
+    }
+
+    /// Parses an amount a person wrote (config, register): like [`Money::parse`],
+    /// but it must be whole öre and at most [`Money::MAX`] either way, never
+    /// silently rounded.
+    pub fn parse_amount(s: &str) -> Result<Self, ParseError> {
+        Money::parse(s)?.exact_amount()
+    }
+
+    /// Checks an amount a person wrote: whole öre, and within ±[`Money::MAX`].
+    pub fn exact_amount(self) -> Result<Self, ParseError> {
+        if self.0.abs() > Money::MAX.0 {
+            return Err(ParseError::new(format!(
+                "{} kr is larger than the largest amount accepted ({} kr)",
+                self.0,
+                Money::MAX.0
+            )));
+        }
+        if self.0.normalize().scale() > 2 {
+            return Err(ParseError::new(format!(
+                "{} is not whole öre (at most two decimals); write the amount exactly",
+                self.0.normalize()
+            )));
+        }
+        Ok(self)
+    }
+
+    /// `self × q`, or `None` if the product does not fit (instead of a panic).
+    pub fn checked_mul(self, q: Decimal) -> Option<Money> {
+        self.0.checked_mul(q).map(Money)
+    }
+
+    /// `self + o`, or `None` if the sum does not fit (instead of a panic).
+    pub fn checked_add(self, o: Money) -> Option<Money> {
+        self.0.checked_add(o.0).map(Money)
     }
 
     /// The exact decimal value.
@@ -67,6 +108,22 @@ impl Money {
         let mut d = d.normalize();
         d.rescale(2);
         d.to_string()
+    }
+
+    /// The amount as a Swedish office writes it, without the unit: `5 200,00`,
+    /// `-400,00` (thin grouping by a space, comma decimals, rounded to öre).
+    pub fn to_swedish(self) -> String {
+        let csv = self.to_csv();
+        let (int, dec) = csv.split_once('.').unwrap_or((&csv, "00"));
+        let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
+        let mut grouped = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(' ');
+            }
+            grouped.push(ch);
+        }
+        format!("{sign}{grouped},{dec}")
     }
 
     /// The amount as a float for spreadsheet cells only (display, never arithmetic).
@@ -116,6 +173,12 @@ impl Sub for Money {
     type Output = Money;
     fn sub(self, o: Money) -> Money {
         Money(self.0 - o.0)
+    }
+}
+
+impl SubAssign for Money {
+    fn sub_assign(&mut self, o: Money) {
+        self.0 -= o.0;
     }
 }
 
@@ -170,6 +233,18 @@ mod tests {
         assert_eq!(Money::parse("0.125").unwrap().round_to_ore().to_csv(), "0.13");
         assert_eq!(Money::parse("-0.125").unwrap().round_to_ore().to_csv(), "-0.13");
         assert_eq!(Money::parse("6666.665").unwrap().round_to_ore().to_csv(), "6666.67");
+    }
+
+    #[test]
+    fn an_amount_a_person_wrote_is_whole_ore_and_bounded() {
+        assert_eq!(Money::parse_amount("1 250,50").unwrap().to_csv(), "1250.50");
+        assert_eq!(Money::MAX.to_csv(), "1000000000000.00");
+        let e = Money::parse_amount("12.345").unwrap_err().to_string();
+        assert!(e.contains("12.345 is not whole öre"), "{e}");
+        let e = Money::parse_amount("99999999999999999999999").unwrap_err().to_string();
+        assert!(e.contains("larger than the largest amount"), "{e}");
+        assert!(Money::parse_amount("-1000000000000").is_ok());
+        assert!(Money::MAX.checked_mul(Decimal::MAX).is_none());
     }
 
     #[test]

@@ -760,7 +760,52 @@ impl World<'_> {
                 sheets.push("Deltagare", self.seat_row(&self.rounds[dr], &self.rounds[dr].seats[ds]));
             }
         }
+        self.extra_lines(&mut sheets);
         sheets
+    }
+
+    /// The sheet `Övriga rader` as an administrator fills it in: a venue
+    /// surcharge on the first regional day, and an extra from the pot that the
+    /// steering group granted the first course leader's municipality.
+    fn extra_lines(&self, sheets: &mut RegisterSheets) {
+        let Some(round) = self.rounds.iter().find(|r| matches!(r.kind, Kind::Regional) && !r.seats.is_empty()) else {
+            return;
+        };
+        let (Some(day), Some(seat)) = (round.days.first(), round.seats.first()) else { return };
+        let head = ["Typ", "Kommun", "Datum", "Beskrivning", "Antal", "À-pris", "Kommentar"];
+        sheets.push("Övriga rader", head.iter().map(|&h| Cell::from(h)).collect());
+        let kommun = self.seat_row(round, seat)[3].clone();
+        sheets.push(
+            "Övriga rader",
+            vec![
+                "faktura".into(),
+                kommun,
+                day.date.into(),
+                format!("Lokalkostnad, extern lokal {}", day.place).into(),
+                Cell::Number(1.0),
+                Cell::Number(1500.0),
+                "".into(),
+            ],
+        );
+        let leader = round.days.iter().flat_map(|d| &d.team).find(|(_, role)| *role == "kursledare");
+        if let Some(&(t, role)) = leader {
+            let employer = self.trainer_row(round, 0, t, role)[4].clone();
+            if matches!(&employer, Cell::Text(k) if self.config.resolve_kommun(k).is_some()) {
+                let december = NaiveDate::from_ymd_opt(day.date.year(), 12, 1).expect("a date");
+                sheets.push(
+                    "Övriga rader",
+                    vec![
+                        "pott".into(),
+                        employer,
+                        december.into(),
+                        "kursledare förberett en kursomgång".into(),
+                        Cell::Number(1.0),
+                        Cell::Number(1000.0),
+                        "Beviljat av styrgruppen (exempel)".into(),
+                    ],
+                );
+            }
+        }
     }
 
     fn round_row(&self, round: &Round) -> Vec<Cell> {

@@ -164,6 +164,22 @@ pub(crate) fn cell_date(c: &Data) -> Result<NaiveDate, String> {
     }
 }
 
+/// An amount from a number cell or text (`1 250,50`): exact, whole öre and
+/// within [`Money::MAX`](crate::domain::Money::MAX). A number cell is read
+/// through `Decimal::from_f64`, which drops binary float noise.
+pub(crate) fn cell_money(c: &Data) -> Result<crate::domain::Money, String> {
+    use crate::domain::Money;
+    let money = match c {
+        Data::Float(f) => <rust_decimal::Decimal as rust_decimal::prelude::FromPrimitive>::from_f64(*f)
+            .map(Money::new)
+            .ok_or_else(|| format!("'{}' is not an amount", cell_text(c)))?,
+        Data::Int(i) => Money::new(rust_decimal::Decimal::from(*i)),
+        Data::Empty => return Err("the amount is empty".into()),
+        other => Money::parse(&cell_text(other)).map_err(|e| e.to_string())?,
+    };
+    money.exact_amount().map_err(|e| e.to_string())
+}
+
 fn parse_iso_date(s: &str) -> Option<NaiveDate> {
     let head = s.get(..10)?;
     let rest = &s[10..];

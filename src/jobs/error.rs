@@ -31,6 +31,18 @@ pub enum JobError {
         /// The other.
         second: PathBuf,
     },
+    /// The invoice basis holds amounts nobody has decided.
+    #[error(
+        "the invoice basis of {month} holds amounts nobody has decided, so nothing was delivered or closed:\n{settings}\
+         Record who decided each amount in the config (e.g. decided = \"Styrgruppen 2026-01-15 §4\"), \
+         or run with --dry-run to see the basis with these lines marked preliminary."
+    )]
+    Undecided {
+        /// The month.
+        month: crate::domain::Month,
+        /// One line per setting: `file:line: setting (what it bills)`.
+        settings: String,
+    },
     /// The register has errors.
     #[error(transparent)]
     Register(#[from] RegisterProblems),

@@ -20,11 +20,12 @@ pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError
     let month_start = chrono::NaiveDate::from_ymd_opt(year.get(), 1, 1).expect("valid");
     let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
     let platform = store.platform(month_start, Some(&courses))?;
-    drop(store);
     clock.mark("read platform", platform.completions.len() as u64, "completions");
 
     let mut staging = Staging::new(&ctx.out)?;
-    let (findings, _) = stage_regional(&mut staging, config, year, Some(&register), &platform, &platform.progress)?;
+    let (findings, _) =
+        stage_regional(&store, &mut staging, config, year, Some(&register), &platform, &platform.progress)?;
+    drop(store);
     let table = followup(&register, config, year);
     let mut figures: Vec<String> = table
         .sections

@@ -2,19 +2,19 @@
 //! finance, each municipality's workbook, and the e-mails to contact persons.
 
 use super::commit::{commit, now, Finished};
+use super::outbox::{enqueue_all, send_due};
 use super::parallel::parallel_map;
+use super::pot::year_pot;
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
-use crate::billing::{account_counts, adjustments, Adjustment};
-use crate::billing::{invoice_basis, participant_days, trainer_days, trainer_pot, InvoiceBasis};
-use crate::deliver::{
-    build_message, compose, deliver, recipients_for, Attached, Draft, Letter, OutgoingMessage, SmtpError,
-};
+use crate::billing::{account_counts, adjustments, Adjustment, PotDistribution};
+use crate::billing::{invoice_basis, participant_days, trainer_days, InvoiceBasis, InvoiceInputs};
+use crate::config::Settlement;
+use crate::deliver::{build_message, compose, recipients_for, Attached, Draft, Letter, OutgoingMessage};
 use crate::domain::{DelresaCode, KommunKod, Month, Recipient};
 use crate::reconcile::Severity;
 use crate::reconcile::{pot_findings, reconcile, Finding};
 use crate::report::{finance_workbook, municipality_workbook, write_invoice_csv, MunicipalityReport};
-use crate::store::NewMessage;
 use crate::store::Store;
 use std::collections::HashMap;
 
@@ -31,16 +31,21 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
 
     let days = participant_days(&register, config, month)?;
     let trainers = trainer_days(&register, config, month)?;
-    let pot = if month.number() == config.billing.pot_credit_month {
-        Some(trainer_pot(&register, config, month.year())?)
-    } else {
-        None
-    };
-    let mut basis = invoice_basis(config, month, &days, pot.as_ref());
+    // Under settlement `credit` the year's pot is credited in its month: the
+    // frozen distribution if it was delivered, else computed now.
+    let crediting =
+        config.trainer_pot.settlement == Settlement::Credit && month.number() == config.billing.pot_credit_month;
+    let store = Store::open(&ctx.state)?;
+    let year_pot = if crediting { Some(year_pot(&store, config, &register, month.year())?) } else { None };
+    let pot = year_pot.as_ref().map(|p| &p.pot);
+    let inputs_of_basis = InvoiceInputs { days: &days, extra_lines: &register.extra_lines, pot };
+    let mut basis = invoice_basis(config, month, inputs_of_basis)?;
+    refuse_undecided(ctx, &basis)?;
     // Late register changes to closed months become adjustment lines here.
-    let late = late_changes(ctx, &register, month)?;
+    let late = late_changes(ctx, &store, &register, month)?;
+    drop(store);
     basis.lines.extend(late.iter().map(Adjustment::line));
-    basis.lines.sort_by_key(|l| l.kommun);
+    crate::billing::sort_lines(&mut basis.lines);
     clock.mark("invoice basis", days.len() as u64, "participant-days");
     // The platform as its latest snapshots show it: accounts (and those
     // before the month began), course progress, findings against the register.
@@ -65,8 +70,9 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         })
         .collect();
     findings.extend(reconcile(&register, &platform, config));
-    if let Some(p) = &pot {
-        findings.extend(pot_findings(p));
+    if let Some(p) = &year_pot {
+        findings.extend(pot_findings(&p.pot));
+        findings.extend(p.findings.iter().cloned());
     }
     clock.mark("reconcile", register.participants.len() as u64, "rows");
     let counts = platform.has_accounts.then(|| account_counts(config, &platform.accounts));
@@ -114,7 +120,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
             lines: basis.lines_of(m.code).collect(),
             days: own_days.get(&m.code).cloned().unwrap_or_default(),
             trainer_days: own_trainers.get(&m.code).cloned().unwrap_or_default(),
-            pot_payout: pot.as_ref().map(|p| (p.year, p.payout(Recipient::Kommun(m.code)))),
+            pot_payout: pot.map(|p| (p.year, p.payout(Recipient::Kommun(m.code)))),
             findings: own_findings.get(&m.code).cloned().unwrap_or_default(),
             accounts: counts.as_ref().map(|c| {
                 c.iter()
@@ -172,32 +178,26 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
         format!("Invoice basis {month}: {} line(s), total {total} kr.", basis.lines.len()),
         format!("Participant-days attended: {}.", days.iter().filter(|d| d.attended).count()),
     ];
+    let closing = !ctx.delivery.dry_run;
+    let freeze: Option<&PotDistribution> = year_pot.as_ref().filter(|p| closing && !p.frozen).map(|p| &p.pot);
     let outputs = commit(
         ctx,
         Finished { job: JOB, period: month.to_string(), started_at, inputs, findings: &findings, staging },
         |tx, run_id| {
             Store::save_invoice_basis(tx, run_id, &basis)?;
-            Store::save_adjustments_and_close(tx, month, &late, !ctx.delivery.dry_run)?;
+            Store::save_adjustments_and_close(tx, month, &late, closing)?;
+            if let Some(pot) = freeze {
+                Store::freeze_pot(tx, run_id, pot)?;
+            }
             if sending {
-                for (kommunkod, msg) in &outgoing {
-                    let recipients: Vec<String> = msg.to.iter().map(|e| e.to_string()).collect();
-                    let new = NewMessage {
-                        kommunkod,
-                        recipients: &recipients,
-                        stem: &msg.stem,
-                        message_id: &msg.message_id,
-                        content_hash: &msg.content_hash,
-                        eml: &msg.bytes,
-                    };
-                    Store::enqueue(tx, JOB, &month.to_string(), &new)?;
-                }
+                enqueue_all(tx, JOB, &month.to_string(), &outgoing)?;
             }
             Ok(())
         },
     )?;
     clock.mark("commit", outputs.len() as u64, "files");
     let messages = if sending {
-        let n = send(ctx, &month.to_string(), &mut figures, &mut findings)?;
+        let n = send_due(ctx, JOB, &month.to_string(), &mut figures, &mut findings)?;
         clock.mark("send e-mail (SMTP)", n as u64, "messages");
         n
     } else {
@@ -216,29 +216,40 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
 /// says now and as it was invoiced (with earlier adjustments).
 fn late_changes(
     ctx: &JobContext,
+    store: &Store,
     register: &crate::ingest::Register,
     month: Month,
 ) -> Result<Vec<Adjustment>, JobError> {
     let config = &ctx.config;
-    let store = Store::open(&ctx.state)?;
     let mut out = Vec::new();
     for closed in store.closed_months_before(month)? {
         let Some(invoiced) = store.invoice_basis(closed)? else { continue };
         let days = participant_days(register, config, closed)?;
-        let pot = if closed.number() == config.billing.pot_credit_month {
-            Some(trainer_pot(register, config, closed.year())?)
-        } else {
-            None
-        };
-        let now = invoice_basis(config, closed, &days, pot.as_ref());
-        // Adjustment lines invoiced in the closed month itself are part of what it invoiced for others, not for itself.
-        let invoiced = InvoiceBasis {
-            month: closed,
-            lines: invoiced.lines.into_iter().filter(|l| !l.description.starts_with("Justering ")).collect(),
-        };
+        // A credited pot is frozen when its month closes: recomputing uses the frozen figures.
+        let pot = store.frozen_pot(closed.year())?;
+        let inputs = InvoiceInputs { days: &days, extra_lines: &register.extra_lines, pot: pot.as_ref() };
+        let now = invoice_basis(config, closed, inputs)?;
         out.extend(adjustments(&now, &invoiced, &store.adjustments_for(closed, month)?));
     }
     Ok(out)
+}
+
+/// Refuses to deliver a basis with undecided amounts (a dry run shows them marked).
+fn refuse_undecided(ctx: &JobContext, basis: &InvoiceBasis) -> Result<(), JobError> {
+    let open = basis.undecided();
+    if ctx.delivery.dry_run || open.is_empty() {
+        return Ok(());
+    }
+    let file = ctx.config.source.display();
+    let known = ctx.config.undecided();
+    let settings = open
+        .iter()
+        .map(|setting| match known.iter().find(|u| u.setting == *setting) {
+            Some(u) => format!("  {file}:{}: {} has no decided = \"…\" ({})\n", u.line, u.setting, u.bills),
+            None => format!("  {file}: {setting} has no decided = \"…\"\n"),
+        })
+        .collect();
+    Err(JobError::Undecided { month: basis.month, settings })
 }
 
 /// A closed month is not computed again: its basis stays as delivered. What
@@ -250,7 +261,7 @@ fn closed_month(ctx: &JobContext, month: Month, closed_at: &str) -> Result<RunSu
     )];
     let mut findings = Vec::new();
     let messages = if !ctx.delivery.dry_run && ctx.config.smtp.is_some() {
-        send(ctx, &month.to_string(), &mut figures, &mut findings)?
+        send_due(ctx, JOB, &month.to_string(), &mut figures, &mut findings)?
     } else {
         0
     };
@@ -294,44 +305,3 @@ fn finance_message(
 
 /// The job's name in the run log and the outbox.
 const JOB: &str = "monthly-invoice";
-
-/// Sends what is due in the outbox; what did not go out becomes a finding.
-fn send(
-    ctx: &JobContext,
-    period: &str,
-    figures: &mut Vec<String>,
-    findings: &mut Vec<Finding>,
-) -> Result<usize, JobError> {
-    let smtp = ctx.config.smtp.as_ref().expect("sending needs [smtp]");
-    let store = Store::open(&ctx.state)?;
-    if let Some(codes) = &ctx.delivery.resend {
-        let n = store.resend(JOB, period, if codes.is_empty() { None } else { Some(codes) })?;
-        figures.push(format!("{n} message(s) marked to be sent again (--resend)."));
-    }
-    let report = deliver(&store, smtp, &ctx.config.email.from, JOB, period).map_err(|e| match e {
-        SmtpError::Store(s) => JobError::Store(s),
-        other => JobError::Send(other.to_string()),
-    })?;
-    store.record_messages(JOB, period, report.sent.len())?;
-    figures.push(format!(
-        "E-mail: {} sent, {} failed for good, {} to try again next run.",
-        report.sent.len(),
-        report.permanent.len(),
-        report.transient.len()
-    ));
-    for (stem, why) in report.permanent.iter().chain(&report.transient) {
-        let permanent = report.permanent.iter().any(|(s, _)| s == stem);
-        findings.push(Finding {
-            severity: Severity::Error,
-            code: "message-not-sent".into(),
-            kommun: None,
-            subject: stem.clone(),
-            detail: if permanent {
-                format!("Meddelandet avvisades av e-postservern ({why}). Rätta mottagaren i konfigurationen och kör jobbet igen.")
-            } else {
-                format!("Meddelandet kunde inte skickas nu ({why}). Det skickas vid nästa körning.")
-            },
-        });
-    }
-    Ok(report.sent.len())
-}

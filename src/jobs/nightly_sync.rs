@@ -315,8 +315,15 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     clock.mark("read register back", register.as_ref().map_or(0, |r| r.participants.len()) as u64, "rows");
     let platform = sync.platform(month_start, Some(&courses))?;
     clock.mark("read platform back", platform.completions.len() as u64, "completions");
-    let (regional, workbook) =
-        stage_regional(&mut staging, config, year, register.as_ref(), &platform, &platform.progress)?;
+    let (regional, workbook) = stage_regional(
+        &Store::open(&ctx.state)?,
+        &mut staging,
+        config,
+        year,
+        register.as_ref(),
+        &platform,
+        &platform.progress,
+    )?;
     findings.extend(regional);
     clock.mark("reconcile and regional workbook", findings.len() as u64, "findings");
     // The project lead gets the follow-up when the findings changed since the last one sent.

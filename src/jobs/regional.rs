@@ -2,9 +2,10 @@
 //! reconciliation findings, accounts and progress per municipality, the
 //! follow-up table and the pot of a year, as CSV and as the regional workbook.
 
+use super::pot::year_pot;
 use super::staging::Staging;
 use super::JobError;
-use crate::billing::{account_counts, followup, trainer_pot};
+use crate::billing::{account_counts, followup};
 use crate::config::Config;
 use crate::domain::Year;
 use crate::ingest::Register;
@@ -13,10 +14,12 @@ use crate::report::{
     regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
     RegionalReport,
 };
-use crate::store::{PlatformData, Progress};
+use crate::store::{PlatformData, Progress, Store};
 
-/// Computes and stages the regional outputs; returns the findings and the workbook.
+/// Computes and stages the regional outputs; returns the findings and the
+/// workbook. The pot of a delivered year is its frozen distribution.
 pub(crate) fn stage_regional(
+    store: &Store,
     staging: &mut Staging,
     config: &Config,
     year: Year,
@@ -28,9 +31,10 @@ pub(crate) fn stage_regional(
     let mut findings = register.map(|r| reconcile(r, platform, config)).unwrap_or_default();
     let (table, pot) = match register {
         Some(r) => {
-            let pot = trainer_pot(r, config, year)?;
-            findings.extend(pot_findings(&pot));
-            (Some(followup(r, config, year)), Some(pot))
+            let pot = year_pot(store, config, r, year)?;
+            findings.extend(pot_findings(&pot.pot));
+            findings.extend(pot.findings);
+            (Some(followup(r, config, year)), Some(pot.pot))
         }
         None => (None, None),
     };

@@ -1,12 +1,25 @@
-//! `run trainer-pot --year YYYY`: the year's distribution, as CSV and workbook.
+//! `run trainer-pot --year YYYY`: the year's distribution, as CSV and
+//! workbook; each municipality's statement; under settlement `payout` the
+//! payout list for finance. A run that is not `--dry-run` delivers the pot and
+//! freezes it: later runs reproduce the delivered figures, and register changes
+//! made after delivery are adjusted in the next year's distribution.
 
 use super::commit::{commit, now, Finished};
+use super::outbox::{enqueue_all, send_due};
+use super::pot::year_pot;
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
-use crate::billing::trainer_pot;
-use crate::domain::Year;
+use crate::billing::PotDistribution;
+use crate::config::{Config, Settlement};
+use crate::deliver::{build_statement, compose, recipients_for, Attached, Draft, OutgoingMessage, Statement};
+use crate::domain::{Email, Recipient, Year};
 use crate::reconcile::{pot_findings, register_findings};
-use crate::report::{regional_workbook, write_pot_csv, RegionalReport};
+use crate::report::RegionalReport;
+use crate::report::{payout_workbook, pot_statement, regional_workbook, write_payout_csv, write_pot_csv};
+use crate::store::Store;
+
+/// The job's name in the run log and the outbox.
+const JOB: &str = "trainer-pot";
 
 /// Runs the trainer-pot job.
 pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError> {
@@ -15,37 +28,116 @@ pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobEr
     let config = &ctx.config;
     let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
     clock.mark("read register", register.participants.len() as u64, "rows");
-    let pot = trainer_pot(&register, config, year)?;
+    let store = Store::open(&ctx.state)?;
+    let computed = year_pot(&store, config, &register, year)?;
+    drop(store);
+    let pot = &computed.pot;
     let mut findings = register_findings(&register);
-    findings.extend(pot_findings(&pot));
+    findings.extend(pot_findings(pot));
+    findings.extend(computed.findings.iter().cloned());
     clock.mark("trainer pot", pot.days.len() as u64, "course days");
 
     let mut staging = Staging::new(&ctx.out)?;
     let csv = staging.path(&format!("trainer-pot-{year}.csv"))?;
-    write_pot_csv(&csv, config, &pot)?;
+    write_pot_csv(&csv, config, pot)?;
     staging.write(
         &format!("utbildarpott-{year}.xlsx"),
-        &regional_workbook(config, &RegionalReport { pot: Some(&pot), findings: &findings, ..Default::default() })?,
+        &regional_workbook(config, &RegionalReport { pot: Some(pot), findings: &findings, ..Default::default() })?,
     )?;
+    let mut outgoing: Vec<(String, OutgoingMessage)> = Vec::new();
+    if config.trainer_pot.settlement == Settlement::Payout {
+        let csv_path = staging.path(&format!("utbetalning-utbildarpott-{year}.csv"))?;
+        write_payout_csv(&csv_path, config, pot)?;
+        let xlsx = payout_workbook(config, pot)?;
+        staging.write(&format!("utbetalning-utbildarpott-{year}.xlsx"), &xlsx)?;
+        if let Some(finance) = config.email.finance.as_ref().filter(|_| ctx.delivery.includes("finance")) {
+            let csv = std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?;
+            let msg = finance_message(config, pot, finance, xlsx, csv)?;
+            staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+            outgoing.push(("finance".into(), msg));
+        }
+    }
+    let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
+    for m in &config.municipalities {
+        let Some(row) = pot.row(Recipient::Kommun(m.code)).filter(|r| !r.amount.is_zero()) else { continue };
+        let workbook = pot_statement(config, pot, m)?;
+        staging.write(&format!("kommuner/utbildarpott-{}-{year}.xlsx", m.slug()), &workbook)?;
+        let to = recipients_for(m, &[]);
+        let statement = Statement { year, amount: row.amount, days: row.days, to: &to, cc: &cc, workbook };
+        let msg = build_statement(config, m, statement)?;
+        staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+        if ctx.delivery.includes("contacts") {
+            outgoing.push((m.code.to_string(), msg));
+        }
+    }
+    clock.mark("pot reports and statements", outgoing.len() as u64, "messages");
 
-    let figures = vec![
+    let mut figures = vec![
         format!("Trainer pot {year}: {} kr from {} regional course day(s).", pot.pot, pot.days.len()),
-        format!("Paid out: {} kr; difference {} kr.", pot.paid(), pot.pot - pot.paid()),
+        format!(
+            "Paid out: {} kr (adjustments for earlier years {} kr); difference {} kr.",
+            pot.paid(),
+            pot.adjustments_total(),
+            pot.total() - pot.paid()
+        ),
     ];
+    let delivering = !ctx.delivery.dry_run;
+    figures.push(match (computed.frozen, delivering) {
+        (true, _) => format!("{year} was delivered before: the frozen distribution is reproduced unchanged."),
+        (false, true) => format!("{year} is delivered now and frozen."),
+        (false, false) => format!("{year} is not delivered (--dry-run): nothing is frozen."),
+    });
+    let sending = delivering && config.smtp.is_some();
+    let freeze = (delivering && !computed.frozen).then_some(pot);
     let outputs = commit(
         ctx,
-        Finished { job: "trainer-pot", period: year.to_string(), started_at, inputs, findings: &findings, staging },
-        |_, _| Ok(()),
+        Finished { job: JOB, period: year.to_string(), started_at, inputs, findings: &findings, staging },
+        |tx, run_id| {
+            if let Some(pot) = freeze {
+                crate::store::Store::freeze_pot(tx, run_id, pot)?;
+            }
+            if sending {
+                enqueue_all(tx, JOB, &year.to_string(), &outgoing)?;
+            }
+            Ok(())
+        },
     )?;
-    clock.mark("pot report and commit", outputs.len() as u64, "files");
+    clock.mark("commit", outputs.len() as u64, "files");
+    let messages =
+        if sending { send_due(ctx, JOB, &year.to_string(), &mut figures, &mut findings)? } else { outgoing.len() };
     let stages = clock.finish();
-    Ok(RunSummary {
-        job: "trainer-pot".into(),
-        period: year.to_string(),
-        outputs,
-        findings,
-        messages: 0,
-        figures,
-        stages,
-    })
+    Ok(RunSummary { job: JOB.into(), period: year.to_string(), outputs, findings, messages, figures, stages })
+}
+
+/// The payout list for finance: the workbook and the CSV, each payout in the body.
+fn finance_message(
+    config: &Config,
+    pot: &PotDistribution,
+    finance: &Email,
+    workbook: Vec<u8>,
+    csv: Vec<u8>,
+) -> Result<OutgoingMessage, JobError> {
+    let year = pot.year;
+    let mut body = format!(
+        "Hej!\n\nHär är utbetalningen av utbildarpotten för Yrkesresan {year} till de kommuner som ställt upp med \
+         utbildare. Den betalas ut i december.\n\n"
+    );
+    for r in crate::report::published_rows_of(pot) {
+        body += &format!(
+            "  {} {}: {} kr\n",
+            config.recipient_code(r.recipient),
+            config.recipient_name(r.recipient),
+            r.amount.to_swedish()
+        );
+    }
+    body += &format!("\nTotalt: {} kr exkl. moms.\n\nHälsningar\n{}\n", pot.paid().to_swedish(), config.region.name);
+    let draft = Draft {
+        stem: format!("yrkesresan-utbetalning-utbildarpott-{year}"),
+        to: std::slice::from_ref(finance),
+        cc: &[],
+        subject: format!("Yrkesresan: utbetalning av utbildarpott {year}"),
+        body,
+        attachments: vec![Attached::xlsx(workbook), Attached { suffix: ".csv".into(), mime: "text/csv", bytes: csv }],
+    };
+    Ok(compose(config, "ekonomi", draft)?)
 }

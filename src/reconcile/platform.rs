@@ -283,17 +283,19 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
         let team: Vec<_> = teams.get(&(&d.round, d.day)).cloned().unwrap_or_default();
         let teaching = team.iter().filter(|t| t.role != TrainerRole::Reserv).count() as u32;
         let leader = team.iter().any(|t| t.role == TrainerRole::Kursledare);
+        let leader_needed = config.reconcile.leader_required(round.category);
         let need = config.reconcile.team_size(round.id.as_str());
-        if !leader || teaching < need {
+        if (leader_needed && !leader) || teaching < need {
             out.push(finding(
                 Severity::Warning,
                 "understaffed-day",
                 None,
                 format!("{} omgång {} dag {} ({})", round.course, round.id, d.day, d.date),
                 format!(
-                    "Kursdagen har {teaching} utbildare{} men behöver {need} inklusive en kursledare. \
+                    "Kursdagen har {teaching} utbildare{} men behöver {need}{}. \
                      Komplettera utbildarteamet i bladet Utbildare.",
-                    if leader { "" } else { " och ingen kursledare" }
+                    if leader || !leader_needed { "" } else { " och ingen kursledare" },
+                    if leader_needed { " inklusive en kursledare" } else { "" }
                 ),
             ));
         }

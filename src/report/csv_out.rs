@@ -61,6 +61,29 @@ pub fn write_pot_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Res
     write_rows(path, &["kommunkod", "kommun", "points", "exact_amount", "amount"], rows)
 }
 
+/// `utbetalning-utbildarpott-YYYY.csv` (settlement `payout`): the payout list
+/// for finance, one row per recipient that taught or receives money; `belopp`
+/// sums to the year's total (the pot plus any adjustments).
+pub fn write_payout_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Result<(), ReportError> {
+    let rows = super::pot_tables::published_rows(pot)
+        .map(|r| {
+            let mut points = r.points.normalize();
+            if points.scale() == 0 {
+                points.rescale(0);
+            }
+            vec![
+                config.recipient_code(r.recipient),
+                config.recipient_name(r.recipient),
+                r.days.to_string(),
+                points.to_string(),
+                r.amount.to_csv(),
+                r.comment.clone(),
+            ]
+        })
+        .collect();
+    write_rows(path, &["kommunkod", "kommun", "utbildningsdagar", "poang", "belopp", "kommentar"], rows)
+}
+
 /// `followup-YYYY.csv`: one row per delresa and course (no total rows; the
 /// workbook shows totals).
 pub fn write_followup_csv(path: &Path, f: &FollowUp) -> Result<(), ReportError> {

@@ -9,15 +9,20 @@ mod error;
 mod finance_workbook;
 mod ingest_report;
 mod municipality_workbook;
+mod pot_tables;
 mod regional_workbook;
 mod style;
 
 pub use csv_out::{
-    write_accounts_csv, write_followup_csv, write_invoice_csv, write_pot_csv, write_progress_csv,
+    write_accounts_csv, write_followup_csv, write_invoice_csv, write_payout_csv, write_pot_csv, write_progress_csv,
     write_reconciliation_csv,
 };
 pub use error::ReportError;
 pub use finance_workbook::finance_workbook;
 pub use ingest_report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
 pub use municipality_workbook::{municipality_workbook, MunicipalityReport};
+pub use pot_tables::{
+    payout_workbook, pot_statement, published_rows as published_rows_of, PAYOUT_HEADINGS, PUBLISHED_HEADINGS,
+    STATEMENT_HEADINGS,
+};
 pub use regional_workbook::{regional_workbook, AccountTable, RegionalReport};

@@ -105,6 +105,16 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
         ws.write_number_with_format(row, 1, payout.to_f64_for_display(), &s.money)?;
         row += 1;
     }
+    let national = national_information(r);
+    if !national.is_zero() {
+        ws.write_string(
+            row,
+            0,
+            "Information: nationella kursdagar i månaden, betalas av kommunen direkt till arrangören (ej RSS)",
+        )?;
+        ws.write_number_with_format(row, 1, national.to_f64_for_display(), &s.money)?;
+        row += 1;
+    }
     if let Some(per) = config.national_fee(r.month.year()) {
         row += 1;
         ws.write_string(
@@ -122,6 +132,12 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
     ws.set_column_width(0, 45)?;
     ws.set_column_width(1, 28)?;
     Ok(())
+}
+
+/// What the month's attended national days cost the municipality directly
+/// (not invoiced by RSS): shown as information.
+fn national_information(r: &MunicipalityReport) -> Money {
+    r.days.iter().filter(|d| d.fee.is_zero()).filter_map(|d| d.national_price).sum()
 }
 
 /// Headings of the accounts sheet.
@@ -245,8 +261,19 @@ fn invoice_lines(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Resul
 }
 
 /// Headings of the course-day sheet.
-pub const DAY_HEADINGS: [&str; 10] =
-    ["Datum", "Omgång", "Kurs", "Delresa", "Dag", "Namn", "E-post", "Närvaro", "Arrangör", "Avgift"];
+pub const DAY_HEADINGS: [&str; 11] = [
+    "Datum",
+    "Omgång",
+    "Kurs",
+    "Delresa",
+    "Dag",
+    "Namn",
+    "E-post",
+    "Närvaro",
+    "Arrangör",
+    "Avgift (RSS)",
+    "Pris nationell kurs (information)",
+];
 
 fn course_days(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
@@ -264,12 +291,19 @@ fn course_days(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &S
         ws.write_string(row, 7, if d.attended { "närvarande" } else { "frånvarande" })?;
         ws.write_string(row, 8, d.organiser.as_str())?;
         ws.write_number_with_format(row, 9, d.fee.to_f64_for_display(), &s.money)?;
+        if let Some(p) = d.national_price.filter(|_| d.fee.is_zero()) {
+            ws.write_number_with_format(row, 10, p.to_f64_for_display(), &s.money)?;
+        }
         row += 1;
     }
     filter(ws, 0, r.days.len() as u32, DAY_HEADINGS.len() as u16)?;
     let total: Money = r.days.iter().map(|d| d.fee).sum();
     ws.write_string_with_format(row, 8, "Summa", &s.bold)?;
     ws.write_number_with_format(row, 9, total.to_f64_for_display(), &s.money_bold)?;
+    let national = national_information(r);
+    if !national.is_zero() {
+        ws.write_number_with_format(row, 10, national.to_f64_for_display(), &s.money_bold)?;
+    }
     ws.autofit();
     Ok(())
 }

@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 pub const FOLLOWUP_HEADINGS: [&str; 6] = ["Kurs", "Kursomgångar", "Kursdagar", "Anmälda", "Godkända", "Andel godkända"];
 
 /// Headings of the pot distribution sheet.
-pub const POT_HEADINGS: [&str; 5] = ["Kommunkod", "Kommun", "Poäng", "Exakt belopp", "Utbetalning"];
+pub const POT_HEADINGS: [&str; 6] =
+    ["Kommunkod", "Kommun", "Poäng", "Exakt belopp", "Utbetalning", "Varav justering tidigare år"];
 
 /// Accounts per (municipality, delresa).
 pub type AccountTable = BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount>;
@@ -50,6 +51,7 @@ pub fn regional_workbook(config: &Config, r: &RegionalReport) -> Result<Vec<u8>,
             followup_sheet(wb, config, f, &s)?;
         }
         if let Some(p) = r.pot {
+            published_pot_sheet(wb, config, p, &s)?;
             pot_sheet(wb, config, p, &s)?;
             trainer_sheet(wb, config, p, &s)?;
             pot_days_sheet(wb, p, &s)?;
@@ -298,6 +300,21 @@ fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) 
     Ok(())
 }
 
+/// The distribution in the shape the region publishes (seed 000 §4.6).
+fn published_pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Fördelning utbildarpott")?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("Fördelning av utbildarpott {} mellan de kommuner som ställt upp med utbildare", p.year),
+        &s.bold,
+    )?;
+    super::pot_tables::published_table(ws, 2, config, p, s)?;
+    ws.autofit();
+    Ok(())
+}
+
 fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Utbildarpott")?;
@@ -314,11 +331,17 @@ fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles
         ws.write_number_with_format(row, 2, r.points.to_f64().unwrap_or(0.0), &s.decimal)?;
         ws.write_number_with_format(row, 3, r.exact.to_f64_for_display(), &s.money)?;
         ws.write_number_with_format(row, 4, r.amount.to_f64_for_display(), &s.money)?;
+        ws.write_number_with_format(row, 5, r.adjustment.to_f64_for_display(), &s.money)?;
         row += 1;
     }
     filter(ws, 2, p.rows.len() as u32, POT_HEADINGS.len() as u16)?;
     let paid = p.paid();
-    for (label, value) in [("Summa utbetalningar", paid), ("Utbildarpott", p.pot), ("Differens", p.pot - paid)] {
+    for (label, value) in [
+        ("Summa utbetalningar", paid),
+        ("Utbildarpott", p.pot),
+        ("Justeringar tidigare år", p.adjustments_total()),
+        ("Differens", p.total() - paid),
+    ] {
         ws.write_string_with_format(row, 1, label, &s.bold)?;
         ws.write_number_with_format(row, 4, value.to_f64_for_display(), &s.money_bold)?;
         row += 1;

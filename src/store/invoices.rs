@@ -1,7 +1,7 @@
 //! The invoice basis of each computed month.
 
 use super::{Store, StoreError};
-use crate::billing::{InvoiceBasis, InvoiceLine};
+use crate::billing::{InvoiceBasis, InvoiceLine, LineKind};
 use crate::domain::{KommunKod, Money, Month, Year};
 use rusqlite::{params, Transaction};
 
@@ -15,8 +15,8 @@ pub(crate) fn save(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusql
         params![month, run_id],
     )?;
     let mut stmt = tx.prepare(
-        "INSERT INTO invoice_lines (month, line_no, kommunkod, article, description, quantity, unit_price, amount, run_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO invoice_lines (month, line_no, kommunkod, article, description, quantity, unit_price, amount, run_id, kind, undecided)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for (i, l) in basis.lines.iter().enumerate() {
         stmt.execute(params![
@@ -28,7 +28,9 @@ pub(crate) fn save(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusql
             l.quantity,
             l.unit_price.as_decimal().to_string(),
             l.amount.as_decimal().to_string(),
-            run_id
+            run_id,
+            l.kind.as_str(),
+            l.undecided
         ])?;
     }
     Ok(())
@@ -57,25 +59,30 @@ impl Store {
             let mut stmt = self
                 .conn
                 .prepare(
-                    "SELECT kommunkod, article, description, quantity, unit_price, amount
+                    "SELECT kommunkod, article, description, quantity, unit_price, amount, kind, undecided
                      FROM invoice_lines WHERE month = ?1 ORDER BY line_no",
                 )
                 .map_err(self.err())?;
-            let raw: Vec<(String, String, String, u32, String, String)> = stmt
-                .query_map([&m], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            type Raw = (String, String, String, u32, String, String, String, Option<String>);
+            let raw: Vec<Raw> = stmt
+                .query_map([&m], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                })
                 .map_err(self.err())?
                 .collect::<Result<_, _>>()
                 .map_err(self.err())?;
             let mut lines = Vec::new();
-            for (k, article, description, quantity, unit, amount) in raw {
+            for (k, article, description, quantity, unit, amount, kind, undecided) in raw {
                 let parse = |s: &str| Money::parse(s).map_err(|e| self.corrupt(&e.to_string()));
                 lines.push(InvoiceLine {
                     kommun: KommunKod::parse(&k).map_err(|e| self.corrupt(&e.to_string()))?,
+                    kind: LineKind::parse(&kind).ok_or_else(|| self.corrupt(&format!("line kind '{kind}'")))?,
                     article,
                     description,
                     quantity,
                     unit_price: parse(&unit)?,
                     amount: parse(&amount)?,
+                    undecided,
                 });
             }
             out.push(InvoiceBasis { month, lines });
@@ -83,7 +90,7 @@ impl Store {
         Ok(out)
     }
 
-    fn corrupt(&self, what: &str) -> StoreError {
+    pub(crate) fn corrupt(&self, what: &str) -> StoreError {
         StoreError {
             path: self.path.clone(),
             source: rusqlite::Error::InvalidColumnType(

@@ -7,6 +7,7 @@
 mod invoices;
 mod outbox;
 mod platform;
+mod pot;
 mod runs;
 mod schema;
 mod snapshots;

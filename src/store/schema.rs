@@ -199,6 +199,32 @@ DROP TABLE signups;
 ALTER TABLE signup_rows RENAME TO signups;
 CREATE INDEX signups_by_snapshot ON signups (snapshot_id);
 "#,
+    // Invoice lines carry their kind (never recognised by their text again)
+    // and the undecided setting behind a preliminary amount; the trainer pot
+    // of a delivered year is frozen whole, with the adjustments it carried.
+    r#"
+ALTER TABLE invoice_lines ADD COLUMN kind TEXT NOT NULL DEFAULT 'course-days';
+UPDATE invoice_lines SET kind = CASE
+    WHEN description LIKE 'Justering %' THEN 'adjustment'
+    WHEN description LIKE 'Regional fast kostnad%' THEN 'fixed-cost'
+    WHEN description LIKE 'Utbildarpott%' THEN 'pot-credit'
+    WHEN description LIKE 'Uteblivna%' THEN 'no-show'
+    WHEN description LIKE 'Nationella%' THEN 'national-days'
+    ELSE 'course-days' END;
+ALTER TABLE invoice_lines ADD COLUMN undecided TEXT;
+CREATE TABLE pot_years (
+    year          INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id),
+    delivered_at  TEXT NOT NULL,
+    distribution  TEXT NOT NULL
+);
+CREATE TABLE pot_adjustments (
+    for_year   INTEGER NOT NULL,
+    in_year    INTEGER NOT NULL,
+    recipient  TEXT NOT NULL,
+    amount     TEXT NOT NULL
+);
+"#,
 ];
 
 /// Applies the migrations not yet applied.

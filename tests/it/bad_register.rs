@@ -125,3 +125,23 @@ fn a_failed_run_is_logged_as_failed() {
     assert_eq!(runs[0].outcome, yrkesresan::store::Outcome::Failed);
     assert!(runs[0].error.as_deref().unwrap_or("").contains("Gotham"));
 }
+
+#[test]
+fn every_bad_cell_of_ovriga_rader_is_named() {
+    let mut b = good();
+    b.extra("faktura", "Falun", "2026-03-10", "Lokalkostnad", (1.into(), "2500".into()), "");
+    b.extra("annat", "Gotham", "igår", "", (Cell::from("0"), Cell::from("12,345")), "");
+    b.extra("pott", "Mora", "2026-03-10", "Tillägg", (1.into(), Cell::from("-100")), "");
+    let msg = rejected(&b);
+    for expected in [
+        "sheet 'Övriga rader', row 3, column 'Typ' (A): 'annat' is not a line type",
+        "sheet 'Övriga rader', row 3, column 'Kommun' (B): 'Gotham' is not a municipality",
+        "sheet 'Övriga rader', row 3, column 'Datum' (C): 'igår' is not a date",
+        "sheet 'Övriga rader', row 3, column 'Beskrivning' (D): the description is empty",
+        "sheet 'Övriga rader', row 3, column 'Antal' (E): '0' is not a quantity",
+        "sheet 'Övriga rader', row 3, column 'À-pris' (F): 12.345 is not whole öre",
+        "sheet 'Övriga rader', row 4, column 'À-pris' (F): an extra from the trainer pot must be above zero",
+    ] {
+        assert!(msg.contains(expected), "missing «{expected}» in:\n{msg}");
+    }
+}

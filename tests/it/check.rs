@@ -8,8 +8,25 @@ fn repo() -> &'static std::path::Path {
 }
 
 #[test]
-fn the_shipped_config_and_pipelines_pass() {
+fn the_shipped_config_passes_once_its_placeholder_fixed_cost_is_decided() {
+    // As shipped, the regional fixed cost is a placeholder nobody has decided:
+    // check names it (with its line) and nothing else.
     let out = bin(&["check"], repo());
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("1 problem(s)"), "{msg}");
+    let shipped = std::fs::read_to_string(config_path()).unwrap();
+    let line = shipped.lines().position(|l| l == "[[billing.regional_fixed_cost]]").unwrap() + 1;
+    assert!(
+        msg.contains(&format!(
+            "config/dalarna.toml:{line}: billing.regional_fixed_cost (2026) would bill 1 200 000,00 kr, invoiced in 2026-01 without a decision"
+        )),
+        "{msg}"
+    );
+    // Recorded as decided, the same config passes.
+    let w = Workdir::new();
+    let decided = w.config_with(&[Workdir::DECIDED_FIXED_COST]);
+    let out = bin(&["check", "--config", decided.to_str().unwrap(), "--pipelines", "pipelines"], repo());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("15 municipalities"), "{}", text(&out));
     assert!(text(&out).contains("monthly-invoice runs monthly-invoice"), "{}", text(&out));

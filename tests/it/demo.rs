@@ -58,13 +58,19 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
     for path in &outbox {
         let eml = std::fs::read_to_string(path).unwrap();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if stem.starts_with("yrkesresan-fakturaunderlag-") || stem.starts_with("yrkesresan-uppfoljning-") {
+        if ["yrkesresan-fakturaunderlag-", "yrkesresan-uppfoljning-", "yrkesresan-utbetalning-utbildarpott-"]
+            .iter()
+            .any(|p| stem.starts_with(p))
+        {
             continue; // to finance and to the project lead
         }
         let m = config
             .municipalities
             .iter()
-            .find(|m| stem.starts_with(&format!("yrkesresan-{}-", m.slug())))
+            .find(|m| {
+                stem.starts_with(&format!("yrkesresan-{}-", m.slug()))
+                    || stem.starts_with(&format!("yrkesresan-utbildarpott-{}-", m.slug()))
+            })
             .expect("named after a municipality");
         let to = eml.lines().find(|l| l.starts_with("To: ")).expect("a To header");
         for other in config.municipalities.iter().filter(|o| o.code != m.code) {

@@ -48,6 +48,11 @@ impl Workdir {
         std::fs::write(&p, text).unwrap();
         p
     }
+    /// The replacement that records the steering group's decision on the
+    /// shipped (undecided) regional fixed cost, for `config_with`.
+    pub const DECIDED_FIXED_COST: (&'static str, &'static str) =
+        ("amount = \"1200000\"\n", "amount = \"1200000\"\ndecided = \"Styrgruppen 2026-01-15 §4\"\n");
+
     /// Writes the real config with `extra` TOML appended (e.g. an `[ingest]` section).
     /// An `[ingest…]` section in `extra` replaces the shipped ones.
     pub fn config_appending(&self, extra: &str) -> PathBuf {
@@ -206,6 +211,26 @@ impl RegisterBuilder {
         self
     }
 
+    /// A row of the optional sheet `Övriga rader` (created with its headings on first use).
+    pub fn extra(
+        &mut self,
+        typ: &str,
+        kommun: &str,
+        d: &str,
+        text: &str,
+        (qty, price): (Cell, Cell),
+        comment: &str,
+    ) -> &mut Self {
+        if self.sheets.rows_mut("Övriga rader").is_none() {
+            let head = ["Typ", "Kommun", "Datum", "Beskrivning", "Antal", "À-pris", "Kommentar"];
+            self.sheets.push("Övriga rader", head.iter().map(|&h| Cell::from(h)).collect());
+        }
+        let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Cell::Date).unwrap_or_else(|_| d.into());
+        self.sheets
+            .push("Övriga rader", vec![typ.into(), kommun.into(), date, text.into(), qty, price, comment.into()]);
+        self
+    }
+
     /// `count` participants from `kommun` attending `days`.
     pub fn participants(&mut self, round: &str, kommun: &str, count: u32, days: &[u32]) -> &mut Self {
         for _ in 0..count {
@@ -218,4 +243,17 @@ impl RegisterBuilder {
 /// The row of a CSV whose first column is `key`.
 pub fn row<'a>(rows: &'a [Vec<String>], key: &str) -> &'a Vec<String> {
     rows.iter().find(|r| r[0] == key).unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
+}
+
+/// A workbook sheet read back as text cells (numbers as written by calamine).
+pub fn sheet(path: &Path, name: &str) -> Vec<Vec<String>> {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let range = wb.worksheet_range(name).unwrap_or_else(|e| panic!("{}: sheet {name}: {e}", path.display()));
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+/// The first row of `rows` whose column `col` reads `key`.
+pub fn row_where<'a>(rows: &'a [Vec<String>], col: usize, key: &str) -> &'a Vec<String> {
+    rows.iter().find(|r| r.get(col).is_some_and(|c| c == key)).unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
 }

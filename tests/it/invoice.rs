@@ -43,7 +43,7 @@ fn a_chef_course_day_in_2026_costs_450_and_adds_200_to_the_pot() {
 }
 
 #[test]
-fn national_days_fixed_cost_and_the_december_credit_are_invoiced() {
+fn national_days_fixed_cost_and_the_december_credit_are_invoiced_where_the_region_so_decided() {
     let w = Workdir::new();
     let mut b = RegisterBuilder::new();
     b.round("N1", "Kursledarutbildning Ett hem att växa i", "bou", "medarbetare", "nationell", Some("1 250,50"));
@@ -53,8 +53,18 @@ fn national_days_fixed_cost_and_the_december_credit_are_invoiced() {
     b.trainer("D1", 1, "Karin", "Falun", "kursledare").trainer("D1", 1, "Ulf", "Mora", "utbildare");
     b.participants("D1", "Borlänge", 10, &[1]);
     w.register(&b.sheets);
+    // A Göteborgsregionen-like region: national days bought and invoiced by the
+    // region, the pot credited on the December invoice, the fixed cost decided.
+    let config = w.config_with(&[
+        Workdir::DECIDED_FIXED_COST,
+        (
+            "national_days = \"information\"",
+            "national_days = \"invoice\"\nnational_days_decided = \"Styrgruppen 2026-01-15 §5\"",
+        ),
+        ("settlement = \"payout\"", "settlement = \"credit\""),
+    ]);
 
-    let out = w.run(&["run", "monthly-invoice", "--month", "2026-01"], &config_path());
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-01"], &config);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let jan = w.csv("invoice-basis-2026-01.csv");
     let nat = jan.iter().find(|r| r[2] == "YR-NATIONELL").expect("national line");
@@ -67,7 +77,7 @@ fn national_days_fixed_cost_and_the_december_credit_are_invoiced() {
     let fixed_sum: Decimal = fixed.iter().map(|r| dec(&r[6])).sum();
     assert_eq!(fixed_sum, dec("1200000"), "the population split adds up to the yearly amount");
 
-    let out = w.run(&["run", "monthly-invoice", "--month", "2026-12"], &config_path());
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-12"], &config);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let dec_rows = w.csv("invoice-basis-2026-12.csv");
     // 10 × 400 = 4 000 over 1.25 + 1 → Falun 2 222, Mora 1 778 (largest remainder).

@@ -96,8 +96,15 @@ fn no_municipality_workbook_holds_another_municipalitys_people() {
     assert!(workbooks.len() > 100, "a year of monthly workbooks: {}", workbooks.len());
     for wb in &workbooks {
         let stem = wb.file_stem().unwrap().to_string_lossy().into_owned();
-        let own =
-            config.municipalities.iter().find(|m| stem.starts_with(&format!("yrkesresan-{}-", m.slug()))).unwrap();
+        // Monthly workbooks and trainer-pot statements alike.
+        let own = config
+            .municipalities
+            .iter()
+            .find(|m| {
+                stem.starts_with(&format!("yrkesresan-{}-", m.slug()))
+                    || stem.starts_with(&format!("utbildarpott-{}-", m.slug()))
+            })
+            .unwrap();
         let texts: Vec<String> = cells(wb)
             .into_iter()
             .flat_map(|(_, rows)| rows.into_iter().flatten())
@@ -157,6 +164,7 @@ fn every_workbook_total_is_the_sum_of_its_rows() {
         names,
         [
             "Uppföljning",
+            "Fördelning utbildarpott",
             "Utbildarpott",
             "Utbildare",
             "Kursdagar pott",

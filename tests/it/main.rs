@@ -3,6 +3,7 @@
 
 mod bad_register;
 mod check;
+mod decisions;
 mod demo;
 mod exports;
 mod followup_2024;
@@ -13,6 +14,7 @@ mod isolation;
 mod libreoffice;
 mod national;
 mod nightly_sync;
+mod pot_settlement;
 mod property;
 mod reconcile;
 mod smtp;

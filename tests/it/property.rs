@@ -6,8 +6,8 @@ use super::helpers::config;
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
-use yrkesresan::billing::{invoice_basis, participant_days, trainer_pot};
-use yrkesresan::config::{DistributionRule, RssTrainers};
+use yrkesresan::billing::{invoice_basis, participant_days, trainer_pot, InvoiceInputs};
+use yrkesresan::config::{DistributionRule, RssTrainers, Settlement};
 use yrkesresan::domain::{
     Category, DayNumber, DelresaCode, Money, Month, Organiser, Recipient, RoundId, TrainerRole, Year,
 };
@@ -115,19 +115,27 @@ proptest! {
         let register = build(&rounds);
         let base = config();
         let year = Year::new(2026).unwrap();
-        for rule in [DistributionRule::PerDay, DistributionRule::AnnualPool] {
+        for (rule, settlement) in [(DistributionRule::PerDay, Settlement::Payout), (DistributionRule::AnnualPool, Settlement::Credit)] {
             for rss in [RssTrainers::Region, RssTrainers::Exclude] {
                 let mut config = base.clone();
                 config.trainer_pot.rule = rule;
                 config.trainer_pot.rss_trainers = rss;
-                let pot = trainer_pot(&register, &config, year).unwrap();
+                config.trainer_pot.settlement = settlement;
+                let pot = trainer_pot(&register, &config, year, &[]).unwrap();
                 prop_assert_eq!(pot.paid(), pot.pot, "{:?} {:?}", rule, rss);
                 prop_assert!(pot.rows.iter().all(|r| !r.amount.is_negative()));
                 prop_assert!(pot.rows.iter().all(|r| (r.amount - r.exact).as_decimal().abs() < rust_decimal::Decimal::ONE));
                 prop_assert_eq!(pot.rows.iter().filter(|r| matches!(r.recipient, Recipient::Kommun(_))).count(), 15);
+                // The statement: each recipient's trainer-days add up to its exact share.
+                for r in &pot.rows {
+                    let days: Money = pot.trainer_days_of(r.recipient).map(|t| t.share).sum();
+                    let unallocated = if r.recipient == Recipient::Region { r.exact_days - days } else { Money::ZERO };
+                    prop_assert!((days + unallocated - r.exact_days).as_decimal().abs() < rust_decimal::Decimal::new(1, 6));
+                }
                 for month in year.months() {
                     let days = participant_days(&register, &config, month).unwrap();
-                    let basis = invoice_basis(&config, month, &days, Some(&pot));
+                    let inputs = InvoiceInputs { days: &days, extra_lines: &register.extra_lines, pot: Some(&pot) };
+                    let basis = invoice_basis(&config, month, inputs).unwrap();
                     let sum: Money = basis.lines.iter().map(|l| l.amount).sum();
                     prop_assert_eq!(basis.total(), sum);
                     for k in basis.municipalities() {
@@ -138,10 +146,12 @@ proptest! {
                         prop_assert!(!l.amount.is_zero());
                         prop_assert!(!l.amount.is_negative() || l.article == config.billing.articles.pot_credit);
                     }
-                    if month == Month::new(year, 12).unwrap() {
+                    if month == Month::new(year, 12).unwrap() && settlement == Settlement::Credit {
                         let credit: Money = basis.lines.iter().filter(|l| l.article == config.billing.articles.pot_credit).map(|l| l.amount).sum();
                         let to_municipalities: Money = pot.rows.iter().filter(|r| matches!(r.recipient, Recipient::Kommun(_))).map(|r| r.amount).sum();
                         prop_assert_eq!(-credit, to_municipalities);
+                    } else {
+                        prop_assert!(basis.lines.iter().all(|l| l.article != config.billing.articles.pot_credit));
                     }
                 }
             }

@@ -209,3 +209,24 @@ fn a_missing_kursledare_is_understaffed_even_with_enough_trainers() {
     assert_eq!(f.len(), 1);
     assert!(f[0].detail.contains("ingen kursledare"), "{}", f[0].detail);
 }
+
+#[test]
+fn a_manager_day_without_a_kursledare_is_not_a_finding_but_an_employee_day_is() {
+    // Seed 003 makes the course leader optional; config: medarbetare yes, chef no.
+    let (mut reg, platform) = clean();
+    for t in reg.trainers.iter_mut() {
+        t.role = TrainerRole::Utbildare;
+    }
+    let employee = reconcile(&reg, &platform, &config());
+    assert!(!employee.is_empty() && employee.iter().all(|f| f.code == "understaffed-day"), "{employee:?}");
+    for r in reg.rounds.iter_mut() {
+        r.category = Category::Chef;
+    }
+    let manager = reconcile(&reg, &platform, &config());
+    assert!(manager.is_empty(), "{manager:?}");
+    // The team size still holds for a manager day.
+    reg.trainers.retain(|t| !(t.name == "ulf" && t.day.get() == 2));
+    let f = reconcile(&reg, &platform, &config());
+    assert_eq!(f.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["understaffed-day"]);
+    assert!(!f[0].detail.contains("kursledare"), "{}", f[0].detail);
+}

@@ -325,9 +325,10 @@ fn smtp_connections_must_be_between_1_and_16() {
             &["check", "--config", cfg.to_str().unwrap(), "--pipelines", "pipelines"],
             Path::new(env!("CARGO_MANIFEST_DIR")),
         );
-        assert_eq!(out.status.success(), ok, "connections = {n}: {}", text(&out));
+        // (The shipped config's undecided fixed cost is reported too; only this setting matters here.)
+        assert_eq!(!text(&out).contains("smtp.connections"), ok, "connections = {n}: {}", text(&out));
         if !ok {
-            assert!(text(&out).contains("smtp.connections") && text(&out).contains("config.toml:"), "{}", text(&out));
+            assert!(text(&out).contains("config.toml:"), "{}", text(&out));
         }
     }
 }

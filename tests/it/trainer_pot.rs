@@ -96,7 +96,8 @@ fn an_rss_trainer_gets_a_region_row_or_is_left_out_by_config() {
     b.participants("L1", "Leksand", 9, &[1]);
     w.register(&b.sheets);
     // 9 × 200 = 1 800 over 1.25 + 1 = 2.25 → region 1 000, Mora 800.
-    let out = w.run(&["run", "trainer-pot", "--year", "2026"], &config_path());
+    // Dry runs: a delivered pot would be frozen and the second config not applied.
+    let out = w.run(&["run", "trainer-pot", "--year", "2026", "--dry-run"], &config_path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let rows = amounts(&w, "2026");
     assert_eq!(row(&rows, "20")[1], "RSS Dalarna");
@@ -105,7 +106,7 @@ fn an_rss_trainer_gets_a_region_row_or_is_left_out_by_config() {
     assert_eq!(rows.last().unwrap()[0], "20", "the region's row comes last");
 
     let excluded = w.config_with(&[("rss_trainers = \"region\"", "rss_trainers = \"exclude\"")]);
-    let out = w.run(&["run", "trainer-pot", "--year", "2026"], &excluded);
+    let out = w.run(&["run", "trainer-pot", "--year", "2026", "--dry-run"], &excluded);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let rows = amounts(&w, "2026");
     assert_eq!(row(&rows, "2062")[4], "1800.00");

@@ -20,8 +20,44 @@ pub struct Register {
     pub trainers: Vec<TrainerDay>,
     /// Participants, one per person and round (duplicates merged).
     pub participants: Vec<Participant>,
+    /// Lines added by hand in the sheet `Övriga rader` (invoice lines and pot extras).
+    pub extra_lines: Vec<ExtraLine>,
     /// Problems that do not stop billing (a participant listed twice).
     pub notes: Vec<RegisterNote>,
+}
+
+/// What a hand-added line is (column `Typ` of `Övriga rader`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExtraKind {
+    /// `faktura`: an invoice line in the month of its date (venue surcharge,
+    /// correction, credit).
+    Faktura,
+    /// `pott`: an extra the steering group granted a municipality out of the
+    /// year's trainer pot ("kursledare förberett en kursomgång").
+    Pott,
+}
+
+/// One row of the optional sheet `Övriga rader`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraLine {
+    /// Invoice line or pot extra.
+    pub kind: ExtraKind,
+    /// The municipality invoiced or granted.
+    pub kommun: KommunKod,
+    /// Its date: the month invoiced, or the pot's year.
+    pub date: NaiveDate,
+    /// What it is (the invoice line's text).
+    pub description: String,
+    /// How many.
+    pub quantity: u32,
+    /// Price per unit (negative for a credit).
+    pub unit_price: Money,
+    /// `quantity × unit_price`.
+    pub amount: Money,
+    /// The administrator's comment (shown beside a pot extra).
+    pub comment: String,
+    /// The sheet row, for messages pointing back to the register.
+    pub row: u32,
 }
 
 /// A course round (kursomgång).
@@ -170,6 +206,7 @@ impl Register {
         self.days.extend(other.days);
         self.trainers.extend(other.trainers);
         self.participants.extend(other.participants);
+        self.extra_lines.extend(other.extra_lines);
         self.notes.extend(other.notes);
     }
 }

@@ -8,13 +8,16 @@ use super::model::*;
 use super::problems::{RegisterError, RegisterProblems};
 use crate::config::Config;
 use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
-use crate::ingest::workbook::{cell_date, cell_text, Table, Workbook};
+use crate::ingest::workbook::{cell_date, cell_money, cell_text, Table, Workbook};
 use calamine::Data;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The sheet names of the register, in the order they are read.
 pub const SHEETS: [&str; 4] = ["Kursomgångar", "Kursdagar", "Utbildare", "Deltagare"];
+
+/// The optional sheet of lines the administrator adds by hand.
+pub const EXTRA_SHEET: &str = "Övriga rader";
 
 /// Reads and checks a register file against the config's municipalities and delresor.
 pub fn read_register(path: &Path, config: &Config) -> Result<Register, RegisterProblems> {
@@ -54,6 +57,10 @@ pub fn read_register_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> Resu
             }
         }
     }
+    let t_extra = match wb.find_sheet(EXTRA_SHEET) {
+        Some(actual) => wb.table(&actual).map_err(|e| p.sheet_level(&actual, e)).ok(),
+        None => None,
+    };
     if !p.list.is_empty() {
         return Err(RegisterProblems(p.list));
     }
@@ -66,10 +73,11 @@ pub fn read_register_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> Resu
     let day_set: BTreeSet<(RoundId, DayNumber)> = days.iter().map(|d| (d.round.clone(), d.day)).collect();
     let trainers = read_trainers(&t_trainers, config, &day_set, &mut p);
     let (participants, notes) = read_participants(&t_people, config, &round_ids, &day_set, &mut p);
+    let extra_lines = t_extra.map(|t| read_extra_lines(&t, config, &mut p)).unwrap_or_default();
     if !p.list.is_empty() {
         return Err(RegisterProblems(p.list));
     }
-    Ok(Register { sources: vec![path.to_path_buf()], rounds, days, trainers, participants, notes })
+    Ok(Register { sources: vec![path.to_path_buf()], rounds, days, trainers, participants, extra_lines, notes })
 }
 
 struct Problems {
@@ -185,19 +193,17 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
                 p.cell(t, r, c, format!("'{l}' is not a level (ny, van, erfaren or chef)"));
             }
         }
-        let price_text = c_price.map(|c| text(row, c)).unwrap_or_default();
         let mut price = None;
         if organiser == Some(Organiser::Nationell) {
-            match (c_price, Money::parse(&price_text)) {
-                (None, _) => p.row(t, r, "a national round needs the column 'Pris per dag'".into()),
-                (Some(c), Err(_)) => p.cell(
-                    t,
-                    r,
-                    c,
-                    format!("'{price_text}' is not a price; a national round needs its price per participant-day"),
-                ),
-                (Some(c), Ok(m)) if m <= Money::ZERO => p.cell(t, r, c, format!("the price {m} must be above zero")),
-                (_, Ok(m)) => price = Some(m),
+            match (c_price, c_price.map(|c| cell_money(get(row, c)))) {
+                (None, _) | (_, None) => p.row(t, r, "a national round needs the column 'Pris per dag'".into()),
+                (Some(c), Some(Err(e))) => {
+                    p.cell(t, r, c, format!("{e}; a national round needs its price per participant-day in whole öre"))
+                }
+                (Some(c), Some(Ok(m))) if m <= Money::ZERO => {
+                    p.cell(t, r, c, format!("the price {m} must be above zero"))
+                }
+                (_, Some(Ok(m))) => price = Some(m),
             }
         }
         if let (Some(delresa), Some(category), Some(organiser)) = (delresa, category, organiser) {
@@ -433,4 +439,73 @@ fn read_participants(
         out.push(Participant { round, name, email, kommun, approved, attended, row: r });
     }
     (out, notes)
+}
+
+/// Reads `Övriga rader`: Typ (faktura | pott), Kommun, Datum, Beskrivning,
+/// Antal, À-pris and an optional Kommentar. Every bad cell is a problem.
+fn read_extra_lines(t: &Table, config: &Config, p: &mut Problems) -> Vec<ExtraLine> {
+    let Some([c_kind, c_kommun, c_date, c_text, c_qty, c_price]) =
+        columns(t, ["Typ", "Kommun", "Datum", "Beskrivning", "Antal", "À-pris"], p)
+    else {
+        return Vec::new();
+    };
+    let c_comment = t.column("Kommentar");
+    let mut out = Vec::new();
+    for (r, row) in t.rows() {
+        let kind = match text(row, c_kind).to_lowercase().as_str() {
+            "faktura" => Some(ExtraKind::Faktura),
+            "pott" | "utbildarpott" => Some(ExtraKind::Pott),
+            other => {
+                p.cell(t, r, c_kind, format!("'{other}' is not a line type (faktura = an invoice line, pott = an extra from the trainer pot)"));
+                None
+            }
+        };
+        let kommun_text = text(row, c_kommun);
+        let kommun = config.resolve_kommun(&kommun_text);
+        if kommun.is_none() {
+            p.cell(t, r, c_kommun, unknown_municipality(&kommun_text, config, false));
+        }
+        let date = cell_date(get(row, c_date)).map_err(|e| p.cell(t, r, c_date, e)).ok();
+        let description = text(row, c_text);
+        if description.is_empty() {
+            p.cell(t, r, c_text, "the description is empty; say what the line is for".into());
+        }
+        let qty_text = text(row, c_qty);
+        let quantity = match qty_text.parse::<u32>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => Some(n),
+            _ => {
+                p.cell(t, r, c_qty, format!("'{qty_text}' is not a quantity (a whole number from 1 to 1 000 000)"));
+                None
+            }
+        };
+        let unit_price = cell_money(get(row, c_price)).map_err(|e| p.cell(t, r, c_price, e)).ok();
+        let comment = c_comment.map(|c| text(row, c)).unwrap_or_default();
+        let (Some(kind), Some(kommun), Some(date), Some(quantity), Some(unit_price)) =
+            (kind, kommun, date, quantity, unit_price)
+        else {
+            continue;
+        };
+        let amount = match unit_price.checked_mul(quantity.into()).map(Money::exact_amount) {
+            Some(Ok(a)) => a,
+            _ => {
+                p.cell(
+                    t,
+                    r,
+                    c_price,
+                    format!("{quantity} × {unit_price} kr is larger than the largest amount accepted"),
+                );
+                continue;
+            }
+        };
+        if kind == ExtraKind::Pott && amount <= Money::ZERO {
+            p.cell(t, r, c_price, format!("an extra from the trainer pot must be above zero, not {amount} kr"));
+            continue;
+        }
+        if amount.is_zero() {
+            p.cell(t, r, c_price, "the line's amount is zero; remove the row or give its price".into());
+            continue;
+        }
+        out.push(ExtraLine { kind, kommun, date, description, quantity, unit_price, amount, comment, row: r });
+    }
+    out
 }

@@ -1,0 +1,73 @@
+//! The trainer pot of a year as a job needs it: the frozen distribution of a
+//! delivered year (with findings for register changes made since), or a new
+//! computation that carries the late changes of earlier delivered years.
+
+use super::JobError;
+use crate::billing::{pot_adjustments, trainer_pot, PotAdjustment, PotDistribution};
+use crate::config::Config;
+use crate::domain::{Organiser, Recipient, Year};
+use crate::ingest::Register;
+use crate::reconcile::{Finding, Severity};
+use crate::store::Store;
+
+/// A year's pot and how it came about.
+pub(crate) struct YearPot {
+    /// The distribution.
+    pub pot: PotDistribution,
+    /// True when it is the frozen, delivered distribution.
+    pub frozen: bool,
+    /// `late-change-adjusted` findings: register changes to delivered years.
+    pub findings: Vec<Finding>,
+}
+
+/// The pot of `year`: frozen if delivered, else computed with the adjustments
+/// that late changes to earlier delivered years carry into it.
+pub(crate) fn year_pot(store: &Store, config: &Config, register: &Register, year: Year) -> Result<YearPot, JobError> {
+    if let Some(frozen) = store.frozen_pot(year)? {
+        let mut findings = Vec::new();
+        if has_regional_days(register, year) {
+            let now = trainer_pot(register, config, year, &frozen.adjustments)?;
+            let carried = store.pot_adjustments_for(year, year)?;
+            let next = Year::new(year.get() + 1).unwrap_or(year);
+            findings.extend(pot_adjustments(&now, &frozen, &carried).iter().map(|a| late_finding(config, a, next)));
+        }
+        return Ok(YearPot { pot: frozen, frozen: true, findings });
+    }
+    let mut carried: Vec<PotAdjustment> = Vec::new();
+    for earlier in store.frozen_years_before(year)? {
+        // Without the year's days in the register there is nothing to compare with.
+        if !has_regional_days(register, earlier) {
+            continue;
+        }
+        let Some(frozen) = store.frozen_pot(earlier)? else { continue };
+        let now = trainer_pot(register, config, earlier, &frozen.adjustments)?;
+        carried.extend(pot_adjustments(&now, &frozen, &store.pot_adjustments_for(earlier, year)?));
+    }
+    let findings = carried.iter().map(|a| late_finding(config, a, year)).collect();
+    let pot = trainer_pot(register, config, year, &carried)?;
+    Ok(YearPot { pot, frozen: false, findings })
+}
+
+fn has_regional_days(register: &Register, year: Year) -> bool {
+    let rounds = register.round_index();
+    register.days.iter().any(|d| year.contains(d.date) && rounds[&d.round].organiser == Organiser::Regional)
+}
+
+fn late_finding(config: &Config, a: &PotAdjustment, in_year: Year) -> Finding {
+    let sign = if a.amount.is_negative() { "" } else { "+" };
+    Finding {
+        severity: Severity::Warning,
+        code: "late-change-adjusted".into(),
+        kommun: match a.recipient {
+            Recipient::Kommun(k) => Some(k),
+            Recipient::Region => None,
+        },
+        subject: format!("Utbildarpott {} – {}", a.for_year, config.recipient_name(a.recipient)),
+        detail: format!(
+            "Kursdagsregistret har ändrats för {0} efter att utbildarpotten för {0} betalades ut. Utbetalningen för {0} \
+             ändras inte; skillnaden {sign}{1} kr räknas in i fördelningen av utbildarpotten {in_year}.",
+            a.for_year,
+            a.amount.to_swedish()
+        ),
+    }
+}
