@@ -18,5 +18,6 @@ pub mod ingest;
 pub mod jobs;
 pub mod reconcile;
 pub mod report;
+pub mod safe_fs;
 pub mod schedule;
 pub mod store;

@@ -21,6 +21,9 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
+    // A panic is a bug; jobs catch theirs and log the run as failed. One line
+    // in the log says where, instead of a backtrace in the service's output.
+    std::panic::set_hook(Box::new(|info| tracing::error!("Internal error: {info}.")));
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => Ok(check(args)),

@@ -65,7 +65,7 @@ fn describe(path: &Path, config: &crate::config::Config) -> (bool, String) {
             };
         }
         InputKind::Unknown => {
-            let h = sniffed.and_then(|s| headings(path, &s).ok()).unwrap_or_default();
+            let h = sniffed.and_then(|s| headings(path, &s, &config.ingest.limits).ok()).unwrap_or_default();
             return (
                 false,
                 format!(

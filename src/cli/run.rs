@@ -93,6 +93,7 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
         RunJob::TrainerPot { year, .. } => JobSpec::TrainerPot(*year),
         RunJob::Followup { year, .. } => JobSpec::Followup(*year),
     };
+    crate::jobs::reading::forget_marker_on_termination(&ctx.state);
     match execute(&ctx, spec) {
         Ok(summary) => Ok(report(&summary)),
         Err(e @ JobError::Busy { .. }) => Err(e).with_context(|| format!("{name} {period} did not start")),

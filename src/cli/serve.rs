@@ -127,7 +127,11 @@ async fn run(ctx: JobContext, planned: Vec<Planned>, grace: Duration) -> anyhow:
                     let _ = sched.shutdown().await;
                     match tokio::time::timeout(grace, handle).await {
                         Ok(done) => report(&name, done),
-                        Err(_) => eprintln!("{name} did not finish in time; its uncommitted work is discarded."),
+                        Err(_) => {
+                            // Cut off on request, not by a bad file: nothing to set aside.
+                            crate::jobs::reading::forget_marker(&ctx.state);
+                            eprintln!("{name} did not finish in time; its uncommitted work is discarded.")
+                        }
                     }
                     return Ok(0);
                 }

@@ -78,18 +78,22 @@ pub struct Municipality {
 impl Municipality {
     /// An ASCII file-name slug: "Malung-Sälen" → "malung-salen".
     pub fn slug(&self) -> String {
-        self.name
-            .to_lowercase()
-            .chars()
-            .map(|c| match c {
-                'å' | 'ä' => 'a',
-                'ö' => 'o',
-                'é' => 'e',
-                c if c.is_ascii_alphanumeric() => c,
-                _ => '-',
-            })
-            .collect()
+        slug_of(&self.name)
     }
+}
+
+/// The ASCII file-name slug of a municipality name (unique per config, `check` makes sure).
+pub fn slug_of(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'å' | 'ä' => 'a',
+            'ö' => 'o',
+            'é' => 'e',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        })
+        .collect()
 }
 
 /// A contact person for one or more delresor.
@@ -442,11 +446,41 @@ impl Default for ExportSettings {
     }
 }
 
+/// Caps on what reading one input file may cost, whatever the file declares:
+/// a file beyond them is rejected with the cap named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestLimits {
+    /// The most bytes one part of a workbook (zip) may unpack to.
+    pub max_part_bytes: u64,
+    /// The most bytes all parts of a workbook together may unpack to.
+    pub max_unpacked_bytes: u64,
+    /// The most parts (zip entries) a workbook may have.
+    pub max_zip_entries: usize,
+    /// The highest unpacked/packed ratio of a part over 1 MiB (zip bombs reach thousands).
+    pub max_compression_ratio: u64,
+    /// The longest line or field of a CSV file.
+    pub max_line_bytes: usize,
+}
+
+impl Default for IngestLimits {
+    fn default() -> Self {
+        IngestLimits {
+            max_part_bytes: 512 << 20,
+            max_unpacked_bytes: 512 << 20,
+            max_zip_entries: 10_000,
+            max_compression_ratio: 1_000,
+            max_line_bytes: 1 << 20,
+        }
+    }
+}
+
 /// Ingest settings.
 #[derive(Debug, Clone)]
 pub struct IngestSettings {
     /// A file modified less than this many seconds ago is left for the next run.
     pub settle_seconds: u64,
+    /// What reading one file may cost.
+    pub limits: IngestLimits,
     /// Accounts exports.
     pub accounts: ExportSettings,
     /// Completion exports.
@@ -459,6 +493,7 @@ impl Default for IngestSettings {
     fn default() -> Self {
         IngestSettings {
             settle_seconds: 10,
+            limits: IngestLimits::default(),
             accounts: ExportSettings::default(),
             completions: ExportSettings::default(),
             signups: ExportSettings::default(),

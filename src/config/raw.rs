@@ -126,6 +126,16 @@ pub(crate) struct RawIngest {
     #[serde(default)]
     pub settle_seconds: Option<Spanned<i64>>,
     #[serde(default)]
+    pub max_part_bytes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max_unpacked_bytes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max_zip_entries: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max_compression_ratio: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max_line_bytes: Option<Spanned<i64>>,
+    #[serde(default)]
     pub accounts: Option<Spanned<RawExportSettings>>,
     #[serde(default)]
     pub completions: Option<Spanned<RawExportSettings>>,

@@ -255,6 +255,20 @@ fn municipalities(
             raw.aliases.clone(),
         ));
     }
+    // Each municipality's files are named after it: two names must not give one file name.
+    let mut slugs: HashMap<String, &str> = HashMap::new();
+    for raw in list {
+        let name = raw.get_ref().name.trim();
+        let slug = slug_of(name);
+        if let Some(first) = slugs.insert(slug.clone(), name) {
+            c.at(
+                raw.span(),
+                format!(
+                    "municipality {name} gives the file name '{slug}', as {first} does: municipality names must give distinct file names"
+                ),
+            );
+        }
+    }
     out.sort_by_key(|(m, _)| m.code);
     out
 }
@@ -543,6 +557,23 @@ fn ingest(raw: Option<&Spanned<RawIngest>>, c: &mut Collector) -> IngestSettings
             out.settle_seconds = *s.get_ref() as u64;
         }
     }
+    let mut cap = |v: &Option<Spanned<i64>>, name: &str, target: &mut u64| {
+        if let Some(v) = v {
+            if *v.get_ref() <= 0 {
+                c.at(v.span(), format!("ingest.{name} must be above 0"));
+            } else {
+                *target = *v.get_ref() as u64;
+            }
+        }
+    };
+    let l = &mut out.limits;
+    let (mut entries, mut line) = (l.max_zip_entries as u64, l.max_line_bytes as u64);
+    cap(&r.max_part_bytes, "max_part_bytes", &mut l.max_part_bytes);
+    cap(&r.max_unpacked_bytes, "max_unpacked_bytes", &mut l.max_unpacked_bytes);
+    cap(&r.max_zip_entries, "max_zip_entries", &mut entries);
+    cap(&r.max_compression_ratio, "max_compression_ratio", &mut l.max_compression_ratio);
+    cap(&r.max_line_bytes, "max_line_bytes", &mut line);
+    (l.max_zip_entries, l.max_line_bytes) = (entries as usize, line as usize);
     for (kind, section) in [
         (ExportKind::Accounts, &r.accounts),
         (ExportKind::Completions, &r.completions),

@@ -53,6 +53,12 @@ pub struct RecognisedFile {
 /// Recognises every regular file in a folder (not recursive), sorted by name.
 /// Hidden files and Office lock files (`~$…`) are passed over.
 pub fn recognise(dir: &Path, config: &Config) -> std::io::Result<Vec<RecognisedFile>> {
+    inbox_paths(dir)?.iter().map(|p| recognise_file(p, config)).collect()
+}
+
+/// The regular files of a folder (not recursive), sorted by name; hidden
+/// files and Office lock files (`~$…`) are passed over.
+pub fn inbox_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
@@ -60,7 +66,7 @@ pub fn recognise(dir: &Path, config: &Config) -> std::io::Result<Vec<RecognisedF
         .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with("~$")))
         .collect();
     paths.sort();
-    paths.iter().map(|p| recognise_file(p, config)).collect()
+    Ok(paths)
 }
 
 /// Recognises one file by its content and computes its checksum (streamed).
@@ -86,20 +92,21 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-fn kind_of(path: &Path, config: &Config) -> InputKind {
+/// What a file holds, read from its content (this parses: call it guarded).
+pub fn kind_of(path: &Path, config: &Config) -> InputKind {
     let Ok(sniffed) = sniff(path) else {
         return InputKind::Unknown;
     };
     if sniffed.format == Format::Spreadsheet {
         if let Ok(bytes) = std::fs::read(path) {
-            if let Ok(wb) = Workbook::from_bytes(bytes) {
+            if let Ok(wb) = Workbook::from_bytes(bytes, &config.ingest.limits) {
                 if SHEETS.iter().filter(|s| wb.find_sheet(s).is_some()).count() >= 2 {
                     return InputKind::Register;
                 }
             }
         }
     }
-    match headings(path, &sniffed).ok().and_then(|h| detect_kind(&h, config)) {
+    match headings(path, &sniffed, &config.ingest.limits).ok().and_then(|h| detect_kind(&h, config)) {
         Some(ExportKind::Accounts) => InputKind::Accounts,
         Some(ExportKind::Completions) => InputKind::Completions,
         Some(ExportKind::Signups) => InputKind::Signups,

@@ -3,6 +3,7 @@
 //! This is the only stage that reads input files. Everything past it works on
 //! typed records ([`Register`]), never on cells or strings from a file.
 
+pub mod bounds;
 pub mod exports;
 pub mod http;
 mod inbox;
@@ -10,5 +11,5 @@ pub mod register;
 pub mod webservice;
 mod workbook;
 
-pub use inbox::{recognise, recognise_file, sha256_file, InputKind, RecognisedFile};
+pub use inbox::{inbox_paths, kind_of, recognise, recognise_file, sha256_file, InputKind, RecognisedFile};
 pub use register::{read_register, read_register_bytes, Register, RegisterError, RegisterProblems};

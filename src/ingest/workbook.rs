@@ -1,7 +1,9 @@
 //! Reading spreadsheet files: sniff the type, find sheets and columns by
 //! heading, and turn cells into text or dates with their position for errors.
 
-use calamine::{open_workbook_auto_from_rs, Data, Range, Reader, Sheets};
+use super::bounds::{beyond_grid, check_zip, short};
+use crate::config::IngestLimits;
+use calamine::{open_workbook_auto_from_rs, Data, Reader, Sheets};
 use chrono::NaiveDate;
 use std::io::Cursor;
 
@@ -35,8 +37,10 @@ impl FileType {
 }
 
 impl Workbook {
-    /// Opens a workbook from its bytes.
-    pub(crate) fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+    /// Opens a workbook from its bytes, after checking the zip against the
+    /// limits (see [`crate::ingest::bounds`]).
+    pub(crate) fn from_bytes(bytes: Vec<u8>, limits: &IngestLimits) -> Result<Self, String> {
+        check_zip(Cursor::new(&bytes), limits)?;
         open_workbook_auto_from_rs(Cursor::new(bytes))
             .map(|sheets| Workbook { sheets })
             .map_err(|e| format!("not a readable spreadsheet: {e}"))
@@ -54,20 +58,63 @@ impl Workbook {
             .find(|n| n.trim().eq_ignore_ascii_case(wanted) || n.trim().to_lowercase() == wanted.to_lowercase())
     }
 
-    /// Reads a sheet as a table whose first non-empty row holds the headings.
+    /// Reads a sheet cell by cell (xlsx streamed; ods after its extent was
+    /// checked) into a sparse table whose first non-empty row holds the
+    /// headings: memory follows the cells the sheet really has.
     pub(crate) fn table(&mut self, sheet: &str) -> Result<Table, String> {
-        let range = self.sheets.worksheet_range(sheet).map_err(|e| format!("cannot read the sheet: {e}"))?;
-        Ok(Table::new(sheet.to_string(), range))
+        let mut cells: Vec<(u32, u32, Data)> = Vec::new();
+        let mut keep = |r: u32, c: u32, d: Data| -> Result<(), String> {
+            if let Some(e) = beyond_grid(sheet, r, c) {
+                return Err(e);
+            }
+            if !cell_text(&d).is_empty() {
+                cells.push((r, c, d));
+            }
+            Ok(())
+        };
+        match &mut self.sheets {
+            Sheets::Xlsx(x) => {
+                let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| format!("cannot read the sheet: {e}"))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| format!("cannot read the sheet: {e}"))? {
+                    let (r, c) = cell.get_position();
+                    keep(r, c, Data::from(cell.get_value().clone()))?;
+                }
+            }
+            other => {
+                let range = other.worksheet_range(sheet).map_err(|e| format!("cannot read the sheet: {e}"))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                for (r, c, d) in range.used_cells() {
+                    keep(r0.saturating_add(r as u32), c0.saturating_add(c as u32), d.clone())?;
+                }
+            }
+        }
+        Ok(Table::new(sheet.to_string(), cells))
     }
 }
 
-/// A sheet read as headings and rows, remembering absolute positions.
+/// A sheet read as headings and sparse rows, remembering absolute positions.
 pub(crate) struct Table {
     pub(crate) sheet: String,
     headings: Vec<String>,
     first_col: u32,
-    header_row: u32,
-    range: Range<Data>,
+    rows: Vec<(u32, Row)>,
+}
+
+/// One data row: its non-empty cells by absolute column, in column order.
+pub(crate) struct Row {
+    cells: Vec<(u32, Data)>,
+    first_col: u32,
+}
+
+impl Row {
+    /// The cell in table column `idx` (empty if the row has none there).
+    pub(crate) fn get(&self, idx: usize) -> &Data {
+        let col = self.first_col.saturating_add(u32::try_from(idx).unwrap_or(u32::MAX));
+        match self.cells.binary_search_by_key(&col, |(c, _)| *c) {
+            Ok(i) => &self.cells[i].1,
+            Err(_) => &Data::Empty,
+        }
+    }
 }
 
 /// Where a cell is: for error messages.
@@ -78,15 +125,43 @@ pub(crate) struct CellRef {
 }
 
 impl Table {
-    fn new(sheet: String, range: Range<Data>) -> Self {
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let headings = range.rows().next().map(|r| r.iter().map(cell_text).collect()).unwrap_or_default();
-        Table { sheet, headings, first_col: c0, header_row: r0, range }
+    /// Groups non-empty cells `(row, column, value)` into rows; the first row is the headings.
+    fn new(sheet: String, mut cells: Vec<(u32, u32, Data)>) -> Self {
+        cells.sort_by_key(|(r, c, _)| (*r, *c));
+        let first_col = cells.iter().map(|(_, c, _)| *c).min().unwrap_or(0);
+        let mut rows: Vec<(u32, Row)> = Vec::new();
+        for (r, c, d) in cells {
+            match rows.last_mut() {
+                Some((last, row)) if *last == r + 1 => row.cells.push((c, d)),
+                _ => rows.push((r + 1, Row { cells: vec![(c, d)], first_col })),
+            }
+        }
+        let mut rows = rows.into_iter();
+        let headings = match rows.next() {
+            Some((_, head)) => {
+                let width = head.cells.last().map(|(c, _)| c - first_col + 1).unwrap_or(0);
+                (0..width as usize).map(|i| cell_text(head.get(i))).collect()
+            }
+            None => Vec::new(),
+        };
+        Table { sheet, headings, first_col, rows: rows.collect() }
     }
 
     /// The headings, as written.
     pub(crate) fn headings(&self) -> &[String] {
         &self.headings
+    }
+
+    /// The headings as a message lists them: each cut to a readable length, at most 30.
+    pub(crate) fn headings_found(&self) -> String {
+        let shown: Vec<String> =
+            self.headings.iter().filter(|h| !h.is_empty()).take(30).map(|h| short(h, 40)).collect();
+        let more = self.headings.iter().filter(|h| !h.is_empty()).count().saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
     }
 
     /// The index of a heading (case-insensitive, trimmed).
@@ -98,20 +173,14 @@ impl Table {
     pub(crate) fn column_label(&self, idx: usize) -> String {
         format!(
             "'{}' ({})",
-            self.headings.get(idx).map(String::as_str).unwrap_or(""),
-            column_letter(self.first_col + idx as u32)
+            short(self.headings.get(idx).map(String::as_str).unwrap_or(""), 40),
+            column_letter(self.first_col.saturating_add(idx as u32))
         )
     }
 
-    /// The data rows with their 1-based spreadsheet row numbers; blank rows skipped.
-    pub(crate) fn rows(&self) -> impl Iterator<Item = (u32, &[Data])> {
-        let start = self.header_row;
-        self.range
-            .rows()
-            .enumerate()
-            .skip(1)
-            .filter(|(_, r)| r.iter().any(|c| !cell_text(c).is_empty()))
-            .map(move |(i, r)| (start + i as u32 + 1, r))
+    /// The data rows with their 1-based spreadsheet row numbers (blank rows are not kept).
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (u32, &Row)> {
+        self.rows.iter().map(|(r, row)| (*r, row))
     }
 
     /// A cell position for a message.

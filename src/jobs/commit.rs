@@ -22,6 +22,8 @@ pub(crate) fn commit<F>(ctx: &JobContext, done: Finished, effects: F) -> Result<
 where
     F: FnOnce(&rusqlite::Transaction, i64) -> rusqlite::Result<()>,
 {
+    // The outputs are on disk before the commit makes them current.
+    done.staging.sync()?;
     let mut store = Store::open(&ctx.state)?;
     let record = RunRecord {
         job: done.job.to_string(),

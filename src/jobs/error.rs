@@ -66,6 +66,9 @@ pub enum JobError {
     /// E-mail could not be sent at all (setup: TLS, credentials).
     #[error("e-mail: {0}")]
     Send(String),
+    /// A bug: the job panicked. Caught, logged as a failed run.
+    #[error("internal error (the run was stopped and nothing of it applied): {0}")]
+    Internal(String),
     /// The state database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

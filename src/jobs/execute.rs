@@ -61,16 +61,26 @@ impl JobSpec {
     }
 }
 
-/// Runs a job under the state lock; a failure is logged before it is returned.
+/// Runs a job under the state lock; a failure is logged before it is
+/// returned. First it clears up after a run that died while reading a file
+/// (see [`super::reading`]); a panic anywhere in the job is caught and logged
+/// as that run's failure, so `serve` goes on.
 pub fn execute(ctx: &JobContext, job: JobSpec) -> Result<RunSummary, JobError> {
     let _lock = StateLock::job(&ctx.state, job.name())?;
+    if let Some(note) = super::reading::recover(ctx) {
+        eprintln!("{note}");
+    }
     let started = now();
-    let result = match job {
-        JobSpec::NightlySync => run_nightly_sync(ctx),
-        JobSpec::MonthlyInvoice(m) => run_monthly_invoice(ctx, m),
-        JobSpec::TrainerPot(y) => run_trainer_pot(ctx, y),
-        JobSpec::Followup(y) => run_followup(ctx, y),
-    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        fault_injection(job);
+        match job {
+            JobSpec::NightlySync => run_nightly_sync(ctx),
+            JobSpec::MonthlyInvoice(m) => run_monthly_invoice(ctx, m),
+            JobSpec::TrainerPot(y) => run_trainer_pot(ctx, y),
+            JobSpec::Followup(y) => run_followup(ctx, y),
+        }
+    }))
+    .unwrap_or_else(|p| Err(JobError::Internal(super::reading::panic_text(&p))));
     if let Err(e) = &result {
         if let Some(log_err) =
             record_failure(&ctx.state, job.name(), &job.period(), &started, &e.to_string(), ctx.scheduled_at.as_deref())
@@ -79,6 +89,15 @@ pub fn execute(ctx: &JobContext, job: JobSpec) -> Result<RunSummary, JobError> {
         }
     }
     result
+}
+
+/// Tests make a job panic by name (debug builds only).
+fn fault_injection(job: JobSpec) {
+    #[cfg(debug_assertions)]
+    if std::env::var("YRKESRESAN_FAULT_PANIC").is_ok_and(|j| j == job.name()) {
+        panic!("a fault injected by YRKESRESAN_FAULT_PANIC in {}", job.name());
+    }
+    let _ = job;
 }
 
 #[cfg(test)]

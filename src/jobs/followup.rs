@@ -14,7 +14,7 @@ pub fn run_followup(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError
     let started_at = now();
     let mut clock = super::stages::StageClock::start();
     let config = &ctx.config;
-    let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
+    let (register, inputs) = load_register(ctx, "followup")?;
     clock.mark("read register", register.participants.len() as u64, "rows");
     let store = Store::open(&ctx.state)?;
     let month_start = chrono::NaiveDate::from_ymd_opt(year.get(), 1, 1).expect("valid");

@@ -1,22 +1,38 @@
 //! Finding and reading a job's inputs: register workbooks in the inbox, and
 //! the registers earlier syncs stored (the inbox wins for the same year).
 
-use super::JobError;
-use crate::config::Config;
-use crate::ingest::{read_register, read_register_bytes, recognise, InputKind, Register};
+use super::reading::{guarded, set_aside};
+use super::{JobContext, JobError};
+use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind, Register};
 use crate::store::{RunInput, Store};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Reads every register in the inbox, adds the stored registers of other
-/// years, and merges them. Returns the register and the run's inputs.
-pub fn load_register(config: &Config, inbox: &Path, state: &Path) -> Result<(Register, Vec<RunInput>), JobError> {
-    let files = if inbox.is_dir() { recognise(inbox, config).map_err(JobError::io(inbox))? } else { Vec::new() };
+/// years, and merges them. Returns the register and the run's inputs. Each
+/// inbox file is recognised and read under the reading marker; a file whose
+/// reader panics is set aside in `rejected/` and the job fails naming it.
+pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunInput>), JobError> {
+    let (config, inbox, state) = (&ctx.config, &ctx.inbox, &ctx.state);
+    let paths = if inbox.is_dir() { inbox_paths(inbox).map_err(JobError::io(inbox))? } else { Vec::new() };
     let mut inputs: Vec<RunInput> = Vec::new();
     let mut registers: Vec<Register> = Vec::new();
-    for f in files.iter().filter(|f| f.kind == InputKind::Register) {
-        registers.push(read_register(&f.path, config)?);
-        inputs.push(RunInput { path: f.path.display().to_string(), kind: "register".into(), sha256: f.sha256.clone() });
+    for path in paths {
+        let sha256 = sha256_file(&path).map_err(JobError::io(&path))?;
+        let read = guarded(ctx, job, &path, &sha256, || match kind_of(&path, config) {
+            InputKind::Register => Some(read_register(&path, config)),
+            _ => None,
+        });
+        let register = match read {
+            Ok(None) => continue,
+            Ok(Some(r)) => r?,
+            Err(why) => {
+                set_aside(inbox, &path, &why).map_err(JobError::io(&path))?;
+                return Err(JobError::Internal(format!("{}: {why}", path.display())));
+            }
+        };
+        registers.push(register);
+        inputs.push(RunInput { path: path.display().to_string(), kind: "register".into(), sha256 });
     }
     let periods: BTreeSet<Option<String>> = registers.iter().map(Register::period).collect();
     for stored in Store::open(state)?.latest_registers()? {

@@ -18,6 +18,7 @@ mod nightly_sync;
 mod outbox;
 mod parallel;
 mod pot;
+pub mod reading;
 mod regional;
 mod stages;
 mod staging;

@@ -26,7 +26,7 @@ pub fn run_monthly_invoice(ctx: &JobContext, month: Month) -> Result<RunSummary,
     if let Some(closed_at) = Store::open(&ctx.state)?.month_closed(month)? {
         return closed_month(ctx, month, &closed_at);
     }
-    let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
+    let (register, inputs) = load_register(ctx, JOB)?;
     clock.mark("read register", register.participants.len() as u64, "rows");
 
     let days = participant_days(&register, config, month)?;

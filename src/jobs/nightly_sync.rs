@@ -9,6 +9,7 @@
 
 use super::commit::now;
 use super::inputs::merge_registers;
+use super::reading::guarded;
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, RunSummary};
@@ -17,7 +18,7 @@ use crate::domain::Year;
 use crate::ingest::exports::{read_export_pipelined, ExportError, ExportKind};
 use crate::ingest::http::{fetch_all, Fetched, Validators};
 use crate::ingest::webservice::read_webservice;
-use crate::ingest::{read_register, read_register_bytes, recognise_file, InputKind};
+use crate::ingest::{kind_of, read_register, read_register_bytes, sha256_file, InputKind, RecognisedFile};
 use crate::reconcile::{Finding, Severity};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
 use crate::store::{CourseInterner, NewMessage, RunInput, Store};
@@ -104,6 +105,12 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let config = &ctx.config;
     let mut store = Store::open(&ctx.state)?;
     std::fs::create_dir_all(&ctx.inbox).map_err(JobError::io(&ctx.inbox))?;
+    // Files are moved after the commit: their folders must be real folders
+    // before anything is stored (a link there is refused, never followed).
+    for folder in ["processed", "rejected"] {
+        let dir = ctx.inbox.join(folder);
+        crate::safe_fs::ensure_dir(&dir).map_err(JobError::io(&dir))?;
+    }
     let mut lines: Vec<IngestLine> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     // Downloads first: they land in the inbox complete, so they skip the settle check.
@@ -171,8 +178,18 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             ));
             continue;
         }
-        let rec = recognise_file(&path, config).map_err(JobError::io(&path))?;
-        let kind = rec.kind;
+        // Every parse of the file runs under the reading marker: a reader
+        // that panics or dies sets the file aside instead of stopping the service.
+        let sha256 = sha256_file(&path).map_err(JobError::io(&path))?;
+        let rec = RecognisedFile { path: path.clone(), kind: InputKind::Unknown, sha256 };
+        let kind = match guarded(ctx, JOB, &path, &rec.sha256, || kind_of(&path, config)) {
+            Ok(kind) => kind,
+            Err(why) => {
+                lines.push(IngestLine::new(&name, "", IngestStatus::Rejected, first_line(&why)));
+                moves.push((path, "rejected", Some(why)));
+                continue;
+            }
+        };
         if kind != InputKind::Unknown {
             inputs.push(RunInput {
                 path: path.display().to_string(),
@@ -195,7 +212,18 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             InputKind::Completions => ExportKind::Completions,
             InputKind::Signups => ExportKind::Signups,
             InputKind::Register => {
-                match read_register(&path, config) {
+                let read = guarded(ctx, JOB, &path, &rec.sha256, || read_register(&path, config))
+                    .map_err(|why| {
+                        crate::ingest::RegisterProblems(vec![crate::ingest::RegisterError {
+                            file: path.clone(),
+                            sheet: None,
+                            row: None,
+                            column: None,
+                            message: why,
+                        }])
+                    })
+                    .and_then(|r| r);
+                match read {
                     Ok(mut reg) => {
                         let bytes = std::fs::read(&path).map_err(JobError::io(&path))?;
                         let rows = reg.participants.len() as u64;
@@ -217,27 +245,31 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
                 continue;
             }
             InputKind::Unknown => {
-                let why = unknown_reason(&path);
+                let why = unknown_reason(&path, &config.ingest.limits);
                 lines.push(IngestLine::new(&name, "", IngestStatus::Rejected, &why));
                 moves.push((path, "rejected", Some(why)));
                 continue;
             }
         };
         let mut outcome = None;
-        let stored = sync.store_export("inbox", export_kind, &name, &rec.sha256, |insert| {
-            let mut courses = CourseInterner::default();
-            let bar = progress(&name);
-            let mut store = |batch: &[_]| {
-                bar.inc(batch.len() as u64);
-                insert(batch)
-            };
-            let o = read_export_pipelined(&path, export_kind, config, move |r| courses.prepare(r), &mut store)?;
-            bar.finish_and_clear();
-            tracing::info!("Read {name}: {} rows.", o.rows);
-            let skipped = o.bad_rows.len() as u64;
-            outcome = Some(o);
-            Ok::<u64, ExportError>(skipped)
-        })?;
+        let guard_sha = rec.sha256.clone();
+        let stored = guarded(ctx, JOB, &path, &guard_sha, || {
+            sync.store_export("inbox", export_kind, &name, &rec.sha256, |insert| {
+                let mut courses = CourseInterner::default();
+                let bar = progress(&name);
+                let mut store = |batch: &[_]| {
+                    bar.inc(batch.len() as u64);
+                    insert(batch)
+                };
+                let o = read_export_pipelined(&path, export_kind, config, move |r| courses.prepare(r), &mut store)?;
+                bar.finish_and_clear();
+                tracing::info!("Read {name}: {} rows.", o.rows);
+                let skipped = o.bad_rows.len() as u64;
+                outcome = Some(o);
+                Ok::<u64, ExportError>(skipped)
+            })
+        })
+        .unwrap_or_else(|why| Ok(Err(ExportError::Unreadable(why))))?;
         match stored {
             Ok(counts) => {
                 let o = outcome.expect("set on success");
@@ -367,6 +399,7 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let outcome = if findings.is_empty() && rejected == 0 { "ok" } else { "findings" };
     let files_in = lines.iter().filter(|l| l.status == IngestStatus::Ingested).count() as u64;
     let rows_in: u64 = lines.iter().filter(|l| l.status == IngestStatus::Ingested).map(|l| l.rows).sum();
+    staging.sync()?;
     sync.finish(files_in, rows_in, outcome, (findings.len() + rejected) as u32, staging.len() as u32, &inputs)?;
     let outputs = staging.publish()?;
     for (path, folder, why) in moves {
@@ -451,34 +484,28 @@ fn first_line(s: &str) -> &str {
     s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
 }
 
-fn unknown_reason(path: &Path) -> String {
+fn unknown_reason(path: &Path, limits: &crate::config::IngestLimits) -> String {
+    use crate::ingest::bounds::short;
     use crate::ingest::exports::{headings, sniff};
-    match sniff(path).map_err(|e| e.to_string()).and_then(|s| headings(path, &s)) {
+    match sniff(path).map_err(|e| e.to_string()).and_then(|s| headings(path, &s, limits)) {
         Ok(h) => {
+            let more = h.len().saturating_sub(30);
             format!(
-                "not recognised as accounts, completions, sign-ups or a register; headings found: {}",
-                h.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+                "not recognised as accounts, completions, sign-ups or a register; headings found: {}{}",
+                h.iter().take(30).map(|h| format!("'{}'", short(h, 40))).collect::<Vec<_>>().join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
             )
         }
         Err(e) => format!("not recognised: {e}"),
     }
 }
 
-/// Moves a file into `inbox/<folder>/`, never overwriting an earlier one.
+/// Moves a file into `inbox/<folder>/`, never overwriting an earlier one;
+/// a rejected file gets `<name>.error.txt` beside it.
 fn move_file(inbox: &Path, path: &Path, folder: &str, why: Option<&str>) -> Result<(), JobError> {
-    let dir = inbox.join(folder);
-    std::fs::create_dir_all(&dir).map_err(JobError::io(&dir))?;
-    let name = file_name(path);
-    let mut to = dir.join(&name);
-    let mut n = 1;
-    while to.exists() {
-        to = dir.join(format!("{n}-{name}"));
-        n += 1;
+    match why {
+        Some(why) => super::reading::set_aside(inbox, path, why).map(|_| ()),
+        None => crate::safe_fs::move_into(path, &inbox.join(folder)).map(|_| ()),
     }
-    std::fs::rename(path, &to).map_err(JobError::io(&to))?;
-    if let Some(why) = why {
-        let note = dir.join(format!("{}.error.txt", file_name(&to)));
-        std::fs::write(&note, format!("{why}\n")).map_err(JobError::io(&note))?;
-    }
-    Ok(())
+    .map_err(JobError::io(path))
 }

@@ -1,7 +1,13 @@
 //! A staging folder: outputs are written here first and moved into the output
 //! folder only when the whole run has succeeded. Dropped unused, it is removed.
+//!
+//! Files are created exclusively (never through a link) with private modes;
+//! before the commit that makes them current, every staged file and folder is
+//! synced to disk; publishing refuses a link where an output folder should be.
+//! Staging folders a killed run left behind are removed when the next starts.
 
 use super::JobError;
+use crate::safe_fs;
 use std::path::{Path, PathBuf};
 
 /// Outputs of one run, not yet in place.
@@ -15,9 +21,10 @@ impl Staging {
     /// A fresh staging folder inside `out` (same file system, so moves are renames).
     pub(crate) fn new(out: &Path) -> Result<Self, JobError> {
         std::fs::create_dir_all(out).map_err(JobError::io(out))?;
+        remove_leftovers(out);
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.f");
         let dir = out.join(format!(".staging-{}-{stamp}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(JobError::io(&dir))?;
+        safe_fs::ensure_dir(&dir).map_err(JobError::io(&dir))?;
         Ok(Staging { dir, out: out.to_path_buf(), files: Vec::new() })
     }
 
@@ -25,7 +32,7 @@ impl Staging {
     pub(crate) fn path(&mut self, rel: &str) -> Result<PathBuf, JobError> {
         let p = self.dir.join(rel);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(JobError::io(parent))?;
+            safe_fs::ensure_dir(parent).map_err(JobError::io(parent))?;
         }
         self.files.push(PathBuf::from(rel));
         Ok(p)
@@ -34,7 +41,7 @@ impl Staging {
     /// Stages bytes as an output.
     pub(crate) fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), JobError> {
         let p = self.path(rel)?;
-        std::fs::write(&p, bytes).map_err(JobError::io(&p))
+        safe_fs::write_new(&p, bytes).map_err(JobError::io(&p))
     }
 
     /// How many outputs are staged.
@@ -42,16 +49,36 @@ impl Staging {
         self.files.len()
     }
 
+    /// Syncs every staged file and folder to disk (before the commit).
+    pub(crate) fn sync(&self) -> Result<(), JobError> {
+        let mut dirs = std::collections::BTreeSet::new();
+        for rel in &self.files {
+            let p = self.dir.join(rel);
+            safe_fs::sync_file(&p).map_err(JobError::io(&p))?;
+            dirs.extend(p.parent().map(Path::to_path_buf));
+        }
+        dirs.insert(self.dir.clone());
+        for d in dirs {
+            safe_fs::sync_dir(&d).map_err(JobError::io(&d))?;
+        }
+        Ok(())
+    }
+
     /// Moves every staged file into the output folder; returns their final paths.
     pub(crate) fn publish(mut self) -> Result<Vec<PathBuf>, JobError> {
         let mut out = Vec::new();
+        let mut dirs = std::collections::BTreeSet::new();
         for rel in std::mem::take(&mut self.files) {
             let to = self.out.join(&rel);
             if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent).map_err(JobError::io(parent))?;
+                safe_fs::ensure_dir(parent).map_err(JobError::io(parent))?;
+                dirs.insert(parent.to_path_buf());
             }
             std::fs::rename(self.dir.join(&rel), &to).map_err(JobError::io(&to))?;
             out.push(to);
+        }
+        for d in dirs {
+            safe_fs::sync_dir(&d).map_err(JobError::io(&d))?;
         }
         Ok(out)
     }
@@ -60,5 +87,19 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes staging folders of runs that were killed (jobs run one at a time
+/// under the state lock, so no other run is using one).
+fn remove_leftovers(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        if is_dir && name.starts_with(".staging-") {
+            tracing::info!("Removing {name}, left by a run that did not finish.");
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }

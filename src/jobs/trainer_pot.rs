@@ -26,7 +26,7 @@ pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobEr
     let started_at = now();
     let mut clock = super::stages::StageClock::start();
     let config = &ctx.config;
-    let (register, inputs) = load_register(config, &ctx.inbox, &ctx.state)?;
+    let (register, inputs) = load_register(ctx, JOB)?;
     clock.mark("read register", register.participants.len() as u64, "rows");
     let store = Store::open(&ctx.state)?;
     let computed = year_pot(&store, config, &register, year)?;

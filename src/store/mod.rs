@@ -48,7 +48,9 @@ impl Store {
         // WAL; a 64 MB page cache
         // for bulk loads (constant, whatever the file size).
         conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
+        // FULL: a commit that closes a month, freezes a pot or records a sent
+        // message is on disk when it returns (a run commits once; cheap).
+        conn.pragma_update(None, "synchronous", "FULL").map_err(wrap)?;
         conn.pragma_update(None, "cache_size", -524_288).map_err(wrap)?;
         conn.pragma_update(None, "temp_store", "FILE").map_err(wrap)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(wrap)?;

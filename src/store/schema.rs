@@ -227,14 +227,28 @@ CREATE TABLE pot_adjustments (
 "#,
 ];
 
-/// Applies the migrations not yet applied.
+/// Applies the migrations not yet applied, in one write transaction that
+/// reads the version inside it: two processes opening a new database at once
+/// (a test and `serve`, `status` and a job) cannot both migrate it.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
+    if version as usize >= MIGRATIONS.len() {
+        return Ok(());
     }
-    Ok(())
+    // IMMEDIATE takes the write lock first (waiting out the busy timeout).
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let applied = (|| {
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for sql in MIGRATIONS.iter().skip(version as usize) {
+            conn.execute_batch(sql)?;
+        }
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+    })();
+    match applied {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
 }

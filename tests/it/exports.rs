@@ -144,38 +144,6 @@ fn an_xlsx_report_with_date_cells_is_read() {
     assert_eq!(c.completed.unwrap().to_string(), "2026-03-04");
 }
 
-/// A minimal OpenDocument spreadsheet, as LibreOffice or Totara's ODS export writes it.
-fn write_ods(path: &Path, rows: &[Vec<&str>]) {
-    use std::io::Write;
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    zip.start_file("mimetype", stored).unwrap();
-    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
-    zip.start_file("META-INF/manifest.xml", stored).unwrap();
-    zip.write_all(
-        br#"<?xml version="1.0" encoding="UTF-8"?>
-<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
- <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
- <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
-</manifest:manifest>"#,
-    )
-    .unwrap();
-    let mut body = String::new();
-    for r in rows {
-        body += "<table:table-row>";
-        for c in r {
-            body += &format!("<table:table-cell office:value-type=\"string\"><text:p>{c}</text:p></table:table-cell>");
-        }
-        body += "</table:table-row>";
-    }
-    zip.start_file("content.xml", stored).unwrap();
-    write!(zip, r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
-<office:body><office:spreadsheet><table:table table:name="Report">{body}</table:table></office:spreadsheet></office:body>
-</office:document-content>"#).unwrap();
-    zip.finish().unwrap();
-}
-
 #[test]
 fn an_ods_report_of_seminar_signups_is_read() {
     let w = Workdir::new();

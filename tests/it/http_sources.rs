@@ -125,7 +125,12 @@ fn a_server_that_never_answers_in_time_leaves_the_source_for_the_next_run() {
     assert!(line[5].contains("timed out") && line[5].contains("2 attempt(s)"), "{line:?}");
     assert!(text(&out).contains("download-failed"));
     assert!(!seen.lock().unwrap().is_empty());
-    let leftovers: Vec<_> = std::fs::read_dir(w.inbox()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(w.inbox())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name())
+        .collect();
     assert!(leftovers.is_empty(), "no partial file: {leftovers:?}");
 }
 

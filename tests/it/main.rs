@@ -8,6 +8,7 @@ mod demo;
 mod exports;
 mod followup_2024;
 mod helpers;
+mod hostile;
 mod http_sources;
 mod invoice;
 mod isolation;

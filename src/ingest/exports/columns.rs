@@ -102,7 +102,12 @@ impl ColumnMap {
             Err(format!(
                 "required column(s) missing: {}; headings found: {}",
                 missing.join("; "),
-                headings.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+                headings
+                    .iter()
+                    .take(30)
+                    .map(|h| format!("'{}'", crate::ingest::bounds::short(h, 40)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         }
     }

@@ -17,7 +17,7 @@ pub use parse::RowProblem;
 pub use records::*;
 pub use sniff::{sniff, Encoding, Format, Sniffed};
 
-use crate::config::{Config, ExportSettings};
+use crate::config::{Config, ExportSettings, IngestLimits};
 use std::path::Path;
 
 /// The three export kinds.
@@ -87,9 +87,9 @@ pub enum ExportError {
 const SHOWN: usize = 20;
 
 /// The headings of a file (first non-empty row), for recognition.
-pub fn headings(path: &Path, sniffed: &Sniffed) -> Result<Vec<String>, String> {
+pub fn headings(path: &Path, sniffed: &Sniffed, limits: &IngestLimits) -> Result<Vec<String>, String> {
     let mut out = None;
-    let r = rows::for_each_row(path, sniffed, |_, rec| {
+    let r = rows::for_each_row(path, sniffed, limits, |_, rec| {
         out = Some(rec.iter().map(str::to_string).collect::<Vec<_>>());
         Err(())
     })?;
@@ -111,7 +111,8 @@ pub fn read_export(
 ) -> Result<ExportOutcome, ExportError> {
     let sniffed = sniff(path).map_err(|e| ExportError::Unreadable(format!("cannot read: {e}")))?;
     let mut typer = Typer::new(kind, config, sniffed);
-    rows::for_each_row(path, &sniffed, |line, rec| typer.row(line, rec, sink)).map_err(ExportError::Unreadable)??;
+    rows::for_each_row(path, &sniffed, &config.ingest.limits, |line, rec| typer.row(line, rec, sink))
+        .map_err(ExportError::Unreadable)??;
     typer.finish()
 }
 
@@ -282,7 +283,7 @@ fn read_sheet_pipelined<T: Send>(
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new().name("read".into()).spawn_scoped(scope, move || {
             let mut batch: Rows = Vec::with_capacity(BATCH);
-            let result = rows::for_each_row(path, &sniffed, |line, rec| {
+            let result = rows::for_each_row(path, &sniffed, &config.ingest.limits, |line, rec| {
                 batch.push((line, rec.clone()));
                 if batch.len() == BATCH {
                     let next = back_rx.try_recv().map(|mut used| {

@@ -40,11 +40,12 @@ impl Row<'_> {
         self.map.get(field).and_then(|i| self.rec.get(i)).map(str::trim).unwrap_or("")
     }
     fn problem(&self, field: &str, message: String) -> RowProblem {
+        use crate::ingest::bounds::short;
         RowProblem {
             row: self.line,
-            column: self.map.get(field).map(|i| self.map.heading(i).to_string()).unwrap_or_else(|| field.to_string()),
-            value: self.text(field).to_string(),
-            message,
+            column: short(self.map.get(field).map(|i| self.map.heading(i)).unwrap_or(field), 40),
+            value: short(self.text(field), 60),
+            message: short(&message, 200),
         }
     }
     fn required(&self, field: &str) -> Result<&str, RowProblem> {

@@ -3,32 +3,77 @@
 //! Totara's "CSV optimised for Excel" TAB escape is undone on every cell.
 
 use super::sniff::{Encoding, Format, Sniffed};
+use crate::config::IngestLimits;
+use crate::ingest::bounds::{beyond_grid, check_zip, short};
 use crate::ingest::workbook::cell_text;
 use csv::StringRecord;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 use std::io::Read;
 use std::path::Path;
 
+/// The widest export read: a Totara report has tens of columns; a heading
+/// beyond this column rejects the file, data cells beyond the last heading
+/// are not read (no field could take them).
+pub const MAX_EXPORT_COLUMNS: usize = 1024;
+
 /// Calls `f(row_number, cells)` for every row, the heading row first.
-/// Stops at the first error `f` returns.
+/// Stops at the first error `f` returns. Reading is bounded by `limits`
+/// (see [`crate::ingest::bounds`]).
 pub fn for_each_row<E>(
     path: &Path,
     sniffed: &Sniffed,
+    limits: &IngestLimits,
     mut f: impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
     match sniffed.format {
-        Format::Csv => csv_rows(path, sniffed, &mut f),
-        Format::Spreadsheet => sheet_rows(path, &mut f),
+        Format::Csv => csv_rows(path, sniffed, limits, &mut f),
+        Format::Spreadsheet => sheet_rows(path, limits, &mut f),
         Format::Xls => Err("legacy Excel (.xls) is not read: save the report as .xlsx, .ods or CSV".into()),
+    }
+}
+
+/// A reader that refuses a physical line longer than `max` bytes, so no
+/// buffer grows with a line that never ends.
+struct LineLimit<R> {
+    inner: R,
+    max: usize,
+    current: usize,
+    line: u64,
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.current = 0;
+            } else {
+                self.current += 1;
+                if self.current > self.max {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "line {} is longer than ingest.max_line_bytes ({} bytes): not an export, or a damaged one",
+                            self.line + 1,
+                            self.max
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(n)
     }
 }
 
 fn csv_rows<E>(
     path: &Path,
     sniffed: &Sniffed,
+    limits: &IngestLimits,
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let file = LineLimit { inner: file, max: limits.max_line_bytes, current: 0, line: 0 };
     let reader: Box<dyn Read> = match sniffed.encoding {
         Some(Encoding::Windows1252) => Box::new(
             DecodeReaderBytesBuilder::new()
@@ -51,6 +96,12 @@ fn csv_rows<E>(
             Ok(false) => return Ok(Ok(())),
             Ok(true) => {
                 let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                if rec.as_slice().len() > limits.max_line_bytes {
+                    return Err(format!(
+                        "line {line}: the record is longer than ingest.max_line_bytes ({} bytes)",
+                        limits.max_line_bytes
+                    ));
+                }
                 if rec.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
@@ -68,8 +119,11 @@ fn csv_rows<E>(
                 }
             }
             Err(e) => {
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    return Err(io.to_string());
+                }
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(format!("line {line}: not readable as CSV: {e}"));
+                return Err(format!("line {line}: not readable as CSV: {}", short(&e.to_string(), 200)));
             }
         }
     }
@@ -77,10 +131,13 @@ fn csv_rows<E>(
 
 fn sheet_rows<E>(
     path: &Path,
+    limits: &IngestLimits,
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
     use calamine::{Data, Reader};
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let open = || std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"));
+    check_zip(std::io::BufReader::with_capacity(1 << 16, open()?), limits)?;
+    let file = open()?;
     let mut rec = StringRecord::new();
     // xlsx: stream the cells in order; never the dense full-sheet range.
     if let Ok(mut x) = calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, file)) {
@@ -90,6 +147,8 @@ fn sheet_rows<E>(
         let mut row: Vec<String> = Vec::new();
         let mut used = 0usize;
         let mut at: Option<u32> = None;
+        // The heading row's width: cells beyond it belong to no field.
+        let mut width: Option<usize> = None;
         let mut flush = |at: Option<u32>, row: &mut [String], used: &mut usize, rec: &mut StringRecord| {
             let r = at?;
             let cells = &mut row[..*used];
@@ -104,13 +163,29 @@ fn sheet_rows<E>(
         };
         while let Some(cell) = cells.next_cell().map_err(|e| format!("cannot read the sheet: {e}"))? {
             let (r, c) = cell.get_position();
+            if let Some(e) = beyond_grid(&first, r, c) {
+                return Err(e);
+            }
             if at != Some(r) {
+                if at.is_some() && width.is_none() && used > 0 {
+                    width = Some(used);
+                }
                 if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
                     return Ok(stop);
                 }
                 at = Some(r);
             }
             let c = c as usize;
+            match width {
+                Some(w) if c >= w => continue,
+                None if c >= MAX_EXPORT_COLUMNS => {
+                    return Err(format!(
+                        "the heading row has a cell in column {}; an export has at most {MAX_EXPORT_COLUMNS} columns",
+                        crate::ingest::workbook::column_letter(c as u32)
+                    ))
+                }
+                _ => {}
+            }
             if row.len() <= c {
                 row.resize(c + 1, String::new());
             }
@@ -129,6 +204,7 @@ fn sheet_rows<E>(
         return Ok(Ok(()));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot open: {e}"))?;
+    // ods: its extent was checked with the zip, so the range is bounded.
     let sheets = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| format!("not a readable spreadsheet: {e}"))?;
     // ods: read the sheet as a range (calamine has no streaming ods reader).
@@ -141,7 +217,7 @@ fn sheet_rows<E>(
             continue;
         }
         rec.clear();
-        for c in cells {
+        for c in cells.iter().take(MAX_EXPORT_COLUMNS) {
             rec.push_field(&cell_text(c));
         }
         if let Err(e) = f(u64::from(start) + i as u64 + 1, &rec) {

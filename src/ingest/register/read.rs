@@ -8,7 +8,8 @@ use super::model::*;
 use super::problems::{RegisterError, RegisterProblems};
 use crate::config::Config;
 use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
-use crate::ingest::workbook::{cell_date, cell_money, cell_text, Table, Workbook};
+use crate::ingest::bounds::short;
+use crate::ingest::workbook::{cell_date, cell_money, cell_text, Row, Table, Workbook};
 use calamine::Data;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -34,7 +35,7 @@ pub fn read_register(path: &Path, config: &Config) -> Result<Register, RegisterP
 /// Reads a register from its bytes; `path` names it in messages.
 pub fn read_register_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> Result<Register, RegisterProblems> {
     let mut p = Problems { file: path.to_path_buf(), list: Vec::new() };
-    let mut wb = match Workbook::from_bytes(bytes) {
+    let mut wb = match Workbook::from_bytes(bytes, &config.ingest.limits) {
         Ok(wb) => wb,
         Err(e) => {
             p.file_level(e);
@@ -52,7 +53,10 @@ pub fn read_register_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> Resu
                 }
             },
             None => {
-                p.file_level(format!("the sheet '{name}' is missing (sheets found: {})", wb.sheet_names().join(", ")));
+                p.file_level(format!(
+                    "the sheet '{name}' is missing (sheets found: {})",
+                    short(&wb.sheet_names().join(", "), 200)
+                ));
                 tables.push(None);
             }
         }
@@ -130,7 +134,7 @@ fn columns<const N: usize>(t: &Table, wanted: [&str; N], p: &mut Problems) -> Op
                 ok = false;
                 p.sheet_level(
                     &t.sheet,
-                    format!("the column '{w}' is missing (headings found: {})", t.headings().join(", ")),
+                    format!("the column '{w}' is missing (headings found: {})", t.headings_found()),
                 );
             }
         }
@@ -138,11 +142,11 @@ fn columns<const N: usize>(t: &Table, wanted: [&str; N], p: &mut Problems) -> Op
     ok.then_some(out)
 }
 
-fn get(row: &[Data], idx: usize) -> &Data {
-    row.get(idx).unwrap_or(&Data::Empty)
+fn get(row: &Row, idx: usize) -> &Data {
+    row.get(idx)
 }
 
-fn text(row: &[Data], idx: usize) -> String {
+fn text(row: &Row, idx: usize) -> String {
     cell_text(get(row, idx))
 }
 
@@ -180,7 +184,8 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
                 r,
                 c_delresa,
                 format!(
-                    "'{delresa_text}' is not a configured delresa (codes: {})",
+                    "'{}' is not a configured delresa (codes: {})",
+                    short(&delresa_text, 60),
                     config.delresor.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             );
@@ -190,7 +195,7 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
         let level = c_level.map(|c| text(row, c)).filter(|s| !s.is_empty());
         if let (Some(l), Some(c)) = (&level, c_level) {
             if !["ny", "van", "erfaren", "chef"].contains(&l.to_lowercase().as_str()) {
-                p.cell(t, r, c, format!("'{l}' is not a level (ny, van, erfaren or chef)"));
+                p.cell(t, r, c, format!("'{}' is not a level (ny, van, erfaren or chef)", short(l, 60)));
             }
         }
         let mut price = None;
@@ -236,7 +241,7 @@ fn read_days(t: &Table, rounds: &BTreeMap<RoundId, &Round>, p: &mut Problems) ->
         let form = c_form.map(|c| text(row, c)).unwrap_or_default();
         if let Some(c) = c_form {
             if !form.is_empty() && !["på plats", "digitalt"].contains(&form.to_lowercase().as_str()) {
-                p.cell(t, r, c, format!("'{form}' is not a form (på plats or digitalt)"));
+                p.cell(t, r, c, format!("'{}' is not a form (på plats or digitalt)", short(&form, 60)));
             }
         }
         if let (Some(round), Some(day), Some(date)) = (round, day, date) {
@@ -254,7 +259,7 @@ fn known_round(
     t: &Table,
     r: u32,
     col: usize,
-    row: &[Data],
+    row: &Row,
     rounds: &BTreeMap<RoundId, &Round>,
     p: &mut Problems,
 ) -> Option<RoundId> {
@@ -271,7 +276,7 @@ fn known_round(
     }
 }
 
-fn optional_email(t: &Table, r: u32, col: Option<usize>, row: &[Data], p: &mut Problems) -> Option<Email> {
+fn optional_email(t: &Table, r: u32, col: Option<usize>, row: &Row, p: &mut Problems) -> Option<Email> {
     let c = col?;
     let s = text(row, c);
     if s.is_empty() {
@@ -321,7 +326,8 @@ fn read_trainers(
 fn unknown_municipality(text: &str, config: &Config, region_allowed: bool) -> String {
     let region = if region_allowed { format!(", or '{}'", config.region.name) } else { String::new() };
     format!(
-        "'{text}' is not a municipality of the region (use a name, alias or code from the config, e.g. '{}'{region})",
+        "'{}' is not a municipality of the region (use a name, alias or code from the config, e.g. '{}'{region})",
+        short(text, 60),
         config.municipalities.first().map(|m| m.name.as_str()).unwrap_or("Falun")
     )
 }
@@ -377,7 +383,10 @@ fn read_participants(
         let kommun = config.resolve_kommun(&kommun_text);
         if kommun.is_none() {
             let msg = if config.resolve(&kommun_text) == Some(Recipient::Region) {
-                format!("'{kommun_text}' is the region, not a municipality; a participant is billed to a municipality")
+                format!(
+                    "'{}' is the region, not a municipality; a participant is billed to a municipality",
+                    short(&kommun_text, 60)
+                )
             } else {
                 unknown_municipality(&kommun_text, config, false)
             };
@@ -390,7 +399,7 @@ fn read_participants(
             Some((_, s)) if s == "ja" || s == "x" => Some(true),
             Some((_, s)) if s == "nej" => Some(false),
             Some((c, s)) => {
-                p.cell(t, r, c, format!("'{s}' is not ja, nej or empty"));
+                p.cell(t, r, c, format!("'{}' is not ja, nej or empty", short(&s, 60)));
                 None
             }
         };
@@ -456,7 +465,15 @@ fn read_extra_lines(t: &Table, config: &Config, p: &mut Problems) -> Vec<ExtraLi
             "faktura" => Some(ExtraKind::Faktura),
             "pott" | "utbildarpott" => Some(ExtraKind::Pott),
             other => {
-                p.cell(t, r, c_kind, format!("'{other}' is not a line type (faktura = an invoice line, pott = an extra from the trainer pot)"));
+                p.cell(
+                    t,
+                    r,
+                    c_kind,
+                    format!(
+                        "'{}' is not a line type (faktura = an invoice line, pott = an extra from the trainer pot)",
+                        short(other, 60)
+                    ),
+                );
                 None
             }
         };
@@ -474,7 +491,12 @@ fn read_extra_lines(t: &Table, config: &Config, p: &mut Problems) -> Vec<ExtraLi
         let quantity = match qty_text.parse::<u32>() {
             Ok(n) if (1..=1_000_000).contains(&n) => Some(n),
             _ => {
-                p.cell(t, r, c_qty, format!("'{qty_text}' is not a quantity (a whole number from 1 to 1 000 000)"));
+                p.cell(
+                    t,
+                    r,
+                    c_qty,
+                    format!("'{}' is not a quantity (a whole number from 1 to 1 000 000)", short(&qty_text, 60)),
+                );
                 None
             }
         };

@@ -1,0 +1,193 @@
+//! A reader that dies never takes the service down twice.
+//!
+//! Before a job parses an input file it records `reading <file> (<sha>)` in a
+//! marker beside the state database (`<state>.reading`, synced to disk); when
+//! the reading ends, well or with an error, the marker is removed. A panic
+//! inside a reader is caught and becomes an error naming the file. If the
+//! process itself dies while reading (an abort, the kernel's OOM killer, a
+//! kill), the marker survives: the next job to start moves that file to
+//! `inbox/rejected/` with "the previous run stopped while reading this file"
+//! and logs the dead run as failed, so the same file cannot stop the service
+//! again.
+
+use super::commit::{now, record_failure};
+use super::JobContext;
+use crate::safe_fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+/// Where the marker of the file being read is kept.
+fn marker_of(state: &Path) -> PathBuf {
+    let mut name = state.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".reading");
+    state.with_file_name(name)
+}
+
+/// What a marker records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Marker {
+    pub job: String,
+    pub started_at: String,
+    pub sha256: String,
+    pub file: PathBuf,
+}
+
+impl Marker {
+    fn text(&self) -> String {
+        format!("{}\n{}\n{}\n{}\n", self.job, self.started_at, self.sha256, self.file.display())
+    }
+
+    fn parse(text: &str) -> Option<Marker> {
+        let mut l = text.lines();
+        Some(Marker {
+            job: l.next()?.to_string(),
+            started_at: l.next()?.to_string(),
+            sha256: l.next()?.to_string(),
+            file: PathBuf::from(l.next()?),
+        })
+    }
+}
+
+/// Reads `file` (already hashed) under the marker: `read` runs with the
+/// marker on disk; a panic in it is returned as `Err` with its message.
+pub(crate) fn guarded<T>(
+    ctx: &JobContext,
+    job: &str,
+    file: &Path,
+    sha256: &str,
+    read: impl FnOnce() -> T,
+) -> Result<T, String> {
+    let marker = marker_of(&ctx.state);
+    let m = Marker { job: job.to_string(), started_at: now(), sha256: sha256.to_string(), file: absolute(file) };
+    let _ = std::fs::remove_file(&marker);
+    if let Err(e) = safe_fs::write_new(&marker, m.text().as_bytes()) {
+        tracing::warn!("Cannot write the reading marker {}: {e}.", marker.display());
+    }
+    fault_injection(file);
+    let result = catch_unwind(AssertUnwindSafe(read)).map_err(|p| {
+        format!(
+            "the reader failed on this file (internal error: {}); the file is set aside. \
+             Please report it with the file to the pipeline's maintainers",
+            panic_text(&p)
+        )
+    });
+    let _ = std::fs::remove_file(&marker);
+    result
+}
+
+/// A panic's message.
+pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// Tests make a reader die on a named file (debug builds only).
+fn fault_injection(file: &Path) {
+    #[cfg(debug_assertions)]
+    if let Ok(name) = std::env::var("YRKESRESAN_FAULT_ABORT_READING") {
+        if file.file_name().is_some_and(|n| n.to_string_lossy() == name) {
+            std::process::abort();
+        }
+    }
+    let _ = file;
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The marker's path as a C string, for the signal handler.
+static MARKER_C: std::sync::atomic::AtomicPtr<libc::c_char> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+/// A stop on request (SIGTERM, Ctrl-C) is not the file's fault: for `run`,
+/// the marker is removed before the process ends, so only a crash or a kill
+/// (abort, OOM killer, SIGKILL) sets the file aside.
+pub fn forget_marker_on_termination(state: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(marker_of(state).as_os_str().as_bytes()) else { return };
+    MARKER_C.store(c.into_raw(), std::sync::atomic::Ordering::SeqCst);
+    extern "C" fn on_signal(sig: libc::c_int) {
+        let p = MARKER_C.load(std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: unlink, signal and raise are async-signal-safe; `p` is a leaked CString or null.
+        unsafe {
+            if !p.is_null() {
+                libc::unlink(p);
+            }
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+    // SAFETY: installing a handler before any job thread starts.
+    unsafe {
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+    }
+}
+
+/// Removes the marker of a run that is cut off on request (`serve` after its grace time).
+pub fn forget_marker(state: &Path) {
+    let _ = std::fs::remove_file(marker_of(state));
+}
+
+/// Clears up after a run that died while reading: the file it was reading
+/// goes to `rejected/` (if it is still in this inbox, unchanged) with the
+/// reason, and the dead run is logged as failed. Returns what was done.
+pub(crate) fn recover(ctx: &JobContext) -> Option<String> {
+    let marker = marker_of(&ctx.state);
+    let text = std::fs::read_to_string(&marker).ok()?;
+    let _ = std::fs::remove_file(&marker);
+    let m = Marker::parse(&text)?;
+    let why = format!(
+        "the previous run ({} started {}) stopped while reading this file: the reader crashed or the process \
+         was killed. The file is set aside so it cannot stop the service again. Check it with `yrkesresan \
+         ingest <file>`; to read it again, put it back in the inbox.",
+        m.job, m.started_at
+    );
+    let inbox = absolute(&ctx.inbox);
+    let same = m.file.parent() == Some(inbox.as_path())
+        && crate::ingest::sha256_file(&m.file).is_ok_and(|sha| sha == m.sha256);
+    let mut done = format!("The previous {} run stopped while reading {}", m.job, m.file.display());
+    if same {
+        match set_aside(&inbox, &m.file, &why) {
+            Ok(to) => done += &format!("; the file was moved to {}.", to.display()),
+            Err(e) => done += &format!("; the file could not be moved: {e}."),
+        }
+    } else {
+        done += "; the file is no longer in the inbox.";
+    }
+    let error = format!("stopped while reading {} ({})", m.file.display(), &m.sha256[..m.sha256.len().min(12)]);
+    if let Some(e) = record_failure(&ctx.state, &m.job, "–", &m.started_at, &error, None) {
+        tracing::warn!("The dead run could not be logged: {e}.");
+    }
+    tracing::warn!("{done}");
+    Some(done)
+}
+
+/// Moves a file to `inbox/rejected/` with `<name>.error.txt` saying why.
+pub(crate) fn set_aside(inbox: &Path, file: &Path, why: &str) -> std::io::Result<PathBuf> {
+    let dir = inbox.join("rejected");
+    let to = safe_fs::move_into(file, &dir)?;
+    let name = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let note = dir.join(format!("{name}.error.txt"));
+    let _ = std::fs::remove_file(&note);
+    safe_fs::write_new(&note, format!("{why}\n").as_bytes())?;
+    Ok(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_reads_back() {
+        let m = Marker {
+            job: "nightly-sync".into(),
+            started_at: "2026-11-23T02:30:00Z".into(),
+            sha256: "ab".into(),
+            file: "/x/inbox/a b.xlsx".into(),
+        };
+        assert_eq!(Marker::parse(&m.text()), Some(m));
+    }
+}

@@ -1,0 +1,130 @@
+//! Writing files the careful way: into folders that are real folders (a
+//! symbolic link where the pipeline writes is refused, never followed), with
+//! new files created exclusively and without following links, private modes
+//! (files 0640, folders 0750), and data synced to disk before a commit makes
+//! it current.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Mode of the files the pipeline creates.
+pub const FILE_MODE: u32 = 0o640;
+/// Mode of the folders the pipeline creates.
+pub const DIR_MODE: u32 = 0o750;
+
+/// Makes sure `dir` is a real folder (created with [`DIR_MODE`] if missing);
+/// a symbolic link or a file in its place is an error naming it.
+pub fn ensure_dir(dir: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => Err(io::Error::other(format!(
+            "{} is a symbolic link; the pipeline does not write through links: replace it with a folder",
+            dir.display()
+        ))),
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(io::Error::other(format!("{} is not a folder", dir.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, DIR_MODE);
+            b.create(dir)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates a new file (never an existing one, never through a link) with [`FILE_MODE`].
+pub fn create_new(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path)
+}
+
+/// Writes a new file and syncs it to disk.
+pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = create_new(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Syncs a file's data (opened read-only, without following a link).
+pub fn sync_file(path: &Path) -> io::Result<()> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path)?.sync_all()
+}
+
+/// Syncs a folder, so the names created or moved in it are on disk.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Moves `file` into `dir` (a real folder) under its own name, or `1-name`,
+/// `2-name`, … if taken; returns the new path. Both folders are synced.
+pub fn move_into(file: &Path, dir: &Path) -> io::Result<std::path::PathBuf> {
+    ensure_dir(dir)?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut to = dir.join(&name);
+    let mut n = 1;
+    while std::fs::symlink_metadata(&to).is_ok() {
+        to = dir.join(format!("{n}-{name}"));
+        n += 1;
+    }
+    std::fs::rename(file, &to)?;
+    sync_dir(dir)?;
+    if let Some(from) = file.parent() {
+        sync_dir(from)?;
+    }
+    Ok(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_where_a_folder_should_be_is_refused_and_files_are_private() {
+        let t = tempfile::tempdir().unwrap();
+        let real = t.path().join("elsewhere");
+        std::fs::create_dir(&real).unwrap();
+        let link = t.path().join("processed");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let e = ensure_dir(&link).unwrap_err().to_string();
+        assert!(e.contains("is a symbolic link"), "{e}");
+        let f = t.path().join("new.txt");
+        write_new(&f, b"x").unwrap();
+        assert!(write_new(&f, b"y").is_err(), "never overwrites");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, FILE_MODE & !umask());
+        let d = t.path().join("a/b");
+        ensure_dir(&d).unwrap();
+        assert_eq!(std::fs::metadata(&d).unwrap().permissions().mode() & 0o777, DIR_MODE & !umask());
+        // A link in place of the file is not followed.
+        let target = t.path().join("target.txt");
+        std::fs::write(&target, b"keep").unwrap();
+        let l = t.path().join("link.txt");
+        std::os::unix::fs::symlink(&target, &l).unwrap();
+        assert!(create_new(&l).is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+    }
+
+    fn umask() -> u32 {
+        // SAFETY: umask is process-wide; set it back at once.
+        unsafe {
+            let m = libc::umask(0o022);
+            libc::umask(m);
+            m as u32
+        }
+    }
+}
