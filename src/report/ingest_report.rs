@@ -1,7 +1,7 @@
 //! `ingest-report.csv` (FORMATS.md §5) and `ingest-problems.csv` (the rows a
 //! sync skipped with `reject_bad_rows = false`).
 
-use super::csv_out::write_rows;
+use super::csv_out::{number, text, write_rows, Column};
 use super::ReportError;
 use crate::ingest::exports::RowProblem;
 use std::path::Path;
@@ -55,29 +55,32 @@ impl IngestLine {
     }
 }
 
+/// Columns of `ingest-report.csv`.
+const REPORT_COLUMNS: [Column; 6] =
+    [text("file"), text("kind"), number("rows"), number("skipped_rows"), text("status"), text("detail")];
+
+/// Columns of `ingest-problems.csv`.
+const PROBLEM_COLUMNS: [Column; 5] = [text("file"), number("row"), text("column"), text("value"), text("problem")];
+
 /// Writes `ingest-report.csv`.
 pub fn write_ingest_report_csv(path: &Path, lines: &[IngestLine]) -> Result<(), ReportError> {
-    let rows = lines
-        .iter()
-        .map(|l| {
-            vec![
-                l.file.clone(),
-                l.kind.clone(),
-                l.rows.to_string(),
-                l.skipped.to_string(),
-                l.status.as_str().to_string(),
-                l.detail.clone(),
-            ]
-        })
-        .collect();
-    write_rows(path, &["file", "kind", "rows", "skipped_rows", "status", "detail"], rows)
+    let rows = lines.iter().map(|l| {
+        vec![
+            l.file.clone(),
+            l.kind.clone(),
+            l.rows.to_string(),
+            l.skipped.to_string(),
+            l.status.as_str().to_string(),
+            l.detail.clone(),
+        ]
+    });
+    write_rows(path, &REPORT_COLUMNS, rows)
 }
 
 /// Writes `ingest-problems.csv`: every skipped row with the cell at fault.
 pub fn write_ingest_problems_csv(path: &Path, problems: &[(String, RowProblem)]) -> Result<(), ReportError> {
     let rows = problems
         .iter()
-        .map(|(f, p)| vec![f.clone(), p.row.to_string(), p.column.clone(), p.value.clone(), p.message.clone()])
-        .collect();
-    write_rows(path, &["file", "row", "column", "value", "problem"], rows)
+        .map(|(f, p)| vec![f.clone(), p.row.to_string(), p.column.clone(), p.value.clone(), p.message.clone()]);
+    write_rows(path, &PROBLEM_COLUMNS, rows)
 }

@@ -3,6 +3,11 @@
 //!
 //! Writers take computed values and a destination; they compute nothing that
 //! billing has not already decided, so every total is a sum of shown rows.
+//!
+//! No output can be turned against its reader: CSV text cells that a
+//! spreadsheet would run as a formula are neutralised (`csv_out`), workbooks
+//! hold user text as string cells only; and Excel's limits never fail a job
+//! (`sheet`: text cut to fit, long tables continued on further sheets).
 
 mod csv_out;
 mod error;
@@ -11,6 +16,7 @@ mod ingest_report;
 mod municipality_workbook;
 mod pot_tables;
 mod regional_workbook;
+mod sheet;
 mod style;
 
 pub use csv_out::{

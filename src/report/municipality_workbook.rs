@@ -3,7 +3,8 @@
 //! participants' course days, its trainers and its pot payout, its findings. It holds only
 //! that municipality's people; the caller passes only their rows.
 
-use super::style::{excel_date, filter, headings, Styles};
+use super::sheet::{col, rows, LongTable, TextCells};
+use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
 use crate::billing::{AccountCount, InvoiceLine, ParticipantDay, TrainerDayRow};
 use crate::config::{Config, Municipality};
@@ -54,17 +55,21 @@ impl MunicipalityReport<'_> {
 
 /// Builds the workbook as bytes.
 pub fn municipality_workbook(config: &Config, r: &MunicipalityReport) -> Result<Vec<u8>, ReportError> {
+    workbook_with(config, r, &Styles::new())
+}
+
+/// Builds the workbook with the given look and sheet size.
+fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<Vec<u8>, ReportError> {
     let name = format!("{} {}", r.municipality.name, r.month);
-    let s = Styles::new();
     let mut wb = Workbook::new();
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
-        summary(wb, config, r, &s)?;
-        invoice_lines(wb, r, &s)?;
-        accounts(wb, config, r, &s)?;
-        course_status(wb, r, &s)?;
-        course_days(wb, config, r, &s)?;
-        trainers(wb, r, &s)?;
-        findings(wb, r, &s)?;
+        summary(wb, config, r, s)?;
+        invoice_lines(wb, r, s)?;
+        accounts(wb, config, r, s)?;
+        course_status(wb, r, s)?;
+        course_days(wb, config, r, s)?;
+        trainers(wb, r, s)?;
+        findings(wb, r, s)?;
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
@@ -75,7 +80,7 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
     let ws = wb.add_worksheet();
     ws.set_name("Sammanfattning")?;
     let m = r.municipality;
-    ws.write_string_with_format(0, 0, format!("Yrkesresan {} – {}", m.name, r.month), &s.bold)?;
+    ws.write_text_with_format(0, 0, format!("Yrkesresan {} – {}", m.name, r.month), &s.bold)?;
     let rows: Vec<(&str, String)> = vec![
         ("Kommun", format!("{} ({})", m.name, m.code)),
         ("Period", r.month.to_string()),
@@ -93,21 +98,21 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
     ];
     let mut row = 2u32;
     for (k, v) in rows {
-        ws.write_string_with_format(row, 0, k, &s.bold)?;
-        ws.write_string(row, 1, v)?;
+        ws.write_text_with_format(row, 0, k, &s.bold)?;
+        ws.write_text(row, 1, v)?;
         row += 1;
     }
-    ws.write_string_with_format(row, 0, "Att fakturera (RSS)", &s.bold)?;
+    ws.write_text_with_format(row, 0, "Att fakturera (RSS)", &s.bold)?;
     ws.write_number_with_format(row, 1, r.total().to_f64_for_display(), &s.money_bold)?;
     row += 1;
     if let Some((year, payout)) = r.pot_payout {
-        ws.write_string_with_format(row, 0, format!("Utbildarpott {year}, utbetalning"), &s.bold)?;
+        ws.write_text_with_format(row, 0, format!("Utbildarpott {year}, utbetalning"), &s.bold)?;
         ws.write_number_with_format(row, 1, payout.to_f64_for_display(), &s.money)?;
         row += 1;
     }
     let national = national_information(r);
     if !national.is_zero() {
-        ws.write_string(
+        ws.write_text(
             row,
             0,
             "Information: nationella kursdagar i månaden, betalas av kommunen direkt till arrangören (ej RSS)",
@@ -117,7 +122,7 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
     }
     if let Some(per) = config.national_fee(r.month.year()) {
         row += 1;
-        ws.write_string(
+        ws.write_text(
             row,
             0,
             format!(
@@ -156,7 +161,7 @@ fn accounts(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styl
     ws.set_name("Konton")?;
     headings(ws, 0, &ACCOUNT_HEADINGS, s)?;
     let Some(list) = &r.accounts else {
-        ws.write_string(1, 0, "Ingen kontoexport från lärplattformen har lästs in ännu.")?;
+        ws.write_text(1, 0, "Ingen kontoexport från lärplattformen har lästs in ännu.")?;
         return Ok(());
     };
     let mut row = 1u32;
@@ -165,32 +170,37 @@ fn accounts(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styl
     for (d, now, before) in list {
         let name =
             d.as_ref().map(|d| config.delresa_name(d).to_string()).unwrap_or_else(|| "(ingen delresa angiven)".into());
-        ws.write_string(row, 0, &name)?;
+        ws.write_text(row, 0, &name)?;
         for (i, v) in [now.accounts, now.medarbetare, now.chefer, now.utbildare, now.k_admin].into_iter().enumerate() {
-            ws.write_number(row, 1 + i as u16, v as f64)?;
+            ws.write_number(row, col(1 + i), v as f64)?;
             total[i] += v;
         }
         match before {
             Some(b) => {
-                let diff = now.accounts as i64 - b.accounts as i64;
+                let diff = signed(now.accounts) - signed(b.accounts);
                 ws.write_number(row, 6, diff as f64)?;
-                change = change.map(|c| c + diff);
+                change = change.map(|c| c.saturating_add(diff));
             }
             None => change = None,
         }
         row += 1;
     }
-    filter(ws, 0, list.len() as u32, ACCOUNT_HEADINGS.len() as u16)?;
-    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    filter(ws, 0, rows(list.len()), col(ACCOUNT_HEADINGS.len()))?;
+    ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
     for (i, v) in total.iter().enumerate() {
-        ws.write_number_with_format(row, 1 + i as u16, *v as f64, &s.bold)?;
+        ws.write_number_with_format(row, col(1 + i), *v as f64, &s.bold)?;
     }
     if let Some(c) = change {
         ws.write_number_with_format(row, 6, c as f64, &s.bold)?;
     }
-    ws.write_string(row + 2, 0, "Rollerna överlappar, så varav-kolumnerna behöver inte summera till antal konton. Avstängda och borttagna konton räknas inte.")?;
+    ws.write_text(row + 2, 0, "Rollerna överlappar, så varav-kolumnerna behöver inte summera till antal konton. Avstängda och borttagna konton räknas inte.")?;
     ws.autofit();
     Ok(())
+}
+
+/// A count as a signed number, for a change between two counts (saturating).
+fn signed(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// Headings of the course-status sheet.
@@ -202,26 +212,26 @@ fn course_status(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Resul
     ws.set_name(sheet)?;
     headings(ws, 0, &STATUS_HEADINGS, s)?;
     let Some(list) = &r.progress else {
-        ws.write_string(1, 0, "Ingen export av kursstatus från lärplattformen har lästs in ännu.")?;
+        ws.write_text(1, 0, "Ingen export av kursstatus från lärplattformen har lästs in ännu.")?;
         return Ok(());
     };
     let mut row = 1u32;
     let mut total = [0u64; 3];
     for p in list {
-        ws.write_string(row, 0, &p.course)?;
+        ws.write_text(row, 0, &p.course)?;
         for (i, v) in [p.not_started, p.in_progress, p.complete].into_iter().enumerate() {
-            ws.write_number(row, 1 + i as u16, v as f64)?;
+            ws.write_number(row, col(1 + i), v as f64)?;
             total[i] += v;
         }
         row += 1;
     }
-    filter(ws, 0, list.len() as u32, STATUS_HEADINGS.len() as u16)?;
-    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    filter(ws, 0, rows(list.len()), col(STATUS_HEADINGS.len()))?;
+    ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
     for (i, v) in total.iter().enumerate() {
-        ws.write_number_with_format(row, 1 + i as u16, *v as f64, &s.bold)?;
+        ws.write_number_with_format(row, col(1 + i), *v as f64, &s.bold)?;
     }
     if !list.is_empty() {
-        let last = list.len() as u32;
+        let last = rows(list.len());
         let mut chart = Chart::new(ChartType::BarStacked);
         chart.title().set_name("Pågående och genomfört per kurs");
         for (col, name) in [(2u16, "Pågående"), (3u16, "Genomfört")] {
@@ -246,15 +256,15 @@ fn invoice_lines(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Resul
     headings(ws, 0, &LINE_HEADINGS, s)?;
     let mut row = 1;
     for l in &r.lines {
-        ws.write_string(row, 0, &l.article)?;
-        ws.write_string(row, 1, &l.description)?;
+        ws.write_text(row, 0, &l.article)?;
+        ws.write_text(row, 1, &l.description)?;
         ws.write_number(row, 2, f64::from(l.quantity))?;
         ws.write_number_with_format(row, 3, l.unit_price.to_f64_for_display(), &s.money)?;
         ws.write_number_with_format(row, 4, l.amount.to_f64_for_display(), &s.money)?;
         row += 1;
     }
-    filter(ws, 0, r.lines.len() as u32, LINE_HEADINGS.len() as u16)?;
-    ws.write_string_with_format(row, 1, "Totalt", &s.bold)?;
+    filter(ws, 0, rows(r.lines.len()), col(LINE_HEADINGS.len()))?;
+    ws.write_text_with_format(row, 1, "Totalt", &s.bold)?;
     ws.write_number_with_format(row, 4, r.total().to_f64_for_display(), &s.money_bold)?;
     ws.autofit();
     Ok(())
@@ -276,84 +286,173 @@ pub const DAY_HEADINGS: [&str; 11] = [
 ];
 
 fn course_days(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("Kursdagar")?;
-    headings(ws, 0, &DAY_HEADINGS, s)?;
-    let mut row = 1;
+    let mut table = LongTable::new(wb, "Kursdagar", &DAY_HEADINGS, s)?;
     for d in &r.days {
-        ws.write_datetime_with_format(row, 0, excel_date(d.date)?, &s.date)?;
-        ws.write_string(row, 1, d.round.as_str())?;
-        ws.write_string(row, 2, &d.course)?;
-        ws.write_string(row, 3, config.delresa_name(&d.delresa))?;
+        let (ws, row) = table.row(wb, s)?;
+        write_date(ws, row, 0, d.date, s)?;
+        ws.write_text(row, 1, d.round.as_str())?;
+        ws.write_text(row, 2, &d.course)?;
+        ws.write_text(row, 3, config.delresa_name(&d.delresa))?;
         ws.write_number(row, 4, f64::from(d.day.get()))?;
-        ws.write_string(row, 5, &d.name)?;
-        ws.write_string(row, 6, d.email.as_ref().map(|e| e.as_str()).unwrap_or(""))?;
-        ws.write_string(row, 7, if d.attended { "närvarande" } else { "frånvarande" })?;
-        ws.write_string(row, 8, d.organiser.as_str())?;
+        ws.write_text(row, 5, &d.name)?;
+        ws.write_text(row, 6, d.email.as_ref().map(|e| e.as_str()).unwrap_or(""))?;
+        ws.write_text(row, 7, if d.attended { "närvarande" } else { "frånvarande" })?;
+        ws.write_text(row, 8, d.organiser.as_str())?;
         ws.write_number_with_format(row, 9, d.fee.to_f64_for_display(), &s.money)?;
         if let Some(p) = d.national_price.filter(|_| d.fee.is_zero()) {
             ws.write_number_with_format(row, 10, p.to_f64_for_display(), &s.money)?;
         }
-        row += 1;
     }
-    filter(ws, 0, r.days.len() as u32, DAY_HEADINGS.len() as u16)?;
+    // The sums, after the last row, cover every sheet of the table.
+    let (ws, row) = table.tail(wb, s, 1)?;
     let total: Money = r.days.iter().map(|d| d.fee).sum();
-    ws.write_string_with_format(row, 8, "Summa", &s.bold)?;
+    ws.write_text_with_format(row, 8, "Summa", &s.bold)?;
     ws.write_number_with_format(row, 9, total.to_f64_for_display(), &s.money_bold)?;
     let national = national_information(r);
     if !national.is_zero() {
         ws.write_number_with_format(row, 10, national.to_f64_for_display(), &s.money_bold)?;
     }
-    ws.autofit();
-    Ok(())
+    table.finish(wb)
 }
 
 /// Headings of the trainer sheet.
 pub const TRAINER_HEADINGS: [&str; 7] = ["Datum", "Omgång", "Kurs", "Dag", "Namn", "Roll", "Poäng"];
 
 fn trainers(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("Utbildare")?;
-    headings(ws, 0, &TRAINER_HEADINGS, s)?;
-    let mut row = 1;
+    let mut table = LongTable::new(wb, "Utbildare", &TRAINER_HEADINGS, s)?;
     for t in &r.trainer_days {
-        ws.write_datetime_with_format(row, 0, excel_date(t.date)?, &s.date)?;
-        ws.write_string(row, 1, t.round.as_str())?;
-        ws.write_string(row, 2, &t.course)?;
+        let (ws, row) = table.row(wb, s)?;
+        write_date(ws, row, 0, t.date, s)?;
+        ws.write_text(row, 1, t.round.as_str())?;
+        ws.write_text(row, 2, &t.course)?;
         ws.write_number(row, 3, f64::from(t.day.get()))?;
-        ws.write_string(row, 4, &t.name)?;
-        ws.write_string(row, 5, t.role.as_str())?;
+        ws.write_text(row, 4, &t.name)?;
+        ws.write_text(row, 5, t.role.as_str())?;
         ws.write_number_with_format(
             row,
             6,
             rust_decimal::prelude::ToPrimitive::to_f64(&t.points).unwrap_or(0.0),
             &s.decimal,
         )?;
-        row += 1;
     }
-    filter(ws, 0, r.trainer_days.len() as u32, TRAINER_HEADINGS.len() as u16)?;
     if let Some((year, payout)) = r.pot_payout {
-        row += 1;
-        ws.write_string_with_format(row, 4, format!("Utbildarpott {year}, utbetalning"), &s.bold)?;
-        ws.write_number_with_format(row, 6, payout.to_f64_for_display(), &s.money_bold)?;
+        let (ws, row) = table.tail(wb, s, 2)?;
+        ws.write_text_with_format(row + 1, 4, format!("Utbildarpott {year}, utbetalning"), &s.bold)?;
+        ws.write_number_with_format(row + 1, 6, payout.to_f64_for_display(), &s.money_bold)?;
     }
-    ws.autofit();
-    Ok(())
+    table.finish(wb)
 }
 
+/// Headings of the findings sheet.
+pub const FINDING_HEADINGS: [&str; 4] = ["Allvarlighet", "Kod", "Gäller", "Förklaring"];
+
 fn findings(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("Avvikelser")?;
-    let head = ["Allvarlighet", "Kod", "Gäller", "Förklaring"];
-    headings(ws, 0, &head, s)?;
-    for (i, f) in r.findings.iter().enumerate() {
-        let row = i as u32 + 1;
-        ws.write_string(row, 0, f.severity.to_string())?;
-        ws.write_string(row, 1, &f.code)?;
-        ws.write_string(row, 2, &f.subject)?;
-        ws.write_string(row, 3, &f.detail)?;
+    let mut table = LongTable::new(wb, "Avvikelser", &FINDING_HEADINGS, s)?;
+    for f in &r.findings {
+        let (ws, row) = table.row(wb, s)?;
+        ws.write_text(row, 0, f.severity.to_string())?;
+        ws.write_text(row, 1, &f.code)?;
+        ws.write_text(row, 2, &f.subject)?;
+        ws.write_text(row, 3, &f.detail)?;
     }
-    filter(ws, 0, r.findings.len() as u32, head.len() as u16)?;
-    ws.autofit();
-    Ok(())
+    table.finish(wb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Category, DayNumber, Organiser, RoundId};
+    use crate::reconcile::Severity;
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+
+    fn config() -> Config {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dalarna.toml");
+        crate::config::load(&path).expect("the shipped config")
+    }
+
+    fn day(m: &Municipality, n: u32) -> ParticipantDay {
+        ParticipantDay {
+            kommun: m.code,
+            round: RoundId::parse("R1").unwrap(),
+            course: "Samtal och delaktighet".into(),
+            delresa: DelresaCode::parse("bou").unwrap(),
+            category: Category::Medarbetare,
+            organiser: Organiser::Regional,
+            day: DayNumber::new(1).unwrap(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, n).unwrap(),
+            name: format!("Deltagare {n}"),
+            email: None,
+            attended: true,
+            fee: Money::parse("650").unwrap(),
+            national_price: None,
+        }
+    }
+
+    fn finding(m: &Municipality, n: u32) -> Finding {
+        Finding {
+            severity: Severity::Warning,
+            code: "duplicate-participant".into(),
+            kommun: Some(m.code),
+            subject: format!("Deltagare {n}"),
+            detail: "Dubbel rad.".into(),
+        }
+    }
+
+    /// Five course days and five findings on sheets of three rows (heading
+    /// and two rows): each table takes three sheets, and the sum after the
+    /// last day covers all five.
+    #[test]
+    fn long_tables_continue_on_numbered_sheets_and_the_sum_covers_them_all() {
+        let config = config();
+        let m = &config.municipalities[0];
+        let days: Vec<ParticipantDay> = (1..=5).map(|n| day(m, n)).collect();
+        let findings: Vec<Finding> = (1..=5).map(|n| finding(m, n)).collect();
+        let report = MunicipalityReport {
+            municipality: m,
+            month: Month::parse("2026-03").unwrap(),
+            lines: Vec::new(),
+            days: days.iter().collect(),
+            trainer_days: Vec::new(),
+            pot_payout: None,
+            findings: findings.iter().collect(),
+            accounts: None,
+            progress: None,
+        };
+        let s = Styles { max_rows: 3, ..Styles::new() };
+        let bytes = workbook_with(&config, &report, &s).unwrap();
+        let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            [
+                "Sammanfattning",
+                "Fakturarader",
+                "Konton",
+                "Kursstatus",
+                "Kursdagar",
+                "Kursdagar (2)",
+                "Kursdagar (3)",
+                "Utbildare",
+                "Avvikelser",
+                "Avvikelser (2)",
+                "Avvikelser (3)"
+            ]
+        );
+        let names: Vec<String> = ["Kursdagar", "Kursdagar (2)", "Kursdagar (3)"]
+            .iter()
+            .flat_map(|sheet| {
+                let r = wb.worksheet_range(sheet).unwrap();
+                assert_eq!(r.get_value((0, 5)), Some(&Data::String("Namn".into())), "{sheet}: the heading repeated");
+                r.rows().skip(1).map(|row| row[5].to_string()).filter(|n| !n.is_empty()).collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(names, (1..=5).map(|n| format!("Deltagare {n}")).collect::<Vec<_>>(), "every day, in order");
+        let last = wb.worksheet_range("Kursdagar (3)").unwrap();
+        let sum = last.rows().find(|r| r[8] == "Summa").expect("the sum on the last sheet");
+        assert_eq!(sum[9], Data::Float(3250.0), "5 × 650 kr over all three sheets");
+        let subjects: usize = ["Avvikelser", "Avvikelser (2)", "Avvikelser (3)"]
+            .iter()
+            .map(|sheet| wb.worksheet_range(sheet).unwrap().rows().skip(1).count())
+            .sum();
+        assert_eq!(subjects, 5);
+    }
 }

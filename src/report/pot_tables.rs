@@ -3,10 +3,11 @@
 //! list for finance, and each municipality's statement with every trainer day
 //! behind its payout. Every table's total is the sum of the rows shown.
 
-use super::style::{excel_date, filter, headings, Styles};
+use super::sheet::{col, rows, LongTable, TextCells};
+use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
 use crate::billing::rounding::largest_remainder;
-use crate::billing::{PotDistribution, PotRow};
+use crate::billing::{PotDistribution, PotRow, PotTrainerDay};
 use crate::config::{Config, DistributionRule, Municipality};
 use crate::domain::{Money, Recipient};
 use rust_decimal::prelude::ToPrimitive;
@@ -29,21 +30,21 @@ pub(crate) fn published_table(
     s: &Styles,
 ) -> Result<u32, XlsxError> {
     for (c, h) in PUBLISHED_HEADINGS.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *h, &s.header)?;
+        ws.write_text_with_format(row, col(c), h, &s.header)?;
     }
     row += 1;
     for r in published_rows(pot) {
-        ws.write_string(row, 0, config.recipient_name(r.recipient))?;
+        ws.write_text(row, 0, config.recipient_name(r.recipient))?;
         ws.write_number(row, 1, f64::from(r.days))?;
         ws.write_number_with_format(row, 2, r.amount.to_f64_for_display(), &s.money)?;
-        ws.write_string(row, 3, &r.comment)?;
+        ws.write_text(row, 3, &r.comment)?;
         row += 1;
     }
-    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
     ws.write_number_with_format(row, 1, f64::from(pot.days_total()), &s.bold)?;
     ws.write_number_with_format(row, 2, pot.paid().to_f64_for_display(), &s.money_bold)?;
     if !pot.adjustments.is_empty() {
-        ws.write_string(
+        ws.write_text(
             row,
             3,
             format!(
@@ -75,7 +76,7 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         let ws = wb.add_worksheet();
         ws.set_name(format!("Utbetalning {}", pot.year))?;
-        ws.write_string_with_format(
+        ws.write_text_with_format(
             0,
             0,
             format!("Utbetalning av utbildarpott {} till kommuner som ställt upp med utbildare", pot.year),
@@ -89,17 +90,17 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
                 Recipient::Kommun(k) => config.municipality(k),
                 Recipient::Region => None,
             };
-            ws.write_string(row, 0, config.recipient_code(r.recipient))?;
-            ws.write_string(row, 1, config.recipient_name(r.recipient))?;
-            ws.write_string(row, 2, m.map(|m| m.invoice_reference.as_str()).unwrap_or(""))?;
+            ws.write_text(row, 0, config.recipient_code(r.recipient))?;
+            ws.write_text(row, 1, config.recipient_name(r.recipient))?;
+            ws.write_text(row, 2, m.map(|m| m.invoice_reference.as_str()).unwrap_or(""))?;
             ws.write_number(row, 3, f64::from(r.days))?;
             ws.write_number_with_format(row, 4, r.points.to_f64().unwrap_or(0.0), &s.decimal)?;
             ws.write_number_with_format(row, 5, r.amount.to_f64_for_display(), &s.money)?;
-            ws.write_string(row, 6, &r.comment)?;
+            ws.write_text(row, 6, &r.comment)?;
             row += 1;
         }
-        filter(ws, 2, listed.len() as u32, PAYOUT_HEADINGS.len() as u16)?;
-        ws.write_string_with_format(row, 1, "Totalt", &s.bold)?;
+        filter(ws, 2, rows(listed.len()), col(PAYOUT_HEADINGS.len()))?;
+        ws.write_text_with_format(row, 1, "Totalt", &s.bold)?;
         ws.write_number_with_format(row, 3, f64::from(pot.days_total()), &s.bold)?;
         ws.write_number_with_format(row, 5, pot.paid().to_f64_for_display(), &s.money_bold)?;
         row += 2;
@@ -109,7 +110,7 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
             ("Att betala ut".to_string(), pot.total()),
             ("Differens mot summan ovan".to_string(), pot.total() - pot.paid()),
         ] {
-            ws.write_string_with_format(row, 1, label, &s.bold)?;
+            ws.write_text_with_format(row, 1, label, &s.bold)?;
             ws.write_number_with_format(row, 5, value.to_f64_for_display(), &s.money_bold)?;
             row += 1;
         }
@@ -141,33 +142,11 @@ pub fn pot_statement(config: &Config, pot: &PotDistribution, m: &Municipality) -
             .unwrap_or_else(|_| shares.iter().map(|m| m.round_to_ore()).collect());
         summary_sheet(wb, config, pot, m, row.as_ref(), shown.iter().copied().sum(), &s)?;
 
-        let ws = wb.add_worksheet();
-        ws.set_name("Utbildardagar")?;
-        headings(ws, 0, &STATEMENT_HEADINGS, &s)?;
-        let mut r = 1u32;
-        for (d, share) in days.iter().zip(&shown) {
-            ws.write_datetime_with_format(r, 0, excel_date(d.date)?, &s.date)?;
-            ws.write_string(r, 1, d.round.as_str())?;
-            ws.write_string(r, 2, &d.course)?;
-            ws.write_number(r, 3, f64::from(d.day.get()))?;
-            ws.write_string(r, 4, &d.name)?;
-            ws.write_string(r, 5, d.role.as_str())?;
-            ws.write_number_with_format(r, 6, d.points.to_f64().unwrap_or(0.0), &s.decimal)?;
-            ws.write_number_with_format(r, 7, d.day_pot.to_f64_for_display(), &s.money)?;
-            ws.write_number_with_format(r, 8, d.day_points.to_f64().unwrap_or(0.0), &s.decimal)?;
-            ws.write_number_with_format(r, 9, share.to_f64_for_display(), &s.money)?;
-            r += 1;
-        }
-        filter(ws, 0, days.len() as u32, STATEMENT_HEADINGS.len() as u16)?;
-        ws.write_string_with_format(r, 4, "Totalt", &s.bold)?;
-        let points: rust_decimal::Decimal = days.iter().map(|d| d.points).sum();
-        ws.write_number_with_format(r, 6, points.to_f64().unwrap_or(0.0), &s.bold)?;
-        ws.write_number_with_format(r, 9, shown.iter().copied().sum::<Money>().to_f64_for_display(), &s.money_bold)?;
-        ws.autofit();
+        trainer_day_sheet(wb, &days, &shown, &s)?;
 
         let ws = wb.add_worksheet();
         ws.set_name("Fördelning")?;
-        ws.write_string_with_format(
+        ws.write_text_with_format(
             0,
             0,
             format!("Fördelning av utbildarpott {} mellan de kommuner som ställt upp med utbildare", pot.year),
@@ -179,6 +158,31 @@ pub fn pot_statement(config: &Config, pot: &PotDistribution, m: &Municipality) -
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))
+}
+
+/// The statement's trainer days, each with the municipality's share to the
+/// öre; the total, after the last row, covers every sheet of the table.
+fn trainer_day_sheet(wb: &mut Workbook, days: &[&PotTrainerDay], shown: &[Money], s: &Styles) -> Result<(), XlsxError> {
+    let mut table = LongTable::new(wb, "Utbildardagar", &STATEMENT_HEADINGS, s)?;
+    for (d, share) in days.iter().zip(shown) {
+        let (ws, r) = table.row(wb, s)?;
+        write_date(ws, r, 0, d.date, s)?;
+        ws.write_text(r, 1, d.round.as_str())?;
+        ws.write_text(r, 2, &d.course)?;
+        ws.write_number(r, 3, f64::from(d.day.get()))?;
+        ws.write_text(r, 4, &d.name)?;
+        ws.write_text(r, 5, d.role.as_str())?;
+        ws.write_number_with_format(r, 6, d.points.to_f64().unwrap_or(0.0), &s.decimal)?;
+        ws.write_number_with_format(r, 7, d.day_pot.to_f64_for_display(), &s.money)?;
+        ws.write_number_with_format(r, 8, d.day_points.to_f64().unwrap_or(0.0), &s.decimal)?;
+        ws.write_number_with_format(r, 9, share.to_f64_for_display(), &s.money)?;
+    }
+    let (ws, r) = table.tail(wb, s, 1)?;
+    ws.write_text_with_format(r, 4, "Totalt", &s.bold)?;
+    let points: rust_decimal::Decimal = days.iter().map(|d| d.points).sum();
+    ws.write_number_with_format(r, 6, points.to_f64().unwrap_or(0.0), &s.bold)?;
+    ws.write_number_with_format(r, 9, shown.iter().copied().sum::<Money>().to_f64_for_display(), &s.money_bold)?;
+    table.finish(wb)
 }
 
 /// The statement's first sheet: from the days' shares to the payout, one
@@ -194,7 +198,7 @@ fn summary_sheet(
 ) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Utbetalning")?;
-    ws.write_string_with_format(0, 0, format!("Utbildarpott {} – {}: utbetalningsbesked", pot.year, m.name), &s.bold)?;
+    ws.write_text_with_format(0, 0, format!("Utbildarpott {} – {}: utbetalningsbesked", pot.year, m.name), &s.bold)?;
     let facts = [
         ("Kommun", format!("{} ({})", m.name, m.code)),
         ("Fördelning", rule_text(pot.rule).to_string()),
@@ -204,8 +208,8 @@ fn summary_sheet(
     ];
     let mut r = 2u32;
     for (k, v) in facts {
-        ws.write_string_with_format(r, 0, k, &s.bold)?;
-        ws.write_string(r, 1, v)?;
+        ws.write_text_with_format(r, 0, k, &s.bold)?;
+        ws.write_text(r, 1, v)?;
         r += 1;
     }
     r += 1;
@@ -232,11 +236,11 @@ fn summary_sheet(
         }
     }
     for (label, amount) in &steps {
-        ws.write_string(r, 0, label)?;
+        ws.write_text(r, 0, label)?;
         ws.write_number_with_format(r, 1, amount.to_f64_for_display(), &s.money)?;
         r += 1;
     }
-    ws.write_string_with_format(r, 0, "Utbetalning", &s.bold)?;
+    ws.write_text_with_format(r, 0, "Utbetalning", &s.bold)?;
     let payout = row.map(|r| r.amount).unwrap_or_default();
     ws.write_number_with_format(r, 1, payout.to_f64_for_display(), &s.money_bold)?;
     let when = match config.trainer_pot.settlement {
@@ -245,7 +249,7 @@ fn summary_sheet(
             format!("Krediteras på kommunens fakturaunderlag för december {}.", pot.year)
         }
     };
-    ws.write_string(
+    ws.write_text(
         r + 2,
         0,
         format!("{when} Bladet Utbildardagar visar varje dag, bladet Fördelning hela årets fördelning."),

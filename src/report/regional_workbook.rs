@@ -4,7 +4,8 @@
 //! per municipality and role and course progress per municipality (the
 //! shapes of seed 000, with charts), and findings per municipality.
 
-use super::style::{excel_date, filter, headings, Styles};
+use super::sheet::{col, fit_text, groups_that_fit, rows, LongTable, TextCells};
+use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
 use crate::billing::{municipality_total, AccountCount, FollowUp, PotDistribution};
 use crate::config::{Config, DistributionRule};
@@ -75,9 +76,9 @@ pub const ACCOUNT_HEADINGS: [&str; 6] =
     ["Kommun", "Antal konton", "Varav medarbetare", "Varav chefer", "Varav utbildare", "Varav k-admin"];
 
 fn count_row(ws: &mut Worksheet, row: u32, label: &str, c: &AccountCount, fmt: &Format) -> Result<(), XlsxError> {
-    ws.write_string_with_format(row, 0, label, fmt)?;
+    ws.write_text_with_format(row, 0, label, fmt)?;
     for (i, v) in [c.accounts, c.medarbetare, c.chefer, c.utbildare, c.k_admin].into_iter().enumerate() {
-        ws.write_number_with_format(row, 1 + i as u16, v as f64, fmt)?;
+        ws.write_number_with_format(row, col(1 + i), v as f64, fmt)?;
     }
     Ok(())
 }
@@ -86,7 +87,7 @@ fn accounts_sheet(wb: &mut Workbook, config: &Config, a: &AccountTable, s: &Styl
     let sheet = "Konton per kommun";
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
-    ws.write_string_with_format(0, 0, "Antal konton per kommun (alla delresor; aktiva konton)", &s.bold)?;
+    ws.write_text_with_format(0, 0, "Antal konton per kommun (alla delresor; aktiva konton)", &s.bold)?;
     headings(ws, 1, &ACCOUNT_HEADINGS, s)?;
     let plain = Format::new();
     let mut row = 2u32;
@@ -104,10 +105,10 @@ fn accounts_sheet(wb: &mut Workbook, config: &Config, a: &AccountTable, s: &Styl
         if !a.keys().any(|(_, dd)| dd.as_ref() == Some(&d.code)) {
             continue;
         }
-        ws.write_string_with_format(row, 0, format!("Yrkesresan {} – antal konton per kommun", d.name), &s.bold)?;
+        ws.write_text_with_format(row, 0, format!("Yrkesresan {} – antal konton per kommun", d.name), &s.bold)?;
         row += 1;
         for (c, h) in ACCOUNT_HEADINGS.iter().enumerate() {
-            ws.write_string_with_format(row, c as u16, *h, &s.header)?;
+            ws.write_text_with_format(row, col(c), h, &s.header)?;
         }
         row += 1;
         let mut sum = AccountCount::default();
@@ -150,38 +151,44 @@ fn add(a: &AccountCount, b: &AccountCount) -> AccountCount {
     }
 }
 
+/// Columns of the progress sheet beside the two per course: the
+/// municipality and the two totals.
+const PROGRESS_FIXED_COLUMNS: usize = 3;
+
 fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: &Styles) -> Result<(), XlsxError> {
     let sheet = "Kursstatus per kommun";
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
-    let courses: Vec<&str> = {
+    let all: Vec<&str> = {
         let mut v: Vec<&str> = progress.iter().map(|p| p.course.as_str()).collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    ws.write_string_with_format(0, 0, "Pågående och genomfört per kommun och kurs", &s.bold)?;
-    ws.write_string_with_format(2, 0, "Kommun", &s.header)?;
+    // Two columns per course: as many courses as Excel's columns hold.
+    let courses = &all[..all.len().min(groups_that_fit(PROGRESS_FIXED_COLUMNS, 2))];
+    ws.write_text_with_format(0, 0, "Pågående och genomfört per kommun och kurs", &s.bold)?;
+    ws.write_text_with_format(2, 0, "Kommun", &s.header)?;
     for (i, c) in courses.iter().enumerate() {
-        let col = 1 + 2 * i as u16;
-        ws.merge_range(1, col, 1, col + 1, c, &s.header)?;
-        ws.write_string_with_format(2, col, "Pågående", &s.header)?;
-        ws.write_string_with_format(2, col + 1, "Genomfört", &s.header)?;
+        let first = col(1 + 2 * i);
+        ws.merge_range(1, first, 1, first + 1, &fit_text(c), &s.header)?;
+        ws.write_text_with_format(2, first, "Pågående", &s.header)?;
+        ws.write_text_with_format(2, first + 1, "Genomfört", &s.header)?;
     }
-    let sum_col = 1 + 2 * courses.len() as u16;
-    ws.write_string_with_format(2, sum_col, "Pågående totalt", &s.header)?;
-    ws.write_string_with_format(2, sum_col + 1, "Genomfört totalt", &s.header)?;
+    let sum_col = col(1 + 2 * courses.len());
+    ws.write_text_with_format(2, sum_col, "Pågående totalt", &s.header)?;
+    ws.write_text_with_format(2, sum_col + 1, "Genomfört totalt", &s.header)?;
     ws.set_freeze_panes(3, 1)?;
     let mut row = 3u32;
     let mut totals = vec![0u64; 2 * courses.len() + 2];
     for m in &config.municipalities {
-        ws.write_string(row, 0, &m.name)?;
+        ws.write_text(row, 0, &m.name)?;
         let (mut ip, mut done) = (0, 0);
         for (i, c) in courses.iter().enumerate() {
             let p = progress.iter().find(|p| p.kommun == m.code && p.course == *c);
             let (a, b) = p.map(|p| (p.in_progress, p.complete)).unwrap_or((0, 0));
-            ws.write_number(row, 1 + 2 * i as u16, a as f64)?;
-            ws.write_number(row, 2 + 2 * i as u16, b as f64)?;
+            ws.write_number(row, col(1 + 2 * i), a as f64)?;
+            ws.write_number(row, col(2 + 2 * i), b as f64)?;
             totals[2 * i] += a;
             totals[2 * i + 1] += b;
             ip += a;
@@ -194,9 +201,13 @@ fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: 
         row += 1;
     }
     let last_data = row - 1;
-    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
     for (i, t) in totals.iter().enumerate() {
-        ws.write_number_with_format(row, 1 + i as u16, *t as f64, &s.bold)?;
+        ws.write_number_with_format(row, col(1 + i), *t as f64, &s.bold)?;
+    }
+    if courses.len() < all.len() {
+        row += 1;
+        ws.write_text(row, 0, columns_note(courses.len(), all.len()))?;
     }
     let mut chart = Chart::new(ChartType::ColumnStacked);
     chart.title().set_name("Pågående och genomfört per kommun");
@@ -217,6 +228,14 @@ fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: 
     Ok(())
 }
 
+/// The note under a progress sheet that shows only the first `shown` courses.
+fn columns_note(shown: usize, all: usize) -> String {
+    format!(
+        "Bladet visar de första {shown} av {all} kurserna (Excel rymmer högst 16 384 kolumner); \
+         summorna gäller de visade kurserna. Alla kurser finns i progress-by-municipality.csv."
+    )
+}
+
 fn findings_per_municipality_sheet(
     wb: &mut Workbook,
     config: &Config,
@@ -228,6 +247,10 @@ fn findings_per_municipality_sheet(
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
+    // One column per code, bounded by the fixed set of finding codes; capped
+    // all the same so that no list of codes can exceed Excel's columns.
+    let all = codes.len();
+    codes.truncate(groups_that_fit(2, 1));
     let mut head = vec!["Kommun"];
     head.extend(codes.iter().copied());
     head.push("Totalt");
@@ -238,21 +261,33 @@ fn findings_per_municipality_sheet(
     names.push((None, format!("{} / ingen kommun", config.region.name)));
     let mut col_totals = vec![0u64; codes.len() + 1];
     for (k, name) in names {
-        ws.write_string(row, 0, &name)?;
+        ws.write_text(row, 0, &name)?;
         let mut sum = 0;
         for (i, code) in codes.iter().enumerate() {
-            let n = findings.iter().filter(|f| f.kommun == k && f.code == *code).count() as u64;
-            ws.write_number(row, 1 + i as u16, n as f64)?;
+            let n = findings.iter().filter(|f| f.kommun == k && f.code == *code).count();
+            let n = u64::try_from(n).unwrap_or(u64::MAX);
+            ws.write_number(row, col(1 + i), n as f64)?;
             col_totals[i] += n;
             sum += n;
         }
-        ws.write_number(row, 1 + codes.len() as u16, sum as f64)?;
+        ws.write_number(row, col(1 + codes.len()), sum as f64)?;
         col_totals[codes.len()] += sum;
         row += 1;
     }
-    ws.write_string_with_format(row, 0, "Totalt", &s.bold)?;
+    ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
     for (i, t) in col_totals.iter().enumerate() {
-        ws.write_number_with_format(row, 1 + i as u16, *t as f64, &s.bold)?;
+        ws.write_number_with_format(row, col(1 + i), *t as f64, &s.bold)?;
+    }
+    if codes.len() < all {
+        ws.write_text(
+            row + 1,
+            0,
+            format!(
+                "Bladet visar {} av {all} avvikelsekoder (Excel rymmer högst 16 384 kolumner); \
+                 alla avvikelser finns i bladet Avvikelser och i reconciliation.csv.",
+                codes.len()
+            ),
+        )?;
     }
     ws.autofit();
     Ok(())
@@ -261,20 +296,20 @@ fn findings_per_municipality_sheet(
 fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Uppföljning")?;
-    ws.write_string_with_format(0, 0, format!("Uppföljning {}", f.year), &s.bold)?;
+    ws.write_text_with_format(0, 0, format!("Uppföljning {}", f.year), &s.bold)?;
     let mut row = 2u32;
     for sec in &f.sections {
-        ws.write_string_with_format(row, 0, format!("Yrkesresan {}", config.delresa_name(&sec.delresa)), &s.bold)?;
+        ws.write_text_with_format(row, 0, format!("Yrkesresan {}", config.delresa_name(&sec.delresa)), &s.bold)?;
         row += 1;
         for (c, h) in FOLLOWUP_HEADINGS.iter().enumerate() {
-            ws.write_string_with_format(row, c as u16, *h, &s.header)?;
+            ws.write_text_with_format(row, col(c), h, &s.header)?;
         }
         row += 1;
         for r in sec.rows.iter().chain(std::iter::once(&sec.total)) {
             let is_total = std::ptr::eq(r, &sec.total);
             let label = if r.national_only { format!("{}*", r.course) } else { r.course.clone() };
             let fmt = if is_total { &s.bold } else { &rust_xlsxwriter::Format::new() };
-            ws.write_string_with_format(row, 0, &label, fmt)?;
+            ws.write_text_with_format(row, 0, &label, fmt)?;
             if !r.national_only {
                 ws.write_number_with_format(row, 1, f64::from(r.rounds), fmt)?;
                 ws.write_number_with_format(row, 2, f64::from(r.days), fmt)?;
@@ -288,7 +323,7 @@ fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) 
         }
         row += 1;
     }
-    ws.write_string(
+    ws.write_text(
         row,
         0,
         "* Nationellt genomförd kurs: räknas i anmälda och godkända, inte i omgångar och kursdagar.",
@@ -304,7 +339,7 @@ fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) 
 fn published_pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Fördelning utbildarpott")?;
-    ws.write_string_with_format(
+    ws.write_text_with_format(
         0,
         0,
         format!("Fördelning av utbildarpott {} mellan de kommuner som ställt upp med utbildare", p.year),
@@ -322,19 +357,19 @@ fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles
         DistributionRule::PerDay => "per kurstillfälle (per_day)",
         DistributionRule::AnnualPool => "hela årets pott efter poäng (annual_pool)",
     };
-    ws.write_string_with_format(0, 0, format!("Fördelning av utbildarpott {} – {rule}", p.year), &s.bold)?;
+    ws.write_text_with_format(0, 0, format!("Fördelning av utbildarpott {} – {rule}", p.year), &s.bold)?;
     headings(ws, 2, &POT_HEADINGS, s)?;
     let mut row = 3u32;
     for r in &p.rows {
-        ws.write_string(row, 0, config.recipient_code(r.recipient))?;
-        ws.write_string(row, 1, config.recipient_name(r.recipient))?;
+        ws.write_text(row, 0, config.recipient_code(r.recipient))?;
+        ws.write_text(row, 1, config.recipient_name(r.recipient))?;
         ws.write_number_with_format(row, 2, r.points.to_f64().unwrap_or(0.0), &s.decimal)?;
         ws.write_number_with_format(row, 3, r.exact.to_f64_for_display(), &s.money)?;
         ws.write_number_with_format(row, 4, r.amount.to_f64_for_display(), &s.money)?;
         ws.write_number_with_format(row, 5, r.adjustment.to_f64_for_display(), &s.money)?;
         row += 1;
     }
-    filter(ws, 2, p.rows.len() as u32, POT_HEADINGS.len() as u16)?;
+    filter(ws, 2, rows(p.rows.len()), col(POT_HEADINGS.len()))?;
     let paid = p.paid();
     for (label, value) in [
         ("Summa utbetalningar", paid),
@@ -342,7 +377,7 @@ fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles
         ("Justeringar tidigare år", p.adjustments_total()),
         ("Differens", p.total() - paid),
     ] {
-        ws.write_string_with_format(row, 1, label, &s.bold)?;
+        ws.write_text_with_format(row, 1, label, &s.bold)?;
         ws.write_number_with_format(row, 4, value.to_f64_for_display(), &s.money_bold)?;
         row += 1;
     }
@@ -350,66 +385,115 @@ fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles
     Ok(())
 }
 
+/// Headings of the trainer sheet.
+pub const TRAINER_HEADINGS: [&str; 7] =
+    ["Namn", "Kommun", "Dagar kursledare", "Dagar utbildare", "Dagar reserv", "Poäng", "Exakt andel"];
+
 fn trainer_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("Utbildare")?;
-    let head = ["Namn", "Kommun", "Dagar kursledare", "Dagar utbildare", "Dagar reserv", "Poäng", "Exakt andel"];
-    headings(ws, 0, &head, s)?;
-    for (i, t) in p.trainers.iter().enumerate() {
-        let row = i as u32 + 1;
-        ws.write_string(row, 0, &t.name)?;
-        ws.write_string(row, 1, config.recipient_name(t.employer))?;
+    let mut table = LongTable::new(wb, "Utbildare", &TRAINER_HEADINGS, s)?;
+    for t in &p.trainers {
+        let (ws, row) = table.row(wb, s)?;
+        ws.write_text(row, 0, &t.name)?;
+        ws.write_text(row, 1, config.recipient_name(t.employer))?;
         ws.write_number(row, 2, f64::from(t.leader_days))?;
         ws.write_number(row, 3, f64::from(t.trainer_days))?;
         ws.write_number(row, 4, f64::from(t.reserve_days))?;
         ws.write_number_with_format(row, 5, t.points.to_f64().unwrap_or(0.0), &s.decimal)?;
         ws.write_number_with_format(row, 6, t.exact.to_f64_for_display(), &s.money)?;
     }
-    filter(ws, 0, p.trainers.len() as u32, head.len() as u16)?;
-    ws.autofit();
-    Ok(())
+    table.finish(wb)
 }
 
+/// Headings of the pot's course-day sheet.
+pub const POT_DAY_HEADINGS: [&str; 9] =
+    ["Datum", "Omgång", "Kurs", "Dag", "Kategori", "Närvarande", "Pottsats", "Pott", "Poäng"];
+
 fn pot_days_sheet(wb: &mut Workbook, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("Kursdagar pott")?;
-    let head = ["Datum", "Omgång", "Kurs", "Dag", "Kategori", "Närvarande", "Pottsats", "Pott", "Poäng"];
-    headings(ws, 0, &head, s)?;
-    let mut row = 1u32;
+    let mut table = LongTable::new(wb, "Kursdagar pott", &POT_DAY_HEADINGS, s)?;
     for d in &p.days {
-        ws.write_datetime_with_format(row, 0, excel_date(d.date)?, &s.date)?;
-        ws.write_string(row, 1, d.round.as_str())?;
-        ws.write_string(row, 2, &d.course)?;
+        let (ws, row) = table.row(wb, s)?;
+        write_date(ws, row, 0, d.date, s)?;
+        ws.write_text(row, 1, d.round.as_str())?;
+        ws.write_text(row, 2, &d.course)?;
         ws.write_number(row, 3, f64::from(d.day.get()))?;
-        ws.write_string(row, 4, d.category.as_str())?;
+        ws.write_text(row, 4, d.category.as_str())?;
         ws.write_number(row, 5, f64::from(d.attended))?;
         ws.write_number_with_format(row, 6, d.rate.to_f64_for_display(), &s.money)?;
         ws.write_number_with_format(row, 7, d.pot.to_f64_for_display(), &s.money)?;
         ws.write_number_with_format(row, 8, d.points.to_f64().unwrap_or(0.0), &s.decimal)?;
-        row += 1;
     }
-    filter(ws, 0, p.days.len() as u32, head.len() as u16)?;
-    ws.write_string_with_format(row, 2, "Totalt", &s.bold)?;
+    // The total, after the last row, is the whole pot: every sheet of the table.
+    let (ws, row) = table.tail(wb, s, 1)?;
+    ws.write_text_with_format(row, 2, "Totalt", &s.bold)?;
     ws.write_number_with_format(row, 7, p.pot.to_f64_for_display(), &s.money_bold)?;
-    ws.autofit();
-    Ok(())
+    table.finish(wb)
 }
 
+/// Headings of the findings sheet.
+pub const FINDING_HEADINGS: [&str; 6] = ["Allvarlighet", "Kod", "Kommunkod", "Kommun", "Gäller", "Förklaring"];
+
 fn findings_sheet(wb: &mut Workbook, config: &Config, findings: &[Finding], s: &Styles) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("Avvikelser")?;
-    let head = ["Allvarlighet", "Kod", "Kommunkod", "Kommun", "Gäller", "Förklaring"];
-    headings(ws, 0, &head, s)?;
-    for (i, f) in findings.iter().enumerate() {
-        let row = i as u32 + 1;
-        ws.write_string(row, 0, f.severity.to_string())?;
-        ws.write_string(row, 1, &f.code)?;
-        ws.write_string(row, 2, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
-        ws.write_string(row, 3, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;
-        ws.write_string(row, 4, &f.subject)?;
-        ws.write_string(row, 5, &f.detail)?;
+    let mut table = LongTable::new(wb, "Avvikelser", &FINDING_HEADINGS, s)?;
+    for f in findings {
+        let (ws, row) = table.row(wb, s)?;
+        ws.write_text(row, 0, f.severity.to_string())?;
+        ws.write_text(row, 1, &f.code)?;
+        ws.write_text(row, 2, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
+        ws.write_text(row, 3, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;
+        ws.write_text(row, 4, &f.subject)?;
+        ws.write_text(row, 5, &f.detail)?;
     }
-    filter(ws, 0, findings.len() as u32, head.len() as u16)?;
-    ws.autofit();
-    Ok(())
+    table.finish(wb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+
+    fn config() -> Config {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dalarna.toml");
+        crate::config::load(&path).expect("the shipped config")
+    }
+
+    /// More courses than two columns each fit in Excel's 16 384: the sheet
+    /// shows those that fit, its totals add up, and a note names the CSV.
+    #[test]
+    fn the_progress_sheet_shows_the_courses_that_fit_and_says_where_the_rest_are() {
+        let config = config();
+        let kommun = config.municipalities[0].code;
+        let shown = groups_that_fit(PROGRESS_FIXED_COLUMNS, 2);
+        let progress: Vec<Progress> = (0..shown + 5)
+            .map(|i| Progress { kommun, course: format!("Kurs {i:05}"), not_started: 0, in_progress: 1, complete: 2 })
+            .collect();
+        let report = RegionalReport { progress: Some(&progress), ..Default::default() };
+        let bytes = regional_workbook(&config, &report).expect("no column beyond Excel's");
+        let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range("Kursstatus per kommun").unwrap();
+        let headings = range.rows().nth(2).unwrap();
+        let width = headings.iter().rposition(|c| *c != Data::Empty).unwrap() + 1;
+        assert_eq!(width, 1 + 2 * shown + 2);
+        assert!(width <= 16_384);
+        assert_eq!(headings[width - 1], "Genomfört totalt");
+        let total = range.rows().find(|r| r[0] == "Totalt").expect("a total row");
+        assert_eq!(
+            (total[width - 2].clone(), total[width - 1].clone()),
+            (Data::Float(shown as f64), Data::Float(2.0 * shown as f64))
+        );
+        let note = range.rows().map(|r| r[0].to_string()).find(|t| t.contains("progress-by-municipality.csv"));
+        let note = note.expect("a note under the table");
+        assert!(note.contains(&format!("{shown} av {}", shown + 5)), "{note}");
+    }
+
+    #[test]
+    fn the_progress_sheet_has_no_note_when_every_course_fits() {
+        let config = config();
+        let kommun = config.municipalities[0].code;
+        let progress = vec![Progress { kommun, course: "Kurs A".into(), not_started: 1, in_progress: 1, complete: 1 }];
+        let report = RegionalReport { progress: Some(&progress), ..Default::default() };
+        let bytes = regional_workbook(&config, &report).unwrap();
+        let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range("Kursstatus per kommun").unwrap();
+        assert!(!range.rows().any(|r| r[0].to_string().contains("progress-by-municipality.csv")));
+    }
 }

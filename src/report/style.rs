@@ -1,6 +1,7 @@
 //! Shared workbook look: bold frozen headings, `kr` money format (US syntax,
 //! shown in the reader's locale), ISO dates, autofilter and fitted columns.
 
+use super::sheet::{col, TextCells, MAX_ROWS};
 use rust_xlsxwriter::{ExcelDateTime, Format, Worksheet, XlsxError};
 
 /// Formats used by every workbook.
@@ -12,6 +13,9 @@ pub(crate) struct Styles {
     pub bold: Format,
     pub percent: Format,
     pub decimal: Format,
+    /// Rows per sheet, heading included, before a long table continues on
+    /// the next sheet: Excel's limit, smaller in tests.
+    pub max_rows: u32,
 }
 
 impl Styles {
@@ -24,6 +28,7 @@ impl Styles {
             bold: Format::new().set_bold(),
             percent: Format::new().set_num_format("0.0%"),
             decimal: Format::new().set_num_format("0.00"),
+            max_rows: MAX_ROWS,
         }
     }
 }
@@ -31,7 +36,7 @@ impl Styles {
 /// Writes a heading row at `row`, freezes the panes below it.
 pub(crate) fn headings(ws: &mut Worksheet, row: u32, names: &[&str], s: &Styles) -> Result<(), XlsxError> {
     for (c, n) in names.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, *n, &s.header)?;
+        ws.write_text_with_format(row, col(c), n, &s.header)?;
     }
     ws.set_freeze_panes(row + 1, 0)?;
     Ok(())
@@ -41,13 +46,31 @@ pub(crate) fn headings(ws: &mut Worksheet, row: u32, names: &[&str], s: &Styles)
 /// `rows` data rows, when it has any.
 pub(crate) fn filter(ws: &mut Worksheet, row: u32, rows: u32, cols: u16) -> Result<(), XlsxError> {
     if rows > 0 {
-        ws.autofilter(row, 0, row + rows, cols - 1)?;
+        ws.autofilter(row, 0, row.saturating_add(rows), cols.saturating_sub(1))?;
     }
     Ok(())
 }
 
-/// A date as an Excel date.
-pub(crate) fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+/// A date as an Excel date; an error for a year Excel cannot show.
+fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     use chrono::Datelike;
-    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+    let year = u16::try_from(d.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
+    // Month (1–12) and day (1–31) always fit.
+    ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8)
+}
+
+/// Writes `d` as a date cell, or as ISO text when Excel's calendar (1900–9999)
+/// cannot hold it.
+pub(crate) fn write_date(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    d: chrono::NaiveDate,
+    s: &Styles,
+) -> Result<(), XlsxError> {
+    match excel_date(d) {
+        Ok(date) => ws.write_datetime_with_format(row, col, date, &s.date)?,
+        Err(_) => ws.write_text(row, col, d.to_string())?,
+    };
+    Ok(())
 }

@@ -7,6 +7,7 @@ mod decisions;
 mod demo;
 mod exports;
 mod followup_2024;
+mod formula_safety;
 mod helpers;
 mod hostile;
 mod http_sources;

@@ -1,0 +1,315 @@
+//! Excel's limits, kept so that no data can fail a job: text longer than a
+//! cell holds is cut with "…", a table longer than a sheet continues on the
+//! next sheet ([`LongTable`]), and counts become row and column numbers
+//! without wrapping.
+//!
+//! Every text cell of the report workbooks is written through [`TextCells`]:
+//! a string cell (never a formula) that fits.
+
+use super::style::{filter, headings, Styles};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use std::borrow::Cow;
+
+/// The longest text a cell holds (Excel counts UTF-16 code units).
+pub(crate) const MAX_TEXT: usize = 32_767;
+
+/// Rows on a sheet, the heading row included.
+pub(crate) const MAX_ROWS: u32 = 1_048_576;
+
+/// Columns on a sheet.
+pub(crate) const MAX_COLUMNS: usize = 16_384;
+
+/// What ends a text that was cut.
+const CUT_MARK: char = '…';
+
+/// `text` as a cell holds it: unchanged when it fits, else cut so that it
+/// ends with "…" and is exactly [`MAX_TEXT`] long (or one shorter, when the
+/// last character would be split).
+pub(crate) fn fit_text(text: &str) -> Cow<'_, str> {
+    // A UTF-8 byte count is never below the UTF-16 count: the quick check.
+    if text.len() <= MAX_TEXT || text.encode_utf16().count() <= MAX_TEXT {
+        return Cow::Borrowed(text);
+    }
+    let room = MAX_TEXT - CUT_MARK.len_utf16();
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        if used + c.len_utf16() > room {
+            break;
+        }
+        used += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    Cow::Owned(format!("{}{CUT_MARK}", &text[..end]))
+}
+
+/// Text cells that always fit ([`fit_text`]) and are always strings.
+pub(crate) trait TextCells {
+    /// Writes `text` as a string cell, cut to fit.
+    fn write_text(&mut self, row: u32, col: u16, text: impl AsRef<str>) -> Result<&mut Worksheet, XlsxError>;
+
+    /// Writes `text` as a formatted string cell, cut to fit.
+    fn write_text_with_format(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError>;
+}
+
+impl TextCells for Worksheet {
+    fn write_text(&mut self, row: u32, col: u16, text: impl AsRef<str>) -> Result<&mut Worksheet, XlsxError> {
+        self.write_string(row, col, fit_text(text.as_ref()))
+    }
+
+    fn write_text_with_format(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl AsRef<str>,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError> {
+        self.write_string_with_format(row, col, fit_text(text.as_ref()), format)
+    }
+}
+
+/// A column number from a count. It saturates rather than wraps: a column
+/// beyond Excel's is refused by rust_xlsxwriter, never written elsewhere.
+pub(crate) fn col(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// A row number or row count from a count, saturating like [`col`].
+pub(crate) fn rows(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// How many groups of `width` columns fit on a sheet beside `fixed` others.
+pub(crate) fn groups_that_fit(fixed: usize, width: usize) -> usize {
+    MAX_COLUMNS.saturating_sub(fixed) / width.max(1)
+}
+
+/// One sheet of a [`LongTable`]: its index in the workbook and its data rows.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    sheet: usize,
+    rows: u32,
+}
+
+/// A table whose length depends on the data: a heading row at the top, then
+/// data rows; when a sheet is full the table continues on a new sheet named
+/// "<name> (2)", "<name> (3)", … with the heading row repeated.
+///
+/// Rows after the data (totals) go on the last part via [`LongTable::tail`];
+/// a total there sums every part. [`LongTable::finish`] adds an autofilter
+/// over each part's data and fits the columns.
+#[derive(Debug)]
+pub(crate) struct LongTable {
+    name: String,
+    headings: Vec<String>,
+    max_rows: u32,
+    parts: Vec<Part>,
+    next: u32,
+}
+
+impl LongTable {
+    /// Adds the first sheet, named `name`, with its heading row; the sheet
+    /// size is `s.max_rows` (Excel's, smaller in tests).
+    pub(crate) fn new(wb: &mut Workbook, name: &str, head: &[&str], s: &Styles) -> Result<Self, XlsxError> {
+        let mut t = LongTable {
+            name: name.to_string(),
+            headings: head.iter().map(|h| h.to_string()).collect(),
+            max_rows: s.max_rows.clamp(2, MAX_ROWS),
+            parts: Vec::new(),
+            next: 0,
+        };
+        t.add_part(wb, s)?;
+        Ok(t)
+    }
+
+    /// The number of sheets the table has used so far.
+    #[cfg(test)]
+    pub(crate) fn sheets(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// The sheet and row of the next data row, on a new sheet when the last is full.
+    pub(crate) fn row<'w>(&mut self, wb: &'w mut Workbook, s: &Styles) -> Result<(&'w mut Worksheet, u32), XlsxError> {
+        if self.next >= self.max_rows {
+            self.add_part(wb, s)?;
+        }
+        let row = self.next;
+        self.next += 1;
+        let part = self.parts.last_mut().expect("a table has a sheet");
+        part.rows += 1;
+        Ok((wb.worksheet_from_index(part.sheet)?, row))
+    }
+
+    /// The sheet and first row of `count` rows right after the data (totals),
+    /// on a new sheet when the last has no room for them.
+    pub(crate) fn tail<'w>(
+        &mut self,
+        wb: &'w mut Workbook,
+        s: &Styles,
+        count: u32,
+    ) -> Result<(&'w mut Worksheet, u32), XlsxError> {
+        if self.next.saturating_add(count) > self.max_rows {
+            self.add_part(wb, s)?;
+        }
+        let sheet = self.parts.last().expect("a table has a sheet").sheet;
+        Ok((wb.worksheet_from_index(sheet)?, self.next))
+    }
+
+    /// Adds an autofilter over each part's data and fits each part's columns.
+    pub(crate) fn finish(self, wb: &mut Workbook) -> Result<(), XlsxError> {
+        for p in &self.parts {
+            let ws = wb.worksheet_from_index(p.sheet)?;
+            filter(ws, 0, p.rows, col(self.headings.len()))?;
+            ws.autofit();
+        }
+        Ok(())
+    }
+
+    fn add_part(&mut self, wb: &mut Workbook, s: &Styles) -> Result<(), XlsxError> {
+        let sheet = wb.worksheets().len();
+        let ws = wb.add_worksheet();
+        match self.parts.len() {
+            0 => ws.set_name(&self.name)?,
+            n => ws.set_name(format!("{} ({})", self.name, n + 1))?,
+        };
+        let head: Vec<&str> = self.headings.iter().map(String::as_str).collect();
+        headings(ws, 0, &head, s)?;
+        self.parts.push(Part { sheet, rows: 0 });
+        self.next = 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+
+    fn read(bytes: Vec<u8>) -> Xlsx<std::io::Cursor<Vec<u8>>> {
+        open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook")
+    }
+
+    #[test]
+    fn short_text_is_unchanged() {
+        assert!(matches!(fit_text("Anna Andersson"), Cow::Borrowed("Anna Andersson")));
+        let exactly = "x".repeat(MAX_TEXT);
+        assert_eq!(fit_text(&exactly), exactly);
+    }
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis_to_excels_limit() {
+        let cut = fit_text(&"a".repeat(40_000)).into_owned();
+        assert_eq!(cut.chars().count(), MAX_TEXT);
+        assert!(cut.ends_with("a…"), "{}", &cut[cut.len() - 10..]);
+        // One over the limit is cut too.
+        assert!(fit_text(&"b".repeat(MAX_TEXT + 1)).ends_with('…'));
+    }
+
+    #[test]
+    fn text_is_cut_by_excels_count_not_by_bytes_or_chars() {
+        // 'ä' is two UTF-8 bytes but one unit: 20 000 of them fit.
+        let swedish = "ä".repeat(20_000);
+        assert_eq!(fit_text(&swedish), swedish);
+        // An emoji is two UTF-16 units: 20 000 of them do not, and none is split.
+        let cut = fit_text(&"😀".repeat(20_000)).into_owned();
+        assert!(cut.encode_utf16().count() <= MAX_TEXT);
+        assert!(cut.ends_with("😀…"));
+    }
+
+    #[test]
+    fn a_cut_text_is_written_where_a_plain_write_string_fails() {
+        let long = "n".repeat(40_000);
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        assert!(ws.write_string(0, 0, long.as_str()).is_err(), "rust_xlsxwriter refuses the text");
+        ws.write_text(0, 0, &long).expect("cut to fit");
+        let mut back = read(wb.save_to_buffer().unwrap());
+        let range = back.worksheet_range("Sheet1").unwrap();
+        let Some(Data::String(s)) = range.get_value((0, 0)) else { panic!("a string cell") };
+        assert_eq!(s.chars().count(), MAX_TEXT);
+        assert!(s.ends_with('…'));
+    }
+
+    #[test]
+    fn counts_saturate_instead_of_wrapping() {
+        assert_eq!(col(3), 3);
+        assert_eq!(col(70_000), u16::MAX);
+        assert_eq!(rows(5), 5);
+        assert_eq!(groups_that_fit(3, 2), 8_190);
+        assert_eq!(groups_that_fit(20_000, 2), 0);
+    }
+
+    /// Five data rows and a total on sheets of three rows: heading + 2 rows,
+    /// heading + 2 rows, heading + 1 row + the total.
+    #[test]
+    fn a_long_table_continues_on_new_sheets_with_the_heading_repeated() {
+        let s = Styles { max_rows: 3, ..Styles::new() };
+        let mut wb = Workbook::new();
+        let mut t = LongTable::new(&mut wb, "Avvikelser", &["Kod", "Antal"], &s).unwrap();
+        for i in 1..=5 {
+            let (ws, row) = t.row(&mut wb, &s).unwrap();
+            ws.write_text(row, 0, format!("k{i}")).unwrap();
+            ws.write_number(row, 1, f64::from(i)).unwrap();
+        }
+        let (ws, row) = t.tail(&mut wb, &s, 1).unwrap();
+        ws.write_text(row, 0, "Totalt").unwrap();
+        ws.write_number(row, 1, 15.0).unwrap();
+        assert_eq!(t.sheets(), 3);
+        t.finish(&mut wb).unwrap();
+
+        let mut back = read(wb.save_to_buffer().unwrap());
+        assert_eq!(back.sheet_names(), ["Avvikelser", "Avvikelser (2)", "Avvikelser (3)"]);
+        let cells = |back: &mut Xlsx<_>, name: &str| -> Vec<String> {
+            let r = back.worksheet_range(name).unwrap();
+            r.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|")).collect()
+        };
+        assert_eq!(cells(&mut back, "Avvikelser"), ["Kod|Antal", "k1|1", "k2|2"]);
+        assert_eq!(cells(&mut back, "Avvikelser (2)"), ["Kod|Antal", "k3|3", "k4|4"]);
+        assert_eq!(cells(&mut back, "Avvikelser (3)"), ["Kod|Antal", "k5|5", "Totalt|15"]);
+    }
+
+    #[test]
+    fn a_total_that_does_not_fit_after_a_full_sheet_starts_the_next() {
+        let s = Styles { max_rows: 3, ..Styles::new() };
+        let mut wb = Workbook::new();
+        let mut t = LongTable::new(&mut wb, "Kursdagar", &["Dag"], &s).unwrap();
+        for _ in 0..2 {
+            t.row(&mut wb, &s).unwrap();
+        }
+        assert_eq!(t.sheets(), 1, "exactly full");
+        let (_, row) = t.tail(&mut wb, &s, 1).unwrap();
+        assert_eq!((t.sheets(), row), (2, 1), "the total goes under the heading of a new sheet");
+        t.finish(&mut wb).unwrap();
+        assert_eq!(wb.worksheets()[1].name(), "Kursdagar (2)");
+    }
+}
+
+/// The rule that every text cell goes through [`TextCells`] is checked on the
+/// sources, so that a new sheet cannot forget it.
+#[cfg(test)]
+mod sources {
+    const REPORT_SOURCES: [(&str, &str); 6] = [
+        ("style.rs", include_str!("style.rs")),
+        ("municipality_workbook.rs", include_str!("municipality_workbook.rs")),
+        ("regional_workbook.rs", include_str!("regional_workbook.rs")),
+        ("finance_workbook.rs", include_str!("finance_workbook.rs")),
+        ("pot_tables.rs", include_str!("pot_tables.rs")),
+        ("csv_out.rs", include_str!("csv_out.rs")),
+    ];
+
+    #[test]
+    fn no_workbook_writes_text_without_cutting_it_to_fit() {
+        for (file, text) in REPORT_SOURCES {
+            assert!(!text.contains(".write_string"), "{file}: write text with write_text (sheet.rs)");
+            for line in text.lines().filter(|l| l.contains(".merge_range(")) {
+                assert!(line.contains("fit_text("), "{file}: a merged cell's text must go through fit_text: {line}");
+            }
+        }
+    }
+}
