@@ -327,6 +327,10 @@ pub struct HttpSource {
     pub retries: u32,
     /// First backoff; doubled for each retry.
     pub backoff: std::time::Duration,
+    /// The most bytes a download may have; a longer body is refused, not retried.
+    pub max_bytes: u64,
+    /// The whole fetch, retries and waits included, must end within this.
+    pub deadline: std::time::Duration,
 }
 
 /// A Totara REST web service (`webservice/rest/server.php`), read as an
@@ -356,6 +360,12 @@ pub struct Webservice {
     pub retries: u32,
     /// First backoff.
     pub backoff: std::time::Duration,
+    /// The most bytes all answers of one read may have together.
+    pub max_bytes: u64,
+    /// The whole read, every call and retry included, must end within this.
+    pub deadline: std::time::Duration,
+    /// The most pages of users read; more is reported as an incomplete read, not an error.
+    pub max_pages: u32,
 }
 
 /// How the connection to the relay is protected.

@@ -88,6 +88,12 @@ pub(crate) struct RawWebservice {
     pub retries: Option<u32>,
     #[serde(default)]
     pub backoff_ms: Option<u64>,
+    #[serde(default)]
+    pub max_bytes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub deadline_seconds: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max_pages: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +124,10 @@ pub(crate) struct RawSource {
     pub retries: Option<u32>,
     #[serde(default)]
     pub backoff_ms: Option<u64>,
+    #[serde(default)]
+    pub max_bytes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub deadline_seconds: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -626,6 +626,10 @@ fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
         let url = r.url.get_ref().trim().to_string();
         if !(url.starts_with("https://") || url.starts_with("http://")) || reqwest::Url::parse(&url).is_err() {
             c.at(r.url.span(), format!("source '{name}': url '{url}' is not an http(s) URL"));
+        } else if r.auth.as_ref().is_some_and(|a| matches!(a.get_ref().as_str(), "bearer" | "token"))
+            && sends_in_clear(&url)
+        {
+            c.at(r.url.span(), clear_text(&format!("source '{name}'"), "the token"));
         } else if url.contains("token=") {
             c.at(
                 r.url.span(),
@@ -667,6 +671,13 @@ fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
                 HttpAuth::None
             }
         };
+        let max_bytes = positive(r.max_bytes.as_ref(), DEFAULT_MAX_BYTES, &format!("source '{name}': max_bytes"), c);
+        let deadline = positive(
+            r.deadline_seconds.as_ref(),
+            DEFAULT_DEADLINE_SECONDS,
+            &format!("source '{name}': deadline_seconds"),
+            c,
+        );
         out.push(HttpSource {
             name,
             url,
@@ -675,9 +686,53 @@ fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
             read_timeout: Duration::from_millis(r.read_timeout_ms.unwrap_or(60_000)),
             retries: r.retries.unwrap_or(4),
             backoff: Duration::from_millis(r.backoff_ms.unwrap_or(1_000)),
+            max_bytes,
+            deadline: Duration::from_secs(deadline),
         });
     }
     out
+}
+
+/// The default cap on one download or one web service read: 1 GiB.
+const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+/// The default deadline of one fetch, retries included: 30 minutes.
+const DEFAULT_DEADLINE_SECONDS: u64 = 1800;
+/// The default cap on the pages of users one web service read asks for.
+const DEFAULT_MAX_PAGES: u64 = 10_000;
+
+/// A setting that must be a whole number above 0, or `default` when left out;
+/// 0 or less is reported at its line.
+fn positive(value: Option<&Spanned<i64>>, default: u64, what: &str, c: &mut Collector) -> u64 {
+    match value {
+        None => default,
+        Some(v) if *v.get_ref() > 0 => *v.get_ref() as u64,
+        Some(v) => {
+            c.at(
+                v.span(),
+                format!("{what} must be above 0 (it is {}); leave it out for the default {default}", v.get_ref()),
+            );
+            default
+        }
+    }
+}
+
+/// Whether a URL is plain `http://` to a host other than this machine
+/// (`localhost`, 127.0.0.0/8, `::1`), where a token would cross the network unencrypted.
+fn sends_in_clear(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = u.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
+    u.scheme() == "http" && !loopback
+}
+
+/// The refusal of a token sent over plain http.
+fn clear_text(who: &str, secret: &str) -> String {
+    format!(
+        "{who}: http:// would send {secret} in clear text; use https:// (plain http is allowed only for a loopback host)"
+    )
 }
 
 fn webservices(list: &[Spanned<RawWebservice>], files: &[HttpSource], c: &mut Collector) -> Vec<Webservice> {
@@ -695,6 +750,8 @@ fn webservices(list: &[Spanned<RawWebservice>], files: &[HttpSource], c: &mut Co
         let base = r.base_url.get_ref().trim().trim_end_matches('/').to_string();
         if !(base.starts_with("https://") || base.starts_with("http://")) || reqwest::Url::parse(&base).is_err() {
             c.at(r.base_url.span(), format!("webservice '{name}': base_url '{base}' is not an http(s) URL"));
+        } else if sends_in_clear(&base) {
+            c.at(r.base_url.span(), clear_text(&format!("webservice '{name}'"), "wstoken"));
         }
         if r.token_env.get_ref().trim().is_empty() {
             c.at(
@@ -706,6 +763,11 @@ fn webservices(list: &[Spanned<RawWebservice>], files: &[HttpSource], c: &mut Co
         if page_size == 0 {
             c.at(w.span(), format!("webservice '{name}': page_size must be above 0"));
         }
+        let who = format!("webservice '{name}'");
+        let max_bytes = positive(r.max_bytes.as_ref(), DEFAULT_MAX_BYTES, &format!("{who}: max_bytes"), c);
+        let deadline =
+            positive(r.deadline_seconds.as_ref(), DEFAULT_DEADLINE_SECONDS, &format!("{who}: deadline_seconds"), c);
+        let max_pages = positive(r.max_pages.as_ref(), DEFAULT_MAX_PAGES, &format!("{who}: max_pages"), c);
         out.push(Webservice {
             name,
             base_url: base,
@@ -718,6 +780,9 @@ fn webservices(list: &[Spanned<RawWebservice>], files: &[HttpSource], c: &mut Co
             read_timeout: Duration::from_millis(r.read_timeout_ms.unwrap_or(60_000)),
             retries: r.retries.unwrap_or(4),
             backoff: Duration::from_millis(r.backoff_ms.unwrap_or(1_000)),
+            max_bytes,
+            deadline: Duration::from_secs(deadline),
+            max_pages: u32::try_from(max_pages).unwrap_or(u32::MAX),
         });
     }
     out

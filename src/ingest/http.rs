@@ -7,6 +7,11 @@
 //! fetched again. The body streams to a hidden `.part` file that is renamed
 //! into the inbox only when complete. Error texts never contain the URL's
 //! query (where a token may be) nor the token.
+//!
+//! Every fetch is bounded: the body may have at most `max_bytes` (counted as
+//! it streams; `Content-Length` is only compared, never trusted nor used to
+//! allocate), and the whole fetch, retries and their waits included, must end
+//! within `deadline`. A body over the cap is refused at once, never retried.
 
 use crate::config::{HttpAuth, HttpSource};
 use reqwest::header::{
@@ -136,11 +141,76 @@ pub async fn fetch(source: &HttpSource, inbox: &Path, known: &Validators) -> Res
         .build()
         .map_err(|e| fail(format!("cannot build the HTTP client: {}", e.without_url())))?;
     let what = format!("Download of {}", source.name);
-    with_retries(&what, source.retries, source.backoff, |n| {
+    let retried = with_retries(&what, source.retries, source.backoff, |n| {
         attempt_once(&client, source, token.as_deref(), inbox, known, n)
-    })
-    .await
-    .map_err(fail)
+    });
+    match tokio::time::timeout(source.deadline, retried).await {
+        Ok(result) => result.map_err(fail),
+        Err(_) => {
+            // The attempt was dropped mid-body: its `.part` file must not stay.
+            let _ = tokio::fs::remove_file(part_path(inbox, &source.name)).await;
+            Err(fail(past_deadline("download", "source", source.deadline)))
+        }
+    }
+}
+
+/// The message for a fetch cut off at its deadline (`section` names the config table).
+pub(crate) fn past_deadline(what: &str, section: &str, deadline: Duration) -> String {
+    format!(
+        "the {what} did not finish within {section}.deadline_seconds ({} s, retries included); \
+         raise it or check the server",
+        deadline.as_secs()
+    )
+}
+
+/// The hidden file a source's body streams to before it is complete.
+fn part_path(inbox: &Path, source: &str) -> PathBuf {
+    inbox.join(format!(".{source}.part"))
+}
+
+/// Why a body could not be read to its end.
+#[derive(Debug)]
+pub(crate) enum BodyStop {
+    /// More than the cap came (or was announced); `Some(n)` when the server announced `n` bytes.
+    TooBig(Option<u64>),
+    /// The body broke off or timed out: worth trying again.
+    Broken(String),
+    /// The bytes could not be stored.
+    Write(String),
+}
+
+/// Copies a body chunk by chunk into `sink`, counting into `got`, and stops as
+/// soon as more than `cap` bytes came. A declared `Content-Length` above the
+/// cap is refused before reading; a smaller or missing one changes nothing,
+/// since every chunk is counted.
+pub(crate) async fn copy_capped<W: tokio::io::AsyncWrite + Unpin>(
+    resp: &mut reqwest::Response,
+    sink: &mut W,
+    cap: u64,
+    got: &mut u64,
+) -> Result<(), BodyStop> {
+    if let Some(declared) = resp.content_length().filter(|&n| n > cap) {
+        return Err(BodyStop::TooBig(Some(declared)));
+    }
+    loop {
+        match resp.chunk().await {
+            Ok(Some(bytes)) => {
+                if got.saturating_add(bytes.len() as u64) > cap {
+                    return Err(BodyStop::TooBig(None));
+                }
+                *got += bytes.len() as u64;
+                sink.write_all(&bytes).await.map_err(|e| BodyStop::Write(e.to_string()))?;
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(BodyStop::Broken(format!("the body broke off after {got} bytes: {}", describe(&e)))),
+        }
+    }
+}
+
+/// The message for a download over `source.max_bytes`.
+fn over_cap(cap: u64, declared: Option<u64>) -> String {
+    let announced = declared.map(|n| format!(", the server announced {n}")).unwrap_or_default();
+    format!("the download exceeded source.max_bytes ({cap} bytes{announced}); raise the cap or check the report")
 }
 
 async fn attempt_once(
@@ -187,14 +257,13 @@ async fn attempt_once(
     let header = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
     let validators = Validators { etag: header(ETAG), last_modified: header(LAST_MODIFIED) };
     let ext = extension(header(CONTENT_TYPE).as_deref(), &source.url);
-    let expected = resp.content_length();
-    let part = inbox.join(format!(".{}.part", source.name));
-    match stream_to(resp, &part, expected).await {
-        Ok(()) => {}
-        Err(m) => {
-            let _ = tokio::fs::remove_file(&part).await;
-            return Attempt::Retry(m, None);
-        }
+    let part = part_path(inbox, &source.name);
+    if let Err(stop) = stream_to(resp, &part, source.max_bytes).await {
+        let _ = tokio::fs::remove_file(&part).await;
+        return match stop {
+            BodyStop::TooBig(declared) => Attempt::Fail(over_cap(source.max_bytes, declared)),
+            BodyStop::Broken(m) | BodyStop::Write(m) => Attempt::Retry(m, None),
+        };
     }
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3f");
     let path = inbox.join(format!("{}-{stamp}.{ext}", source.name));
@@ -204,26 +273,21 @@ async fn attempt_once(
     Attempt::Done(Fetched::Downloaded { path, validators, attempts: attempt })
 }
 
-async fn stream_to(mut resp: reqwest::Response, part: &Path, expected: Option<u64>) -> Result<(), String> {
-    let mut file = tokio::fs::File::create(part).await.map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+/// Streams the body into `part`, at most `cap` bytes; a body shorter than its
+/// `Content-Length` broke off.
+async fn stream_to(mut resp: reqwest::Response, part: &Path, cap: u64) -> Result<(), BodyStop> {
+    let cannot = |e: std::io::Error| BodyStop::Write(format!("cannot write {}: {e}", part.display()));
+    let expected = resp.content_length();
+    // A fresh file, never written through a link someone left at the name.
+    let _ = std::fs::remove_file(part);
+    let mut file = tokio::fs::File::from_std(crate::safe_fs::create_new(part).map_err(cannot)?);
     let mut got = 0u64;
-    loop {
-        match resp.chunk().await {
-            Ok(Some(bytes)) => {
-                got += bytes.len() as u64;
-                file.write_all(&bytes).await.map_err(|e| format!("cannot write {}: {e}", part.display()))?;
-            }
-            Ok(None) => break,
-            Err(e) => return Err(format!("the download broke off after {got} bytes: {}", describe(&e))),
-        }
+    copy_capped(&mut resp, &mut file, cap, &mut got).await?;
+    if let Some(n) = expected.filter(|&n| got < n) {
+        return Err(BodyStop::Broken(format!("the download broke off after {got} of {n} bytes")));
     }
-    if let Some(n) = expected {
-        if got < n {
-            return Err(format!("the download broke off after {got} of {n} bytes"));
-        }
-    }
-    file.flush().await.map_err(|e| e.to_string())?;
-    file.sync_all().await.map_err(|e| e.to_string())?;
+    file.flush().await.map_err(cannot)?;
+    file.sync_all().await.map_err(cannot)?;
     Ok(())
 }
 

@@ -7,27 +7,82 @@
 //! completions CSV files (standard English headings), so they pass the same
 //! recognition, checks and snapshots as a downloaded report. The token
 //! (`wstoken`) comes from the environment and never appears in messages.
+//!
+//! A read is bounded: all answers together may have at most `max_bytes`
+//! (each body counted as it streams, `Content-Length` never trusted), the
+//! whole read must end within `deadline`, and paging stops after `max_pages`
+//! pages — then the users read so far are written and the result says the
+//! read stopped there. Files are written only once every call succeeded.
 
-use super::http::{describe, token_from_env, with_retries, Attempt, FetchError};
+use super::http::{copy_capped, describe, past_deadline, token_from_env, with_retries};
+use super::http::{Attempt, BodyStop, FetchError};
 use crate::config::Webservice;
 use serde_json::Value;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Reads the web service and writes its CSV files into `inbox`; returns them.
-pub fn read_webservice(ws: &Webservice, inbox: &Path) -> Result<Vec<PathBuf>, FetchError> {
+/// What one read of a web service wrote into the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebserviceRead {
+    /// The CSV files written: accounts, then completions when courses are configured.
+    pub paths: Vec<PathBuf>,
+    /// Set when paging stopped at `max_pages`: the files hold only the users read until then.
+    pub stopped: Option<PagingStopped>,
+}
+
+/// Paging stopped at `webservice.max_pages` while the last page was still full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PagingStopped {
+    /// The cap that was reached.
+    pub max_pages: u32,
+    /// The users read (and written) until then.
+    pub users: usize,
+}
+
+/// Reads the web service and writes its CSV files into `inbox`, within the
+/// service's deadline.
+pub fn read_webservice(ws: &Webservice, inbox: &Path) -> Result<WebserviceRead, FetchError> {
     let fail = |message: String| FetchError { source_name: ws.name.clone(), message };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| fail(e.to_string()))?;
-    rt.block_on(read(ws, inbox)).map_err(fail)
+    let bounded = async {
+        match tokio::time::timeout(ws.deadline, read(ws, inbox)).await {
+            Ok(result) => result,
+            Err(_) => Err(past_deadline("read", "webservice", ws.deadline)),
+        }
+    };
+    rt.block_on(bounded).map_err(fail)
 }
 
 struct Client<'a> {
     http: reqwest::Client,
     ws: &'a Webservice,
     token: String,
+    /// Bytes of all answers so far, against `ws.max_bytes`.
+    received: Cell<u64>,
 }
 
 impl Client<'_> {
+    /// Reads an answer's body within what is left of `max_bytes`, counting it.
+    async fn body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, BodyStop> {
+        let left = self.ws.max_bytes.saturating_sub(self.received.get());
+        let mut buf = Vec::new();
+        let mut got = 0u64;
+        let result = copy_capped(&mut resp, &mut buf, left, &mut got).await;
+        self.received.set(self.received.get() + got);
+        result.map(|()| buf)
+    }
+
+    /// The message for answers over `webservice.max_bytes` together.
+    fn over_cap(&self) -> String {
+        format!(
+            "the answers exceeded webservice.max_bytes ({} bytes in all; {} had come when the read stopped); \
+             raise the cap or check the server",
+            self.ws.max_bytes,
+            self.received.get()
+        )
+    }
+
     /// Calls a function; an `exception` answer is returned as `Err(Some(errorcode, message))`.
     async fn call(
         &self,
@@ -51,9 +106,12 @@ impl Client<'_> {
             if !status.is_success() {
                 return Attempt::Fail(format!("{function}: the server answered {status}"));
             }
-            let bytes = match resp.bytes().await {
+            let bytes = match self.body(resp).await {
                 Ok(b) => b,
-                Err(e) => return Attempt::Retry(format!("{function}: {}", describe(&e)), None),
+                Err(BodyStop::TooBig(_)) => return Attempt::Fail(self.over_cap()),
+                Err(BodyStop::Broken(m) | BodyStop::Write(m)) => {
+                    return Attempt::Retry(format!("{function}: {m}"), None)
+                }
             };
             let body: Value = match serde_json::from_slice(&bytes) {
                 Ok(v) => v,
@@ -73,44 +131,47 @@ impl Client<'_> {
 /// Error codes that mean "this user has no completion in this course".
 const NOT_APPLICABLE: [&str; 4] = ["notenroled", "nottracked", "nocompletion", "invaliduser"];
 
-async fn read(ws: &Webservice, inbox: &Path) -> Result<Vec<PathBuf>, String> {
+async fn read(ws: &Webservice, inbox: &Path) -> Result<WebserviceRead, String> {
     let token = token_from_env(&ws.token_env)?;
     let http = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .read_timeout(ws.read_timeout)
         .build()
         .map_err(|e| e.without_url().to_string())?;
-    let client = Client { http, ws, token };
-    let users = users(&client).await?;
-    let mut files = vec![write_csv(inbox, &format!("{}-accounts", ws.name), &accounts_csv(ws, &users))?];
-    if !ws.courses.is_empty() {
-        let mut rows = vec![vec![
-            "Username".to_string(),
-            "Course Name".into(),
-            "Completion Status".into(),
-            "Completion Date".into(),
-        ]];
-        for (course_id, course_name) in &ws.courses {
-            for u in users.values() {
-                let params =
-                    vec![("courseid".to_string(), course_id.to_string()), ("userid".to_string(), u["id"].to_string())];
-                match client.call("core_completion_get_course_completion_status", &params).await? {
-                    Ok(v) => rows.push(completion_row(u, course_name, &v)),
-                    Err((code, _)) if NOT_APPLICABLE.contains(&code.as_str()) => {}
-                    Err((code, msg)) => {
-                        return Err(format!("core_completion_get_course_completion_status: {code}: {msg}"))
-                    }
-                }
-            }
-        }
-        files.push(write_csv(inbox, &format!("{}-completions", ws.name), &rows)?);
+    let client = Client { http, ws, token, received: Cell::new(0) };
+    let (users, stopped) = users(&client).await?;
+    let completions = if ws.courses.is_empty() { None } else { Some(completions(&client, &users).await?) };
+    let mut paths = vec![write_csv(inbox, &format!("{}-accounts", ws.name), &accounts_csv(ws, &users))?];
+    if let Some(rows) = completions {
+        paths.push(write_csv(inbox, &format!("{}-completions", ws.name), &rows)?);
     }
-    Ok(files)
+    let stopped = stopped.then_some(PagingStopped { max_pages: ws.max_pages, users: users.len() });
+    Ok(WebserviceRead { paths, stopped })
 }
 
-async fn users(client: &Client<'_>) -> Result<BTreeMap<i64, Value>, String> {
+/// Each configured course's completion for each user, as CSV rows with headings.
+async fn completions(client: &Client<'_>, users: &BTreeMap<i64, Value>) -> Result<Vec<Vec<String>>, String> {
+    let mut rows =
+        vec![vec!["Username".to_string(), "Course Name".into(), "Completion Status".into(), "Completion Date".into()]];
+    for (course_id, course_name) in &client.ws.courses {
+        for u in users.values() {
+            let params =
+                vec![("courseid".to_string(), course_id.to_string()), ("userid".to_string(), u["id"].to_string())];
+            match client.call("core_completion_get_course_completion_status", &params).await? {
+                Ok(v) => rows.push(completion_row(u, course_name, &v)),
+                Err((code, _)) if NOT_APPLICABLE.contains(&code.as_str()) => {}
+                Err((code, msg)) => return Err(format!("core_completion_get_course_completion_status: {code}: {msg}")),
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// All users, page by page, at most `max_pages` pages; `true` when paging
+/// stopped at that cap while the last page was full (so more are likely).
+async fn users(client: &Client<'_>) -> Result<(BTreeMap<i64, Value>, bool), String> {
     let mut users: BTreeMap<i64, Value> = BTreeMap::new();
-    for page in 0u32.. {
+    for page in 0..client.ws.max_pages {
         let params = vec![
             ("criteria[0][key]".to_string(), "email".to_string()),
             ("criteria[0][value]".to_string(), "%".to_string()),
@@ -129,10 +190,10 @@ async fn users(client: &Client<'_>) -> Result<BTreeMap<i64, Value>, String> {
             }
         }
         if list.len() < client.ws.page_size as usize || users.len() == before {
-            break;
+            return Ok((users, false));
         }
     }
-    Ok(users)
+    Ok((users, true))
 }
 
 /// A user field: a plain property or `customfield:<shortname>`.
@@ -212,11 +273,16 @@ fn completion_row(u: &Value, course: &str, v: &Value) -> Vec<String> {
 
 fn write_csv(inbox: &Path, stem: &str, rows: &[Vec<String>]) -> Result<PathBuf, String> {
     let part = inbox.join(format!(".{stem}.part"));
-    let mut w = csv::Writer::from_path(&part).map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+    // A fresh file, never written through a link someone left at the name.
+    let _ = std::fs::remove_file(&part);
+    let file = crate::safe_fs::create_new(&part).map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+    let mut w = csv::Writer::from_writer(file);
     for r in rows {
         w.write_record(r).map_err(|e| e.to_string())?;
     }
     w.flush().map_err(|e| e.to_string())?;
+    let file = w.into_inner().map_err(|e| e.to_string())?;
+    file.sync_all().map_err(|e| format!("cannot write {}: {e}", part.display()))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3f");
     let path = inbox.join(format!("{stem}-{stamp}.csv"));
     std::fs::rename(&part, &path).map_err(|e| format!("cannot move {}: {e}", part.display()))?;

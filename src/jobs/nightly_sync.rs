@@ -17,7 +17,7 @@ use crate::deliver::deliver;
 use crate::domain::Year;
 use crate::ingest::exports::{read_export_pipelined, ExportError, ExportKind};
 use crate::ingest::http::{fetch_all, Fetched, Validators};
-use crate::ingest::webservice::read_webservice;
+use crate::ingest::webservice::{read_webservice, PagingStopped};
 use crate::ingest::{kind_of, read_register, read_register_bytes, sha256_file, InputKind, RecognisedFile};
 use crate::reconcile::{Finding, Severity};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
@@ -137,9 +137,21 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
             }
         }
     }
+    // Ingest-report notes for files that hold less than the source has (a read stopped at a cap).
+    let mut notes: Vec<(String, String)> = Vec::new();
     for ws in config.webservices.iter().filter(|w| ctx.reads(&w.name)) {
         match read_webservice(ws, &ctx.inbox) {
-            Ok(paths) => downloads.extend(paths.into_iter().map(|p| (p, String::new(), Validators::default()))),
+            Ok(read) => {
+                if let Some(stop) = read.stopped {
+                    let note = format!(
+                        "paging stopped at webservice.max_pages ({}) with {} account(s); more were not read",
+                        stop.max_pages, stop.users
+                    );
+                    notes.extend(read.paths.iter().map(|p| (file_name(p), note.clone())));
+                    findings.push(paging_stopped(&ws.name, stop));
+                }
+                downloads.extend(read.paths.into_iter().map(|p| (p, String::new(), Validators::default())));
+            }
             Err(e) => {
                 lines.push(IngestLine::new(
                     &ws.name,
@@ -326,6 +338,12 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
         }
     }
 
+    for line in lines.iter_mut() {
+        for (_, note) in notes.iter().filter(|(file, _)| *file == line.file) {
+            line.detail = if line.detail.is_empty() { note.clone() } else { format!("{}; {note}", line.detail) };
+        }
+    }
+
     let mut staging = Staging::new(&ctx.out)?;
     // The regional picture as this run will commit it: latest register of
     // each year against the platform's latest snapshots.
@@ -449,6 +467,21 @@ pub fn run_nightly_sync(ctx: &JobContext) -> Result<RunSummary, JobError> {
     let stages = clock.finish();
     let period = started_at[..10].to_string();
     Ok(RunSummary { job: JOB.into(), period, outputs, findings, messages, figures, stages })
+}
+
+/// The finding for a web service read that stopped at `max_pages`.
+fn paging_stopped(name: &str, stop: PagingStopped) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        code: "download-incomplete".into(),
+        kommun: None,
+        subject: name.to_string(),
+        detail: format!(
+            "Webbtjänsten gav fler sidor än webservice.max_pages ({}); läsningen stoppades där med {} konto(n). \
+             Höj gränsen eller kontrollera sidindelningen.",
+            stop.max_pages, stop.users
+        ),
+    }
 }
 
 fn inbox_files(inbox: &Path) -> Result<Vec<PathBuf>, JobError> {

@@ -88,3 +88,71 @@ fn a_pipeline_naming_an_unknown_source_or_a_missing_address_is_refused() {
     assert!(msg.contains("sync.toml: sources names 'nope', which is no [[source]] or [[webservice]]"), "{msg}");
     assert!(msg.contains("sync.toml: recipients names project_lead, but"), "{msg}");
 }
+
+/// The shipped config, decided, with `extra` appended; `check` run on it.
+fn check_with(w: &Workdir, extra: &str) -> (std::process::Output, String) {
+    let config = w.config_with(&[Workdir::DECIDED_FIXED_COST]);
+    let text = std::fs::read_to_string(&config).unwrap() + "\n" + extra;
+    std::fs::write(&config, &text).unwrap();
+    let out = bin(&["check", "--config", config.to_str().unwrap(), "--pipelines", "pipelines"], repo());
+    (out, text)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle}")) + 1
+}
+
+#[test]
+fn a_token_over_plain_http_is_refused_unless_the_host_is_loopback() {
+    let w = Workdir::new();
+    let (out, text) = check_with(
+        &w,
+        "[[source]]\nname = \"remote\"\nurl = \"http://totara.example/report.csv\"\nauth = \"bearer\"\ntoken_env = \"T\"\n\n\
+         [[source]]\nname = \"open\"\nurl = \"http://totara.example/public.csv\"\n\n\
+         [[webservice]]\nname = \"ws\"\nbase_url = \"http://totara.example\"\ntoken_env = \"W\"\n",
+    );
+    let msg = super::helpers::text(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("2 problem(s)"), "the source without a token may use http: {msg}");
+    let remote = line_of(&text, "url = \"http://totara.example/report.csv\"");
+    assert!(
+        msg.contains(&format!(
+            "config.toml:{remote}: source 'remote': http:// would send the token in clear text; use https:// (plain http is allowed only for a loopback host)"
+        )),
+        "{msg}"
+    );
+    let ws = line_of(&text, "base_url = \"http://totara.example\"");
+    assert!(
+        msg.contains(&format!("config.toml:{ws}: webservice 'ws': http:// would send wstoken in clear text")),
+        "{msg}"
+    );
+
+    let w = Workdir::new();
+    let (out, _) = check_with(
+        &w,
+        "[[source]]\nname = \"local\"\nurl = \"http://127.0.0.1:8080/report.csv\"\nauth = \"token\"\ntoken_env = \"T\"\n\n\
+         [[source]]\nname = \"local6\"\nurl = \"http://[::1]:8080/report.csv\"\nauth = \"bearer\"\ntoken_env = \"T\"\n\n\
+         [[webservice]]\nname = \"ws\"\nbase_url = \"http://localhost:8080\"\ntoken_env = \"W\"\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", super::helpers::text(&out));
+}
+
+#[test]
+fn download_bounds_must_be_above_zero() {
+    let w = Workdir::new();
+    let (out, text) = check_with(
+        &w,
+        "[[source]]\nname = \"r\"\nurl = \"https://totara.example/r.csv\"\nmax_bytes = 0\ndeadline_seconds = -5\n\n\
+         [[webservice]]\nname = \"ws\"\nbase_url = \"https://totara.example\"\ntoken_env = \"W\"\nmax_pages = 0\n",
+    );
+    let msg = super::helpers::text(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    for (needle, expected) in [
+        ("max_bytes = 0", "source 'r': max_bytes must be above 0 (it is 0)"),
+        ("deadline_seconds = -5", "source 'r': deadline_seconds must be above 0 (it is -5)"),
+        ("max_pages = 0", "webservice 'ws': max_pages must be above 0 (it is 0)"),
+    ] {
+        let expected = format!("config.toml:{}: {expected}", line_of(&text, needle));
+        assert!(msg.contains(&expected), "missing «{expected}» in:\n{msg}");
+    }
+}

@@ -289,3 +289,64 @@ pub fn write_ods(path: &Path, rows: &[Vec<&str>]) {
 </office:document-content>"#).unwrap();
     zip.finish().unwrap();
 }
+
+/// A raw HTTP/1.1 server on loopback for answers `tiny_http` will not give (a
+/// lying `Content-Length`, a body that never ends): each connection gets its
+/// own thread, its request head is read, then `reply` writes the answer.
+/// Returns the base URL and how many connections came.
+pub fn raw_server(
+    reply: impl Fn(&mut std::net::TcpStream) + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::Read;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let (seen, reply) = (count.clone(), Arc::new(reply));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let reply = reply.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                reply(&mut s);
+            });
+        }
+    });
+    (url, count)
+}
+
+/// A chunked 200 answer that sends one byte every 50 ms until the client goes
+/// away or two minutes passed: only an overall deadline stops it.
+pub fn trickle(s: &mut std::net::TcpStream) {
+    use std::io::Write;
+    let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n");
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::time::Instant::now() < end {
+        if s.write_all(b"1\r\nx\r\n").and_then(|()| s.flush()).is_err() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+}
+
+/// Every file of a folder, hidden ones included (a left `.part` file shows);
+/// sub-folders (`processed/`, `rejected/`) are not listed.
+pub fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}

@@ -1,12 +1,15 @@
 //! HTTP sources against a real HTTP server on loopback: retry after 503, a
 //! conditional GET answered 304, bearer auth from the environment (never
-//! printed), a timeout, and a body that breaks off.
+//! printed), a timeout, a body that breaks off, a body over `max_bytes`
+//! (announced, unannounced or announced too small) and a server that trickles
+//! bytes until the deadline.
 
 use super::helpers::*;
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const ACCOUNTS: &str = "Username,User's Email,User's Organisation Name(s),User's Position Name(s)\n\
 anna,anna@falun.example,Falun,Medarbetare\n\
@@ -171,4 +174,116 @@ fn a_body_that_breaks_off_is_fetched_again_and_never_half_ingested() {
     let line = ingest_line(&w, "accounts-report-");
     assert_eq!((line[2].as_str(), line[4].as_str()), ("2", "ingested"), "{line:?}");
     assert_eq!(*attempts.lock().unwrap(), 2);
+}
+
+/// A valid accounts export of about 5 000 bytes: ingested if it were let through.
+fn big_accounts() -> String {
+    let mut body = String::from("Username,User's Email,User's Organisation Name(s),User's Position Name(s)\n");
+    for n in 0..100 {
+        body += &format!("user{n},user{n}@falun.example,Falun,Medarbetare\n");
+    }
+    assert!(body.len() > 4000);
+    body
+}
+
+/// Runs the sync against `url` with `max_bytes = 1000` and two retries, and
+/// checks the body was refused at the first attempt and nothing was left.
+fn assert_refused_over_cap(url: &str, requests: impl Fn() -> usize) {
+    let w = Workdir::new();
+    let config = w.config_appending(&source(url, "max_bytes = 1000\n"));
+    let out = w.run(&["run", "nightly-sync"], &config);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let line = ingest_line(&w, "accounts-report");
+    assert_eq!(line[4], "incomplete", "{line:?}");
+    assert!(
+        line[5].contains("the download exceeded source.max_bytes (1000 bytes") && line[5].contains("raise the cap"),
+        "{line:?}"
+    );
+    assert!(!line[5].contains("attempt(s)"), "not retried: {line:?}");
+    assert!(text(&out).contains("download-failed"), "{}", text(&out));
+    assert_eq!(requests(), 1, "a body over the cap is not fetched again");
+    assert_eq!(entries(&w.inbox()), Vec::<String>::new(), "no file, not even a .part, is left");
+}
+
+#[test]
+fn a_body_announced_larger_than_max_bytes_is_refused_at_once() {
+    let body: &'static str = Box::leak(big_accounts().into_boxed_str());
+    let (url, seen) = serve(move |_, _| Reply::Status(200, vec![("Content-Type", "text/csv")], body));
+    assert_refused_over_cap(&url, || seen.lock().unwrap().len());
+}
+
+#[test]
+fn a_chunked_body_without_content_length_is_cut_at_max_bytes() {
+    let (url, connections) = raw_server(|s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for line in big_accounts().lines() {
+            let chunk = format!("{line}\n");
+            let _ = s.write_all(format!("{:x}\r\n{chunk}\r\n", chunk.len()).as_bytes());
+        }
+        let _ = s.write_all(b"0\r\n\r\n");
+    });
+    assert_refused_over_cap(&url, || connections.load(Ordering::SeqCst));
+}
+
+#[test]
+fn a_body_that_runs_until_the_connection_closes_is_cut_at_max_bytes() {
+    let (url, connections) = raw_server(|s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\n\r\n");
+        let _ = s.write_all(big_accounts().as_bytes());
+    });
+    assert_refused_over_cap(&url, || connections.load(Ordering::SeqCst));
+}
+
+#[test]
+fn a_small_content_length_does_not_lift_max_bytes_for_a_longer_chunked_body() {
+    // Transfer-Encoding wins over Content-Length (RFC 9112 §6.3): the body is
+    // as long as its chunks, whatever the header claims.
+    let (url, connections) = raw_server(|s| {
+        let body = big_accounts();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 20\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+            body.len()
+        );
+        let _ = s.write_all(head.as_bytes());
+        let _ = s.write_all(body.as_bytes());
+        let _ = s.write_all(b"\r\n0\r\n\r\n");
+    });
+    assert_refused_over_cap(&url, || connections.load(Ordering::SeqCst));
+}
+
+#[test]
+fn a_short_content_length_never_lets_more_bytes_into_the_inbox() {
+    // Without Transfer-Encoding the announced length ends the body: the bytes
+    // after it are never read, so at most 40 bytes (half a header) land.
+    let (url, _) = raw_server(|s| {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 40\r\nConnection: close\r\n\r\n";
+        let _ = s.write_all(head.as_bytes());
+        let _ = s.write_all(big_accounts().as_bytes());
+    });
+    let w = Workdir::new();
+    let config = w.config_appending(&source(&url, "max_bytes = 1000\n"));
+    let out = w.run(&["run", "nightly-sync"], &config);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let line = ingest_line(&w, "accounts-report-");
+    assert_eq!(line[4], "rejected", "40 bytes are not an export: {line:?}");
+    let rejected = w.inbox().join("rejected").join(&line[0]);
+    assert_eq!(std::fs::metadata(&rejected).unwrap().len(), 40);
+}
+
+#[test]
+fn the_deadline_stops_a_server_that_trickles_bytes_forever() {
+    let (url, connections) = raw_server(trickle);
+    let w = Workdir::new();
+    // Each byte comes well within the read timeout (400 ms); only the deadline ends it.
+    let config = w.config_appending(&source(&url, "deadline_seconds = 1\n"));
+    let started = Instant::now();
+    let out = w.run(&["run", "nightly-sync"], &config);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(took < Duration::from_secs(30), "the trickle lasts 2 minutes; the run took {took:?}");
+    let line = ingest_line(&w, "accounts-report");
+    assert_eq!(line[4], "incomplete", "{line:?}");
+    assert!(line[5].contains("did not finish within source.deadline_seconds (1 s"), "{line:?}");
+    assert!(connections.load(Ordering::SeqCst) >= 1);
+    assert_eq!(entries(&w.inbox()), Vec::<String>::new(), "the .part file is deleted");
 }
