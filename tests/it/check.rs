@@ -156,3 +156,12 @@ fn download_bounds_must_be_above_zero() {
         assert!(msg.contains(&expected), "missing «{expected}» in:\n{msg}");
     }
 }
+
+#[test]
+fn two_municipalities_whose_names_give_one_file_name_are_refused() {
+    let w = Workdir::new();
+    let config = w.config_with(&[("name = \"Vansbro\"", "name = \"Malung Salen\"")]);
+    let out = bin(&["check", "--config", config.to_str().unwrap(), "--pipelines", "pipelines"], repo());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("gives the file name 'malung-salen', as"), "{}", text(&out));
+}
