@@ -9,14 +9,17 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use yrkesresan::billing::{invoice_basis, participant_days, trainer_pot, InvoiceInputs};
 use yrkesresan::config::Config;
+use yrkesresan::domain::ExportKind;
+use yrkesresan::domain::PlatformData;
+use yrkesresan::domain::Register;
 use yrkesresan::domain::{Month, Year};
 use yrkesresan::generate::{generate_national, NationalScale};
-use yrkesresan::ingest::exports::{read_export, ExportKind};
-use yrkesresan::ingest::{read_register, Register};
+use yrkesresan::ingest::exports::read_export;
+use yrkesresan::ingest::read_register;
 use yrkesresan::jobs::{run_nightly_sync, JobContext};
 use yrkesresan::reconcile::reconcile;
 use yrkesresan::report::{municipality_workbook, MunicipalityReport};
-use yrkesresan::store::{PlatformData, Store};
+use yrkesresan::store::Store;
 
 /// Generated input at 2 % of national size, synced once into a state database.
 struct Fixture {

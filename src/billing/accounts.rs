@@ -3,24 +3,9 @@
 //! add up to the accounts; suspended and deleted accounts are not counted.
 
 use crate::config::Config;
+use crate::domain::{Account, AccountCount, AccountStatus, Roles};
 use crate::domain::{DelresaCode, KommunKod};
-use crate::ingest::exports::{Account, AccountStatus, Roles};
 use std::collections::BTreeMap;
-
-/// Accounts of one municipality and delresa.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccountCount {
-    /// Active accounts (konton).
-    pub accounts: u64,
-    /// Of which medarbetare.
-    pub medarbetare: u64,
-    /// Of which chefer.
-    pub chefer: u64,
-    /// Of which utbildare.
-    pub utbildare: u64,
-    /// Of which k-admin.
-    pub k_admin: u64,
-}
 
 /// Counts per (municipality, delresa); every configured municipality has at
 /// least one row (delresa `None`, zeros) so the table lists all of them.
@@ -47,18 +32,4 @@ pub fn account_counts(
         }
     }
     out
-}
-
-/// The sum of a municipality's rows.
-pub fn municipality_total(
-    counts: &BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount>,
-    k: KommunKod,
-) -> AccountCount {
-    counts.iter().filter(|((kk, _), _)| *kk == k).fold(AccountCount::default(), |acc, (_, c)| AccountCount {
-        accounts: acc.accounts + c.accounts,
-        medarbetare: acc.medarbetare + c.medarbetare,
-        chefer: acc.chefer + c.chefer,
-        utbildare: acc.utbildare + c.utbildare,
-        k_admin: acc.k_admin + c.k_admin,
-    })
 }

@@ -3,41 +3,40 @@
 //! invoiced (plus adjustments already made) becomes adjustment lines in the
 //! next open month.
 
-use super::{InvoiceBasis, InvoiceLine, LineKind};
-use crate::domain::{KommunKod, Money, Month};
+#[cfg(test)]
+use crate::domain::InvoiceLine;
+use crate::domain::{Adjustment, InvoiceBasis, LineKind};
+use crate::domain::{KommunKod, Money};
 use std::collections::BTreeMap;
 
-/// One difference to invoice (or credit) later.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Adjustment {
-    /// The closed month it corrects.
-    pub for_month: Month,
-    /// The municipality.
-    pub kommun: KommunKod,
-    /// The article of the corrected lines.
-    pub article: String,
-    /// The unit price of the corrected lines (part of the key).
-    pub unit_price: Money,
-    /// What the corrected lines were about.
-    pub description: String,
-    /// The difference: positive = more to invoice, negative = a credit.
-    pub delta: Money,
+/// A closed month as the store holds it, for finding late changes.
+#[derive(Debug, Clone)]
+pub struct ClosedMonth {
+    /// What was invoiced for it.
+    pub invoiced: InvoiceBasis,
+    /// Adjustments for it already invoiced in other months: (kommun, article, unit price, amount).
+    pub earlier: Vec<(KommunKod, String, Money, Money)>,
+    /// The frozen pot of its year, if delivered (a credited pot is never recomputed).
+    pub frozen_pot: Option<crate::domain::PotDistribution>,
 }
 
-impl Adjustment {
-    /// The adjustment as a line of the month it is invoiced in.
-    pub fn line(&self) -> InvoiceLine {
-        InvoiceLine {
-            kommun: self.kommun,
-            kind: LineKind::Adjustment,
-            article: self.article.clone(),
-            description: format!("Justering {}: {}", self.for_month, self.description),
-            quantity: 1,
-            unit_price: self.delta,
-            amount: self.delta,
-            undecided: None,
-        }
+/// The adjustments late register changes make to closed months: each month
+/// recomputed from the register now against what it invoiced.
+pub fn late_adjustments(
+    config: &crate::config::Config,
+    register: &crate::domain::Register,
+    closed: &[ClosedMonth],
+) -> Result<Vec<Adjustment>, super::BillingError> {
+    let mut out = Vec::new();
+    for c in closed {
+        let month = c.invoiced.month;
+        let days = super::participant_days(register, config, month)?;
+        let inputs =
+            super::InvoiceInputs { days: &days, extra_lines: &register.extra_lines, pot: c.frozen_pot.as_ref() };
+        let now = super::invoice_basis(config, month, inputs)?;
+        out.extend(adjustments(&now, &c.invoiced, &c.earlier));
     }
+    Ok(out)
 }
 
 type Key = (KommunKod, String, Money);
@@ -85,6 +84,7 @@ pub fn adjustments(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Month;
 
     fn line(k: &str, qty: u32, price: i64) -> InvoiceLine {
         InvoiceLine {

@@ -1,6 +1,6 @@
 //! Why a billing computation cannot be done, and what to change to make it possible.
 
-use super::rounding::RoundingError;
+use crate::domain::rounding::RoundingError;
 use crate::domain::{Category, Money, Year};
 
 /// A rule the config or the register does not cover for the data at hand.

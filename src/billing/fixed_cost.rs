@@ -1,9 +1,9 @@
 //! The regional fixed cost: the year's amount split by population share and
 //! invoiced in instalments in the configured months.
 
-use super::rounding::split_by_weights;
 use super::BillingError;
 use crate::config::Config;
+use crate::domain::rounding::split_by_weights;
 use crate::domain::{KommunKod, Money, Month};
 
 /// One municipality's instalment of the fixed cost in a month.

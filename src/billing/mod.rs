@@ -13,20 +13,17 @@ mod followup;
 mod invoice;
 mod participant_days;
 mod pot_adjustments;
-pub mod rounding;
 mod tariff;
 mod trainer_days;
 mod trainer_pot;
 
-pub use accounts::{account_counts, municipality_total, AccountCount};
-pub use adjustments::{adjustments, Adjustment};
+pub use accounts::account_counts;
+pub use adjustments::{adjustments, late_adjustments, ClosedMonth};
 pub use error::BillingError;
-pub use followup::{followup, FollowUp, FollowUpRow, FollowUpSection};
+pub use followup::followup;
 pub(crate) use invoice::sort_lines;
-pub use invoice::{invoice_basis, InvoiceBasis, InvoiceInputs, InvoiceLine, LineKind};
-pub use participant_days::{participant_days, ParticipantDay};
+pub use invoice::{invoice_basis, InvoiceInputs};
+pub use participant_days::participant_days;
 pub use pot_adjustments::pot_adjustments;
-pub use trainer_days::{trainer_days, TrainerDayRow};
-pub use trainer_pot::{
-    trainer_pot, PotAdjustment, PotDay, PotDistribution, PotExtra, PotRow, PotTrainerDay, TrainerShare,
-};
+pub use trainer_days::trainer_days;
+pub use trainer_pot::trainer_pot;

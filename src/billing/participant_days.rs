@@ -5,43 +5,8 @@
 use super::tariff::tariff_for;
 use super::BillingError;
 use crate::config::{Config, NationalDays};
-use crate::domain::{Category, DayNumber, DelresaCode, Email, KommunKod, Money, Month, Organiser, RoundId};
-use crate::ingest::Register;
+use crate::domain::{Category, Money, Month, Organiser, ParticipantDay, Register, RoundId};
 use chrono::NaiveDate;
-
-/// One registered participant on one dated course day.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParticipantDay {
-    /// The municipality billed.
-    pub kommun: KommunKod,
-    /// The round.
-    pub round: RoundId,
-    /// The course name.
-    pub course: String,
-    /// The delresa.
-    pub delresa: DelresaCode,
-    /// Tariff category.
-    pub category: Category,
-    /// Regional, national or municipal.
-    pub organiser: Organiser,
-    /// Day number in the round.
-    pub day: DayNumber,
-    /// Date of the day.
-    pub date: NaiveDate,
-    /// Participant's name.
-    pub name: String,
-    /// Participant's address.
-    pub email: Option<Email>,
-    /// Attended (else a no-show).
-    pub attended: bool,
-    /// What RSS invoices for the day: the year's fee, the no-show fee, the
-    /// national price (when national days are invoiced), or 0.
-    pub fee: Money,
-    /// The national round's price for an attended national day: what the
-    /// municipality pays the national organiser (shown as information), or
-    /// what RSS invoices under `billing.national_days = "invoice"`.
-    pub national_price: Option<Money>,
-}
 
 /// All participant-days in a month, sorted by municipality, date, round, name.
 pub fn participant_days(

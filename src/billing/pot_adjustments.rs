@@ -3,8 +3,7 @@
 //! what earlier adjustments already carried) is paid or deducted in the next
 //! year's distribution.
 
-use super::trainer_pot::{PotAdjustment, PotDistribution};
-use crate::domain::{Money, Recipient};
+use crate::domain::{Money, PotAdjustment, PotDistribution, Recipient};
 use std::collections::BTreeMap;
 
 /// Per recipient: the frozen year recomputed now against what was delivered

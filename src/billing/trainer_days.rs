@@ -4,31 +4,7 @@
 use super::tariff::tariff_for;
 use super::BillingError;
 use crate::config::Config;
-use crate::domain::{DayNumber, Month, Organiser, Recipient, RoundId, TrainerRole};
-use crate::ingest::Register;
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
-
-/// One trainer on one regional course day, with points.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainerDayRow {
-    /// Employer (who receives the pot share).
-    pub employer: Recipient,
-    /// The date.
-    pub date: NaiveDate,
-    /// The round.
-    pub round: RoundId,
-    /// Course name.
-    pub course: String,
-    /// Day number.
-    pub day: DayNumber,
-    /// Trainer's name.
-    pub name: String,
-    /// Role on the day.
-    pub role: TrainerRole,
-    /// Points earned (leader share, 1 or 0).
-    pub points: Decimal,
-}
+use crate::domain::{Month, Organiser, Register, TrainerDayRow};
 
 /// The regional trainer-days of a month, sorted by employer, date and name.
 pub fn trainer_days(register: &Register, config: &Config, month: Month) -> Result<Vec<TrainerDayRow>, BillingError> {

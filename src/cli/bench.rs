@@ -15,7 +15,7 @@ use super::generate::{parse_fraction, write_world, Scale};
 use super::run::{parse_month, parse_year};
 use crate::config::parse;
 use crate::domain::{Month, Year};
-use crate::jobs::{run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, RunSummary};
+use crate::jobs::{execute, JobSettings, JobSpec, RunSummary};
 use anyhow::Context;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -92,12 +92,12 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
             peak_mb: s.peak_mb,
         }));
     };
-    timed("nightly-sync", run_nightly_sync(&ctx).context("nightly-sync")?);
-    let invoice = run_monthly_invoice(&ctx, month).with_context(|| format!("monthly-invoice {month}"))?;
+    timed("nightly-sync", execute(&ctx, JobSpec::NightlySync).context("nightly-sync")?);
+    let invoice = execute(&ctx, JobSpec::MonthlyInvoice(month)).with_context(|| format!("monthly-invoice {month}"))?;
     let messages = invoice.messages;
     timed("monthly-invoice", invoice);
-    timed("trainer-pot", run_trainer_pot(&ctx, args.year).context("trainer-pot")?);
-    timed("followup", run_followup(&ctx, args.year).context("followup")?);
+    timed("trainer-pot", execute(&ctx, JobSpec::TrainerPot(args.year)).context("trainer-pot")?);
+    timed("followup", execute(&ctx, JobSpec::Followup(args.year)).context("followup")?);
     let total = started.elapsed().as_secs_f64();
 
     let peak = rows.iter().map(|r| r.peak_mb).fold(0.0, f64::max);
@@ -147,22 +147,15 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
 }
 
 /// The job context for the generated config, with the loopback relay when asked.
-fn context(args: &BenchArgs, config: &Path, inbox: PathBuf, run: &Path) -> anyhow::Result<JobContext> {
+fn context(args: &BenchArgs, config: &Path, inbox: PathBuf, run: &Path) -> anyhow::Result<JobSettings> {
     let mut text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
     if let Some(port) = args.smtp_port {
         text.push_str(&format!("\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nretries = 1\n"));
     }
     let mut config = parse(config, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
     config.ingest.settle_seconds = 0;
-    let mut ctx = JobContext {
-        config,
-        inbox,
-        out: run.to_path_buf(),
-        state: run.join("bench.sqlite"),
-        delivery: Default::default(),
-        scheduled_at: None,
-        sources: None,
-    };
+    let mut ctx = JobSettings::new(config, inbox, run.to_path_buf(), run.join("bench.sqlite"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     ctx.delivery.dry_run = args.smtp_port.is_none();
     Ok(ctx)
 }

@@ -4,7 +4,7 @@ use super::run::context;
 use super::CommonArgs;
 use crate::domain::Year;
 use crate::generate::generate_year;
-use crate::jobs::{run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot};
+use crate::jobs::{execute, JobSpec};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -46,17 +46,17 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
         generated.trainers,
         generated.files.len()
     );
-    let sync = run_nightly_sync(&ctx).context("nightly-sync")?;
+    let sync = execute(&ctx, JobSpec::NightlySync).context("nightly-sync")?;
     print!("{sync}");
     let mut findings = 0;
     for month in args.year.months() {
-        let s = run_monthly_invoice(&ctx, month).with_context(|| format!("monthly-invoice {month}"))?;
+        let s = execute(&ctx, JobSpec::MonthlyInvoice(month)).with_context(|| format!("monthly-invoice {month}"))?;
         println!("{}", s.figures.first().map(String::as_str).unwrap_or(""));
         findings = findings.max(s.findings.len());
     }
-    let pot = run_trainer_pot(&ctx, args.year).context("trainer-pot")?;
+    let pot = execute(&ctx, JobSpec::TrainerPot(args.year)).context("trainer-pot")?;
     print!("{pot}");
-    let f = run_followup(&ctx, args.year).context("followup")?;
+    let f = execute(&ctx, JobSpec::Followup(args.year)).context("followup")?;
     print!("{f}");
     println!();
     println!("Outputs in {}:", args.out.display());

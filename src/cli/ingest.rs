@@ -3,7 +3,8 @@
 //! storing nothing. The command to run on a file the sync rejected.
 
 use crate::config::load;
-use crate::ingest::exports::{headings, read_export, sniff, ExportKind, ExportOutcome};
+use crate::domain::ExportKind;
+use crate::ingest::exports::{headings, read_export, sniff, ExportOutcome};
 use crate::ingest::{read_register, recognise_file, InputKind};
 use clap::Args;
 use std::path::{Path, PathBuf};

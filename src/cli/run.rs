@@ -3,7 +3,7 @@
 use super::CommonArgs;
 use crate::config::load;
 use crate::domain::{Month, Year};
-use crate::jobs::{execute, now, Delivery, JobContext, JobError, JobSpec, RunSummary};
+use crate::jobs::{execute, Delivery, JobError, JobSettings, JobSpec, RunSummary};
 use anyhow::Context;
 use clap::Subcommand;
 
@@ -58,28 +58,20 @@ pub(crate) fn parse_year(s: &str) -> Result<Year, String> {
     Year::parse(s).map_err(|e| e.to_string())
 }
 
-/// Builds the job context from the shared flags (config validated first).
-pub fn context(common: &CommonArgs) -> anyhow::Result<JobContext> {
+/// Builds the job settings from the shared flags (config validated first).
+pub fn context(common: &CommonArgs) -> anyhow::Result<JobSettings> {
     let config = load(&common.config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = common.state.clone().unwrap_or_else(|| JobContext::default_state(&common.out));
-    Ok(JobContext {
-        config,
-        inbox: common.inbox.clone(),
-        out: common.out.clone(),
-        state,
-        delivery: Delivery::default(),
-        scheduled_at: None,
-        sources: None,
-    })
+    let state = common.state.clone().unwrap_or_else(|| JobSettings::default_state(&common.out));
+    JobSettings::new(config, common.inbox.clone(), common.out.clone(), state).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Runs the job, prints its summary and returns the exit code (0 clean, 1 findings).
 pub fn run(job: &RunJob) -> anyhow::Result<u8> {
-    let (common, name, period) = match job {
-        RunJob::NightlySync { common } => (common, "nightly-sync", now()[..10].to_string()),
-        RunJob::MonthlyInvoice { month, common, .. } => (common, "monthly-invoice", month.to_string()),
-        RunJob::TrainerPot { year, common, .. } => (common, "trainer-pot", year.to_string()),
-        RunJob::Followup { year, common } => (common, "followup", year.to_string()),
+    let common = match job {
+        RunJob::NightlySync { common }
+        | RunJob::MonthlyInvoice { common, .. }
+        | RunJob::TrainerPot { common, .. }
+        | RunJob::Followup { common, .. } => common,
     };
     let mut ctx = context(common)?;
     match job {
@@ -93,6 +85,7 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
         RunJob::TrainerPot { year, .. } => JobSpec::TrainerPot(*year),
         RunJob::Followup { year, .. } => JobSpec::Followup(*year),
     };
+    let (name, period) = (spec.name(), spec.period(&ctx));
     crate::jobs::reading::forget_marker_on_termination(&ctx.state);
     match execute(&ctx, spec) {
         Ok(summary) => Ok(report(&summary)),
@@ -108,7 +101,7 @@ pub fn report(summary: &RunSummary) -> u8 {
 }
 
 /// `--dry-run` and `--resend` as delivery settings; names are resolved to codes.
-fn delivery(ctx: &JobContext, dry_run: bool, resend: &[String]) -> anyhow::Result<Delivery> {
+fn delivery(ctx: &JobSettings, dry_run: bool, resend: &[String]) -> anyhow::Result<Delivery> {
     let resend = if resend.is_empty() {
         None
     } else if resend.iter().any(|r| r.eq_ignore_ascii_case("all")) {

@@ -11,7 +11,7 @@
 use super::run::context;
 use super::CommonArgs;
 use crate::config::{load_pipelines, Pipeline};
-use crate::jobs::{execute, JobContext, JobSpec, StateLock};
+use crate::jobs::{execute, JobSettings, JobSpec, StateLock};
 use crate::schedule::Schedule;
 use crate::store::Store;
 use anyhow::Context;
@@ -53,7 +53,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<u8> {
             Ok(Planned { pipeline: p, schedule })
         })
         .collect::<anyhow::Result<_>>()?;
-    let _service = StateLock::service(&ctx.state).context("another `yrkesresan serve` is running for this state")?;
+    let _service =
+        StateLock::service(&ctx.state, &ctx.now()).context("another `yrkesresan serve` is running for this state")?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(run(ctx, planned, Duration::from_secs(args.grace_seconds)))
 }
@@ -75,12 +76,12 @@ async fn register(
     Ok(())
 }
 
-async fn run(ctx: JobContext, planned: Vec<Planned>, grace: Duration) -> anyhow::Result<u8> {
+async fn run(ctx: JobSettings, planned: Vec<Planned>, grace: Duration) -> anyhow::Result<u8> {
     let mut sched = JobScheduler::new().await?;
     let (tx, mut rx) = unbounded_channel::<(usize, DateTime<Utc>)>();
-    let now = Utc::now();
+    let now = ctx.clock.now();
     {
-        let store = Store::open(&ctx.state)?;
+        let store = Store::open_with_clock(&ctx.state, ctx.clock.clone())?;
         for (i, p) in planned.iter().enumerate() {
             // Catch up once if the last scheduled time passed unserved.
             let last_due = p.schedule.previous_at_or_before(now);

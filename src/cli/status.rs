@@ -2,7 +2,7 @@
 //! if the last run of any job failed, so a monitoring check can call it.
 
 use crate::config::load_pipelines;
-use crate::jobs::JobContext;
+use crate::jobs::JobSettings;
 use crate::schedule::Schedule;
 use crate::store::{Outcome, Store};
 use chrono::Utc;
@@ -28,7 +28,7 @@ pub struct StatusArgs {
 
 /// Prints the status; 0 if every job's last run went well, 1 otherwise.
 pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
-    let state = args.state.clone().unwrap_or_else(|| JobContext::default_state(&args.out));
+    let state = args.state.clone().unwrap_or_else(|| JobSettings::default_state(&args.out));
     let store = Store::open(&state)?;
     println!("Recent runs ({}):", state.display());
     let counts = store.recent_counts(args.last)?;

@@ -47,6 +47,8 @@ pub struct Region {
     pub code: String,
     /// Other names the register may use for it.
     pub aliases: Vec<String>,
+    /// Its time zone: what "today" is for a run (default Europe/Stockholm).
+    pub timezone: chrono_tz::Tz,
 }
 
 /// One delresa of Yrkesresan.
@@ -259,15 +261,7 @@ impl Articles {
     }
 }
 
-/// How the pot is split among trainers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DistributionRule {
-    /// Each day's pot split among that day's trainers by points (Dalarna).
-    PerDay,
-    /// The year's whole pot split by the year's points (Göteborgsregionen).
-    AnnualPool,
-}
+pub use crate::domain::DistributionRule;
 
 /// What happens with trainers employed by RSS itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -513,8 +507,8 @@ impl Default for IngestSettings {
 
 impl IngestSettings {
     /// The settings of a kind.
-    pub fn get(&self, kind: crate::ingest::exports::ExportKind) -> &ExportSettings {
-        use crate::ingest::exports::ExportKind;
+    pub fn get(&self, kind: crate::domain::ExportKind) -> &ExportSettings {
+        use crate::domain::ExportKind;
         match kind {
             ExportKind::Accounts => &self.accounts,
             ExportKind::Completions => &self.completions,

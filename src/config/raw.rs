@@ -168,6 +168,8 @@ pub(crate) struct RawRegion {
     pub name: String,
     pub code: Spanned<String>,
     #[serde(default)]
+    pub timezone: Option<Spanned<String>>,
+    #[serde(default)]
     pub aliases: Vec<String>,
 }
 

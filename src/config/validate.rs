@@ -156,7 +156,14 @@ fn region(r: &Spanned<RawRegion>, c: &mut Collector) -> Option<Region> {
     if code.is_empty() || KommunKod::parse(code).is_ok() {
         c.at(raw.code.span(), format!("region.code '{code}' must be set and must not look like a municipality code"));
     }
-    Some(Region { name: raw.name.trim().to_string(), code: code.to_string(), aliases: raw.aliases.clone() })
+    let timezone = match &raw.timezone {
+        None => chrono_tz::Europe::Stockholm,
+        Some(t) => t.get_ref().parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+            c.at(t.span(), format!("region.timezone '{}' is not a time zone (e.g. Europe/Stockholm)", t.get_ref()));
+            chrono_tz::Europe::Stockholm
+        }),
+    };
+    Some(Region { name: raw.name.trim().to_string(), code: code.to_string(), aliases: raw.aliases.clone(), timezone })
 }
 
 fn delresor(list: &[Spanned<RawDelresa>], c: &mut Collector) -> Vec<(Delresa, Vec<String>)> {
@@ -546,7 +553,8 @@ Hälsningar
 ";
 
 fn ingest(raw: Option<&Spanned<RawIngest>>, c: &mut Collector) -> IngestSettings {
-    use crate::ingest::exports::{fields, ExportKind};
+    use crate::domain::totara::fields;
+    use crate::domain::ExportKind;
     let mut out = IngestSettings::default();
     let Some(raw) = raw else { return out };
     let r = raw.get_ref();

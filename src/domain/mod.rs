@@ -1,20 +1,47 @@
-//! Domain types: values that can only hold what the rules allow.
+//! Domain types: values that can only hold what the rules allow, and every
+//! record the stages exchange (register, platform, findings, invoice basis,
+//! trainer pot).
 //!
 //! Every type here is parsed once at an edge (config, register, exports) and is
 //! valid from then on, so the billing and reporting stages never re-check them.
+//! This is the bottom layer: it imports from no other module of the crate.
 
+pub mod clock;
 mod course;
+mod days;
 mod email;
+mod finding;
+mod followup;
+mod invoice;
 mod kommun;
 mod money;
 mod period;
+pub mod platform;
+mod pot;
+pub mod register;
+pub mod rounding;
+pub mod totara;
 mod trainer;
 
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use course::{Category, DayNumber, DelresaCode, Organiser, RoundId};
+pub use days::{ParticipantDay, TrainerDayRow};
 pub use email::Email;
+pub use finding::{Code, Finding, Owner, Severity};
+pub use followup::{FollowUp, FollowUpRow, FollowUpSection};
+pub use invoice::{Adjustment, InvoiceBasis, InvoiceLine, LineKind};
 pub use kommun::{KommunKod, Recipient};
 pub use money::{Money, Quantity};
 pub use period::{Month, Year};
+pub use platform::{
+    municipality_total, Account, AccountCount, AccountStatus, AccountTable, Completion, CompletionStatus, ExportKind,
+    ExportRecord, PlatformData, Progress, Roles, RowProblem, Signup, SignupStatus, StoredCompletion, StoredSignup,
+    Validators,
+};
+pub use pot::{
+    DistributionRule, PotAdjustment, PotDay, PotDistribution, PotExtra, PotRow, PotTrainerDay, TrainerShare,
+};
+pub use register::{CourseDay, ExtraKind, ExtraLine, Participant, Register, RegisterNote, Round, TrainerDay};
 pub use trainer::TrainerRole;
 
 /// Why a text could not become a domain value; the caller adds where it was.

@@ -14,7 +14,7 @@
 
 use super::register_xlsx::{Cell, RegisterSheets};
 use crate::config::Config;
-use crate::domain::{Category, DayNumber, Year};
+use crate::domain::{Category, DayNumber, ExportKind, Year};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
@@ -869,28 +869,35 @@ impl World<'_> {
 // Writing the Totara exports.
 
 /// Totara's English headings of the accounts export (FORMATS.md §1), as the generators write them.
-pub(super) const ACCOUNT_HEADINGS: [&str; 9] = [
-    "Username",
-    "User's Email",
-    "User First Name",
-    "User Last Name",
-    "User's Organisation Name(s)",
-    "User's Position Name(s)",
-    "Yrkesresa",
-    "User Status",
-    "User Creation Time",
-];
+pub(super) fn account_headings() -> [&'static str; 9] {
+    use crate::domain::totara::english_row;
+    english_row(
+        ExportKind::Accounts,
+        ["username", "email", "first_name", "last_name", "municipality", "roles", "delresa", "status", "created"],
+    )
+}
+
 /// Totara's English headings of the completions export (FORMATS.md §2).
-pub(super) const COMPLETION_HEADINGS: [&str; 5] =
-    ["Username", "Course Name", "Completion Status", "Date Started", "Completion Date"];
-const SIGNUP_HEADINGS: [&str; 5] =
-    ["Username", "Course Name", "Seminar Name", "Session Start Date/Time", "Signup status"];
+pub(super) fn completion_headings() -> [&'static str; 5] {
+    crate::domain::totara::english_row(
+        ExportKind::Completions,
+        ["username", "course", "status", "started", "completed"],
+    )
+}
+
+/// Totara's English headings of the sign-ups export (FORMATS.md §3).
+fn signup_headings() -> [&'static str; 5] {
+    crate::domain::totara::english_row(
+        ExportKind::Signups,
+        ["username", "course", "seminar", "session_start", "status"],
+    )
+}
 
 impl World<'_> {
     /// Accounts: participants (less the missing ones), trainers and k-admins.
     fn write_accounts(&mut self, path: &Path) -> io::Result<()> {
         let mut w = csv::Writer::from_path(path)?;
-        w.write_record(ACCOUNT_HEADINGS)?;
+        w.write_record(account_headings())?;
         for (i, p) in self.people.iter().enumerate() {
             if self.missing.contains(&i) {
                 continue;
@@ -934,7 +941,7 @@ impl World<'_> {
     /// One row per participant and course: Complete when approved.
     fn write_completions(&mut self, path: &Path) -> io::Result<()> {
         let mut w = csv::Writer::from_path(path)?;
-        w.write_record(COMPLETION_HEADINGS)?;
+        w.write_record(completion_headings())?;
         let year_end = ymd(self.year, 12, 31);
         for round in &self.rounds {
             for seat in round.seats.iter().filter(|s| !self.missing.contains(&s.person)) {
@@ -960,7 +967,7 @@ impl World<'_> {
     /// One row per participant and regional course day.
     fn write_signups(&self, path: &Path) -> io::Result<()> {
         let mut w = csv::Writer::from_path(path)?;
-        w.write_record(SIGNUP_HEADINGS)?;
+        w.write_record(signup_headings())?;
         for round in self.rounds.iter().filter(|r| r.kind.is_regional()) {
             let seminar = format!("Kursdagar {}", round.id);
             for seat in round.seats.iter().filter(|s| !self.missing.contains(&s.person)) {
@@ -1102,8 +1109,9 @@ fn easter_sunday(year: i32) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Register;
     use crate::domain::{Organiser, Recipient, TrainerRole};
-    use crate::ingest::{read_register, Register};
+    use crate::ingest::read_register;
 
     fn config() -> Config {
         crate::config::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/dalarna.toml")))
@@ -1139,7 +1147,7 @@ mod tests {
         let people = distinct_participants(&register);
         assert!((350..=450).contains(&people), "{people} distinct participants");
         assert_eq!(people, generated.participants);
-        let duplicates = register.notes.iter().filter(|n| n.code == "duplicate-participant").count();
+        let duplicates = register.notes.iter().filter(|n| n.code == crate::domain::Code::DuplicateParticipant).count();
         assert_eq!(duplicates, 1);
         assert_eq!(generated.files.len(), 4);
         assert_eq!(generated.files[0], generated.register);
@@ -1190,7 +1198,7 @@ mod tests {
         let config = config();
         let (_dir, generated, register) = generate(&config, 3);
         let accounts = std::fs::read_to_string(&generated.files[1]).expect("accounts");
-        assert!(accounts.starts_with(&ACCOUNT_HEADINGS.join(",")));
+        assert!(accounts.starts_with(&account_headings().join(",")));
         assert!(accounts.contains("K-admin"));
         let usernames: BTreeSet<&str> = accounts.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
         let without = register
@@ -1202,10 +1210,10 @@ mod tests {
             .len();
         assert_eq!(without, MISSING_ACCOUNTS);
         let completions = std::fs::read_to_string(&generated.files[2]).expect("completions");
-        assert!(completions.starts_with(&COMPLETION_HEADINGS.join(",")));
+        assert!(completions.starts_with(&completion_headings().join(",")));
         assert!(completions.contains(",Complete,") && completions.contains(",In progress,"));
         let signups = std::fs::read_to_string(&generated.files[3]).expect("signups");
-        assert!(signups.starts_with(&SIGNUP_HEADINGS.join(",")));
+        assert!(signups.starts_with(&signup_headings().join(",")));
         assert!(signups.contains("Fully attended") && signups.contains("No show"));
     }
 

@@ -17,11 +17,11 @@
 //! gives the same bytes.
 
 use super::dalarna::{
-    allowed_starts, ascii_slug, course_dates, totara_date, username, ymd, ACCOUNT_HEADINGS, COMPLETION_HEADINGS,
+    account_headings, allowed_starts, ascii_slug, completion_headings, course_dates, totara_date, username, ymd,
     FIRST_NAMES, LAST_NAMES,
 };
 use super::register_xlsx::{fixed_properties, Cell, RegisterSheets};
-use crate::domain::{DayNumber, Year};
+use crate::domain::{totara, DayNumber, ExportKind, Year};
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
@@ -755,7 +755,7 @@ impl Nation {
         wb.set_properties(&fixed_properties());
         let ws = wb.add_worksheet_with_constant_memory().map_err(xlsx)?;
         ws.set_name("User report").map_err(xlsx)?;
-        for (c, h) in ACCOUNT_HEADINGS.iter().enumerate() {
+        for (c, h) in account_headings().iter().enumerate() {
             ws.write_string(0, c as u16, *h).map_err(xlsx)?;
         }
         let mut rows = 0u32;
@@ -790,7 +790,7 @@ impl Nation {
         let mut file = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
         file.write_all("\u{feff}".as_bytes())?;
         let mut w = csv::Writer::from_writer(file);
-        w.write_record(COMPLETION_HEADINGS)?;
+        w.write_record(completion_headings())?;
         let year_end = ymd(self.year, 12, 31);
         let mut rng = StdRng::seed_from_u64(self.rng.gen());
         let mut written = 0;
@@ -837,7 +837,9 @@ impl Nation {
     fn write_signups(&self, path: &Path, target: usize) -> io::Result<usize> {
         let mut out = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
         let mut w = semicolon_writer();
-        w.write_record(["Användarnamn", "Kursnamn", "Sessionens starttid", "Status"])?;
+        w.write_record(
+            ["username", "course", "session_start", "status"].map(|f| totara::swedish(ExportKind::Signups, f)),
+        )?;
         let mut written = 0;
         let mut seats_of_round: Vec<Vec<u32>> = vec![Vec::new(); self.rounds.len()];
         for (i, s) in self.seats.iter().enumerate() {

@@ -14,6 +14,7 @@
 //! within `deadline`. A body over the cap is refused at once, never retried.
 
 use crate::config::{HttpAuth, HttpSource};
+pub use crate::domain::Validators;
 use reqwest::header::{
     HeaderMap, HeaderValue, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
@@ -21,15 +22,6 @@ use reqwest::StatusCode;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-
-/// What the server said last time, for a conditional GET.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    /// `ETag`.
-    pub etag: Option<String>,
-    /// `Last-Modified`.
-    pub last_modified: Option<String>,
-}
 
 /// The result of fetching one source.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,4 +12,4 @@ pub mod webservice;
 mod workbook;
 
 pub use inbox::{inbox_paths, kind_of, recognise, recognise_file, sha256_file, InputKind, RecognisedFile};
-pub use register::{read_register, read_register_bytes, Register, RegisterError, RegisterProblems};
+pub use register::{read_register, read_register_bytes, RegisterError, RegisterProblems};

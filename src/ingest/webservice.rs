@@ -17,6 +17,8 @@
 use super::http::{copy_capped, describe, past_deadline, token_from_env, with_retries};
 use super::http::{Attempt, BodyStop, FetchError};
 use crate::config::Webservice;
+use crate::domain::totara::english_row;
+use crate::domain::ExportKind;
 use serde_json::Value;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -151,8 +153,9 @@ async fn read(ws: &Webservice, inbox: &Path) -> Result<WebserviceRead, String> {
 
 /// Each configured course's completion for each user, as CSV rows with headings.
 async fn completions(client: &Client<'_>, users: &BTreeMap<i64, Value>) -> Result<Vec<Vec<String>>, String> {
-    let mut rows =
-        vec![vec!["Username".to_string(), "Course Name".into(), "Completion Status".into(), "Completion Date".into()]];
+    let mut rows = vec![english_row(ExportKind::Completions, ["username", "course", "status", "completed"])
+        .map(String::from)
+        .to_vec()];
     for (course_id, course_name) in &client.ws.courses {
         for u in users.values() {
             let params =
@@ -219,19 +222,9 @@ fn text(v: &Value) -> String {
 }
 
 fn accounts_csv(ws: &Webservice, users: &BTreeMap<i64, Value>) -> Vec<Vec<String>> {
-    let mut rows = vec![[
-        "Username",
-        "User's Email",
-        "User ID Number",
-        "User First Name",
-        "User Last Name",
-        "User's Organisation Name(s)",
-        "User's Position Name(s)",
-        "Yrkesresa",
-        "User Status",
-    ]
-    .map(String::from)
-    .to_vec()];
+    let fields =
+        ["username", "email", "idnumber", "first_name", "last_name", "municipality", "roles", "delresa", "status"];
+    let mut rows = vec![english_row(ExportKind::Accounts, fields).map(String::from).to_vec()];
     for u in users.values() {
         let suspended = u.get("suspended").map(|v| v.as_bool() == Some(true) || v.as_i64() == Some(1)).unwrap_or(false);
         rows.push(vec![

@@ -1,10 +1,15 @@
 //! The end of every run: log it with its effects in one transaction, then put
 //! the staged files in place. Also the log line of a failed run.
+//!
+//! Every job ends here the same way: [`commit`] opens the run's transaction,
+//! writes the job's effects and [`close`]s it; the nightly sync opens its
+//! transaction early (its snapshots are written as files are read) and
+//! closes it with the same [`close`].
 
 use super::staging::Staging;
-use super::{JobContext, JobError};
-use crate::reconcile::Finding;
-use crate::store::{Outcome, RunInput, RunRecord, Store};
+use super::{JobContext, JobError, JobSettings};
+use crate::domain::Finding;
+use crate::store::{Outcome, RunInput, RunRecord, RunTx, Store, StoreError};
 use std::path::PathBuf;
 
 /// What a finished computation hands over to be committed.
@@ -15,60 +20,75 @@ pub(crate) struct Finished<'a> {
     pub inputs: Vec<RunInput>,
     pub findings: &'a [Finding],
     pub staging: Staging,
+    /// Input files and rows stored (the nightly sync).
+    pub files: u64,
+    pub rows: u64,
 }
 
-/// Commits a run and publishes its outputs.
-pub(crate) fn commit<F>(ctx: &JobContext, done: Finished, effects: F) -> Result<Vec<PathBuf>, JobError>
+impl<'a> Finished<'a> {
+    /// A run with its staged outputs and findings (no inputs stored).
+    pub fn new(job: &'a str, period: String, started_at: String, findings: &'a [Finding], staging: Staging) -> Self {
+        Finished { job, period, started_at, inputs: Vec::new(), findings, staging, files: 0, rows: 0 }
+    }
+}
+
+/// Commits a run (its effects written through the run's transaction) and publishes its outputs.
+pub(crate) fn commit<F>(ctx: &mut JobContext, done: Finished, effects: F) -> Result<Vec<PathBuf>, JobError>
 where
-    F: FnOnce(&rusqlite::Transaction, i64) -> rusqlite::Result<()>,
+    F: FnOnce(&RunTx) -> Result<(), StoreError>,
 {
-    // The outputs are on disk before the commit makes them current.
+    let tx = ctx.store.begin_run(done.job, &done.period, &done.started_at)?;
+    effects(&tx)?;
+    close(tx, &ctx.settings, done)
+}
+
+/// Syncs the staged outputs to disk, logs the run and commits, then moves the outputs into place.
+pub(crate) fn close(tx: RunTx, settings: &JobSettings, done: Finished) -> Result<Vec<PathBuf>, JobError> {
     done.staging.sync()?;
-    let mut store = Store::open(&ctx.state)?;
     let record = RunRecord {
         job: done.job.to_string(),
         period: done.period,
         started_at: done.started_at,
-        ended_at: now(),
+        ended_at: settings.now(),
         outcome: if done.findings.is_empty() { Outcome::Ok } else { Outcome::Findings },
         error: None,
         findings: done.findings.len() as u32,
         outputs: done.staging.len() as u32,
         inputs: done.inputs,
-        scheduled_at: ctx.scheduled_at.clone(),
+        scheduled_at: settings.scheduled_at.clone(),
+        files: done.files,
+        rows: done.rows,
     };
-    store.commit_run(&record, effects)?;
+    tx.finish(&record)?;
     done.staging.publish()
 }
 
 /// Logs a failed run (best effort: a failure to log is reported, not fatal).
 pub fn record_failure(
-    ctx_state: &std::path::Path,
+    settings: &JobSettings,
     job: &str,
     period: &str,
     started_at: &str,
     error: &str,
-    scheduled_at: Option<&str>,
 ) -> Option<String> {
     let record = RunRecord {
         job: job.to_string(),
         period: period.to_string(),
         started_at: started_at.to_string(),
-        ended_at: now(),
+        ended_at: settings.now(),
         outcome: Outcome::Failed,
         error: Some(error.to_string()),
         findings: 0,
         outputs: 0,
         inputs: Vec::new(),
-        scheduled_at: scheduled_at.map(str::to_string),
+        scheduled_at: settings.scheduled_at.clone(),
+        files: 0,
+        rows: 0,
     };
-    match Store::open(ctx_state).and_then(|mut s| s.commit_run(&record, |_, _| Ok(()))) {
+    match Store::open_with_clock(&settings.state, settings.clock.clone())
+        .and_then(|mut s| s.commit_run(&record, |_| Ok(())))
+    {
         Ok(_) => None,
         Err(e) => Some(e.to_string()),
     }
-}
-
-/// Now, RFC 3339 in UTC.
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -1,9 +1,10 @@
 //! Running one job the way both `run` and `serve` do: take the state's job
 //! lock, run, and log a failure so `status` can report it.
 
-use super::commit::{now, record_failure};
+use super::commit::record_failure;
 use super::{
-    run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, JobError, RunSummary, StateLock,
+    run_followup, run_monthly_invoice, run_nightly_sync, run_trainer_pot, JobContext, JobError, JobSettings,
+    RunSummary, StateLock,
 };
 use crate::config::JobKind;
 use crate::domain::{Month, Year};
@@ -34,10 +35,10 @@ impl JobSpec {
         }
     }
 
-    /// The period as the run log shows it.
-    pub fn period(self) -> String {
+    /// The period as the run log shows it (a sync's is today's date in the region's time zone).
+    pub fn period(self, settings: &JobSettings) -> String {
         match self {
-            JobSpec::NightlySync => now()[..10].to_string(),
+            JobSpec::NightlySync => settings.today().to_string(),
             JobSpec::MonthlyInvoice(m) => m.to_string(),
             JobSpec::TrainerPot(y) | JobSpec::Followup(y) => y.to_string(),
         }
@@ -63,28 +64,28 @@ impl JobSpec {
 
 /// Runs a job under the state lock; a failure is logged before it is
 /// returned. First it clears up after a run that died while reading a file
-/// (see [`super::reading`]); a panic anywhere in the job is caught and logged
-/// as that run's failure, so `serve` goes on.
-pub fn execute(ctx: &JobContext, job: JobSpec) -> Result<RunSummary, JobError> {
-    let _lock = StateLock::job(&ctx.state, job.name())?;
-    if let Some(note) = super::reading::recover(ctx) {
+/// (see [`super::reading`]); the run gets one [`JobContext`] (one store, the
+/// settings' clock); a panic anywhere in the job is caught and logged as that
+/// run's failure, so `serve` goes on.
+pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobError> {
+    let _lock = StateLock::job(&settings.state, job.name(), &settings.now())?;
+    if let Some(note) = super::reading::recover(settings) {
         eprintln!("{note}");
     }
-    let started = now();
+    let started = settings.now();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         fault_injection(job);
+        let mut ctx = JobContext::open(settings)?;
         match job {
-            JobSpec::NightlySync => run_nightly_sync(ctx),
-            JobSpec::MonthlyInvoice(m) => run_monthly_invoice(ctx, m),
-            JobSpec::TrainerPot(y) => run_trainer_pot(ctx, y),
-            JobSpec::Followup(y) => run_followup(ctx, y),
+            JobSpec::NightlySync => run_nightly_sync(&mut ctx),
+            JobSpec::MonthlyInvoice(m) => run_monthly_invoice(&mut ctx, m),
+            JobSpec::TrainerPot(y) => run_trainer_pot(&mut ctx, y),
+            JobSpec::Followup(y) => run_followup(&mut ctx, y),
         }
     }))
     .unwrap_or_else(|p| Err(JobError::Internal(super::reading::panic_text(&p))));
     if let Err(e) = &result {
-        if let Some(log_err) =
-            record_failure(&ctx.state, job.name(), &job.period(), &started, &e.to_string(), ctx.scheduled_at.as_deref())
-        {
+        if let Some(log_err) = record_failure(settings, job.name(), &job.period(settings), &started, &e.to_string()) {
             tracing::warn!("The failed run could not be logged: {log_err}.");
         }
     }

@@ -3,8 +3,10 @@
 
 use super::reading::{guarded, set_aside};
 use super::{JobContext, JobError};
-use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind, Register};
-use crate::store::{RunInput, Store};
+use crate::domain::Register;
+use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind};
+use crate::store::RunInput;
+use crate::store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -13,13 +15,13 @@ use std::path::PathBuf;
 /// inbox file is recognised and read under the reading marker; a file whose
 /// reader panics is set aside in `rejected/` and the job fails naming it.
 pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunInput>), JobError> {
-    let (config, inbox, state) = (&ctx.config, &ctx.inbox, &ctx.state);
+    let (config, inbox) = (&ctx.config, &ctx.inbox);
     let paths = if inbox.is_dir() { inbox_paths(inbox).map_err(JobError::io(inbox))? } else { Vec::new() };
     let mut inputs: Vec<RunInput> = Vec::new();
     let mut registers: Vec<Register> = Vec::new();
     for path in paths {
         let sha256 = sha256_file(&path).map_err(JobError::io(&path))?;
-        let read = guarded(ctx, job, &path, &sha256, || match kind_of(&path, config) {
+        let read = guarded(&ctx.settings, job, &path, &sha256, || match kind_of(&path, config) {
             InputKind::Register => Some(read_register(&path, config)),
             _ => None,
         });
@@ -35,7 +37,7 @@ pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunIn
         inputs.push(RunInput { path: path.display().to_string(), kind: "register".into(), sha256 });
     }
     let periods: BTreeSet<Option<String>> = registers.iter().map(Register::period).collect();
-    for stored in Store::open(state)?.latest_registers()? {
+    for stored in Store::latest_registers(&ctx.store)? {
         let name = PathBuf::from(format!("stored:{}", stored.file_name));
         let reg = read_register_bytes(&name, stored.content, config)?;
         if !periods.contains(&reg.period()) {

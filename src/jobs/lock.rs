@@ -17,16 +17,16 @@ pub struct StateLock {
 
 impl StateLock {
     /// Takes the job lock of a state database, or says who holds it.
-    pub fn job(state: &Path, what: &str) -> Result<Self, JobError> {
-        Self::take(&suffixed(state, "lock"), what)
+    pub fn job(state: &Path, what: &str, since: &str) -> Result<Self, JobError> {
+        Self::take(&suffixed(state, "lock"), what, since)
     }
 
     /// Takes the service lock of a state database (one `serve` at a time).
-    pub fn service(state: &Path) -> Result<Self, JobError> {
-        Self::take(&suffixed(state, "serve.lock"), "serve")
+    pub fn service(state: &Path, since: &str) -> Result<Self, JobError> {
+        Self::take(&suffixed(state, "serve.lock"), "serve", since)
     }
 
-    fn take(path: &Path, what: &str) -> Result<Self, JobError> {
+    fn take(path: &Path, what: &str, since: &str) -> Result<Self, JobError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(JobError::io(dir))?;
         }
@@ -39,7 +39,7 @@ impl StateLock {
             .map_err(JobError::io(path))?;
         match file.try_lock() {
             Ok(()) => {
-                let note = format!("pid {}, {what}, since {}\n", std::process::id(), super::now());
+                let note = format!("pid {}, {what}, since {since}\n", std::process::id());
                 let _ = file.set_len(0).and_then(|_| file.rewind()).and_then(|_| file.write_all(note.as_bytes()));
                 Ok(StateLock { _file: file })
             }

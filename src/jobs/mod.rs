@@ -25,8 +25,8 @@ mod staging;
 mod summary;
 mod trainer_pot;
 
-pub use commit::{now, record_failure};
-pub use context::{Delivery, JobContext};
+pub use commit::record_failure;
+pub use context::{Delivery, JobContext, JobSettings};
 pub use error::JobError;
 pub use execute::{execute, JobSpec};
 pub use followup::run_followup;

@@ -2,16 +2,16 @@
 
 use super::{JobContext, JobError};
 use crate::deliver::{deliver, OutgoingMessage, SmtpError};
-use crate::reconcile::{Finding, Severity};
-use crate::store::{NewMessage, Store};
+use crate::domain::{Code, Finding, Severity};
+use crate::store::{NewMessage, RunTx, StoreError};
 
 /// Puts a job's messages in the outbox inside its run's transaction.
 pub(crate) fn enqueue_all(
-    tx: &rusqlite::Transaction,
+    tx: &RunTx,
     job: &str,
     period: &str,
     outgoing: &[(String, OutgoingMessage)],
-) -> rusqlite::Result<()> {
+) -> Result<(), StoreError> {
     for (kommunkod, msg) in outgoing {
         let recipients: Vec<String> = msg.to.iter().map(|e| e.to_string()).collect();
         let new = NewMessage {
@@ -22,7 +22,7 @@ pub(crate) fn enqueue_all(
             content_hash: &msg.content_hash,
             eml: &msg.bytes,
         };
-        Store::enqueue(tx, job, period, &new)?;
+        tx.enqueue(job, period, &new)?;
     }
     Ok(())
 }
@@ -36,12 +36,12 @@ pub(crate) fn send_due(
     findings: &mut Vec<Finding>,
 ) -> Result<usize, JobError> {
     let smtp = ctx.config.smtp.as_ref().expect("sending needs [smtp]");
-    let store = Store::open(&ctx.state)?;
+    let store = &ctx.store;
     if let Some(codes) = &ctx.delivery.resend {
         let n = store.resend(job, period, if codes.is_empty() { None } else { Some(codes) })?;
         figures.push(format!("{n} message(s) marked to be sent again (--resend)."));
     }
-    let report = deliver(&store, smtp, &ctx.config.email.from, job, period).map_err(|e| match e {
+    let report = deliver(store, smtp, &ctx.config.email.from, job, period).map_err(|e| match e {
         SmtpError::Store(s) => JobError::Store(s),
         other => JobError::Send(other.to_string()),
     })?;
@@ -56,7 +56,7 @@ pub(crate) fn send_due(
         let permanent = report.permanent.iter().any(|(s, _)| s == stem);
         findings.push(Finding {
             severity: Severity::Error,
-            code: "message-not-sent".into(),
+            code: Code::MessageNotSent,
             kommun: None,
             subject: stem.clone(),
             detail: if permanent {

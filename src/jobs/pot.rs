@@ -3,12 +3,13 @@
 //! computation that carries the late changes of earlier delivered years.
 
 use super::JobError;
-use crate::billing::{pot_adjustments, trainer_pot, PotAdjustment, PotDistribution};
+use crate::billing::{pot_adjustments, trainer_pot};
 use crate::config::Config;
+use crate::domain::Register;
+use crate::domain::{Code, Finding, Severity};
 use crate::domain::{Organiser, Recipient, Year};
-use crate::ingest::Register;
-use crate::reconcile::{Finding, Severity};
-use crate::store::Store;
+use crate::domain::{PotAdjustment, PotDistribution};
+use crate::store::Reader;
 
 /// A year's pot and how it came about.
 pub(crate) struct YearPot {
@@ -22,7 +23,7 @@ pub(crate) struct YearPot {
 
 /// The pot of `year`: frozen if delivered, else computed with the adjustments
 /// that late changes to earlier delivered years carry into it.
-pub(crate) fn year_pot(store: &Store, config: &Config, register: &Register, year: Year) -> Result<YearPot, JobError> {
+pub(crate) fn year_pot(store: &Reader, config: &Config, register: &Register, year: Year) -> Result<YearPot, JobError> {
     if let Some(frozen) = store.frozen_pot(year)? {
         let mut findings = Vec::new();
         if has_regional_days(register, year) {
@@ -57,7 +58,7 @@ fn late_finding(config: &Config, a: &PotAdjustment, in_year: Year) -> Finding {
     let sign = if a.amount.is_negative() { "" } else { "+" };
     Finding {
         severity: Severity::Warning,
-        code: "late-change-adjusted".into(),
+        code: Code::LateChangeAdjusted,
         kommun: match a.recipient {
             Recipient::Kommun(k) => Some(k),
             Recipient::Region => None,

@@ -10,8 +10,8 @@
 //! and logs the dead run as failed, so the same file cannot stop the service
 //! again.
 
-use super::commit::{now, record_failure};
-use super::JobContext;
+use super::commit::record_failure;
+use super::JobSettings;
 use crate::safe_fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -51,14 +51,14 @@ impl Marker {
 /// Reads `file` (already hashed) under the marker: `read` runs with the
 /// marker on disk; a panic in it is returned as `Err` with its message.
 pub(crate) fn guarded<T>(
-    ctx: &JobContext,
+    ctx: &JobSettings,
     job: &str,
     file: &Path,
     sha256: &str,
     read: impl FnOnce() -> T,
 ) -> Result<T, String> {
     let marker = marker_of(&ctx.state);
-    let m = Marker { job: job.to_string(), started_at: now(), sha256: sha256.to_string(), file: absolute(file) };
+    let m = Marker { job: job.to_string(), started_at: ctx.now(), sha256: sha256.to_string(), file: absolute(file) };
     let _ = std::fs::remove_file(&marker);
     if let Err(e) = safe_fs::write_new(&marker, m.text().as_bytes()) {
         tracing::warn!("Cannot write the reading marker {}: {e}.", marker.display());
@@ -134,7 +134,7 @@ pub fn forget_marker(state: &Path) {
 /// Clears up after a run that died while reading: the file it was reading
 /// goes to `rejected/` (if it is still in this inbox, unchanged) with the
 /// reason, and the dead run is logged as failed. Returns what was done.
-pub(crate) fn recover(ctx: &JobContext) -> Option<String> {
+pub(crate) fn recover(ctx: &JobSettings) -> Option<String> {
     let marker = marker_of(&ctx.state);
     let text = std::fs::read_to_string(&marker).ok()?;
     let _ = std::fs::remove_file(&marker);
@@ -158,7 +158,7 @@ pub(crate) fn recover(ctx: &JobContext) -> Option<String> {
         done += "; the file is no longer in the inbox.";
     }
     let error = format!("stopped while reading {} ({})", m.file.display(), &m.sha256[..m.sha256.len().min(12)]);
-    if let Some(e) = record_failure(&ctx.state, &m.job, "–", &m.started_at, &error, None) {
+    if let Some(e) = record_failure(ctx, &m.job, "–", &m.started_at, &error) {
         tracing::warn!("The dead run could not be logged: {e}.");
     }
     tracing::warn!("{done}");

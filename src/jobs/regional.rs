@@ -7,19 +7,21 @@ use super::staging::Staging;
 use super::JobError;
 use crate::billing::{account_counts, followup};
 use crate::config::Config;
+use crate::domain::Finding;
+use crate::domain::Register;
 use crate::domain::Year;
-use crate::ingest::Register;
-use crate::reconcile::{pot_findings, reconcile, Finding};
+use crate::domain::{PlatformData, Progress};
+use crate::reconcile::{pot_findings, reconcile};
 use crate::report::{
     regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
     RegionalReport,
 };
-use crate::store::{PlatformData, Progress, Store};
+use crate::store::Reader;
 
 /// Computes and stages the regional outputs; returns the findings and the
 /// workbook. The pot of a delivered year is its frozen distribution.
 pub(crate) fn stage_regional(
-    store: &Store,
+    store: &Reader,
     staging: &mut Staging,
     config: &Config,
     year: Year,
@@ -68,7 +70,7 @@ pub(crate) fn stage_regional(
 
 /// One line per finding code with the count per municipality, for the run summary.
 pub(crate) fn finding_counts(config: &Config, findings: &[Finding]) -> Vec<String> {
-    let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    let mut codes: Vec<crate::domain::Code> = findings.iter().map(|f| f.code).collect();
     codes.sort_unstable();
     codes.dedup();
     codes

@@ -1,6 +1,6 @@
 //! What a run did, for the terminal and the exit code.
 
-use crate::reconcile::Finding;
+use crate::domain::Finding;
 use std::fmt;
 use std::path::PathBuf;
 

@@ -4,33 +4,30 @@
 //! freezes it: later runs reproduce the delivered figures, and register changes
 //! made after delivery are adjusted in the next year's distribution.
 
-use super::commit::{commit, now, Finished};
+use super::commit::{commit, Finished};
 use super::outbox::{enqueue_all, send_due};
 use super::pot::year_pot;
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
-use crate::billing::PotDistribution;
 use crate::config::{Config, Settlement};
 use crate::deliver::{build_statement, compose, recipients_for, Attached, Draft, OutgoingMessage, Statement};
+use crate::domain::PotDistribution;
 use crate::domain::{Email, Recipient, Year};
 use crate::reconcile::{pot_findings, register_findings};
 use crate::report::RegionalReport;
 use crate::report::{payout_workbook, pot_statement, regional_workbook, write_payout_csv, write_pot_csv};
-use crate::store::Store;
 
 /// The job's name in the run log and the outbox.
 const JOB: &str = "trainer-pot";
 
 /// Runs the trainer-pot job.
-pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobError> {
-    let started_at = now();
+pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobError> {
+    let started_at = ctx.now();
     let mut clock = super::stages::StageClock::start();
     let config = &ctx.config;
     let (register, inputs) = load_register(ctx, JOB)?;
     clock.mark("read register", register.participants.len() as u64, "rows");
-    let store = Store::open(&ctx.state)?;
-    let computed = year_pot(&store, config, &register, year)?;
-    drop(store);
+    let computed = year_pot(&ctx.store.reader(), config, &register, year)?;
     let pot = &computed.pot;
     let mut findings = register_findings(&register);
     findings.extend(pot_findings(pot));
@@ -89,19 +86,16 @@ pub fn run_trainer_pot(ctx: &JobContext, year: Year) -> Result<RunSummary, JobEr
     });
     let sending = delivering && config.smtp.is_some();
     let freeze = (delivering && !computed.frozen).then_some(pot);
-    let outputs = commit(
-        ctx,
-        Finished { job: JOB, period: year.to_string(), started_at, inputs, findings: &findings, staging },
-        |tx, run_id| {
-            if let Some(pot) = freeze {
-                crate::store::Store::freeze_pot(tx, run_id, pot)?;
-            }
-            if sending {
-                enqueue_all(tx, JOB, &year.to_string(), &outgoing)?;
-            }
-            Ok(())
-        },
-    )?;
+    let done = Finished { inputs, ..Finished::new(JOB, year.to_string(), started_at, &findings, staging) };
+    let outputs = commit(ctx, done, |tx| {
+        if let Some(pot) = freeze {
+            tx.freeze_pot(pot)?;
+        }
+        if sending {
+            enqueue_all(tx, JOB, &year.to_string(), &outgoing)?;
+        }
+        Ok(())
+    })?;
     clock.mark("commit", outputs.len() as u64, "files");
     let messages =
         if sending { send_due(ctx, JOB, &year.to_string(), &mut figures, &mut findings)? } else { outgoing.len() };

@@ -5,14 +5,11 @@
 //! day without trainers), and [`reconcile`], the register against the
 //! platform's latest snapshots.
 
-mod finding;
 mod platform;
 
-pub use finding::{Finding, Severity};
-pub use platform::{reconcile, CODES};
+pub use platform::reconcile;
 
-use crate::billing::PotDistribution;
-use crate::ingest::Register;
+use crate::domain::{Code, Finding, PotDistribution, Register, Severity};
 
 /// Findings from the register itself.
 pub fn register_findings(register: &Register) -> Vec<Finding> {
@@ -21,7 +18,7 @@ pub fn register_findings(register: &Register) -> Vec<Finding> {
         .iter()
         .map(|n| Finding {
             severity: Severity::Warning,
-            code: n.code.to_string(),
+            code: n.code,
             kommun: n.kommun,
             subject: n.subject.clone(),
             detail: n.detail.clone(),
@@ -36,7 +33,7 @@ pub fn pot_findings(pot: &PotDistribution) -> Vec<Finding> {
         .filter(|d| d.points.is_zero() && !d.pot.is_zero())
         .map(|d| Finding {
             severity: Severity::Warning,
-            code: "day-without-trainers".to_string(),
+            code: Code::DayWithoutTrainers,
             kommun: None,
             subject: format!("{} omgång {} dag {} ({})", d.course, d.round, d.day, d.date),
             detail: format!(

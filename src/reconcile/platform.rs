@@ -2,29 +2,14 @@
 //! attendance or approval differs, which days are understaffed. A pure
 //! function from typed records to findings with stable codes.
 
-use super::{Finding, Severity};
 use crate::config::Config;
+use crate::domain::PlatformData;
+use crate::domain::{Account, AccountStatus, CompletionStatus, Roles};
+use crate::domain::{Code, Finding, Severity};
 use crate::domain::{KommunKod, Organiser, Recipient, TrainerRole};
-use crate::ingest::exports::{Account, AccountStatus, CompletionStatus, Roles};
-use crate::ingest::register::{Participant, Register};
-use crate::store::PlatformData;
+use crate::domain::{Participant, Register};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-
-/// Every finding code this module can give, for documentation and tests.
-pub const CODES: [&str; 11] = [
-    "participant-without-account",
-    "municipality-mismatch",
-    "attendance-not-in-platform",
-    "platform-attendance-not-in-register",
-    "approved-not-completed",
-    "completed-not-approved",
-    "trainer-without-trainer-role",
-    "understaffed-day",
-    "duplicate-participant",
-    "trainer-also-participant",
-    "inactive-account-attending",
-];
 
 struct Accounts<'a> {
     by_email: HashMap<&'a str, &'a Account>,
@@ -50,8 +35,8 @@ impl<'a> Accounts<'a> {
     }
 }
 
-fn finding(severity: Severity, code: &str, kommun: Option<KommunKod>, subject: String, detail: String) -> Finding {
-    Finding { severity, code: code.to_string(), kommun, subject, detail }
+fn finding(severity: Severity, code: Code, kommun: Option<KommunKod>, subject: String, detail: String) -> Finding {
+    Finding::new(code, kommun, subject, detail).with_severity(severity)
 }
 
 fn who(p: &Participant) -> String {
@@ -102,7 +87,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
         match accounts.find(p.email.as_ref().map(|e| e.as_str())) {
             None => out.push(finding(
                 Severity::Warning,
-                "participant-without-account",
+                Code::ParticipantWithoutAccount,
                 Some(p.kommun),
                 who(p),
                 "Deltagaren finns i kursdagsregistret men har inget konto i lärplattformen (sökt på e-post och användarnamn). \
@@ -113,7 +98,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
                 if let Some(k) = a.kommun.filter(|k| *k != p.kommun) {
                     out.push(finding(
                         Severity::Warning,
-                        "municipality-mismatch",
+                        Code::MunicipalityMismatch,
                         Some(p.kommun),
                         who(p),
                         format!(
@@ -127,7 +112,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
                 if matches!(a.status, AccountStatus::Suspended | AccountStatus::Deleted) && !p.attended.is_empty() {
                     out.push(finding(
                         Severity::Warning,
-                        "inactive-account-attending",
+                        Code::InactiveAccountAttending,
                         Some(p.kommun),
                         who(p),
                         format!(
@@ -162,7 +147,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
                     if !attended_in_platform.contains(&(k.as_str(), date)) {
                         out.push(finding(
                             Severity::Warning,
-                            "attendance-not-in-platform",
+                            Code::AttendanceNotInPlatform,
                             Some(p.kommun),
                             format!("{}, {} omgång {} dag {d} ({date})", who(p), round.course, round.id),
                             "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen anmälan med \
@@ -191,7 +176,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
             }
             out.push(finding(
                 Severity::Warning,
-                "platform-attendance-not-in-register",
+                Code::PlatformAttendanceNotInRegister,
                 account.and_then(|a| a.kommun),
                 format!("{} ({}), {} {date}", account.map(|a| a.name.as_str()).unwrap_or(""), s.user_key, s.course),
                 "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
@@ -213,7 +198,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
             match (p.approved, status) {
                 (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(finding(
                     Severity::Warning,
-                    "approved-not-completed",
+                    Code::ApprovedNotCompleted,
                     Some(p.kommun),
                     subject,
                     "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
@@ -222,7 +207,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
                 )),
                 (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(finding(
                     if a == Some(false) { Severity::Warning } else { Severity::Info },
-                    "completed-not-approved",
+                    Code::CompletedNotApproved,
                     Some(p.kommun),
                     subject,
                     "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
@@ -256,7 +241,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
             };
             out.push(finding(
                 Severity::Warning,
-                "trainer-without-trainer-role",
+                Code::TrainerWithoutTrainerRole,
                 kommun,
                 format!("{name} <{email}>"),
                 detail.into(),
@@ -288,7 +273,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
         if (leader_needed && !leader) || teaching < need {
             out.push(finding(
                 Severity::Warning,
-                "understaffed-day",
+                Code::UnderstaffedDay,
                 None,
                 format!("{} omgång {} dag {} ({})", round.course, round.id, d.day, d.date),
                 format!(
@@ -308,7 +293,7 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
             }
             out.push(finding(
                 Severity::Error,
-                "trainer-also-participant",
+                Code::TrainerAlsoParticipant,
                 Some(p.kommun),
                 format!("{}, {}", who(p), d.date),
                 format!(

@@ -8,9 +8,10 @@
 //! Numbers and codes the program formats itself are written as they are.
 
 use super::ReportError;
-use crate::billing::{FollowUp, InvoiceBasis, PotDistribution};
 use crate::config::Config;
-use crate::reconcile::Finding;
+use crate::domain::Finding;
+use crate::domain::FollowUp;
+use crate::domain::{InvoiceBasis, PotDistribution};
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -97,31 +98,10 @@ pub(crate) fn write_rows(
     Ok(())
 }
 
-/// Columns of `invoice-basis-YYYY-MM.csv`.
-pub(crate) const INVOICE_COLUMNS: [Column; 7] = [
-    number("kommunkod"),
-    text("kommun"),
-    text("article"),
-    text("description"),
-    number("quantity"),
-    number("unit_price"),
-    number("amount"),
-];
-
-/// `invoice-basis-YYYY-MM.csv`: only non-zero lines.
+/// `invoice-basis-YYYY-MM.csv`: only non-zero lines (columns from [`super::invoice_lines`]).
 pub fn write_invoice_csv(path: &Path, config: &Config, basis: &InvoiceBasis) -> Result<(), ReportError> {
-    let rows = basis.lines.iter().filter(|l| !l.amount.is_zero()).map(|l| {
-        vec![
-            l.kommun.to_string(),
-            config.municipality(l.kommun).map(|m| m.name.clone()).unwrap_or_default(),
-            l.article.clone(),
-            l.description.clone(),
-            l.quantity.to_string(),
-            l.unit_price.to_csv(),
-            l.amount.to_csv(),
-        ]
-    });
-    write_rows(path, &INVOICE_COLUMNS, rows)
+    let rows = basis.lines.iter().filter(|l| !l.amount.is_zero()).map(|l| super::invoice_lines::csv_row(config, l));
+    write_rows(path, &super::invoice_lines::csv_columns(), rows)
 }
 
 /// Columns of `trainer-pot-YYYY.csv`.
@@ -218,7 +198,7 @@ pub fn write_reconciliation_csv(path: &Path, findings: &[Finding]) -> Result<(),
     let rows = sorted.into_iter().map(|f| {
         vec![
             f.severity.to_string(),
-            f.code.clone(),
+            f.code.to_string(),
             f.kommun.map(|k| k.to_string()).unwrap_or_default(),
             f.subject.clone(),
             f.detail.clone(),
@@ -245,7 +225,7 @@ pub fn write_accounts_csv(
     config: &Config,
     counts: &std::collections::BTreeMap<
         (crate::domain::KommunKod, Option<crate::domain::DelresaCode>),
-        crate::billing::AccountCount,
+        crate::domain::AccountCount,
     >,
 ) -> Result<(), ReportError> {
     let rows = counts.iter().map(|((k, d), c)| {
@@ -271,7 +251,7 @@ pub(crate) const PROGRESS_COLUMNS: [Column; 6] =
 pub fn write_progress_csv(
     path: &Path,
     config: &Config,
-    progress: &[crate::store::Progress],
+    progress: &[crate::domain::Progress],
 ) -> Result<(), ReportError> {
     let rows = progress.iter().map(|p| {
         vec![

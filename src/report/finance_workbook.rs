@@ -1,11 +1,12 @@
 //! The finance workbook: the invoice basis, one sheet per month, with totals
 //! per municipality and for the region, and a summary sheet over the months.
 
+use super::invoice_lines::{all_fields, labels, write_row};
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{headings, Styles};
 use super::ReportError;
-use crate::billing::InvoiceBasis;
 use crate::config::Config;
+use crate::domain::InvoiceBasis;
 use crate::domain::Money;
 use rust_xlsxwriter::Workbook;
 
@@ -60,10 +61,6 @@ fn summary_sheet(
     Ok(())
 }
 
-/// The headings of a month sheet (finance imports these columns).
-pub const MONTH_HEADINGS: [&str; 8] =
-    ["Kommunkod", "Kommun", "Fakturareferens", "Artikel", "Beskrivning", "Antal", "À-pris", "Belopp"];
-
 /// A month's invoice lines, then (after a blank row) the sum per
 /// municipality and the region's total, which cover every sheet the lines
 /// take.
@@ -73,18 +70,11 @@ fn month_sheet(
     basis: &InvoiceBasis,
     s: &Styles,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    let mut table = LongTable::new(wb, &basis.month.to_string(), &MONTH_HEADINGS, s)?;
+    let fields = all_fields();
+    let mut table = LongTable::new(wb, &basis.month.to_string(), &labels(&fields), s)?;
     for l in &basis.lines {
         let (ws, row) = table.row(wb, s)?;
-        let m = config.municipality(l.kommun);
-        ws.write_text(row, 0, l.kommun.to_string())?;
-        ws.write_text(row, 1, m.map(|m| m.name.as_str()).unwrap_or(""))?;
-        ws.write_text(row, 2, m.map(|m| m.invoice_reference.as_str()).unwrap_or(""))?;
-        ws.write_text(row, 3, &l.article)?;
-        ws.write_text(row, 4, &l.description)?;
-        ws.write_number(row, 5, f64::from(l.quantity))?;
-        ws.write_number_with_format(row, 6, l.unit_price.to_f64_for_display(), &s.money)?;
-        ws.write_number_with_format(row, 7, l.amount.to_f64_for_display(), &s.money)?;
+        write_row(ws, row, config, l, &fields, s)?;
     }
     let municipalities = basis.municipalities();
     // A blank row, the heading, one row per municipality and the total.

@@ -3,7 +3,7 @@
 
 use super::csv_out::{number, text, write_rows, Column};
 use super::ReportError;
-use crate::ingest::exports::RowProblem;
+use crate::domain::RowProblem;
 use std::path::Path;
 
 /// What happened to one file.

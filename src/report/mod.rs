@@ -13,6 +13,7 @@ mod csv_out;
 mod error;
 mod finance_workbook;
 mod ingest_report;
+mod invoice_lines;
 mod municipality_workbook;
 mod pot_tables;
 mod regional_workbook;
@@ -26,7 +27,8 @@ pub use csv_out::{
 pub use error::ReportError;
 pub use finance_workbook::finance_workbook;
 pub use ingest_report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
-pub use municipality_workbook::{municipality_workbook, MunicipalityReport};
+pub use invoice_lines::invoice_line_text;
+pub use municipality_workbook::{municipality_workbook, AccountsRow, MunicipalityReport};
 pub use pot_tables::{
     payout_workbook, pot_statement, published_rows as published_rows_of, PAYOUT_HEADINGS, PUBLISHED_HEADINGS,
     STATEMENT_HEADINGS,

@@ -3,15 +3,17 @@
 //! participants' course days, its trainers and its pot payout, its findings. It holds only
 //! that municipality's people; the caller passes only their rows.
 
+use super::invoice_lines::{labels, write_row, OWN_FIELDS};
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
-use crate::billing::{AccountCount, InvoiceLine, ParticipantDay, TrainerDayRow};
 use crate::config::{Config, Municipality};
 use crate::domain::DelresaCode;
+use crate::domain::Finding;
+use crate::domain::Progress;
+use crate::domain::{AccountCount, InvoiceLine};
 use crate::domain::{Money, Month, Year};
-use crate::reconcile::Finding;
-use crate::store::Progress;
+use crate::domain::{ParticipantDay, TrainerDayRow};
 use rust_xlsxwriter::{Chart, ChartType};
 use rust_xlsxwriter::{Workbook, XlsxError};
 
@@ -64,7 +66,7 @@ fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<
     let mut wb = Workbook::new();
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         summary(wb, config, r, s)?;
-        invoice_lines(wb, r, s)?;
+        invoice_lines(wb, config, r, s)?;
         accounts(wb, config, r, s)?;
         course_status(wb, r, s)?;
         course_days(wb, config, r, s)?;
@@ -247,23 +249,17 @@ fn course_status(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Resul
     Ok(())
 }
 
-/// Headings of the invoice-lines sheet.
-pub const LINE_HEADINGS: [&str; 5] = ["Artikel", "Beskrivning", "Antal", "À-pris", "Belopp"];
-
-fn invoice_lines(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
+fn invoice_lines(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Fakturarader")?;
-    headings(ws, 0, &LINE_HEADINGS, s)?;
+    let head = labels(&OWN_FIELDS);
+    headings(ws, 0, &head, s)?;
     let mut row = 1;
     for l in &r.lines {
-        ws.write_text(row, 0, &l.article)?;
-        ws.write_text(row, 1, &l.description)?;
-        ws.write_number(row, 2, f64::from(l.quantity))?;
-        ws.write_number_with_format(row, 3, l.unit_price.to_f64_for_display(), &s.money)?;
-        ws.write_number_with_format(row, 4, l.amount.to_f64_for_display(), &s.money)?;
+        write_row(ws, row, config, l, &OWN_FIELDS, s)?;
         row += 1;
     }
-    filter(ws, 0, rows(r.lines.len()), col(LINE_HEADINGS.len()))?;
+    filter(ws, 0, rows(r.lines.len()), col(head.len()))?;
     ws.write_text_with_format(row, 1, "Totalt", &s.bold)?;
     ws.write_number_with_format(row, 4, r.total().to_f64_for_display(), &s.money_bold)?;
     ws.autofit();
@@ -351,7 +347,7 @@ fn findings(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(),
     for f in &r.findings {
         let (ws, row) = table.row(wb, s)?;
         ws.write_text(row, 0, f.severity.to_string())?;
-        ws.write_text(row, 1, &f.code)?;
+        ws.write_text(row, 1, f.code.as_str())?;
         ws.write_text(row, 2, &f.subject)?;
         ws.write_text(row, 3, &f.detail)?;
     }
@@ -361,8 +357,8 @@ fn findings(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Severity;
     use crate::domain::{Category, DayNumber, Organiser, RoundId};
-    use crate::reconcile::Severity;
     use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 
     fn config() -> Config {
@@ -391,7 +387,7 @@ mod tests {
     fn finding(m: &Municipality, n: u32) -> Finding {
         Finding {
             severity: Severity::Warning,
-            code: "duplicate-participant".into(),
+            code: crate::domain::Code::DuplicateParticipant,
             kommun: Some(m.code),
             subject: format!("Deltagare {n}"),
             detail: "Dubbel rad.".into(),

@@ -6,10 +6,11 @@
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
-use crate::billing::rounding::largest_remainder;
-use crate::billing::{PotDistribution, PotRow, PotTrainerDay};
-use crate::config::{Config, DistributionRule, Municipality};
+use crate::config::{Config, Municipality};
+use crate::domain::rounding::largest_remainder;
+use crate::domain::DistributionRule;
 use crate::domain::{Money, Recipient};
+use crate::domain::{PotDistribution, PotRow, PotTrainerDay};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 

@@ -7,11 +7,13 @@
 use super::sheet::{col, fit_text, groups_that_fit, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
-use crate::billing::{municipality_total, AccountCount, FollowUp, PotDistribution};
-use crate::config::{Config, DistributionRule};
+use crate::config::Config;
+use crate::domain::DistributionRule;
+use crate::domain::Finding;
+use crate::domain::FollowUp;
+use crate::domain::Progress;
+use crate::domain::{municipality_total, AccountCount, PotDistribution};
 use crate::domain::{DelresaCode, KommunKod};
-use crate::reconcile::Finding;
-use crate::store::Progress;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Chart, ChartType, Format, Worksheet};
 use rust_xlsxwriter::{Workbook, XlsxError};
@@ -264,7 +266,7 @@ fn findings_per_municipality_sheet(
         ws.write_text(row, 0, &name)?;
         let mut sum = 0;
         for (i, code) in codes.iter().enumerate() {
-            let n = findings.iter().filter(|f| f.kommun == k && f.code == *code).count();
+            let n = findings.iter().filter(|f| f.kommun == k && f.code.as_str() == *code).count();
             let n = u64::try_from(n).unwrap_or(u64::MAX);
             ws.write_number(row, col(1 + i), n as f64)?;
             col_totals[i] += n;
@@ -437,7 +439,7 @@ fn findings_sheet(wb: &mut Workbook, config: &Config, findings: &[Finding], s: &
     for f in findings {
         let (ws, row) = table.row(wb, s)?;
         ws.write_text(row, 0, f.severity.to_string())?;
-        ws.write_text(row, 1, &f.code)?;
+        ws.write_text(row, 1, f.code.as_str())?;
         ws.write_text(row, 2, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
         ws.write_text(row, 3, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;
         ws.write_text(row, 4, &f.subject)?;

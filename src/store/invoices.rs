@@ -1,12 +1,12 @@
 //! The invoice basis of each computed month.
 
 use super::{Store, StoreError};
-use crate::billing::{InvoiceBasis, InvoiceLine, LineKind};
+use crate::domain::{InvoiceBasis, InvoiceLine, LineKind};
 use crate::domain::{KommunKod, Money, Month, Year};
 use rusqlite::{params, Transaction};
 
 /// Replaces the stored basis of a month inside a run's transaction.
-pub(crate) fn save(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusqlite::Result<()> {
+fn save(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusqlite::Result<()> {
     let month = basis.month.to_string();
     tx.execute("DELETE FROM invoice_lines WHERE month = ?1", [&month])?;
     tx.execute(
@@ -36,12 +36,14 @@ pub(crate) fn save(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusql
     Ok(())
 }
 
-impl Store {
-    /// Stores a month's basis as part of a run (see [`Store::commit_run`]).
-    pub fn save_invoice_basis(tx: &Transaction, run_id: i64, basis: &InvoiceBasis) -> rusqlite::Result<()> {
-        save(tx, run_id, basis)
+impl super::RunTx<'_> {
+    /// Stores a month's basis as part of the run.
+    pub fn save_invoice_basis(&self, basis: &InvoiceBasis) -> Result<(), StoreError> {
+        save(&self.tx, self.run_id, basis).map_err(self.wrap())
     }
+}
 
+impl Store {
     /// The stored bases of a year's months, in month order.
     pub fn invoice_bases(&self, year: Year) -> Result<Vec<InvoiceBasis>, StoreError> {
         let mut months = self
@@ -163,15 +165,18 @@ impl Store {
             })
             .collect()
     }
+}
 
+impl super::RunTx<'_> {
     /// Records a month's adjustments (replacing earlier ones of the same month) and, unless a dry run, closes it.
     pub fn save_adjustments_and_close(
-        tx: &Transaction,
+        &self,
         month: Month,
-        adjustments: &[crate::billing::Adjustment],
+        adjustments: &[crate::domain::Adjustment],
         close: bool,
-    ) -> rusqlite::Result<()> {
-        tx.execute("DELETE FROM invoice_adjustments WHERE in_month = ?1", [month.to_string()])?;
+    ) -> Result<(), StoreError> {
+        let tx = &self.tx;
+        tx.execute("DELETE FROM invoice_adjustments WHERE in_month = ?1", [month.to_string()]).map_err(self.wrap())?;
         for a in adjustments {
             tx.execute(
                 "INSERT INTO invoice_adjustments (for_month, in_month, kommunkod, article, unit_price, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -183,13 +188,14 @@ impl Store {
                     a.unit_price.as_decimal().to_string(),
                     a.delta.as_decimal().to_string()
                 ],
-            )?;
+            ).map_err(self.wrap())?;
         }
         if close {
             tx.execute(
                 "UPDATE invoice_months SET closed_at = ?2 WHERE month = ?1",
-                params![month.to_string(), crate::jobs::now()],
-            )?;
+                params![month.to_string(), self.now()],
+            )
+            .map_err(self.wrap())?;
         }
         Ok(())
     }

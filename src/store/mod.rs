@@ -13,12 +13,14 @@ mod schema;
 mod snapshots;
 
 pub use outbox::{NewMessage, OutboxEntry};
-pub use platform::{PlatformData, Progress, StoredCompletion, StoredSignup};
-pub use runs::{Outcome, RunInput, RunRecord};
-pub use snapshots::{CourseInterner, PreparedRow, StoredCounts, StoredRegister, SyncTx};
+pub use platform::Reader;
+pub use runs::{Outcome, RunInput, RunRecord, RunTx};
+pub use snapshots::{CourseInterner, PreparedRow, StoredCounts, StoredRegister};
 
+use crate::domain::Clock;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Why the state database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -31,15 +33,23 @@ pub struct StoreError {
     pub source: rusqlite::Error,
 }
 
-/// An open state database.
+/// An open state database, with the clock that stamps what it records.
 pub struct Store {
     path: PathBuf,
     conn: Connection,
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database and brings its schema up to date.
+    /// Opens (creating if needed) the database and brings its schema up to
+    /// date; times are stamped by the process clock (see [`crate::domain::clock`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let clock = crate::domain::clock::from_env().unwrap_or_else(|_| Arc::new(crate::domain::SystemClock));
+        Store::open_with_clock(path, clock)
+    }
+
+    /// Opens the database with the run's clock.
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -56,7 +66,12 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(wrap)?;
         schema::migrate(&conn).map_err(wrap)?;
-        Ok(Store { path: path.to_path_buf(), conn })
+        Ok(Store { path: path.to_path_buf(), conn, clock })
+    }
+
+    /// Now, as the store stamps it.
+    pub(crate) fn now(&self) -> String {
+        self.clock.stamp()
     }
 
     /// The database file.

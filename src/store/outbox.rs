@@ -47,24 +47,26 @@ pub struct NewMessage<'a> {
     pub eml: &'a [u8],
 }
 
-impl Store {
+impl super::RunTx<'_> {
     /// Puts a message in the outbox inside a run's transaction. A message
     /// already sent, or refused for good by the relay, is left as it is (a
     /// changed recipient set is a new message; `--resend` sends one again);
     /// a pending or transiently failed one is updated and pending.
-    pub fn enqueue(tx: &rusqlite::Connection, job: &str, period: &str, m: &NewMessage) -> rusqlite::Result<()> {
-        tx.execute(
+    pub fn enqueue(&self, job: &str, period: &str, m: &NewMessage) -> Result<(), StoreError> {
+        self.tx.execute(
             "INSERT INTO outbox (job, period, kommunkod, recipients, stem, message_id, content_hash, eml, state, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9)
              ON CONFLICT (job, period, kommunkod, recipients) DO UPDATE SET
                stem = excluded.stem, message_id = excluded.message_id, content_hash = excluded.content_hash,
                eml = excluded.eml, state = 'pending', permanent = 0, updated_at = excluded.updated_at
              WHERE outbox.state = 'pending' OR (outbox.state = 'failed' AND outbox.permanent = 0)",
-            params![job, period, m.kommunkod, m.recipients.join(","), m.stem, m.message_id, m.content_hash, m.eml, crate::jobs::now()],
-        )?;
+            params![job, period, m.kommunkod, m.recipients.join(","), m.stem, m.message_id, m.content_hash, m.eml, self.now()],
+        ).map_err(self.wrap())?;
         Ok(())
     }
+}
 
+impl Store {
     /// Marks sent (or permanently refused) messages of a job and period pending
     /// again: all, or those of the given municipality codes. Returns how many.
     pub fn resend(&self, job: &str, period: &str, kommunkoder: Option<&[String]>) -> Result<usize, StoreError> {
@@ -80,7 +82,7 @@ impl Store {
                     "UPDATE outbox SET state = 'pending', permanent = 0, updated_at = ?4
                      WHERE job = ?1 AND period = ?2 AND (state = 'sent' OR (state = 'failed' AND permanent = 1))
                        AND (?3 IS NULL OR kommunkod = ?3)",
-                    params![job, period, code, crate::jobs::now()],
+                    params![job, period, code, self.now()],
                 )
                 .map_err(self.err())?;
         }
@@ -123,7 +125,7 @@ impl Store {
 
     /// Records a delivery (committed at once, so a crash right after cannot lose it).
     pub fn mark_sent(&self, id: i64, attempts: u32) -> Result<(), StoreError> {
-        let now = crate::jobs::now();
+        let now = self.now();
         self.conn
             .execute(
                 "UPDATE outbox SET state = 'sent', attempts = attempts + ?2, last_error = NULL, updated_at = ?3, sent_at = ?3 WHERE id = ?1",
@@ -138,7 +140,7 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE outbox SET state = 'failed', attempts = attempts + ?2, last_error = ?3, permanent = ?4, updated_at = ?5 WHERE id = ?1",
-                params![id, attempts, error, permanent, crate::jobs::now()],
+                params![id, attempts, error, permanent, self.now()],
             )
             .map_err(self.err())?;
         Ok(())

@@ -3,71 +3,14 @@
 //! completions (progress per municipality) are computed in SQL.
 
 use super::{Store, StoreError};
+use crate::domain::{
+    Account, AccountStatus, CompletionStatus, PlatformData, Progress, Roles, SignupStatus, StoredCompletion,
+    StoredSignup,
+};
 use crate::domain::{DelresaCode, Email, KommunKod};
-use crate::ingest::exports::{Account, AccountStatus, CompletionStatus, Roles, SignupStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::OptionalExtension;
 use std::collections::{BTreeSet, HashMap};
-
-/// The platform as the latest snapshots show it.
-#[derive(Debug, Clone, Default)]
-pub struct PlatformData {
-    /// Accounts of the latest accounts snapshot.
-    pub accounts: Vec<Account>,
-    /// Accounts of the latest snapshot taken before the current month (for "change since last month").
-    pub accounts_before: Option<Vec<Account>>,
-    /// Completions of the latest snapshot, for the courses asked for.
-    pub completions: Vec<StoredCompletion>,
-    /// Course progress per municipality and course, from all completions of the latest snapshot.
-    pub progress: Vec<Progress>,
-    /// Sign-ups of the latest snapshot.
-    pub signups: Vec<StoredSignup>,
-    /// Whether any accounts snapshot exists at all.
-    pub has_accounts: bool,
-    /// Whether any completions snapshot exists.
-    pub has_completions: bool,
-    /// Whether any sign-ups snapshot exists.
-    pub has_signups: bool,
-}
-
-/// A stored completion.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredCompletion {
-    /// Lower-cased username (or e-mail).
-    pub user_key: String,
-    /// Course name.
-    pub course: String,
-    /// State.
-    pub status: CompletionStatus,
-}
-
-/// A stored sign-up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredSignup {
-    /// Lower-cased username (or e-mail).
-    pub user_key: String,
-    /// Course name.
-    pub course: String,
-    /// Session start.
-    pub session_start: NaiveDateTime,
-    /// State.
-    pub status: SignupStatus,
-}
-
-/// Course progress of one municipality and course.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Progress {
-    /// The municipality.
-    pub kommun: KommunKod,
-    /// The course.
-    pub course: String,
-    /// Not yet started.
-    pub not_started: u64,
-    /// In progress (pågående).
-    pub in_progress: u64,
-    /// Complete (genomfört).
-    pub complete: u64,
-}
 
 fn int_date(n: i64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt((n / 10_000) as i32, ((n / 100) % 100) as u32, (n % 100) as u32)
@@ -85,14 +28,15 @@ fn completion_status(code: u8) -> CompletionStatus {
     }
 }
 
-/// Read access to the snapshots, in a plain connection or inside a sync transaction.
-pub(crate) struct Reader<'a> {
+/// Read access to the state, through a plain connection or inside a run's
+/// transaction (which sees what the run has written so far).
+pub struct Reader<'a> {
     pub(crate) conn: &'a rusqlite::Connection,
     pub(crate) path: &'a std::path::Path,
 }
 
 impl Reader<'_> {
-    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    pub(crate) fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError { path: self.path.to_path_buf(), source }
     }
 
@@ -319,7 +263,8 @@ impl Reader<'_> {
 }
 
 impl Store {
-    fn reader(&self) -> Reader<'_> {
+    /// Reads through the store's connection.
+    pub fn reader(&self) -> Reader<'_> {
         Reader { conn: &self.conn, path: &self.path }
     }
 
@@ -338,8 +283,9 @@ impl Store {
     }
 }
 
-impl super::SyncTx<'_> {
-    fn reader(&self) -> Reader<'_> {
+impl super::RunTx<'_> {
+    /// Reads through the run's transaction.
+    pub fn reader(&self) -> Reader<'_> {
         Reader { conn: self.connection(), path: self.path() }
     }
 

@@ -1,12 +1,30 @@
 //! The trainer pot of each delivered year, frozen whole (as JSON of the
 //! distribution), and the adjustments later years carried for it.
 
-use super::{Store, StoreError};
-use crate::billing::PotDistribution;
+use super::{Reader, Store, StoreError};
+use crate::domain::PotDistribution;
 use crate::domain::{Money, Recipient, Year};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 
 impl Store {
+    /// See [`Reader::frozen_pot`].
+    pub fn frozen_pot(&self, year: Year) -> Result<Option<PotDistribution>, StoreError> {
+        self.reader().frozen_pot(year)
+    }
+}
+
+impl Reader<'_> {
+    fn corrupt(&self, what: &str) -> StoreError {
+        StoreError {
+            path: self.path.to_path_buf(),
+            source: rusqlite::Error::InvalidColumnType(
+                0,
+                format!("stored value is invalid: {what}"),
+                rusqlite::types::Type::Text,
+            ),
+        }
+    }
+
     /// The frozen distribution of a delivered year, if it was delivered.
     pub fn frozen_pot(&self, year: Year) -> Result<Option<PotDistribution>, StoreError> {
         let json: Option<String> = self
@@ -47,21 +65,28 @@ impl Store {
             })
             .collect()
     }
+}
 
+impl super::RunTx<'_> {
     /// Freezes a delivered year's distribution and records the adjustments it
     /// carried, inside the run's transaction. A year is frozen once.
-    pub fn freeze_pot(tx: &Transaction, run_id: i64, pot: &PotDistribution) -> rusqlite::Result<()> {
-        let json = serde_json::to_string(pot).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    pub fn freeze_pot(&self, pot: &PotDistribution) -> Result<(), StoreError> {
+        let (tx, run_id) = (&self.tx, self.run_id);
+        let json = serde_json::to_string(pot)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            .map_err(self.wrap())?;
         tx.execute(
             "INSERT INTO pot_years (year, run_id, delivered_at, distribution) VALUES (?1, ?2, ?3, ?4)",
-            params![pot.year.get(), run_id, crate::jobs::now(), json],
-        )?;
-        tx.execute("DELETE FROM pot_adjustments WHERE in_year = ?1", [pot.year.get()])?;
+            params![pot.year.get(), run_id, self.now(), json],
+        )
+        .map_err(self.wrap())?;
+        tx.execute("DELETE FROM pot_adjustments WHERE in_year = ?1", [pot.year.get()]).map_err(self.wrap())?;
         for a in &pot.adjustments {
             tx.execute(
                 "INSERT INTO pot_adjustments (for_year, in_year, recipient, amount) VALUES (?1, ?2, ?3, ?4)",
                 params![a.for_year.get(), pot.year.get(), a.recipient.to_string(), a.amount.as_decimal().to_string()],
-            )?;
+            )
+            .map_err(self.wrap())?;
         }
         Ok(())
     }

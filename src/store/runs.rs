@@ -15,7 +15,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
             Outcome::Findings => "findings",
@@ -66,45 +66,97 @@ pub struct RunRecord {
     pub inputs: Vec<RunInput>,
     /// The scheduled time this run was for (a run by `serve`), RFC 3339 UTC.
     pub scheduled_at: Option<String>,
+    /// Input files stored (nightly sync).
+    pub files: u64,
+    /// Input rows stored (nightly sync).
+    pub rows: u64,
+}
+
+/// A run's write transaction. Opened by [`Store::begin_run`] with the run's
+/// row; every effect of the run (snapshots, the invoice basis, a closed
+/// month, a frozen pot, messages in the outbox) is written through it, and
+/// [`RunTx::finish`] logs how the run ended and commits: all or nothing.
+pub struct RunTx<'a> {
+    pub(crate) tx: Transaction<'a>,
+    pub(crate) path: std::path::PathBuf,
+    /// The run's row id.
+    pub run_id: i64,
+    pub(crate) clock: std::sync::Arc<dyn crate::domain::Clock>,
+}
+
+impl RunTx<'_> {
+    pub(crate) fn wrap(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError { path: self.path.clone(), source }
+    }
+
+    /// Now, as the run stamps it.
+    pub(crate) fn now(&self) -> String {
+        self.clock.stamp()
+    }
+
+    /// Logs the run's end (outcome, counts, inputs) on its row and commits everything.
+    pub fn finish(self, run: &RunRecord) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let wrap = |source| StoreError { path: path.clone(), source };
+        self.tx
+            .execute(
+                "UPDATE runs SET job = ?2, period = ?3, started_at = ?4, ended_at = ?5, outcome = ?6, error = ?7,
+                 findings = ?8, outputs = ?9, scheduled_at = ?10, files = ?11, rows = ?12 WHERE id = ?1",
+                params![
+                    self.run_id,
+                    run.job,
+                    run.period,
+                    run.started_at,
+                    run.ended_at,
+                    run.outcome.as_str(),
+                    run.error,
+                    run.findings,
+                    run.outputs,
+                    run.scheduled_at,
+                    run.files as i64,
+                    run.rows as i64
+                ],
+            )
+            .map_err(wrap)?;
+        for i in &run.inputs {
+            self.tx
+                .execute(
+                    "INSERT INTO run_inputs (run_id, path, kind, sha256) VALUES (?1, ?2, ?3, ?4)",
+                    params![self.run_id, i.path, i.kind, i.sha256],
+                )
+                .map_err(wrap)?;
+        }
+        let id = self.run_id;
+        self.tx.commit().map_err(wrap)?;
+        Ok(id)
+    }
 }
 
 impl Store {
-    /// Logs a run and applies its other effects in the same transaction: all
-    /// or nothing. `effects` gets the transaction and the new run's id.
-    pub fn commit_run<F>(&mut self, run: &RunRecord, effects: F) -> Result<i64, StoreError>
-    where
-        F: FnOnce(&Transaction, i64) -> rusqlite::Result<()>,
-    {
+    /// Starts a run: its row is written in a new write transaction and
+    /// becomes visible only when [`RunTx::finish`] commits it.
+    pub fn begin_run(&mut self, job: &str, period: &str, started_at: &str) -> Result<RunTx<'_>, StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError { path: path.clone(), source };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
         tx.execute(
-            "INSERT INTO runs (job, period, started_at, ended_at, outcome, error, findings, outputs, scheduled_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                run.job,
-                run.period,
-                run.started_at,
-                run.ended_at,
-                run.outcome.as_str(),
-                run.error,
-                run.findings,
-                run.outputs,
-                run.scheduled_at
-            ],
+            "INSERT INTO runs (job, period, started_at, ended_at, outcome) VALUES (?1, ?2, ?3, ?3, 'failed')",
+            params![job, period, started_at],
         )
         .map_err(wrap)?;
-        let id = tx.last_insert_rowid();
-        for i in &run.inputs {
-            tx.execute(
-                "INSERT INTO run_inputs (run_id, path, kind, sha256) VALUES (?1, ?2, ?3, ?4)",
-                params![id, i.path, i.kind, i.sha256],
-            )
-            .map_err(wrap)?;
-        }
-        effects(&tx, id).map_err(wrap)?;
-        tx.commit().map_err(wrap)?;
-        Ok(id)
+        let run_id = tx.last_insert_rowid();
+        Ok(RunTx { tx, path: self.path.clone(), run_id, clock: self.clock.clone() })
+    }
+
+    /// Logs a run and applies its other effects in the same transaction: all
+    /// or nothing. `effects` gets the run's transaction.
+    pub fn commit_run<F>(&mut self, run: &RunRecord, effects: F) -> Result<i64, StoreError>
+    where
+        F: FnOnce(&RunTx) -> Result<(), StoreError>,
+    {
+        let tx = self.begin_run(&run.job, &run.period, &run.started_at)?;
+        effects(&tx)?;
+        tx.finish(run)
     }
 
     /// The most recent runs, newest first.
@@ -112,7 +164,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, job, period, started_at, ended_at, outcome, error, findings, outputs, scheduled_at
+                "SELECT id, job, period, started_at, ended_at, outcome, error, findings, outputs, scheduled_at, files, rows
                  FROM runs ORDER BY id DESC LIMIT ?1",
             )
             .map_err(self.err())?;
@@ -131,6 +183,8 @@ impl Store {
                         outputs: r.get(8)?,
                         inputs: Vec::new(),
                         scheduled_at: r.get(9)?,
+                        files: r.get::<_, i64>(10)? as u64,
+                        rows: r.get::<_, i64>(11)? as u64,
                     },
                 ))
             })

@@ -1,21 +1,14 @@
 //! Snapshots: every ingested file, with its rows as typed records.
 //!
-//! A sync opens one [`SyncTx`]; each file is written inside a savepoint, so a
-//! rejected file leaves no rows, and the whole run commits all its snapshots
-//! or none. Duplicate rows (same user and course) are kept once by the primary
+//! A sync writes through its run's [`RunTx`]; each file inside a savepoint,
+//! so a rejected file leaves no rows, and the whole run commits all its
+//! snapshots or none. Duplicate rows (same user and course) are kept once by the primary
 //! key and counted.
 
-use super::{Store, StoreError};
-use crate::ingest::exports::{ExportKind, ExportRecord};
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use super::{RunTx, Store, StoreError};
+use crate::domain::{ExportKind, ExportRecord};
+use rusqlite::{params, OptionalExtension};
 use std::collections::HashSet;
-
-/// An open sync: one transaction for the whole run.
-pub struct SyncTx<'a> {
-    tx: Transaction<'a>,
-    path: std::path::PathBuf,
-    run_id: i64,
-}
 
 /// The latest stored register files, newest first per period.
 #[derive(Debug, Clone)]
@@ -38,26 +31,6 @@ pub struct StoredCounts {
 }
 
 impl Store {
-    /// Starts a sync run: the run row is written now and finished by [`SyncTx::finish`].
-    pub fn begin_sync(
-        &mut self,
-        job: &str,
-        period: &str,
-        started_at: &str,
-        scheduled_at: Option<&str>,
-    ) -> Result<SyncTx<'_>, StoreError> {
-        let path = self.path.clone();
-        let wrap = |source| StoreError { path: path.clone(), source };
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(wrap)?;
-        tx.execute(
-            "INSERT INTO runs (job, period, started_at, ended_at, outcome, scheduled_at) VALUES (?1, ?2, ?3, ?3, 'ok', ?4)",
-            params![job, period, started_at, scheduled_at],
-        )
-        .map_err(wrap)?;
-        let run_id = tx.last_insert_rowid();
-        Ok(SyncTx { tx, path: self.path.clone(), run_id })
-    }
-
     /// Number of snapshots stored of a kind.
     pub fn snapshot_count(&self, kind: &str) -> Result<u64, StoreError> {
         self.conn
@@ -85,10 +58,10 @@ impl Store {
 
 impl Store {
     /// The validators remembered for an HTTP source.
-    pub fn validators(&self, source: &str) -> Result<crate::ingest::http::Validators, StoreError> {
+    pub fn validators(&self, source: &str) -> Result<crate::domain::Validators, StoreError> {
         self.conn
             .query_row("SELECT etag, last_modified FROM http_validators WHERE source = ?1", [source], |r| {
-                Ok(crate::ingest::http::Validators { etag: r.get(0)?, last_modified: r.get(1)? })
+                Ok(crate::domain::Validators { etag: r.get(0)?, last_modified: r.get(1)? })
             })
             .optional()
             .map(|o| o.unwrap_or_default())
@@ -96,7 +69,7 @@ impl Store {
     }
 }
 
-impl SyncTx<'_> {
+impl RunTx<'_> {
     /// A remembered value (e.g. the fingerprint of the findings last sent).
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.tx
@@ -116,11 +89,6 @@ impl SyncTx<'_> {
             .map_err(|source| StoreError { path: self.path.clone(), source })
     }
 
-    /// Puts a message in the outbox with this run.
-    pub fn enqueue(&self, job: &str, period: &str, m: &super::NewMessage) -> Result<(), StoreError> {
-        Store::enqueue(&self.tx, job, period, m).map_err(|source| StoreError { path: self.path.clone(), source })
-    }
-
     pub(crate) fn connection(&self) -> &rusqlite::Connection {
         &self.tx
     }
@@ -130,22 +98,18 @@ impl SyncTx<'_> {
     }
 }
 
-impl SyncTx<'_> {
+impl RunTx<'_> {
     /// Remembers an HTTP source's validators with the run.
-    pub fn remember_validators(&self, source: &str, v: &crate::ingest::http::Validators) -> Result<(), StoreError> {
+    pub fn remember_validators(&self, source: &str, v: &crate::domain::Validators) -> Result<(), StoreError> {
         self.tx
             .execute(
                 "INSERT INTO http_validators (source, etag, last_modified, updated_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(source) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
                  updated_at = excluded.updated_at",
-                params![source, v.etag, v.last_modified, crate::jobs::now()],
+                params![source, v.etag, v.last_modified, self.now()],
             )
             .map_err(self.wrap())?;
         Ok(())
-    }
-
-    fn wrap(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError { path: self.path.clone(), source }
     }
 
     /// True if a file with this checksum was already stored as this kind.
@@ -170,7 +134,7 @@ impl SyncTx<'_> {
             .execute(
                 "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, rows, period, ingested_at, content)
                  VALUES (?1, 'inbox', 'register', ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![self.run_id, file_name, sha256, rows as i64, period, crate::jobs::now(), content],
+                params![self.run_id, file_name, sha256, rows as i64, period, self.now(), content],
             )
             .map_err(self.wrap())?;
         Ok(())
@@ -188,10 +152,11 @@ impl SyncTx<'_> {
     ) -> Result<Result<StoredCounts, E>, StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError { path: path.clone(), source };
+        let (run_id, now) = (self.run_id, self.now());
         let sp = self.tx.savepoint().map_err(wrap)?;
         sp.execute(
             "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![self.run_id, source, kind.as_str(), file_name, sha256, crate::jobs::now()],
+            params![run_id, source, kind.as_str(), file_name, sha256, now],
         )
         .map_err(wrap)?;
         let snap = sp.last_insert_rowid();
@@ -257,35 +222,6 @@ impl SyncTx<'_> {
                 Ok(Err(e))
             }
         }
-    }
-
-    /// Finishes the run row and commits everything.
-    pub fn finish(
-        self,
-        files: u64,
-        rows: u64,
-        outcome: &str,
-        findings: u32,
-        outputs: u32,
-        inputs: &[super::RunInput],
-    ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let wrap = |source| StoreError { path: path.clone(), source };
-        self.tx
-            .execute(
-                "UPDATE runs SET ended_at = ?2, outcome = ?3, findings = ?4, outputs = ?5, files = ?6, rows = ?7 WHERE id = ?1",
-                params![self.run_id, crate::jobs::now(), outcome, findings, outputs, files as i64, rows as i64],
-            )
-            .map_err(wrap)?;
-        for i in inputs {
-            self.tx
-                .execute(
-                    "INSERT INTO run_inputs (run_id, path, kind, sha256) VALUES (?1, ?2, ?3, ?4)",
-                    params![self.run_id, i.path, i.kind, i.sha256],
-                )
-                .map_err(wrap)?;
-        }
-        self.tx.commit().map_err(wrap)
     }
 }
 

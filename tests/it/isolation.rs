@@ -6,7 +6,8 @@ use calamine::{open_workbook, Data, DataType, Reader, Xlsx};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use yrkesresan::domain::Recipient;
-use yrkesresan::ingest::exports::{read_export, ExportKind, ExportRecord};
+use yrkesresan::domain::{ExportKind, ExportRecord};
+use yrkesresan::ingest::exports::read_export;
 use yrkesresan::ingest::read_register;
 
 /// One demo run shared by the tests in this file.

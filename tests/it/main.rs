@@ -13,6 +13,7 @@ mod hostile;
 mod http_sources;
 mod invoice;
 mod isolation;
+mod layers;
 mod libreoffice;
 mod national;
 mod nightly_sync;

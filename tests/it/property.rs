@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use yrkesresan::billing::{invoice_basis, participant_days, trainer_pot, InvoiceInputs};
-use yrkesresan::config::{DistributionRule, RssTrainers, Settlement};
+use yrkesresan::config::{RssTrainers, Settlement};
+use yrkesresan::domain::DistributionRule;
 use yrkesresan::domain::{
     Category, DayNumber, DelresaCode, Money, Month, Organiser, Recipient, RoundId, TrainerRole, Year,
 };
-use yrkesresan::ingest::register::{CourseDay, Participant, Register, Round, TrainerDay};
+use yrkesresan::domain::{CourseDay, Participant, Register, Round, TrainerDay};
 
 #[derive(Debug, Clone)]
 struct RandomRound {

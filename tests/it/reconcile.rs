@@ -4,13 +4,13 @@
 use super::helpers::{config, date};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
+use yrkesresan::domain::{Account, AccountStatus, CompletionStatus, Roles, SignupStatus};
 use yrkesresan::domain::{
     Category, DayNumber, DelresaCode, Email, KommunKod, Organiser, Recipient, RoundId, TrainerRole,
 };
-use yrkesresan::ingest::exports::{Account, AccountStatus, CompletionStatus, Roles, SignupStatus};
-use yrkesresan::ingest::register::{CourseDay, Participant, Register, RegisterNote, Round, TrainerDay};
-use yrkesresan::reconcile::{reconcile, CODES};
-use yrkesresan::store::{PlatformData, StoredCompletion, StoredSignup};
+use yrkesresan::domain::{CourseDay, Participant, Register, RegisterNote, Round, TrainerDay};
+use yrkesresan::domain::{PlatformData, StoredCompletion, StoredSignup};
+use yrkesresan::reconcile::reconcile;
 
 const COURSE: &str = "Samtal och delaktighet";
 const DAYS: [&str; 2] = ["2026-03-03", "2026-03-04"];
@@ -119,7 +119,7 @@ fn clean() -> (Register, PlatformData) {
 }
 
 fn codes(reg: &Register, platform: &PlatformData) -> Vec<String> {
-    let mut c: Vec<String> = reconcile(reg, platform, &config()).into_iter().map(|f| f.code).collect();
+    let mut c: Vec<String> = reconcile(reg, platform, &config()).into_iter().map(|f| f.code.to_string()).collect();
     c.sort();
     c.dedup();
     c
@@ -169,7 +169,7 @@ fn each_finding_code_is_triggered_by_its_own_fixture() {
     });
     expect("duplicate-participant", |r, _| {
         r.notes.push(RegisterNote {
-            code: "duplicate-participant",
+            code: yrkesresan::domain::Code::DuplicateParticipant,
             kommun: Some(k("2080")),
             subject: "anna, omgång R1".into(),
             detail: "listed twice".into(),
@@ -194,9 +194,20 @@ fn each_finding_code_is_triggered_by_its_own_fixture() {
 }
 
 #[test]
-fn the_list_of_codes_is_the_documented_one() {
-    assert_eq!(CODES.len(), 11);
-    assert!(CODES.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-')));
+fn every_finding_code_is_in_the_readme_table_with_its_severity_owner_and_explanation() {
+    use yrkesresan::domain::{Code, Owner};
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `") && l.contains("` | ")).collect();
+    for code in Code::ALL {
+        let owner = match code.owner() {
+            Owner::Kommun => "kommunen",
+            Owner::Rss => "RSS",
+        };
+        let row = format!("| `{code}` | {} | {owner} | {} |", code.severity(), code.explanation());
+        assert!(rows.contains(&row.as_str()), "README lacks the row\n{row}");
+    }
+    let listed = rows.iter().filter(|r| Code::ALL.iter().any(|c| r.starts_with(&format!("| `{c}` |")))).count();
+    assert_eq!(listed, Code::ALL.len(), "one row per code");
 }
 
 #[test]
@@ -218,7 +229,7 @@ fn a_manager_day_without_a_kursledare_is_not_a_finding_but_an_employee_day_is() 
         t.role = TrainerRole::Utbildare;
     }
     let employee = reconcile(&reg, &platform, &config());
-    assert!(!employee.is_empty() && employee.iter().all(|f| f.code == "understaffed-day"), "{employee:?}");
+    assert!(!employee.is_empty() && employee.iter().all(|f| f.code.as_str() == "understaffed-day"), "{employee:?}");
     for r in reg.rounds.iter_mut() {
         r.category = Category::Chef;
     }

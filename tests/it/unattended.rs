@@ -78,8 +78,10 @@ fn a_missed_scheduled_run_is_caught_up_once_and_serve_stops_cleanly() {
         outputs: 0,
         inputs: Vec::new(),
         scheduled_at: Some("2026-01-01T01:30:00Z".into()),
+        files: 0,
+        rows: 0,
     };
-    Store::open(&state(&w)).unwrap().commit_run(&seed, |_, _| Ok(())).unwrap();
+    Store::open(&state(&w)).unwrap().commit_run(&seed, |_| Ok(())).unwrap();
     let due = yrkesresan::schedule::Schedule::new("0 30 2 * * *", chrono_tz::Europe::Stockholm)
         .unwrap()
         .previous_at_or_before(chrono::Utc::now())

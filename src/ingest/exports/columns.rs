@@ -2,66 +2,9 @@
 //! plus the headings a region adds in config, matched case-insensitively
 //! after trimming.
 
-use super::ExportKind;
+use crate::domain::totara::{fields, EMAIL, USERNAME};
+use crate::domain::ExportKind;
 use std::collections::BTreeMap;
-
-/// One field of an export and the headings accepted for it.
-#[derive(Debug, Clone, Copy)]
-pub struct FieldSpec {
-    /// The field's name (as in config `[ingest.<kind>.columns]`).
-    pub name: &'static str,
-    /// Whether the file is rejected without it.
-    pub required: bool,
-    /// Default headings.
-    pub headings: &'static [&'static str],
-}
-
-const USERNAME: &[&str] = &["Username", "Användarnamn"];
-const EMAIL: &[&str] = &["User's Email", "E-postadress", "E-post", "Email", "E-mail"];
-const MUNICIPALITY: &[&str] = &["User's Organisation Name(s)", "Organisation", "Kommun"];
-
-const fn field(name: &'static str, required: bool, headings: &'static [&'static str]) -> FieldSpec {
-    FieldSpec { name, required, headings }
-}
-
-/// The fields of each export kind (FORMATS.md §1–3).
-pub fn fields(kind: ExportKind) -> &'static [FieldSpec] {
-    const ACCOUNTS: &[FieldSpec] = &[
-        field("username", true, USERNAME),
-        field("email", true, EMAIL),
-        field("idnumber", false, &["User ID Number", "ID-nummer"]),
-        field("first_name", false, &["User First Name", "Förnamn"]),
-        field("last_name", false, &["User Last Name", "Efternamn"]),
-        field("full_name", false, &["User's Fullname", "Fullständigt namn", "Namn"]),
-        field("municipality", true, MUNICIPALITY),
-        field("roles", true, &["User's Position Name(s)", "Position", "Roll"]),
-        field("delresa", false, &["Yrkesresa", "Delresa", "Audience"]),
-        field("status", false, &["User Status", "Status"]),
-        field("created", false, &["User Creation Time", "Skapad"]),
-    ];
-    const COMPLETIONS: &[FieldSpec] = &[
-        field("username", false, USERNAME),
-        field("email", false, EMAIL),
-        field("course", true, &["Course Name", "Course Shortname", "Kurs", "Kursnamn"]),
-        field("status", true, &["Completion Status", "Slutförandestatus", "Status"]),
-        field("started", false, &["Date Started", "Påbörjad"]),
-        field("completed", false, &["Completion Date", "Date Completed", "Slutförd"]),
-        field("municipality", false, MUNICIPALITY),
-    ];
-    const SIGNUPS: &[FieldSpec] = &[
-        field("username", false, USERNAME),
-        field("email", false, EMAIL),
-        field("course", true, &["Course Name", "Kurs", "Kursnamn"]),
-        field("seminar", false, &["Seminar Name", "Event Name"]),
-        field("session_start", true, &["Session Start Date/Time", "Sessionens starttid"]),
-        field("status", true, &["Signup status", "Status"]),
-    ];
-    match kind {
-        ExportKind::Accounts => ACCOUNTS,
-        ExportKind::Completions => COMPLETIONS,
-        ExportKind::Signups => SIGNUPS,
-    }
-}
 
 /// Column positions of the fields found in a heading row.
 #[derive(Debug, Clone)]

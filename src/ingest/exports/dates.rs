@@ -78,7 +78,7 @@ fn clock(s: &str) -> Option<NaiveTime> {
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    let w = super::records::fold(word.trim_end_matches('.'));
+    let w = crate::domain::platform::fold(word.trim_end_matches('.'));
     let w = w.as_ref();
     const NAMES: [(&[&str], u32); 12] = [
         (&["jan", "january", "januari"], 1),

@@ -8,42 +8,19 @@
 mod columns;
 pub mod dates;
 mod parse;
-pub mod records;
 mod rows;
 mod sniff;
 
-pub use columns::{fields, ColumnMap};
-pub use parse::RowProblem;
-pub use records::*;
+pub use crate::domain::totara::{fields, FieldSpec};
+pub use crate::domain::RowProblem;
+pub use crate::domain::{
+    Account, AccountStatus, Completion, CompletionStatus, ExportKind, ExportRecord, Roles, Signup, SignupStatus,
+};
+pub use columns::ColumnMap;
 pub use sniff::{sniff, Encoding, Format, Sniffed};
 
 use crate::config::{Config, ExportSettings, IngestLimits};
 use std::path::Path;
-
-/// The three export kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ExportKind {
-    /// Accounts ("User" report source).
-    Accounts,
-    /// Course completions.
-    Completions,
-    /// Seminar sign-ups.
-    Signups,
-}
-
-impl ExportKind {
-    /// All kinds, in the order they are tried when recognising a file.
-    pub const ALL: [ExportKind; 3] = [ExportKind::Signups, ExportKind::Completions, ExportKind::Accounts];
-
-    /// The name used in reports and config.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accounts => "accounts",
-            Self::Completions => "completions",
-            Self::Signups => "signups",
-        }
-    }
-}
 
 /// What reading an export gave.
 #[derive(Debug, Clone)]

@@ -4,24 +4,9 @@
 
 use super::columns::ColumnMap;
 use super::dates::{parse_date, parse_datetime};
-use super::records::*;
-use super::ExportKind;
 use crate::config::Config;
-use crate::domain::Email;
+use crate::domain::*;
 use csv::StringRecord;
-
-/// A problem with one cell of one row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowProblem {
-    /// 1-based line (CSV) or row (spreadsheet).
-    pub row: u64,
-    /// The column heading.
-    pub column: String,
-    /// The value found.
-    pub value: String,
-    /// What is wrong.
-    pub message: String,
-}
 
 /// A parsed row: the record and, for accounts, an organisation that did not resolve.
 pub struct Parsed {

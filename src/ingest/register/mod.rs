@@ -1,9 +1,7 @@
 //! The region's course-day register (FORMATS.md §4): the authority for billing.
 
-mod model;
 mod problems;
 pub(crate) mod read;
 
-pub use model::*;
 pub use problems::{RegisterError, RegisterProblems};
 pub use read::{read_register, read_register_bytes};

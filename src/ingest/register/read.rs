@@ -4,9 +4,9 @@
 //! rounds, attendance only on days the round has). Any error rejects the file
 //! whole; a participant listed twice is merged and noted instead.
 
-use super::model::*;
 use super::problems::{RegisterError, RegisterProblems};
 use crate::config::Config;
+use crate::domain::*;
 use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
 use crate::ingest::bounds::short;
 use crate::ingest::workbook::{cell_date, cell_money, cell_text, Row, Table, Workbook};
@@ -430,7 +430,7 @@ fn read_participants(
         if let Some(&i) = by_key.get(&key) {
             let first = &mut out[i];
             notes.push(RegisterNote {
-                code: "duplicate-participant",
+                code: Code::DuplicateParticipant,
                 kommun: Some(kommun),
                 subject: format!("{name}, omgång {round}"),
                 detail: format!(

@@ -140,8 +140,8 @@ pub struct Participant {
 /// A problem that is reported but does not stop the run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegisterNote {
-    /// Stable kebab-case code.
-    pub code: &'static str,
+    /// What kind of finding it becomes.
+    pub code: super::Code,
     /// Municipality concerned, if any.
     pub kommun: Option<KommunKod>,
     /// Who or what it is about.

@@ -1,7 +1,10 @@
-//! The typed records of the Totara exports.
+//! The platform's records: what the Totara exports hold (accounts,
+//! completions, sign-ups) as ingest produces them, and the platform view the
+//! store reads back for reconciliation and the reports.
 
 use crate::domain::{DelresaCode, Email, KommunKod};
 use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::BTreeMap;
 
 /// Account roles; they overlap ("varav").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -255,4 +258,147 @@ impl ExportRecord {
             ExportRecord::Signup(s) => format!("{}\u{1f}{}\u{1f}{}", s.user_key, s.course, s.session_start),
         }
     }
+}
+
+/// The three export kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExportKind {
+    /// Accounts ("User" report source).
+    Accounts,
+    /// Course completions.
+    Completions,
+    /// Seminar sign-ups.
+    Signups,
+}
+
+impl ExportKind {
+    /// All kinds, in the order they are tried when recognising a file.
+    pub const ALL: [ExportKind; 3] = [ExportKind::Signups, ExportKind::Completions, ExportKind::Accounts];
+
+    /// The name used in reports and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accounts => "accounts",
+            Self::Completions => "completions",
+            Self::Signups => "signups",
+        }
+    }
+}
+
+/// The platform as the latest snapshots show it.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformData {
+    /// Accounts of the latest accounts snapshot.
+    pub accounts: Vec<Account>,
+    /// Accounts of the latest snapshot taken before the current month (for "change since last month").
+    pub accounts_before: Option<Vec<Account>>,
+    /// Completions of the latest snapshot, for the courses asked for.
+    pub completions: Vec<StoredCompletion>,
+    /// Course progress per municipality and course, from all completions of the latest snapshot.
+    pub progress: Vec<Progress>,
+    /// Sign-ups of the latest snapshot.
+    pub signups: Vec<StoredSignup>,
+    /// Whether any accounts snapshot exists at all.
+    pub has_accounts: bool,
+    /// Whether any completions snapshot exists.
+    pub has_completions: bool,
+    /// Whether any sign-ups snapshot exists.
+    pub has_signups: bool,
+}
+
+/// A stored completion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCompletion {
+    /// Lower-cased username (or e-mail).
+    pub user_key: String,
+    /// Course name.
+    pub course: String,
+    /// State.
+    pub status: CompletionStatus,
+}
+
+/// A stored sign-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSignup {
+    /// Lower-cased username (or e-mail).
+    pub user_key: String,
+    /// Course name.
+    pub course: String,
+    /// Session start.
+    pub session_start: NaiveDateTime,
+    /// State.
+    pub status: SignupStatus,
+}
+
+/// Course progress of one municipality and course.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The municipality.
+    pub kommun: KommunKod,
+    /// The course.
+    pub course: String,
+    /// Not yet started.
+    pub not_started: u64,
+    /// In progress (pågående).
+    pub in_progress: u64,
+    /// Complete (genomfört).
+    pub complete: u64,
+}
+
+/// Accounts of one municipality and delresa.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountCount {
+    /// Active accounts (konton).
+    pub accounts: u64,
+    /// Of which medarbetare.
+    pub medarbetare: u64,
+    /// Of which chefer.
+    pub chefer: u64,
+    /// Of which utbildare.
+    pub utbildare: u64,
+    /// Of which k-admin.
+    pub k_admin: u64,
+}
+
+/// Accounts per (municipality, delresa), as the reports show them.
+pub type AccountTable = BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount>;
+
+impl AccountCount {
+    /// The sum of two counts.
+    pub fn plus(&self, o: &AccountCount) -> AccountCount {
+        AccountCount {
+            accounts: self.accounts + o.accounts,
+            medarbetare: self.medarbetare + o.medarbetare,
+            chefer: self.chefer + o.chefer,
+            utbildare: self.utbildare + o.utbildare,
+            k_admin: self.k_admin + o.k_admin,
+        }
+    }
+}
+
+/// A municipality's accounts over all its delresor.
+pub fn municipality_total(table: &AccountTable, k: KommunKod) -> AccountCount {
+    table.iter().filter(|((kk, _), _)| *kk == k).fold(AccountCount::default(), |acc, (_, c)| acc.plus(c))
+}
+
+/// What the server said last time, for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+/// A problem with one cell of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// 1-based line (CSV) or row (spreadsheet).
+    pub row: u64,
+    /// The column heading.
+    pub column: String,
+    /// The value found.
+    pub value: String,
+    /// What is wrong.
+    pub message: String,
 }

@@ -1,0 +1,226 @@
+//! One inbox file into the run's transaction: recognised by its content,
+//! read under the reading marker (a reader that panics or dies sets the file
+//! aside instead of stopping the service), stored in its own savepoint.
+
+use super::files::{file_name, first_line, format_of, is_incomplete, stored_name, unknown_reason};
+use super::{SyncLog, JOB};
+use crate::domain::{Code, ExportKind, Finding};
+use crate::ingest::exports::{read_export_pipelined, ExportError, ExportOutcome};
+use crate::ingest::{kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
+use crate::jobs::reading::guarded;
+use crate::jobs::stages::StageClock;
+use crate::jobs::{JobError, JobSettings};
+use crate::report::{IngestLine, IngestStatus};
+use crate::store::{CourseInterner, RunInput, RunTx, StoredCounts};
+use std::path::Path;
+use std::time::Duration;
+
+/// Takes one inbox file: left for later, unchanged, ingested or rejected.
+pub(super) fn ingest(
+    settings: &JobSettings,
+    tx: &mut RunTx,
+    path: &Path,
+    log: &mut SyncLog,
+    clock: &mut StageClock,
+) -> Result<(), JobError> {
+    let config = &settings.config;
+    let name = file_name(path);
+    let downloaded = log.downloads.iter().any(|(p, ..)| p == path);
+    if !downloaded && is_incomplete(path, Duration::from_secs(config.ingest.settle_seconds)) {
+        log.lines.push(IngestLine::new(
+            &name,
+            "",
+            IngestStatus::Incomplete,
+            "still being written; left for the next run",
+        ));
+        return Ok(());
+    }
+    let sha256 = sha256_file(path).map_err(JobError::io(path))?;
+    let kind = match guarded(settings, JOB, path, &sha256, || kind_of(path, config)) {
+        Ok(kind) => kind,
+        Err(why) => {
+            reject(log, path, &name, "", first_line(&why).to_string(), why);
+            return Ok(());
+        }
+    };
+    if kind != InputKind::Unknown {
+        log.inputs.push(RunInput {
+            path: path.display().to_string(),
+            kind: kind.as_str().into(),
+            sha256: sha256.clone(),
+        });
+        if tx.already_stored(kind.as_str(), &sha256)? {
+            let line =
+                IngestLine::new(&name, kind.as_str(), IngestStatus::Unchanged, "identical to a file already ingested");
+            log.lines.push(line);
+            log.moves.push((path.to_path_buf(), "processed", None));
+            return Ok(());
+        }
+    }
+    let export_kind = match kind {
+        InputKind::Accounts => ExportKind::Accounts,
+        InputKind::Completions => ExportKind::Completions,
+        InputKind::Signups => ExportKind::Signups,
+        InputKind::Register => return register(settings, tx, path, &sha256, log, clock),
+        InputKind::Unknown => {
+            let why = unknown_reason(path, &config.ingest.limits);
+            reject(log, path, &name, "", why.clone(), why);
+            return Ok(());
+        }
+    };
+    export(settings, tx, path, &sha256, export_kind, log, clock)
+}
+
+/// Records a rejected file: its line and its move to `rejected/`.
+fn reject(log: &mut SyncLog, path: &Path, name: &str, kind: &str, detail: String, why: String) {
+    log.lines.push(IngestLine::new(name, kind, IngestStatus::Rejected, &detail));
+    log.moves.push((path.to_path_buf(), "rejected", Some(why)));
+}
+
+/// A register: read whole, stored with its bytes (other jobs read it from the store).
+fn register(
+    settings: &JobSettings,
+    tx: &mut RunTx,
+    path: &Path,
+    sha256: &str,
+    log: &mut SyncLog,
+    clock: &mut StageClock,
+) -> Result<(), JobError> {
+    let name = file_name(path);
+    let read = guarded(settings, JOB, path, sha256, || read_register(path, &settings.config))
+        .map_err(|why| {
+            RegisterProblems(vec![RegisterError {
+                file: path.to_path_buf(),
+                sheet: None,
+                row: None,
+                column: None,
+                message: why,
+            }])
+        })
+        .and_then(|r| r);
+    match read {
+        Ok(mut reg) => {
+            let bytes = std::fs::read(path).map_err(JobError::io(path))?;
+            let rows = reg.participants.len() as u64;
+            tx.store_register(&name, sha256, reg.period().as_deref(), rows, &bytes)?;
+            reg.sources = vec![stored_name(&name)];
+            log.parsed.insert(sha256.to_string(), reg);
+            let mut line = IngestLine::new(&name, "register", IngestStatus::Ingested, "");
+            line.rows = rows;
+            log.lines.push(line);
+            clock.mark(format!("ingest register ({})", format_of(path)), rows, "rows");
+            log.moves.push((path.to_path_buf(), "processed", None));
+        }
+        Err(e) => {
+            let why = e.to_string();
+            reject(log, path, &name, "register", first_line(&why).to_string(), why);
+        }
+    }
+    Ok(())
+}
+
+/// A Totara export: streamed into the run's transaction in a savepoint.
+fn export(
+    settings: &JobSettings,
+    tx: &mut RunTx,
+    path: &Path,
+    sha256: &str,
+    kind: ExportKind,
+    log: &mut SyncLog,
+    clock: &mut StageClock,
+) -> Result<(), JobError> {
+    let config = &settings.config;
+    let name = file_name(path);
+    let mut outcome = None;
+    let stored = guarded(settings, JOB, path, sha256, || {
+        tx.store_export("inbox", kind, &name, sha256, |insert| {
+            let mut courses = CourseInterner::default();
+            let bar = progress(&name);
+            let mut store = |batch: &[_]| {
+                bar.inc(batch.len() as u64);
+                insert(batch)
+            };
+            let o = read_export_pipelined(path, kind, config, move |r| courses.prepare(r), &mut store)?;
+            bar.finish_and_clear();
+            tracing::info!("Read {name}: {} rows.", o.rows);
+            let skipped = o.bad_rows.len() as u64;
+            outcome = Some(o);
+            Ok::<u64, ExportError>(skipped)
+        })
+    })
+    .unwrap_or_else(|why| Ok(Err(ExportError::Unreadable(why))))?;
+    match stored {
+        Ok(counts) => {
+            let o = outcome.expect("set on success");
+            ingested(log, path, &name, kind, counts, o, clock);
+        }
+        Err(e) => {
+            let why = format!("{name}: {e}");
+            reject(log, path, &name, kind.as_str(), e.to_string(), why);
+        }
+    }
+    Ok(())
+}
+
+/// Records a stored export: its line, its findings, its skipped rows.
+fn ingested(
+    log: &mut SyncLog,
+    path: &Path,
+    name: &str,
+    kind: ExportKind,
+    counts: StoredCounts,
+    o: ExportOutcome,
+    clock: &mut StageClock,
+) {
+    let mut detail = Vec::new();
+    if counts.duplicates > 0 {
+        detail.push(format!("{} duplicate row(s) counted once", counts.duplicates));
+        log.findings.push(Finding::new(
+            Code::DuplicateExportRow,
+            None,
+            name,
+            format!("{} rad(er) upprepar samma användare och kurs; de räknas en gång.", counts.duplicates),
+        ));
+    }
+    if !o.unresolved.is_empty() {
+        detail.push(format!("{} account(s) with an unknown municipality", o.unresolved.len()));
+        for (line, org) in &o.unresolved {
+            log.findings.push(Finding::new(
+                Code::UnknownMunicipality,
+                None,
+                format!("{name} rad {line}"),
+                format!(
+                    "Organisationen '{org}' är ingen kommun i regionen. Rätta kontots organisation i lärplattformen \
+                     eller lägg till namnet som alias i konfigurationen."
+                ),
+            ));
+        }
+    }
+    if !o.bad_rows.is_empty() {
+        detail.push(format!("{} bad row(s) skipped (see ingest-problems.csv)", o.bad_rows.len()));
+    }
+    let mut line = IngestLine::new(name, kind.as_str(), IngestStatus::Ingested, &detail.join("; "));
+    line.rows = counts.rows - counts.duplicates;
+    line.skipped = o.bad_rows.len() as u64;
+    let format = format_of(path);
+    let (items, unit) =
+        if format == "csv" { (counts.rows, "rows") } else { (counts.rows * o.mapped.len() as u64, "cells") };
+    clock.mark(format!("ingest {} ({format})", kind.as_str()), items, unit);
+    log.lines.push(line);
+    log.problems.extend(o.bad_rows.into_iter().map(|p| (name.to_string(), p)));
+    log.moves.push((path.to_path_buf(), "processed", None));
+}
+
+/// A row counter for long files, drawn only when stderr is a terminal
+/// (indicatif draws nothing otherwise; the log lines remain).
+fn progress(name: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows ({per_sec}, {elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(name.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

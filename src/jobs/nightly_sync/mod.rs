@@ -1,0 +1,216 @@
+//! `run nightly-sync`: ingest every file in the inbox into snapshots, then
+//! move each to `processed/` or, rejected, to `rejected/` with a
+//! `<name>.error.txt` saying why. Files still being written are left.
+//!
+//! The run goes through its stages: fetch (HTTP sources and web services
+//! into the inbox), ingest (each file into the run's transaction, in its own
+//! savepoint, so a rejected file leaves nothing), the regional picture
+//! (reconciliation and reports as this run will commit them), commit (the
+//! one [`close`](super::commit::close) every job ends with), then move the
+//! files and send the project lead's follow-up.
+
+mod fetch;
+mod files;
+mod ingest_file;
+mod lead;
+
+use super::commit::{close, Finished};
+use super::inputs::merge_registers;
+use super::regional::{finding_counts, stage_regional};
+use super::staging::Staging;
+use super::{JobContext, JobError, JobSettings, RunSummary};
+use crate::domain::{Code, Finding, Register, RowProblem, Validators, Year};
+use crate::ingest::read_register_bytes;
+use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
+use crate::store::{RunInput, RunTx};
+use chrono::Datelike;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+/// The job's name in the run log and the outbox.
+const JOB: &str = "nightly-sync";
+
+/// What the run has done so far, file by file.
+#[derive(Default)]
+struct SyncLog {
+    /// One line per file or source for `ingest-report.csv`.
+    lines: Vec<IngestLine>,
+    findings: Vec<Finding>,
+    inputs: Vec<RunInput>,
+    /// Where each file goes after the commit, and why if rejected.
+    moves: Vec<(PathBuf, &'static str, Option<String>)>,
+    problems: Vec<(String, RowProblem)>,
+    /// Ingest-report notes for files that hold less than the source has.
+    notes: Vec<(String, String)>,
+    /// Files downloaded this run: (path, source, validators to remember).
+    downloads: Vec<(PathBuf, String, Validators)>,
+    /// Registers parsed on ingest, by content hash (not parsed again for the read-back).
+    parsed: HashMap<String, Register>,
+}
+
+impl SyncLog {
+    fn count(&self, s: IngestStatus) -> usize {
+        self.lines.iter().filter(|l| l.status == s).count()
+    }
+
+    fn ingested_rows(&self) -> u64 {
+        self.lines.iter().filter(|l| l.status == IngestStatus::Ingested).map(|l| l.rows).sum()
+    }
+}
+
+/// Runs the nightly sync over the inbox.
+pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
+    let started_at = ctx.now();
+    let today = ctx.today();
+    let mut clock = super::stages::StageClock::start();
+    files::prepare_inbox(&ctx.inbox)?;
+    let mut log = SyncLog::default();
+    fetch::fetch(ctx, &mut log);
+    let JobContext { settings, store } = ctx;
+    let mut tx = store.begin_run(JOB, &today.to_string(), &started_at)?;
+    for path in files::inbox_files(&settings.inbox)? {
+        ingest_file::ingest(settings, &mut tx, &path, &mut log, &mut clock)?;
+    }
+    log.add_notes();
+
+    let mut staging = Staging::new(&settings.out)?;
+    let workbook = regional(settings, &tx, today, &mut staging, &mut log, &mut clock)?;
+    let to_lead = lead::stage(settings, &tx, &mut staging, &log.findings, workbook, today)?;
+    write_reports(&mut staging, &log)?;
+    for (path, source, validators) in &log.downloads {
+        let fate = log.moves.iter().find(|(p, ..)| p == path).map(|(_, folder, _)| *folder);
+        if fate == Some("processed") && !source.is_empty() {
+            tx.remember_validators(source, validators)?;
+        }
+    }
+    let rejected = log.count(IngestStatus::Rejected);
+    let logged = with_rejected(&log.findings, rejected);
+    let done = Finished {
+        inputs: std::mem::take(&mut log.inputs),
+        files: log.count(IngestStatus::Ingested) as u64,
+        rows: log.ingested_rows(),
+        ..Finished::new(JOB, today.to_string(), started_at, &logged, staging)
+    };
+    let outputs = close(tx, settings, done)?;
+    for (path, folder, why) in std::mem::take(&mut log.moves) {
+        files::move_file(&settings.inbox, &path, folder, why.as_deref())?;
+    }
+    let messages = lead::send(ctx, &to_lead)?;
+    Ok(summary(ctx, log, outputs, messages, to_lead, today, clock))
+}
+
+impl SyncLog {
+    /// Adds the notes of sources read only in part to their files' lines.
+    fn add_notes(&mut self) {
+        for line in self.lines.iter_mut() {
+            for (_, note) in self.notes.iter().filter(|(file, _)| *file == line.file) {
+                line.detail = if line.detail.is_empty() { note.clone() } else { format!("{}; {note}", line.detail) };
+            }
+        }
+    }
+}
+
+/// The regional picture as this run will commit it: the latest register of
+/// each year (one ingested now is not parsed a second time) against the
+/// platform's latest snapshots. Returns the regional workbook.
+fn regional(
+    settings: &JobSettings,
+    tx: &RunTx,
+    today: chrono::NaiveDate,
+    staging: &mut Staging,
+    log: &mut SyncLog,
+    clock: &mut super::stages::StageClock,
+) -> Result<Vec<u8>, JobError> {
+    let config = &settings.config;
+    let registers = tx
+        .latest_registers()?
+        .into_iter()
+        .map(|s| match log.parsed.remove(&s.sha256) {
+            Some(reg) => Ok(reg),
+            None => read_register_bytes(&files::stored_name(&s.file_name), s.content, config),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let register = if registers.is_empty() { None } else { Some(merge_registers(registers)?) };
+    let year = Year::new(today.year()).expect("a current year");
+    let month_start = today.with_day(1).expect("day 1");
+    let courses: BTreeSet<String> =
+        register.iter().flat_map(|r| r.rounds.iter().map(|x| x.course.to_lowercase())).collect();
+    clock.mark("read register back", register.as_ref().map_or(0, |r| r.participants.len()) as u64, "rows");
+    let platform = tx.platform(month_start, Some(&courses))?;
+    clock.mark("read platform back", platform.completions.len() as u64, "completions");
+    let reader = tx.reader();
+    let (found, workbook) =
+        stage_regional(&reader, staging, config, year, register.as_ref(), &platform, &platform.progress)?;
+    log.findings.extend(found);
+    clock.mark("reconcile and regional workbook", log.findings.len() as u64, "findings");
+    Ok(workbook)
+}
+
+/// `ingest-report.csv`, and `ingest-problems.csv` when rows were skipped.
+fn write_reports(staging: &mut Staging, log: &SyncLog) -> Result<(), JobError> {
+    let report = staging.path("ingest-report.csv")?;
+    write_ingest_report_csv(&report, &log.lines)?;
+    if !log.problems.is_empty() {
+        let p = staging.path("ingest-problems.csv")?;
+        write_ingest_problems_csv(&p, &log.problems)?;
+    }
+    Ok(())
+}
+
+/// The findings with one for the rejected files, if any.
+fn with_rejected(findings: &[Finding], rejected: usize) -> Vec<Finding> {
+    let mut all = findings.to_vec();
+    if rejected > 0 {
+        all.push(Finding::new(
+            Code::FileRejected,
+            None,
+            format!("{rejected} fil(er)"),
+            "Se inkorgens mapp rejected/ och filen <namn>.error.txt bredvid varje fil.",
+        ));
+    }
+    all
+}
+
+/// What the run did, for the terminal and the exit code.
+fn summary(
+    ctx: &JobContext,
+    log: SyncLog,
+    outputs: Vec<PathBuf>,
+    messages: usize,
+    to_lead: Option<(String, String)>,
+    today: chrono::NaiveDate,
+    clock: super::stages::StageClock,
+) -> RunSummary {
+    let rejected = log.count(IngestStatus::Rejected);
+    let mut figures = vec![format!(
+        "Files: {} ingested, {} unchanged, {} rejected, {} left for later.",
+        log.count(IngestStatus::Ingested),
+        log.count(IngestStatus::Unchanged),
+        rejected,
+        log.count(IngestStatus::Incomplete)
+    )];
+    for kind in ["register", "accounts", "completions", "signups"] {
+        let rows: u64 =
+            log.lines.iter().filter(|l| l.kind == kind && l.status == IngestStatus::Ingested).map(|l| l.rows).sum();
+        if rows > 0 {
+            figures.push(format!("Rows of {kind}: {rows}."));
+        }
+    }
+    for l in log.lines.iter().filter(|l| l.status == IngestStatus::Rejected) {
+        figures.push(format!("Rejected {}: {}", l.file, l.detail));
+    }
+    figures.extend(finding_counts(&ctx.config, &log.findings));
+    let findings = with_rejected(&log.findings, rejected);
+    if let Some((stem, _)) = &to_lead {
+        figures.push(format!("Findings changed: the follow-up {stem} goes to the project lead."));
+    }
+    RunSummary {
+        job: JOB.into(),
+        period: today.to_string(),
+        outputs,
+        findings,
+        messages,
+        figures,
+        stages: clock.finish(),
+    }
+}
