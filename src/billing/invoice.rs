@@ -28,15 +28,47 @@ pub struct InvoiceInputs<'a> {
 /// The text an undecided line carries, so nobody mistakes it for a real amount.
 const PRELIMINARY: &str = " – preliminärt, ej beslutat";
 
-/// Computes the invoice basis of a month.
+/// Computes the invoice basis of a month: its course-day lines, the fixed
+/// cost instalments due, the register's own lines and (settlement `credit`,
+/// in the credit month) the pot credit.
 pub fn invoice_basis(config: &Config, month: Month, input: InvoiceInputs) -> Result<InvoiceBasis, BillingError> {
+    let mut lines = day_lines(config, month, input.days);
+    lines.extend(fixed_cost_lines(config, month)?);
+    let a = &config.billing.articles;
+    for x in input.extra_lines.iter().filter(|x| x.kind == ExtraKind::Faktura && month.contains(x.date)) {
+        lines.push(InvoiceLine {
+            kommun: x.kommun,
+            kind: LineKind::Other,
+            article: a.other.clone(),
+            description: x.description.clone(),
+            quantity: x.quantity,
+            unit_price: x.unit_price,
+            amount: x.amount,
+            undecided: None,
+        });
+    }
+    let crediting =
+        config.trainer_pot.settlement == Settlement::Credit && month.number() == config.billing.pot_credit_month;
+    if let Some(pot) = input.pot.filter(|p| crediting && p.year == month.year()) {
+        lines.extend(pot_credit_lines(config, pot));
+    }
+    sort_lines(&mut lines);
+    Ok(InvoiceBasis { month, lines })
+}
+
+/// The setting named when a line's amount is not decided.
+fn undecided(decided: bool, setting: &str) -> Option<String> {
+    (!decided).then(|| setting.to_string())
+}
+
+/// Participant-days grouped into lines by municipality, kind, article, text and price.
+fn day_lines(config: &Config, month: Month, days: &[ParticipantDay]) -> Vec<InvoiceLine> {
     let a = &config.billing.articles;
     let b = &config.billing;
-    let undecided = |decided: bool, setting: &str| (!decided).then(|| setting.to_string());
     // (kommun, kind, article, description, unit price, undecided) → quantity
     type Key = (KommunKod, LineKind, String, String, Money, Option<String>);
     let mut groups: BTreeMap<Key, Quantity> = BTreeMap::new();
-    for d in input.days.iter().filter(|d| month.contains(d.date)) {
+    for d in days.iter().filter(|d| month.contains(d.date)) {
         let year = chrono::Datelike::year(&d.date);
         let (kind, article, description, open) = match (d.organiser, d.attended) {
             (Organiser::Regional, true) => (
@@ -65,7 +97,7 @@ pub fn invoice_basis(config: &Config, month: Month, input: InvoiceInputs) -> Res
         let description = if open.is_some() { description + PRELIMINARY } else { description };
         *groups.entry((d.kommun, kind, article, description, d.fee, open)).or_default() += 1;
     }
-    let mut lines: Vec<InvoiceLine> = groups
+    groups
         .into_iter()
         .map(|((kommun, kind, article, description, unit_price, undecided), quantity)| InvoiceLine {
             kommun,
@@ -77,7 +109,12 @@ pub fn invoice_basis(config: &Config, month: Month, input: InvoiceInputs) -> Res
             amount: unit_price * quantity,
             undecided,
         })
-        .collect();
+        .collect()
+}
+
+/// The month's instalments of the regional fixed cost.
+fn fixed_cost_lines(config: &Config, month: Month) -> Result<Vec<InvoiceLine>, BillingError> {
+    let mut lines = Vec::new();
     for i in instalments(config, month)? {
         if i.amount.is_zero() {
             continue;
@@ -86,7 +123,7 @@ pub fn invoice_basis(config: &Config, month: Month, input: InvoiceInputs) -> Res
         lines.push(InvoiceLine {
             kommun: i.kommun,
             kind: LineKind::FixedCost,
-            article: a.fixed_cost.clone(),
+            article: config.billing.articles.fixed_cost.clone(),
             description: format!(
                 "Regional fast kostnad {}, delbetalning {} av {}, befolkningsandel {} %{}",
                 month.year(),
@@ -101,39 +138,28 @@ pub fn invoice_basis(config: &Config, month: Month, input: InvoiceInputs) -> Res
             undecided: open,
         });
     }
-    for x in input.extra_lines.iter().filter(|x| x.kind == ExtraKind::Faktura && month.contains(x.date)) {
-        lines.push(InvoiceLine {
-            kommun: x.kommun,
-            kind: LineKind::Other,
-            article: a.other.clone(),
-            description: x.description.clone(),
-            quantity: x.quantity,
-            unit_price: x.unit_price,
-            amount: x.amount,
-            undecided: None,
-        });
-    }
-    let crediting = config.trainer_pot.settlement == Settlement::Credit && month.number() == b.pot_credit_month;
-    if let Some(pot) = input.pot.filter(|p| crediting && p.year == month.year()) {
-        for m in &config.municipalities {
+    Ok(lines)
+}
+
+/// Each municipality's pot payout as a credit on its invoice.
+fn pot_credit_lines(config: &Config, pot: &PotDistribution) -> Vec<InvoiceLine> {
+    config
+        .municipalities
+        .iter()
+        .filter_map(|m| {
             let payout = pot.payout(Recipient::Kommun(m.code));
-            if payout.is_zero() {
-                continue;
-            }
-            lines.push(InvoiceLine {
+            (!payout.is_zero()).then(|| InvoiceLine {
                 kommun: m.code,
                 kind: LineKind::PotCredit,
-                article: a.pot_credit.clone(),
+                article: config.billing.articles.pot_credit.clone(),
                 description: format!("Utbildarpott {}, återbetalning till hemkommun", pot.year),
                 quantity: 1,
                 unit_price: -payout,
                 amount: -payout,
                 undecided: None,
-            });
-        }
-    }
-    sort_lines(&mut lines);
-    Ok(InvoiceBasis { month, lines })
+            })
+        })
+        .collect()
 }
 
 /// The order finance reads: municipality, then kind, article and text.

@@ -32,14 +32,7 @@ pub fn trainer_pot(
 ) -> Result<PotDistribution, BillingError> {
     let rules = config.trainer_pot;
     let rounds = register.round_index();
-    let mut days = Vec::new();
-    let mut trainer_days: Vec<PotTrainerDay> = Vec::new();
-    // The (person, employer) key of each trainer-day, beside it.
-    let mut keys: Vec<(String, Recipient)> = Vec::new();
-    let mut shares: BTreeMap<(String, Recipient), TrainerShare> = BTreeMap::new();
-    // Money no trainer can take (a day without counted trainers) stays with the region.
-    let mut unallocated = Money::ZERO;
-
+    let mut tally = Tally::default();
     let people = register.participants_by_round();
     let teams = register.trainers_by_day();
     let mut dated: Vec<_> = register.days.iter().filter(|d| year.contains(d.date)).collect();
@@ -53,7 +46,7 @@ pub fn trainer_pot(
         let attended =
             people.get(&d.round).into_iter().flatten().filter(|p| p.attended.contains(&d.day)).count() as u32;
         let day_pot = tariff.pot * attended;
-        let first = trainer_days.len();
+        let first = tally.trainer_days.len();
         let mut seen: Vec<(String, Recipient)> = Vec::new();
         for t in teams.get(&(&d.round, d.day)).into_iter().flatten() {
             let key = (t.person_key(), t.employer);
@@ -61,49 +54,12 @@ pub fn trainer_pot(
                 continue; // the same person twice on one day counts once
             }
             seen.push(key.clone());
-            keys.push(key.clone());
             let counts = !(t.employer == Recipient::Region && rules.rss_trainers == RssTrainers::Exclude);
             let points = if counts { tariff.points(t.role) } else { Decimal::ZERO };
-            let share = shares.entry(key).or_insert_with(|| TrainerShare {
-                name: t.name.clone(),
-                employer: t.employer,
-                leader_days: 0,
-                trainer_days: 0,
-                reserve_days: 0,
-                points: Decimal::ZERO,
-                exact: Money::ZERO,
-            });
-            match t.role {
-                TrainerRole::Kursledare => share.leader_days += 1,
-                TrainerRole::Utbildare => share.trainer_days += 1,
-                TrainerRole::Reserv => share.reserve_days += 1,
-            }
-            share.points += points;
-            trainer_days.push(PotTrainerDay {
-                recipient: t.employer,
-                date: d.date,
-                round: round.id.clone(),
-                course: round.course.clone(),
-                day: d.day,
-                name: t.name.clone(),
-                role: t.role,
-                points,
-                day_pot,
-                day_points: Decimal::ZERO,
-                share: Money::ZERO,
-            });
+            tally.add_trainer_day(key, t, round, d, points, day_pot);
         }
-        let day_points: Decimal = trainer_days[first..].iter().map(|t| t.points).sum();
-        for t in &mut trainer_days[first..] {
-            t.day_points = day_points;
-            if rules.rule == DistributionRule::PerDay && !day_points.is_zero() {
-                t.share = day_pot * (t.points / day_points);
-            }
-        }
-        if rules.rule == DistributionRule::PerDay && day_points.is_zero() {
-            unallocated += day_pot;
-        }
-        days.push(PotDay {
+        let day_points = tally.split_day(first, day_pot, rules.rule);
+        tally.days.push(PotDay {
             round: round.id.clone(),
             course: round.course.clone(),
             day: d.day,
@@ -115,24 +71,106 @@ pub fn trainer_pot(
             points: day_points,
         });
     }
-    let pot: Money = days.iter().map(|d| d.pot).sum();
+    let pot: Money = tally.days.iter().map(|d| d.pot).sum();
     if rules.rule == DistributionRule::AnnualPool {
-        let pool_points: Decimal = trainer_days.iter().map(|t| t.points).sum();
+        tally.split_pool(pot);
+    }
+    tally.sum_shares();
+    let Tally { days, trainer_days, shares, unallocated, .. } = tally;
+    let extras = extras(register, year, pot)?;
+    rows_of(config, year, Parts { pot, unallocated, extras, carried, trainer_days, days, shares, rule: rules.rule })
+}
+
+/// The year's days and trainer-days as they are counted.
+#[derive(Default)]
+struct Tally {
+    days: Vec<PotDay>,
+    trainer_days: Vec<PotTrainerDay>,
+    /// The (person, employer) key of each trainer-day, beside it.
+    keys: Vec<(String, Recipient)>,
+    shares: BTreeMap<(String, Recipient), TrainerShare>,
+    /// Money no trainer can take (a day without counted trainers) stays with the region.
+    unallocated: Money,
+}
+
+impl Tally {
+    /// Counts one trainer on one day (its share is set by the split).
+    fn add_trainer_day(
+        &mut self,
+        key: (String, Recipient),
+        t: &crate::domain::TrainerDay,
+        round: &crate::domain::Round,
+        d: &crate::domain::CourseDay,
+        points: Decimal,
+        day_pot: Money,
+    ) {
+        self.keys.push(key.clone());
+        let share = self.shares.entry(key).or_insert_with(|| TrainerShare {
+            name: t.name.clone(),
+            employer: t.employer,
+            leader_days: 0,
+            trainer_days: 0,
+            reserve_days: 0,
+            points: Decimal::ZERO,
+            exact: Money::ZERO,
+        });
+        match t.role {
+            TrainerRole::Kursledare => share.leader_days += 1,
+            TrainerRole::Utbildare => share.trainer_days += 1,
+            TrainerRole::Reserv => share.reserve_days += 1,
+        }
+        share.points += points;
+        self.trainer_days.push(PotTrainerDay {
+            recipient: t.employer,
+            date: d.date,
+            round: round.id.clone(),
+            course: round.course.clone(),
+            day: d.day,
+            name: t.name.clone(),
+            role: t.role,
+            points,
+            day_pot,
+            day_points: Decimal::ZERO,
+            share: Money::ZERO,
+        });
+    }
+
+    /// Under `per_day`, splits the day's pot among its trainer-days from
+    /// `first` on (or leaves it with the region); returns the day's points.
+    fn split_day(&mut self, first: usize, day_pot: Money, rule: DistributionRule) -> Decimal {
+        let day_points: Decimal = self.trainer_days[first..].iter().map(|t| t.points).sum();
+        for t in &mut self.trainer_days[first..] {
+            t.day_points = day_points;
+            if rule == DistributionRule::PerDay && !day_points.is_zero() {
+                t.share = day_pot * (t.points / day_points);
+            }
+        }
+        if rule == DistributionRule::PerDay && day_points.is_zero() {
+            self.unallocated += day_pot;
+        }
+        day_points
+    }
+
+    /// Under `annual_pool`, splits the year's pot by the year's points.
+    fn split_pool(&mut self, pot: Money) {
+        let pool_points: Decimal = self.trainer_days.iter().map(|t| t.points).sum();
         if pool_points.is_zero() {
-            unallocated = pot;
+            self.unallocated = pot;
         } else {
-            for t in &mut trainer_days {
+            for t in &mut self.trainer_days {
                 t.share = pot * (t.points / pool_points);
             }
         }
     }
-    for (t, key) in trainer_days.iter().zip(&keys) {
-        if let Some(s) = shares.get_mut(key) {
-            s.exact += t.share;
+
+    /// Each trainer's exact share: the sum of its trainer-days'.
+    fn sum_shares(&mut self) {
+        for (t, key) in self.trainer_days.iter().zip(&self.keys) {
+            if let Some(s) = self.shares.get_mut(key) {
+                s.exact += t.share;
+            }
         }
     }
-    let extras = extras(register, year, pot)?;
-    rows_of(config, year, Parts { pot, unallocated, extras, carried, trainer_days, days, shares, rule: rules.rule })
 }
 
 /// The extras granted from the year's pot; more than the pot holds is an error.

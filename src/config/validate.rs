@@ -215,41 +215,10 @@ fn municipalities(
         if raw.invoice_reference.get_ref().trim().is_empty() {
             c.at(raw.invoice_reference.span(), format!("{who}: invoice_reference is empty"));
         }
-        let mut contacts = Vec::new();
         if raw.contact.is_empty() {
             c.at(m.span(), format!("{who} has no contact person ([[municipality.contact]])"));
         }
-        for k in &raw.contact {
-            let kr = k.get_ref();
-            let email = match Email::parse(kr.email.get_ref()) {
-                Ok(e) => Some(e),
-                Err(e) => {
-                    c.at(kr.email.span(), format!("{who}, contact {}: {e}", kr.name));
-                    None
-                }
-            };
-            let mut ds = Vec::new();
-            if kr.delresor.get_ref().is_empty() {
-                c.at(kr.delresor.span(), format!("{who}, contact {}: delresor is empty", kr.name));
-            }
-            for d in kr.delresor.get_ref() {
-                if delresor.contains(d.as_str()) {
-                    ds.push(DelresaCode::parse(d).expect("configured codes are valid"));
-                } else {
-                    c.at(
-                        kr.delresor.span(),
-                        format!(
-                            "{who}, contact {}: '{d}' is not a configured delresa (one of: {})",
-                            kr.name,
-                            delresor.iter().copied().collect::<Vec<_>>().join(", ")
-                        ),
-                    );
-                }
-            }
-            if let Some(email) = email {
-                contacts.push(Contact { name: kr.name.clone(), email, delresor: ds });
-            }
-        }
+        let contacts = raw.contact.iter().filter_map(|k| contact(k, &who, delresor, c)).collect();
         out.push((
             Municipality {
                 code,
@@ -281,6 +250,37 @@ fn municipalities(
 }
 
 /// An amount of money: exact, whole öre and within [`Money::MAX`] (never rounded silently).
+/// One contact person: an address and the configured delresor they are contact for.
+fn contact(k: &Spanned<RawContact>, who: &str, delresor: &BTreeSet<&str>, c: &mut Collector) -> Option<Contact> {
+    let kr = k.get_ref();
+    let email = match Email::parse(kr.email.get_ref()) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            c.at(kr.email.span(), format!("{who}, contact {}: {e}", kr.name));
+            None
+        }
+    };
+    let mut ds = Vec::new();
+    if kr.delresor.get_ref().is_empty() {
+        c.at(kr.delresor.span(), format!("{who}, contact {}: delresor is empty", kr.name));
+    }
+    for d in kr.delresor.get_ref() {
+        if delresor.contains(d.as_str()) {
+            ds.push(DelresaCode::parse(d).expect("configured codes are valid"));
+        } else {
+            c.at(
+                kr.delresor.span(),
+                format!(
+                    "{who}, contact {}: '{d}' is not a configured delresa (one of: {})",
+                    kr.name,
+                    delresor.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
+    email.map(|email| Contact { name: kr.name.clone(), email, delresor: ds })
+}
+
 fn money(n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money> {
     match n.get_ref().to_decimal().and_then(|d| Money::new(d).exact_amount().map_err(|e| e.to_string())) {
         Ok(m) => Some(m),
@@ -364,16 +364,6 @@ fn month_number(n: i64, span: std::ops::Range<usize>, what: &str, c: &mut Collec
 fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     let raw = b.get_ref();
     let no_show_fee = non_negative(&raw.no_show_fee, "billing.no_show_fee", c);
-    let decision = |by: &Option<String>, span: std::ops::Range<usize>, what: &str, c: &mut Collector| {
-        let by = by.as_ref().map(|s| s.trim().to_string());
-        if by.as_deref() == Some("") {
-            c.at(
-                span.clone(),
-                format!("{what}: decided is empty; write who decided it, e.g. \"Styrgruppen 2026-01-15 §4\""),
-            );
-        }
-        Decision { by: by.filter(|s| !s.is_empty()), line: c.line_of(span.start) }
-    };
     let no_show_fee_decided = decision(&raw.no_show_fee_decided, raw.no_show_fee.span(), "billing.no_show_fee", c);
     let national_days = match raw.national_days.as_ref().map(|n| (n.get_ref().as_str(), n.span())) {
         None | Some(("information", _)) => NationalDays::Information,
@@ -399,31 +389,8 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
     }
     let pot_credit_month =
         month_number(*raw.pot_credit_month.get_ref(), raw.pot_credit_month.span(), "billing.pot_credit_month", c);
-    let mut fixed = BTreeMap::new();
-    for f in &raw.regional_fixed_cost {
-        let fr = f.get_ref();
-        let what = format!("billing.regional_fixed_cost {}", fr.year);
-        let decided = decision(&fr.decided, f.span(), &what, c);
-        if let Some(amount) = non_negative(&fr.amount, &what, c) {
-            if fixed.insert(fr.year as i32, FixedCost { amount, decided }).is_some() {
-                c.at(f.span(), format!("regional_fixed_cost for {} is configured twice", fr.year));
-            }
-        }
-    }
-    let mut national = BTreeMap::new();
-    for f in &raw.national_fee {
-        let fr = f.get_ref();
-        if fr.to < fr.from {
-            c.at(f.span(), format!("national_fee: 'to' {} is before 'from' {}", fr.to, fr.from));
-        }
-        if let Some(per) = non_negative(&fr.per_inhabitant, "national_fee.per_inhabitant", c) {
-            for y in fr.from..=fr.to {
-                if national.insert(y as i32, per).is_some() {
-                    c.at(f.span(), format!("national_fee for {y} is configured twice"));
-                }
-            }
-        }
-    }
+    let fixed = fixed_costs(&raw.regional_fixed_cost, c);
+    let national = national_fees(&raw.national_fee, c);
     let a = &raw.articles;
     let articles = Articles {
         regional_medarbetare: a.regional_medarbetare.clone(),
@@ -458,6 +425,53 @@ fn billing(b: &Spanned<RawBilling>, c: &mut Collector) -> Option<Billing> {
         national_fee: national,
         articles,
     })
+}
+
+/// Who decided a setting that bills (an empty `decided` is an error: say who).
+fn decision(by: &Option<String>, span: std::ops::Range<usize>, what: &str, c: &mut Collector) -> Decision {
+    let by = by.as_ref().map(|s| s.trim().to_string());
+    if by.as_deref() == Some("") {
+        c.at(
+            span.clone(),
+            format!("{what}: decided is empty; write who decided it, e.g. \"Styrgruppen 2026-01-15 §4\""),
+        );
+    }
+    Decision { by: by.filter(|s| !s.is_empty()), line: c.line_of(span.start) }
+}
+
+/// The regional fixed cost of each year, with its decision.
+fn fixed_costs(list: &[Spanned<RawFixedCost>], c: &mut Collector) -> BTreeMap<i32, FixedCost> {
+    let mut fixed = BTreeMap::new();
+    for f in list {
+        let fr = f.get_ref();
+        let what = format!("billing.regional_fixed_cost {}", fr.year);
+        let decided = decision(&fr.decided, f.span(), &what, c);
+        if let Some(amount) = non_negative(&fr.amount, &what, c) {
+            if fixed.insert(fr.year as i32, FixedCost { amount, decided }).is_some() {
+                c.at(f.span(), format!("regional_fixed_cost for {} is configured twice", fr.year));
+            }
+        }
+    }
+    fixed
+}
+
+/// The SKR fee per inhabitant of each year.
+fn national_fees(list: &[Spanned<RawNationalFee>], c: &mut Collector) -> BTreeMap<i32, Money> {
+    let mut national = BTreeMap::new();
+    for f in list {
+        let fr = f.get_ref();
+        if fr.to < fr.from {
+            c.at(f.span(), format!("national_fee: 'to' {} is before 'from' {}", fr.to, fr.from));
+        }
+        if let Some(per) = non_negative(&fr.per_inhabitant, "national_fee.per_inhabitant", c) {
+            for y in fr.from..=fr.to {
+                if national.insert(y as i32, per).is_some() {
+                    c.at(f.span(), format!("national_fee for {y} is configured twice"));
+                }
+            }
+        }
+    }
+    national
 }
 
 fn trainer_pot(t: &Spanned<RawTrainerPot>, c: &mut Collector) -> Option<TrainerPotRules> {
@@ -616,6 +630,7 @@ fn ingest(raw: Option<&Spanned<RawIngest>>, c: &mut Collector) -> IngestSettings
     out
 }
 
+// Long: one [[source]]'s fields are checked in one place, in the order the README lists them.
 fn sources(list: &[Spanned<RawSource>], c: &mut Collector) -> Vec<HttpSource> {
     use std::time::Duration;
     let mut out: Vec<HttpSource> = Vec::new();

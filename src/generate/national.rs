@@ -540,6 +540,7 @@ impl Nation {
 // Writing the register.
 
 impl Nation {
+    // Long: one generated register, sheet by sheet, reads best in one piece.
     fn register_sheets(&self) -> RegisterSheets {
         let mut sheets = RegisterSheets::empty(DayNumber::MAX);
         for round in &self.rounds {

@@ -71,7 +71,7 @@ pub(crate) fn stage_regional(
 /// One line per finding code with the count per municipality, for the run summary.
 pub(crate) fn finding_counts(config: &Config, findings: &[Finding]) -> Vec<String> {
     let mut codes: Vec<crate::domain::Code> = findings.iter().map(|f| f.code).collect();
-    codes.sort_unstable();
+    codes.sort_unstable_by_key(|c| c.as_str());
     codes.dedup();
     codes
         .into_iter()

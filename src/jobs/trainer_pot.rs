@@ -54,19 +54,7 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
             outgoing.push(("finance".into(), msg));
         }
     }
-    let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
-    for m in &config.municipalities {
-        let Some(row) = pot.row(Recipient::Kommun(m.code)).filter(|r| !r.amount.is_zero()) else { continue };
-        let workbook = pot_statement(config, pot, m)?;
-        staging.write(&format!("kommuner/utbildarpott-{}-{year}.xlsx", m.slug()), &workbook)?;
-        let to = recipients_for(m, &[]);
-        let statement = Statement { year, amount: row.amount, days: row.days, to: &to, cc: &cc, workbook };
-        let msg = build_statement(config, m, statement)?;
-        staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
-        if ctx.delivery.includes("contacts") {
-            outgoing.push((m.code.to_string(), msg));
-        }
-    }
+    outgoing.extend(stage_statements(ctx, &mut staging, pot)?);
     clock.mark("pot reports and statements", outgoing.len() as u64, "messages");
 
     let mut figures = vec![
@@ -101,6 +89,30 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
         if sending { send_due(ctx, JOB, &year.to_string(), &mut figures, &mut findings)? } else { outgoing.len() };
     let stages = clock.finish();
     Ok(RunSummary { job: JOB.into(), period: year.to_string(), outputs, findings, messages, figures, stages })
+}
+
+/// Each municipality with a payout: its statement workbook and message.
+fn stage_statements(
+    ctx: &JobContext,
+    staging: &mut Staging,
+    pot: &PotDistribution,
+) -> Result<Vec<(String, OutgoingMessage)>, JobError> {
+    let (config, year) = (&ctx.config, pot.year);
+    let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
+    let mut outgoing = Vec::new();
+    for m in &config.municipalities {
+        let Some(row) = pot.row(Recipient::Kommun(m.code)).filter(|r| !r.amount.is_zero()) else { continue };
+        let workbook = pot_statement(config, pot, m)?;
+        staging.write(&format!("kommuner/utbildarpott-{}-{year}.xlsx", m.slug()), &workbook)?;
+        let to = recipients_for(m, &[]);
+        let statement = Statement { year, amount: row.amount, days: row.days, to: &to, cc: &cc, workbook };
+        let msg = build_statement(config, m, statement)?;
+        staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+        if ctx.delivery.includes("contacts") {
+            outgoing.push((m.code.to_string(), msg));
+        }
+    }
+    Ok(outgoing)
 }
 
 /// The payout list for finance: the workbook and the CSV, each payout in the body.

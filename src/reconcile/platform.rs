@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::domain::PlatformData;
 use crate::domain::{Account, AccountStatus, CompletionStatus, Roles};
 use crate::domain::{Code, Finding, Severity};
-use crate::domain::{KommunKod, Organiser, Recipient, TrainerRole};
+use crate::domain::{CourseDay, DayNumber, KommunKod, Organiser, Recipient, Round, RoundId, TrainerRole};
 use crate::domain::{Participant, Register};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -46,264 +46,349 @@ fn who(p: &Participant) -> String {
     }
 }
 
-/// Reconciles the register with the platform's latest snapshots.
+/// Reconciles the register with the platform's latest snapshots: the
+/// register's own notes, then each check in turn.
 pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) -> Vec<Finding> {
+    let check = Check::new(register, platform, config);
     let mut out = super::register_findings(register);
-    let rounds = register.round_index();
-    let days = register.day_index();
-    let accounts = Accounts::new(&platform.accounts);
-    let date_of = |p: &Participant, d| days.get(&(&p.round, d)).map(|cd| cd.date);
+    out.extend(check.accounts());
+    out.extend(check.attendance());
+    out.extend(check.approval());
+    out.extend(check.trainer_roles());
+    out.extend(check.staffing());
+    out.sort_by(|a, b| (a.kommun, a.code.as_str(), &a.subject).cmp(&(b.kommun, b.code.as_str(), &b.subject)));
+    out
+}
 
-    // The platform's key for a participant: the matched account's username, else
-    // the e-mail. Without an account (when accounts are known) the platform can
-    // hold nothing of the person: that is reported once, as the missing account.
-    let key_of = |p: &Participant| -> Option<String> {
-        let email = p.email.as_ref().map(|e| e.as_str());
-        match accounts.find(email) {
-            Some(a) => Some(a.username.to_lowercase()),
-            None if platform.has_accounts => None,
-            None => email.map(str::to_string),
-        }
-    };
-    // Computed once per participant; the sections below borrow them.
-    let keys: Vec<Option<String>> = register.participants.iter().map(key_of).collect();
-    // Course names lower-cased once per distinct name, for case-insensitive matching.
-    let mut lower: HashMap<&str, String> = HashMap::new();
-    let names = register.rounds.iter().map(|r| r.course.as_str());
-    let names = names.chain(platform.completions.iter().map(|c| c.course.as_str()));
-    for name in names.chain(platform.signups.iter().map(|s| s.course.as_str())) {
-        lower.entry(name).or_insert_with(|| name.to_lowercase());
-    }
-    let lower = lower;
-    let lc = |name: &str| -> &str { lower.get(name).map(String::as_str).unwrap_or("") };
+/// What every check reads, computed once: rounds and days by id, accounts
+/// by e-mail and username, each participant's platform key, course names
+/// lower-cased once per distinct name.
+struct Check<'a> {
+    register: &'a Register,
+    platform: &'a PlatformData,
+    config: &'a Config,
+    rounds: BTreeMap<&'a RoundId, &'a Round>,
+    days: BTreeMap<(&'a RoundId, DayNumber), &'a CourseDay>,
+    accounts: Accounts<'a>,
+    keys: Vec<Option<String>>,
+    lower: HashMap<&'a str, String>,
+}
 
-    // Per person (e-mail or name): account checks once.
-    let mut seen_people = BTreeSet::new();
-    for p in &register.participants {
-        let person = p.email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| p.name.to_lowercase());
-        if !platform.has_accounts || !seen_people.insert(person) {
-            continue;
-        }
-        match accounts.find(p.email.as_ref().map(|e| e.as_str())) {
-            None => out.push(finding(
-                Severity::Warning,
-                Code::ParticipantWithoutAccount,
-                Some(p.kommun),
-                who(p),
-                "Deltagaren finns i kursdagsregistret men har inget konto i lärplattformen (sökt på e-post och användarnamn). \
-                 Be kommunens k-admin skapa kontot, eller rätta e-postadressen i registret."
-                    .into(),
-            )),
-            Some(a) => {
-                if let Some(k) = a.kommun.filter(|k| *k != p.kommun) {
-                    out.push(finding(
-                        Severity::Warning,
-                        Code::MunicipalityMismatch,
-                        Some(p.kommun),
-                        who(p),
-                        format!(
-                            "Registret anger {} men kontot i lärplattformen hör till {}. Faktureringen följer registret. \
-                             Rätta den uppgift som är fel.",
-                            config.recipient_name(Recipient::Kommun(p.kommun)),
-                            config.recipient_name(Recipient::Kommun(k))
-                        ),
-                    ));
-                }
-                if matches!(a.status, AccountStatus::Suspended | AccountStatus::Deleted) && !p.attended.is_empty() {
-                    out.push(finding(
-                        Severity::Warning,
-                        Code::InactiveAccountAttending,
-                        Some(p.kommun),
-                        who(p),
-                        format!(
-                            "Deltagaren har närvaro i registret men kontot är {} i lärplattformen. Aktivera kontot eller kontrollera närvaron.",
-                            if a.status == AccountStatus::Deleted { "borttaget" } else { "avstängt" }
-                        ),
-                    ));
-                }
+impl<'a> Check<'a> {
+    fn new(register: &'a Register, platform: &'a PlatformData, config: &'a Config) -> Self {
+        let accounts = Accounts::new(&platform.accounts);
+        // The platform's key for a participant: the matched account's username, else
+        // the e-mail. Without an account (when accounts are known) the platform can
+        // hold nothing of the person: that is reported once, as the missing account.
+        let key_of = |p: &Participant| -> Option<String> {
+            let email = p.email.as_ref().map(|e| e.as_str());
+            match accounts.find(email) {
+                Some(a) => Some(a.username.to_lowercase()),
+                None if platform.has_accounts => None,
+                None => email.map(str::to_string),
             }
+        };
+        let keys: Vec<Option<String>> = register.participants.iter().map(key_of).collect();
+        let mut lower: HashMap<&str, String> = HashMap::new();
+        let names = register.rounds.iter().map(|r| r.course.as_str());
+        let names = names.chain(platform.completions.iter().map(|c| c.course.as_str()));
+        for name in names.chain(platform.signups.iter().map(|s| s.course.as_str())) {
+            lower.entry(name).or_insert_with(|| name.to_lowercase());
+        }
+        Check {
+            register,
+            platform,
+            config,
+            rounds: register.round_index(),
+            days: register.day_index(),
+            accounts,
+            keys,
+            lower,
         }
     }
 
-    // Attendance: register against the platform's seminar sign-ups.
-    if platform.has_signups {
-        let attended_in_platform: HashSet<(&str, NaiveDate)> = platform
-            .signups
-            .iter()
-            .filter(|s| s.status.attended())
-            .map(|s| (s.user_key.as_str(), s.session_start.date()))
-            .collect();
-        let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::new();
-        for (p, key) in register.participants.iter().zip(&keys) {
-            let round = rounds[&p.round];
-            // RSS marks attendance in the platform for its own (regional) days only.
-            if round.organiser != Organiser::Regional {
+    fn lc(&self, name: &str) -> &str {
+        self.lower.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    fn date_of(&self, p: &Participant, d: DayNumber) -> Option<NaiveDate> {
+        self.days.get(&(&p.round, d)).map(|cd| cd.date)
+    }
+
+    /// Per person (e-mail or name), once: no account, another municipality, an inactive account.
+    fn accounts(&self) -> Vec<Finding> {
+        let register = self.register;
+        let platform = self.platform;
+        let config = self.config;
+        let accounts = &self.accounts;
+        let mut out = Vec::new();
+        // Per person (e-mail or name): account checks once.
+        let mut seen_people = BTreeSet::new();
+        for p in &register.participants {
+            let person = p.email.as_ref().map(|e| e.to_string()).unwrap_or_else(|| p.name.to_lowercase());
+            if !platform.has_accounts || !seen_people.insert(person) {
                 continue;
             }
-            for &d in &p.attended {
-                let Some(date) = date_of(p, d) else { continue };
-                if let Some(k) = key {
-                    attended_in_register.insert((k.as_str(), date));
-                    if !attended_in_platform.contains(&(k.as_str(), date)) {
+            match accounts.find(p.email.as_ref().map(|e| e.as_str())) {
+                None => out.push(finding(
+                    Severity::Warning,
+                    Code::ParticipantWithoutAccount,
+                    Some(p.kommun),
+                    who(p),
+                    "Deltagaren finns i kursdagsregistret men har inget konto i lärplattformen (sökt på e-post och användarnamn). \
+                     Be kommunens k-admin skapa kontot, eller rätta e-postadressen i registret."
+                        .into(),
+                )),
+                Some(a) => {
+                    if let Some(k) = a.kommun.filter(|k| *k != p.kommun) {
                         out.push(finding(
                             Severity::Warning,
-                            Code::AttendanceNotInPlatform,
+                            Code::MunicipalityMismatch,
                             Some(p.kommun),
-                            format!("{}, {} omgång {} dag {d} ({date})", who(p), round.course, round.id),
-                            "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen anmälan med \
-                             'Fully/Partially attended'). Markera närvaron på seminariet i lärplattformen."
-                                .into(),
+                            who(p),
+                            format!(
+                                "Registret anger {} men kontot i lärplattformen hör till {}. Faktureringen följer registret. \
+                                 Rätta den uppgift som är fel.",
+                                config.recipient_name(Recipient::Kommun(p.kommun)),
+                                config.recipient_name(Recipient::Kommun(k))
+                            ),
+                        ));
+                    }
+                    if matches!(a.status, AccountStatus::Suspended | AccountStatus::Deleted) && !p.attended.is_empty() {
+                        out.push(finding(
+                            Severity::Warning,
+                            Code::InactiveAccountAttending,
+                            Some(p.kommun),
+                            who(p),
+                            format!(
+                                "Deltagaren har närvaro i registret men kontot är {} i lärplattformen. Aktivera kontot eller kontrollera närvaron.",
+                                if a.status == AccountStatus::Deleted { "borttaget" } else { "avstängt" }
+                            ),
                         ));
                     }
                 }
             }
         }
-        let course_days: HashSet<(&str, NaiveDate)> =
-            register.days.iter().map(|d| (lc(&rounds[&d.round].course), d.date)).collect();
-        let by_key: HashMap<String, &Account> =
-            platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
-        for s in platform.signups.iter().filter(|s| s.status.attended()) {
-            let date = s.session_start.date();
-            if !course_days.contains(&(lc(&s.course), date)) {
-                continue; // a platform course the register does not hold
-            }
-            if attended_in_register.contains(&(s.user_key.as_str(), date)) {
-                continue;
-            }
-            let account = by_key.get(&s.user_key).copied();
-            if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
-                continue;
-            }
-            out.push(finding(
-                Severity::Warning,
-                Code::PlatformAttendanceNotInRegister,
-                account.and_then(|a| a.kommun),
-                format!("{} ({}), {} {date}", account.map(|a| a.name.as_str()).unwrap_or(""), s.user_key, s.course),
-                "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
-                 Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
-                    .into(),
-            ));
-        }
+        out
     }
 
-    // Approval: register Godkänd against the platform's course completion.
-    if platform.has_completions {
-        let done: HashMap<(&str, &str), CompletionStatus> =
-            platform.completions.iter().map(|c| ((c.user_key.as_str(), lc(&c.course)), c.status)).collect();
-        for (p, key) in register.participants.iter().zip(&keys) {
-            let round = rounds[&p.round];
-            let Some(key) = key else { continue };
-            let status = done.get(&(key.as_str(), lc(&round.course))).copied();
-            let subject = format!("{}, {} omgång {}", who(p), round.course, round.id);
-            match (p.approved, status) {
-                (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(finding(
-                    Severity::Warning,
-                    Code::ApprovedNotCompleted,
-                    Some(p.kommun),
-                    subject,
-                    "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
-                     Kontrollera att webbdelarna är gjorda eller rätta Godkänd i registret."
-                        .into(),
-                )),
-                (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(finding(
-                    if a == Some(false) { Severity::Warning } else { Severity::Info },
-                    Code::CompletedNotApproved,
-                    Some(p.kommun),
-                    subject,
-                    "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
-                     Sätt Godkänd = ja om kursdagarna är genomförda."
-                        .into(),
-                )),
-                _ => {}
-            }
-        }
-    }
-
-    // Trainers: role on the platform, team size, and not also a participant.
-    let mut trainer_people: BTreeMap<String, (&str, Recipient)> = BTreeMap::new();
-    for t in &register.trainers {
-        if let Some(e) = &t.email {
-            trainer_people.entry(e.to_string()).or_insert((t.name.as_str(), t.employer));
-        }
-    }
-    if platform.has_accounts {
-        for (email, (name, employer)) in &trainer_people {
-            let kommun = match employer {
-                Recipient::Kommun(k) => Some(*k),
-                Recipient::Region => None,
-            };
-            let detail = match accounts.find(Some(email)) {
-                None => "Utbildaren har inget konto i lärplattformen. Be k-admin skapa ett konto med rollen utbildare.",
-                Some(a) if !a.roles.contains(Roles::UTBILDARE) => {
-                    "Utbildaren undervisar enligt registret men kontot saknar rollen utbildare i lärplattformen. Lägg till rollen."
+    /// Attendance: the register against the platform's seminar sign-ups.
+    fn attendance(&self) -> Vec<Finding> {
+        let register = self.register;
+        let platform = self.platform;
+        let rounds = &self.rounds;
+        let keys = &self.keys;
+        let lc = |name: &str| self.lc(name);
+        let date_of = |p: &Participant, d| self.date_of(p, d);
+        let mut out = Vec::new();
+        // Attendance: register against the platform's seminar sign-ups.
+        if platform.has_signups {
+            let attended_in_platform: HashSet<(&str, NaiveDate)> = platform
+                .signups
+                .iter()
+                .filter(|s| s.status.attended())
+                .map(|s| (s.user_key.as_str(), s.session_start.date()))
+                .collect();
+            let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::new();
+            for (p, key) in register.participants.iter().zip(keys) {
+                let round = rounds[&p.round];
+                // RSS marks attendance in the platform for its own (regional) days only.
+                if round.organiser != Organiser::Regional {
+                    continue;
                 }
-                Some(_) => continue,
-            };
-            out.push(finding(
-                Severity::Warning,
-                Code::TrainerWithoutTrainerRole,
-                kommun,
-                format!("{name} <{email}>"),
-                detail.into(),
-            ));
-        }
-    }
-    let teams = register.trainers_by_day();
-    // Who attended on each date, by e-mail, to find trainers who also sit as
-    // participants: one lookup per trainer and day, not a scan of the date.
-    let mut attending: HashMap<(&str, NaiveDate), Vec<&Participant>> = HashMap::new();
-    for p in &register.participants {
-        let Some(email) = &p.email else { continue };
-        for &n in &p.attended {
-            if let Some(date) = date_of(p, n) {
-                attending.entry((email.as_str(), date)).or_default().push(p);
+                for &d in &p.attended {
+                    let Some(date) = date_of(p, d) else { continue };
+                    if let Some(k) = key {
+                        attended_in_register.insert((k.as_str(), date));
+                        if !attended_in_platform.contains(&(k.as_str(), date)) {
+                            out.push(finding(
+                                Severity::Warning,
+                                Code::AttendanceNotInPlatform,
+                                Some(p.kommun),
+                                format!("{}, {} omgång {} dag {d} ({date})", who(p), round.course, round.id),
+                                "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen anmälan med \
+                                 'Fully/Partially attended'). Markera närvaron på seminariet i lärplattformen."
+                                    .into(),
+                            ));
+                        }
+                    }
+                }
+            }
+            let course_days: HashSet<(&str, NaiveDate)> =
+                register.days.iter().map(|d| (lc(&rounds[&d.round].course), d.date)).collect();
+            let by_key: HashMap<String, &Account> =
+                platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
+            for s in platform.signups.iter().filter(|s| s.status.attended()) {
+                let date = s.session_start.date();
+                if !course_days.contains(&(lc(&s.course), date)) {
+                    continue; // a platform course the register does not hold
+                }
+                if attended_in_register.contains(&(s.user_key.as_str(), date)) {
+                    continue;
+                }
+                let account = by_key.get(&s.user_key).copied();
+                if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
+                    continue;
+                }
+                out.push(finding(
+                    Severity::Warning,
+                    Code::PlatformAttendanceNotInRegister,
+                    account.and_then(|a| a.kommun),
+                    format!("{} ({}), {} {date}", account.map(|a| a.name.as_str()).unwrap_or(""), s.user_key, s.course),
+                    "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
+                     Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
+                        .into(),
+                ));
             }
         }
+        out
     }
-    for d in &register.days {
-        let round = rounds[&d.round];
-        if round.organiser != Organiser::Regional {
-            continue;
+
+    /// Approval: register Godkänd against the platform's course completion.
+    fn approval(&self) -> Vec<Finding> {
+        let register = self.register;
+        let platform = self.platform;
+        let rounds = &self.rounds;
+        let keys = &self.keys;
+        let lc = |name: &str| self.lc(name);
+        let mut out = Vec::new();
+        // Approval: register Godkänd against the platform's course completion.
+        if platform.has_completions {
+            let done: HashMap<(&str, &str), CompletionStatus> =
+                platform.completions.iter().map(|c| ((c.user_key.as_str(), lc(&c.course)), c.status)).collect();
+            for (p, key) in register.participants.iter().zip(keys) {
+                let round = rounds[&p.round];
+                let Some(key) = key else { continue };
+                let status = done.get(&(key.as_str(), lc(&round.course))).copied();
+                let subject = format!("{}, {} omgång {}", who(p), round.course, round.id);
+                match (p.approved, status) {
+                    (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(finding(
+                        Severity::Warning,
+                        Code::ApprovedNotCompleted,
+                        Some(p.kommun),
+                        subject,
+                        "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
+                         Kontrollera att webbdelarna är gjorda eller rätta Godkänd i registret."
+                            .into(),
+                    )),
+                    (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(finding(
+                        if a == Some(false) { Severity::Warning } else { Severity::Info },
+                        Code::CompletedNotApproved,
+                        Some(p.kommun),
+                        subject,
+                        "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
+                         Sätt Godkänd = ja om kursdagarna är genomförda."
+                            .into(),
+                    )),
+                    _ => {}
+                }
+            }
         }
-        let team: Vec<_> = teams.get(&(&d.round, d.day)).cloned().unwrap_or_default();
-        let teaching = team.iter().filter(|t| t.role != TrainerRole::Reserv).count() as u32;
-        let leader = team.iter().any(|t| t.role == TrainerRole::Kursledare);
-        let leader_needed = config.reconcile.leader_required(round.category);
-        let need = config.reconcile.team_size(round.id.as_str());
-        if (leader_needed && !leader) || teaching < need {
-            out.push(finding(
-                Severity::Warning,
-                Code::UnderstaffedDay,
-                None,
-                format!("{} omgång {} dag {} ({})", round.course, round.id, d.day, d.date),
-                format!(
-                    "Kursdagen har {teaching} utbildare{} men behöver {need}{}. \
-                     Komplettera utbildarteamet i bladet Utbildare.",
-                    if leader || !leader_needed { "" } else { " och ingen kursledare" },
-                    if leader_needed { " inklusive en kursledare" } else { "" }
-                ),
-            ));
+        out
+    }
+
+    /// Trainers who teach without the utbildare role on the platform.
+    fn trainer_roles(&self) -> Vec<Finding> {
+        let register = self.register;
+        let platform = self.platform;
+        let accounts = &self.accounts;
+        let mut out = Vec::new();
+        // Trainers: role on the platform, team size, and not also a participant.
+        let mut trainer_people: BTreeMap<String, (&str, Recipient)> = BTreeMap::new();
+        for t in &register.trainers {
+            if let Some(e) = &t.email {
+                trainer_people.entry(e.to_string()).or_insert((t.name.as_str(), t.employer));
+            }
         }
-        let trainer_emails: BTreeSet<&str> = team.iter().filter_map(|t| t.email.as_ref().map(|e| e.as_str())).collect();
-        let mut seen = BTreeSet::new();
-        let sitting = trainer_emails.iter().flat_map(|e| attending.get(&(*e, d.date)).into_iter().flatten());
-        for p in sitting {
-            if !seen.insert((&p.round, &p.name)) {
+        if platform.has_accounts {
+            for (email, (name, employer)) in &trainer_people {
+                let kommun = match employer {
+                    Recipient::Kommun(k) => Some(*k),
+                    Recipient::Region => None,
+                };
+                let detail = match accounts.find(Some(email)) {
+                    None => "Utbildaren har inget konto i lärplattformen. Be k-admin skapa ett konto med rollen utbildare.",
+                    Some(a) if !a.roles.contains(Roles::UTBILDARE) => {
+                        "Utbildaren undervisar enligt registret men kontot saknar rollen utbildare i lärplattformen. Lägg till rollen."
+                    }
+                    Some(_) => continue,
+                };
+                out.push(finding(
+                    Severity::Warning,
+                    Code::TrainerWithoutTrainerRole,
+                    kommun,
+                    format!("{name} <{email}>"),
+                    detail.into(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Regional days short of trainers (or a required leader), and trainers who also sit as participants.
+    fn staffing(&self) -> Vec<Finding> {
+        let register = self.register;
+        let config = self.config;
+        let rounds = &self.rounds;
+        let date_of = |p: &Participant, d| self.date_of(p, d);
+        let mut out = Vec::new();
+        let teams = register.trainers_by_day();
+        // Who attended on each date, by e-mail, to find trainers who also sit as
+        // participants: one lookup per trainer and day, not a scan of the date.
+        let mut attending: HashMap<(&str, NaiveDate), Vec<&Participant>> = HashMap::new();
+        for p in &register.participants {
+            let Some(email) = &p.email else { continue };
+            for &n in &p.attended {
+                if let Some(date) = date_of(p, n) {
+                    attending.entry((email.as_str(), date)).or_default().push(p);
+                }
+            }
+        }
+        for d in &register.days {
+            let round = rounds[&d.round];
+            if round.organiser != Organiser::Regional {
                 continue;
             }
-            out.push(finding(
-                Severity::Error,
-                Code::TrainerAlsoParticipant,
-                Some(p.kommun),
-                format!("{}, {}", who(p), d.date),
-                format!(
-                    "Personen är utbildare i omgång {} och samtidigt deltagare med närvaro samma dag. \
-                     Ta bort närvaron eller utbildaruppdraget.",
-                    round.id
-                ),
-            ));
+            let team: Vec<_> = teams.get(&(&d.round, d.day)).cloned().unwrap_or_default();
+            let teaching = team.iter().filter(|t| t.role != TrainerRole::Reserv).count() as u32;
+            let leader = team.iter().any(|t| t.role == TrainerRole::Kursledare);
+            let leader_needed = config.reconcile.leader_required(round.category);
+            let need = config.reconcile.team_size(round.id.as_str());
+            if (leader_needed && !leader) || teaching < need {
+                out.push(finding(
+                    Severity::Warning,
+                    Code::UnderstaffedDay,
+                    None,
+                    format!("{} omgång {} dag {} ({})", round.course, round.id, d.day, d.date),
+                    format!(
+                        "Kursdagen har {teaching} utbildare{} men behöver {need}{}. \
+                         Komplettera utbildarteamet i bladet Utbildare.",
+                        if leader || !leader_needed { "" } else { " och ingen kursledare" },
+                        if leader_needed { " inklusive en kursledare" } else { "" }
+                    ),
+                ));
+            }
+            let trainer_emails: BTreeSet<&str> =
+                team.iter().filter_map(|t| t.email.as_ref().map(|e| e.as_str())).collect();
+            let mut seen = BTreeSet::new();
+            let sitting = trainer_emails.iter().flat_map(|e| attending.get(&(*e, d.date)).into_iter().flatten());
+            for p in sitting {
+                if !seen.insert((&p.round, &p.name)) {
+                    continue;
+                }
+                out.push(finding(
+                    Severity::Error,
+                    Code::TrainerAlsoParticipant,
+                    Some(p.kommun),
+                    format!("{}, {}", who(p), d.date),
+                    format!(
+                        "Personen är utbildare i omgång {} och samtidigt deltagare med närvaro samma dag. \
+                         Ta bort närvaron eller utbildaruppdraget.",
+                        round.id
+                    ),
+                ));
+            }
         }
+        out
     }
-    out.sort_by(|a, b| (a.kommun, &a.code, &a.subject).cmp(&(b.kommun, &b.code, &b.subject)));
-    out
 }

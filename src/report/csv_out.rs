@@ -194,7 +194,7 @@ pub(crate) const RECONCILIATION_COLUMNS: [Column; 5] =
 /// `reconciliation.csv`: findings sorted by municipality code, then code.
 pub fn write_reconciliation_csv(path: &Path, findings: &[Finding]) -> Result<(), ReportError> {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
-    sorted.sort_by(|a, b| (a.kommun, &a.code, &a.subject).cmp(&(b.kommun, &b.code, &b.subject)));
+    sorted.sort_by(|a, b| (a.kommun, a.code.as_str(), &a.subject).cmp(&(b.kommun, b.code.as_str(), &b.subject)));
     let rows = sorted.into_iter().map(|f| {
         vec![
             f.severity.to_string(),

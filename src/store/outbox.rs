@@ -123,6 +123,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many messages of a job and period the relay has accepted.
+    pub fn sent_count(&self, job: &str, period: &str) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM outbox WHERE job = ?1 AND period = ?2 AND state = 'sent'",
+                [job, period],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(self.err())
+    }
+
     /// Records a delivery (committed at once, so a crash right after cannot lose it).
     pub fn mark_sent(&self, id: i64, attempts: u32) -> Result<(), StoreError> {
         let now = self.now();

@@ -140,6 +140,7 @@ impl RunTx<'_> {
         Ok(())
     }
 
+    // Long: the savepoint, the batched insert and its rollback belong together.
     /// Stores an export inside a savepoint: `fill` gets a writer for its rows;
     /// if `fill` fails, nothing of the file remains.
     pub fn store_export<E>(

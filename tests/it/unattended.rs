@@ -82,12 +82,24 @@ fn a_missed_scheduled_run_is_caught_up_once_and_serve_stops_cleanly() {
         rows: 0,
     };
     Store::open(&state(&w)).unwrap().commit_run(&seed, |_| Ok(())).unwrap();
+    // The service runs on a fixed clock, so the time it catches up is known
+    // (no race with a 02:30 passing while the test runs).
+    let now = "2026-06-15T12:00:00Z";
     let due = yrkesresan::schedule::Schedule::new("0 30 2 * * *", chrono_tz::Europe::Stockholm)
         .unwrap()
-        .previous_at_or_before(chrono::Utc::now())
+        .previous_at_or_before(chrono::DateTime::parse_from_rfc3339(now).unwrap().with_timezone(&chrono::Utc))
         .unwrap()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut serve = spawn(&w, &["serve", "--pipelines", dir.to_str().unwrap(), "--grace-seconds", "30"], &config);
+    assert_eq!(due, "2026-06-15T00:30:00Z");
+    let args = w.run_args(&["serve", "--pipelines", dir.to_str().unwrap(), "--grace-seconds", "30"], &config);
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_yrkesresan"))
+        .args(&args)
+        .current_dir(w.path())
+        .env("YRKESRESAN_NOW", now)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     wait_for("the catch-up run", || {
         Store::open(&state(&w))
             .unwrap()
@@ -134,7 +146,8 @@ fn sigterm_during_a_run_leaves_the_state_as_it_was_and_the_next_run_completes() 
     big_export(&w, 300_000);
     let mut run = spawn(&w, &["run", "nightly-sync"], &config);
     wait_for("the run to start", || lock_note(&w).contains("nightly-sync"));
-    std::thread::sleep(Duration::from_millis(300));
+    // Stopped while it reads the big export (its reading marker is on disk).
+    wait_for("the run to read the export", || w.out().join("yrkesresan-state.sqlite.reading").exists());
     sigterm(&run);
     let status = run.wait().unwrap();
     assert!(!status.success(), "the run was stopped");

@@ -129,80 +129,100 @@ fn csv_rows<E>(
     }
 }
 
+/// A workbook's first sheet, after its zip was checked against the limits.
 fn sheet_rows<E>(
     path: &Path,
     limits: &IngestLimits,
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
-    use calamine::{Data, Reader};
+    use calamine::Reader;
     let open = || std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"));
     check_zip(std::io::BufReader::with_capacity(1 << 16, open()?), limits)?;
     let file = open()?;
+    // xlsx: stream the cells in order; never the dense full-sheet range.
+    if let Ok(x) = calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, file)) {
+        return xlsx_rows(x, f);
+    }
+    ods_rows(path, f)
+}
+
+/// An xlsx sheet's rows, streamed cell by cell (cells beyond Excel's grid
+/// reject the file; cells beyond the last heading belong to no field).
+fn xlsx_rows<E, R: std::io::Read + std::io::Seek>(
+    mut x: calamine::Xlsx<R>,
+    f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
+) -> Result<Result<(), E>, String> {
+    use calamine::{Data, Reader};
     let mut rec = StringRecord::new();
     // xlsx: stream the cells in order; never the dense full-sheet range.
-    if let Ok(mut x) = calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, file)) {
-        let first = x.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
-        let mut cells = x.worksheet_cells_reader(&first).map_err(|e| format!("cannot read the sheet: {e}"))?;
-        // One reused String per column: a cell's text is copied once, into its column.
-        let mut row: Vec<String> = Vec::new();
-        let mut used = 0usize;
-        let mut at: Option<u32> = None;
-        // The heading row's width: cells beyond it belong to no field.
-        let mut width: Option<usize> = None;
-        let mut flush = |at: Option<u32>, row: &mut [String], used: &mut usize, rec: &mut StringRecord| {
-            let r = at?;
-            let cells = &mut row[..*used];
-            *used = 0;
-            if cells.iter().all(|c| c.is_empty()) {
-                return None;
-            }
-            rec.clear();
-            rec.extend(cells.iter());
-            cells.iter_mut().for_each(String::clear);
-            f(u64::from(r) + 1, rec).err().map(Err)
-        };
-        while let Some(cell) = cells.next_cell().map_err(|e| format!("cannot read the sheet: {e}"))? {
-            let (r, c) = cell.get_position();
-            if let Some(e) = beyond_grid(&first, r, c) {
-                return Err(e);
-            }
-            if at != Some(r) {
-                if at.is_some() && width.is_none() && used > 0 {
-                    width = Some(used);
-                }
-                if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
-                    return Ok(stop);
-                }
-                at = Some(r);
-            }
-            let c = c as usize;
-            match width {
-                Some(w) if c >= w => continue,
-                None if c >= MAX_EXPORT_COLUMNS => {
-                    return Err(format!(
-                        "the heading row has a cell in column {}; an export has at most {MAX_EXPORT_COLUMNS} columns",
-                        crate::ingest::workbook::column_letter(c as u32)
-                    ))
-                }
-                _ => {}
-            }
-            if row.len() <= c {
-                row.resize(c + 1, String::new());
-            }
-            used = used.max(c + 1);
-            let text = &mut row[c];
-            text.clear();
-            match cell.get_value() {
-                calamine::DataRef::String(s) => text.push_str(s.trim()),
-                calamine::DataRef::SharedString(s) => text.push_str(s.trim()),
-                other => text.push_str(&cell_text(&Data::from(other.clone()))),
-            }
+    let first = x.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
+    let mut cells = x.worksheet_cells_reader(&first).map_err(|e| format!("cannot read the sheet: {e}"))?;
+    // One reused String per column: a cell's text is copied once, into its column.
+    let mut row: Vec<String> = Vec::new();
+    let mut used = 0usize;
+    let mut at: Option<u32> = None;
+    // The heading row's width: cells beyond it belong to no field.
+    let mut width: Option<usize> = None;
+    let mut flush = |at: Option<u32>, row: &mut [String], used: &mut usize, rec: &mut StringRecord| {
+        let r = at?;
+        let cells = &mut row[..*used];
+        *used = 0;
+        if cells.iter().all(|c| c.is_empty()) {
+            return None;
         }
-        if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
-            return Ok(stop);
+        rec.clear();
+        rec.extend(cells.iter());
+        cells.iter_mut().for_each(String::clear);
+        f(u64::from(r) + 1, rec).err().map(Err)
+    };
+    while let Some(cell) = cells.next_cell().map_err(|e| format!("cannot read the sheet: {e}"))? {
+        let (r, c) = cell.get_position();
+        if let Some(e) = beyond_grid(&first, r, c) {
+            return Err(e);
         }
-        return Ok(Ok(()));
+        if at != Some(r) {
+            if at.is_some() && width.is_none() && used > 0 {
+                width = Some(used);
+            }
+            if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
+                return Ok(stop);
+            }
+            at = Some(r);
+        }
+        let c = c as usize;
+        match width {
+            Some(w) if c >= w => continue,
+            None if c >= MAX_EXPORT_COLUMNS => {
+                return Err(format!(
+                    "the heading row has a cell in column {}; an export has at most {MAX_EXPORT_COLUMNS} columns",
+                    crate::ingest::workbook::column_letter(c as u32)
+                ))
+            }
+            _ => {}
+        }
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        used = used.max(c + 1);
+        let text = &mut row[c];
+        text.clear();
+        match cell.get_value() {
+            calamine::DataRef::String(s) => text.push_str(s.trim()),
+            calamine::DataRef::SharedString(s) => text.push_str(s.trim()),
+            other => text.push_str(&cell_text(&Data::from(other.clone()))),
+        }
     }
+    if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
+        return Ok(stop);
+    }
+    Ok(Ok(()))
+}
+
+/// An ods sheet's rows (calamine has no streaming ods reader; its extent
+/// was checked with the zip, so the range is bounded).
+fn ods_rows<E>(path: &Path, f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>) -> Result<Result<(), E>, String> {
+    use calamine::Reader;
+    let mut rec = StringRecord::new();
     let bytes = std::fs::read(path).map_err(|e| format!("cannot open: {e}"))?;
     // ods: its extent was checked with the zip, so the range is bounded.
     let sheets = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))

@@ -379,50 +379,10 @@ fn read_participants(
         if name.is_empty() {
             p.cell(t, r, c_name, "the participant's name is empty".into());
         }
-        let kommun_text = text(row, c_kommun);
-        let kommun = config.resolve_kommun(&kommun_text);
-        if kommun.is_none() {
-            let msg = if config.resolve(&kommun_text) == Some(Recipient::Region) {
-                format!(
-                    "'{}' is the region, not a municipality; a participant is billed to a municipality",
-                    short(&kommun_text, 60)
-                )
-            } else {
-                unknown_municipality(&kommun_text, config, false)
-            };
-            p.cell(t, r, c_kommun, msg);
-        }
+        let kommun = participant_kommun(t, r, c_kommun, row, config, p);
         let email = optional_email(t, r, c_email, row, p);
-        let approved = match c_approved.map(|c| (c, text(row, c).to_lowercase())) {
-            None => None,
-            Some((_, s)) if s.is_empty() => None,
-            Some((_, s)) if s == "ja" || s == "x" => Some(true),
-            Some((_, s)) if s == "nej" => Some(false),
-            Some((c, s)) => {
-                p.cell(t, r, c, format!("'{}' is not ja, nej or empty", short(&s, 60)));
-                None
-            }
-        };
-        let mut attended = BTreeSet::new();
-        for &(day, col) in &day_cols {
-            match attendance(get(row, col)) {
-                Ok(true) => {
-                    if let Some(round) = &round {
-                        if !days.contains(&(round.clone(), day)) {
-                            p.cell(
-                                t,
-                                r,
-                                col,
-                                format!("attendance is marked on day {day}, but round '{round}' has no day {day} in the sheet Kursdagar"),
-                            );
-                        }
-                    }
-                    attended.insert(day);
-                }
-                Ok(false) => {}
-                Err(e) => p.cell(t, r, col, e),
-            }
-        }
+        let approved = c_approved.and_then(|c| approval(t, r, c, row, p));
+        let attended = attended_days(t, r, row, &day_cols, round.as_ref(), days, p);
         let (Some(round), Some(kommun)) = (round, kommun) else {
             continue;
         };
@@ -448,6 +408,68 @@ fn read_participants(
         out.push(Participant { round, name, email, kommun, approved, attended, row: r });
     }
     (out, notes)
+}
+
+/// A participant's municipality (the region itself is not one: it is not billed).
+fn participant_kommun(t: &Table, r: u32, c: usize, row: &Row, config: &Config, p: &mut Problems) -> Option<KommunKod> {
+    let kommun_text = text(row, c);
+    let kommun = config.resolve_kommun(&kommun_text);
+    if kommun.is_none() {
+        let msg = if config.resolve(&kommun_text) == Some(Recipient::Region) {
+            format!(
+                "'{}' is the region, not a municipality; a participant is billed to a municipality",
+                short(&kommun_text, 60)
+            )
+        } else {
+            unknown_municipality(&kommun_text, config, false)
+        };
+        p.cell(t, r, c, msg);
+    }
+    kommun
+}
+
+/// `Godkänd`: ja (or x), nej, or empty while undecided.
+fn approval(t: &Table, r: u32, c: usize, row: &Row, p: &mut Problems) -> Option<bool> {
+    match text(row, c).to_lowercase() {
+        s if s.is_empty() => None,
+        s if s == "ja" || s == "x" => Some(true),
+        s if s == "nej" => Some(false),
+        s => {
+            p.cell(t, r, c, format!("'{}' is not ja, nej or empty", short(&s, 60)));
+            None
+        }
+    }
+}
+
+/// The days a participant attended, each on a day the round has.
+fn attended_days(
+    t: &Table,
+    r: u32,
+    row: &Row,
+    day_cols: &[(DayNumber, usize)],
+    round: Option<&RoundId>,
+    days: &BTreeSet<(RoundId, DayNumber)>,
+    p: &mut Problems,
+) -> BTreeSet<DayNumber> {
+    let mut attended = BTreeSet::new();
+    for &(day, col) in day_cols {
+        match attendance(get(row, col)) {
+            Ok(true) => {
+                if let Some(round) = round.filter(|round| !days.contains(&((*round).clone(), day))) {
+                    p.cell(
+                        t,
+                        r,
+                        col,
+                        format!("attendance is marked on day {day}, but round '{round}' has no day {day} in the sheet Kursdagar"),
+                    );
+                }
+                attended.insert(day);
+            }
+            Ok(false) => {}
+            Err(e) => p.cell(t, r, col, e),
+        }
+    }
+    attended
 }
 
 /// Reads `Övriga rader`: Typ (faktura | pott), Kommun, Datum, Beskrivning,
