@@ -51,6 +51,13 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
             r.error.map(|e| format!("\n      {}", e.lines().next().unwrap_or(""))).unwrap_or_default()
         );
     }
+    let files = store.view_files()?;
+    if !files.is_empty() {
+        println!("Current view (the stored files the reports are built from):");
+        for f in files {
+            println!("  {:<12} {}  {} rows; {}", f.kind, f.file_name, f.rows, f.describe());
+        }
+    }
     match load_pipelines(&args.pipelines) {
         Ok(pipelines) => {
             println!("Next runs:");

@@ -132,6 +132,8 @@ codes! {
         "Registret ändrades för en redan fakturerad eller utbetald period; skillnaden justeras i nästa.";
     MessageNotSent = "message-not-sent", Error, Rss,
         "Ett e-postmeddelande kunde inte levereras.";
+    OverlappingExports = "overlapping-exports", Warning, Rss,
+        "Samma användare (och kurs eller seminarietillfälle) finns med olika värden i två aktuella exporter; den nyare gäller.";
 }
 
 impl fmt::Display for Code {
@@ -180,6 +182,6 @@ mod tests {
             assert!(seen.insert(c.as_str()), "{c} twice");
             assert!(c.explanation().ends_with('.'), "{c}");
         }
-        assert_eq!(Code::ALL.len(), 19);
+        assert_eq!(Code::ALL.len(), 20);
     }
 }

@@ -35,8 +35,8 @@ pub use money::{Money, Quantity};
 pub use period::{Month, Year};
 pub use platform::{
     municipality_total, Account, AccountCount, AccountStatus, AccountTable, Completion, CompletionStatus, ExportKind,
-    ExportRecord, PlatformData, Progress, Roles, RowProblem, Signup, SignupStatus, StoredCompletion, StoredSignup,
-    Validators,
+    ExportRecord, Overlap, PlatformData, Progress, Roles, RowProblem, Signup, SignupStatus, StoredCompletion,
+    StoredSignup, Validators, ViewFile, ViewSource,
 };
 pub use pot::{
     DistributionRule, PotAdjustment, PotDay, PotDistribution, PotExtra, PotRow, PotTrainerDay, TrainerShare,

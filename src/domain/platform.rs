@@ -285,10 +285,76 @@ impl ExportKind {
     }
 }
 
-/// The platform as the latest snapshots show it.
+/// One export the platform view is built from: the latest of its report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewSource {
+    /// The snapshot's id in the store.
+    pub id: i64,
+    /// accounts, completions or signups.
+    pub kind: ExportKind,
+    /// The report it is an export of.
+    pub report: String,
+    /// The file it came from.
+    pub file_name: String,
+    /// When it was ingested (RFC 3339).
+    pub ingested_at: String,
+    /// Rows stored.
+    pub rows: u64,
+    /// True when it covers every delresa (an accounts export without a Delresa column).
+    pub covers_all: bool,
+    /// What it covers, for people: delresor, courses, sessions.
+    pub coverage: String,
+}
+
+/// A stored file the current view is built from, for `status` and the
+/// ingest report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewFile {
+    /// `register`, `accounts`, `completions` or `signups`.
+    pub kind: String,
+    /// The report it is an export of.
+    pub report: String,
+    /// The file it came from.
+    pub file_name: String,
+    /// When it was ingested (RFC 3339).
+    pub ingested_at: String,
+    /// Rows stored (a register: participant rows).
+    pub rows: u64,
+    /// What it covers.
+    pub coverage: String,
+}
+
+impl ViewFile {
+    /// `report 'X', ingested 2026-11-20 03:15 UTC, covers …`.
+    pub fn describe(&self) -> String {
+        let at = chrono::DateTime::parse_from_rfc3339(&self.ingested_at)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|_| self.ingested_at.clone());
+        let covers = if self.coverage.is_empty() { String::new() } else { format!(", covers {}", self.coverage) };
+        format!("report '{}', ingested {at}{covers}", self.report)
+    }
+}
+
+/// The same user (or user and course, or sign-up) in two current exports
+/// with different values: the newer one is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    /// The export kind.
+    pub kind: ExportKind,
+    /// Who (and which course or session).
+    pub key: String,
+    /// The newer export, whose values are used.
+    pub newer: String,
+    /// The older export.
+    pub older: String,
+}
+
+/// The platform as the current exports show it: the union of the latest
+/// export of each report, a newer export replacing in older ones only what
+/// it covers.
 #[derive(Debug, Clone, Default)]
 pub struct PlatformData {
-    /// Accounts of the latest accounts snapshot.
+    /// The current accounts.
     pub accounts: Vec<Account>,
     /// Accounts of the latest snapshot taken before the current month (for "change since last month").
     pub accounts_before: Option<Vec<Account>>,
@@ -304,6 +370,10 @@ pub struct PlatformData {
     pub has_completions: bool,
     /// Whether any sign-ups snapshot exists.
     pub has_signups: bool,
+    /// The exports the view is built from, per kind, oldest first.
+    pub sources: Vec<ViewSource>,
+    /// Keys found in two current exports with different values.
+    pub overlaps: Vec<Overlap>,
 }
 
 /// A stored completion.

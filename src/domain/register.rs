@@ -77,6 +77,8 @@ pub struct Round {
     pub organiser: Organiser,
     /// Price per participant-day of a national round.
     pub price_per_day: Option<Money>,
+    /// The sheet row (Kursomgångar), for messages pointing back to the register.
+    pub row: u32,
 }
 
 /// One course day of a round.

@@ -104,3 +104,45 @@ mod tests {
         assert_eq!(swedish(ExportKind::Signups, "course"), "Kursnamn");
     }
 }
+
+/// Which report a file is an export of: Totara's scheduled-report name
+/// (`<report name>_<date>_<schedule id>.<ext>` without the date and the id),
+/// the source or web service a download of ours came from
+/// (`<source>-<yyyymmddThhmmssmmm>.<ext>`), else the file's stem. A newer
+/// export of the same report replaces the older.
+pub fn report_identity(file_name: &str) -> String {
+    let stem =
+        std::path::Path::new(file_name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some((source, stamp)) = stem.rsplit_once('-') {
+        let b = stamp.as_bytes();
+        let ours = b.len() == 18 && b[8] == b'T' && b.iter().enumerate().all(|(i, c)| i == 8 || c.is_ascii_digit());
+        if ours && !source.is_empty() {
+            return source.to_string();
+        }
+    }
+    let scheduled = stem.rsplit_once('_').and_then(|(rest, id)| {
+        let (name, date) = rest.rsplit_once('_')?;
+        let digits = date.chars().filter(char::is_ascii_digit).count();
+        let id_ok = !id.is_empty() && id.chars().all(|c| c.is_ascii_digit());
+        let date_ok = digits >= 8 && date.chars().all(|c| c.is_ascii_digit() || c == '-' || c == 'T');
+        (id_ok && date_ok && !name.trim().is_empty()).then(|| name.trim().to_string())
+    });
+    scheduled.unwrap_or(stem)
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::report_identity;
+
+    #[test]
+    fn a_scheduled_report_is_named_without_its_date_and_schedule_id() {
+        assert_eq!(report_identity("Konton Barn och unga_20261120_12.csv"), "Konton Barn och unga");
+        assert_eq!(report_identity("Kursstatus_2026-11-20_7.xlsx"), "Kursstatus");
+        assert_eq!(report_identity("report.csv"), "report");
+        assert_eq!(report_identity("konton_bou.csv"), "konton_bou");
+        assert_eq!(report_identity("a_b_c.csv"), "a_b_c");
+        assert_eq!(report_identity("totara-konton-20261120T031500123.csv"), "totara-konton");
+        assert_eq!(report_identity("ws-accounts-20261120T031500123.csv"), "ws-accounts");
+        assert_eq!(report_identity("konton-2026.csv"), "konton-2026");
+    }
+}

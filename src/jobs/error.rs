@@ -21,15 +21,22 @@ pub enum JobError {
     },
     /// Two register files use the same round id.
     #[error(
-        "the round id '{round}' is used in both {first} and {second}; round ids must be unique across register files"
+        "the round id '{round}' is used in both {} (Kursomgångar row {first_row}) and {} (Kursomgångar row \
+         {second_row}); round ids must be unique across register files. If {} replaces {}, give it the same \
+         file name so it replaces it; otherwise give one of the rounds another id",
+        first.display(), second.display(), second.display(), first.display()
     )]
     RoundInTwoFiles {
         /// The id.
         round: String,
-        /// One file.
+        /// The file read first (a stored one is `stored:<name>`).
         first: PathBuf,
-        /// The other.
+        /// Its row on the sheet Kursomgångar.
+        first_row: u32,
+        /// The other file.
         second: PathBuf,
+        /// Its row.
+        second_row: u32,
     },
     /// The invoice basis holds amounts nobody has decided.
     #[error(

@@ -3,6 +3,7 @@
 
 use super::reading::{guarded, set_aside};
 use super::{JobContext, JobError};
+use crate::domain::totara::report_identity;
 use crate::domain::Register;
 use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind};
 use crate::store::RunInput;
@@ -10,15 +11,17 @@ use crate::store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-/// Reads every register in the inbox, adds the stored registers of other
-/// years, and merges them. Returns the register and the run's inputs. Each
-/// inbox file is recognised and read under the reading marker; a file whose
-/// reader panics is set aside in `rejected/` and the job fails naming it.
+/// Reads every register in the inbox, adds the stored registers no inbox
+/// file replaces (one of the same report and year does), and merges them.
+/// Returns the register and the run's inputs. Each inbox file is recognised
+/// and read under the reading marker; a file whose reader panics is set
+/// aside in `rejected/` and the job fails naming it.
 pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunInput>), JobError> {
     let (config, inbox) = (&ctx.config, &ctx.inbox);
     let paths = if inbox.is_dir() { inbox_paths(inbox).map_err(JobError::io(inbox))? } else { Vec::new() };
     let mut inputs: Vec<RunInput> = Vec::new();
     let mut registers: Vec<Register> = Vec::new();
+    let mut replaced: BTreeSet<(String, Option<String>)> = BTreeSet::new();
     for path in paths {
         let sha256 = sha256_file(&path).map_err(JobError::io(&path))?;
         let read = guarded(&ctx.settings, job, &path, &sha256, || match kind_of(&path, config) {
@@ -33,17 +36,19 @@ pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunIn
                 return Err(JobError::Internal(format!("{}: {why}", path.display())));
             }
         };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        replaced.insert((report_identity(&name), register.period()));
         registers.push(register);
         inputs.push(RunInput { path: path.display().to_string(), kind: "register".into(), sha256 });
     }
-    let periods: BTreeSet<Option<String>> = registers.iter().map(Register::period).collect();
     for stored in Store::latest_registers(&ctx.store)? {
+        if replaced.contains(&(stored.report.clone(), stored.period.clone())) {
+            continue;
+        }
         let name = PathBuf::from(format!("stored:{}", stored.file_name));
         let reg = read_register_bytes(&name, stored.content, config)?;
-        if !periods.contains(&reg.period()) {
-            registers.push(reg);
-            inputs.push(RunInput { path: name.display().to_string(), kind: "register".into(), sha256: stored.sha256 });
-        }
+        registers.push(reg);
+        inputs.push(RunInput { path: name.display().to_string(), kind: "register".into(), sha256: stored.sha256 });
     }
     if registers.is_empty() {
         return Err(JobError::NoRegister { inbox: inbox.to_path_buf() });
@@ -51,18 +56,33 @@ pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunIn
     Ok((merge_registers(registers)?, inputs))
 }
 
-/// Merges registers (one per year); a round id may be used only once.
+/// Merges registers (per delresa, per year, or both); a round id may be
+/// used in one of them only.
 pub(crate) fn merge_registers(registers: Vec<Register>) -> Result<Register, JobError> {
+    check_rounds_unique(&registers)?;
     let mut merged = Register::default();
-    let mut owner: BTreeMap<String, PathBuf> = BTreeMap::new();
     for reg in registers {
-        let source = reg.sources.first().cloned().unwrap_or_default();
-        for r in &reg.rounds {
-            if let Some(first) = owner.insert(r.id.to_string(), source.clone()) {
-                return Err(JobError::RoundInTwoFiles { round: r.id.to_string(), first, second: source });
-            }
-        }
         merged.merge(reg);
     }
     Ok(merged)
+}
+
+/// A round id in two registers is an error naming both files and rows.
+pub(crate) fn check_rounds_unique<'a>(registers: impl IntoIterator<Item = &'a Register>) -> Result<(), JobError> {
+    let mut owner: BTreeMap<String, (PathBuf, u32)> = BTreeMap::new();
+    for reg in registers {
+        let source = reg.sources.first().cloned().unwrap_or_default();
+        for r in &reg.rounds {
+            if let Some((first, first_row)) = owner.insert(r.id.to_string(), (source.clone(), r.row)) {
+                return Err(JobError::RoundInTwoFiles {
+                    round: r.id.to_string(),
+                    first,
+                    first_row,
+                    second: source,
+                    second_row: r.row,
+                });
+            }
+        }
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use crate::domain::Finding;
 use crate::domain::Register;
 use crate::domain::Year;
 use crate::domain::{PlatformData, Progress};
-use crate::reconcile::{pot_findings, reconcile};
+use crate::reconcile::{overlap_findings, pot_findings, reconcile};
 use crate::report::{
     regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
     RegionalReport,
@@ -31,6 +31,7 @@ pub(crate) fn stage_regional(
 ) -> Result<(Vec<Finding>, Vec<u8>), JobError> {
     // Checks that need the platform are skipped inside when it has no data yet.
     let mut findings = register.map(|r| reconcile(r, platform, config)).unwrap_or_default();
+    findings.extend(overlap_findings(&platform.overlaps));
     let (table, pot) = match register {
         Some(r) => {
             let pot = year_pot(store, config, r, year)?;

@@ -9,7 +9,8 @@ mod platform;
 
 pub use platform::reconcile;
 
-use crate::domain::{Code, Finding, PotDistribution, Register, Severity};
+use crate::domain::{Code, ExportKind, Finding, Overlap, PotDistribution, Register, Severity};
+use std::collections::BTreeMap;
 
 /// Findings from the register itself.
 pub fn register_findings(register: &Register) -> Vec<Finding> {
@@ -41,6 +42,42 @@ pub fn pot_findings(pot: &PotDistribution) -> Vec<Finding> {
                  beloppet stannar hos regionen. Lägg till dagens utbildare i bladet Utbildare.",
                 d.pot
             ),
+        })
+        .collect()
+}
+
+/// Findings from the platform view: per pair of current exports, the keys
+/// they both hold with different values (the newer export's values are used).
+pub fn overlap_findings(overlaps: &[Overlap]) -> Vec<Finding> {
+    let mut pairs: BTreeMap<(&str, &str, &str), Vec<&str>> = BTreeMap::new();
+    for o in overlaps {
+        pairs.entry((o.kind.as_str(), &o.newer, &o.older)).or_default().push(&o.key);
+    }
+    pairs
+        .into_iter()
+        .map(|((kind, newer, older), keys)| {
+            let what = match kind {
+                k if k == ExportKind::Accounts.as_str() => "konto(n)",
+                k if k == ExportKind::Completions.as_str() => "kursresultat",
+                _ => "anmälning(ar)",
+            };
+            let shown: Vec<&str> = keys.iter().take(3).copied().collect();
+            let more = if keys.len() > shown.len() {
+                format!(" och {} till", keys.len() - shown.len())
+            } else {
+                String::new()
+            };
+            Finding::new(
+                Code::OverlappingExports,
+                None,
+                format!("{newer} och {older}"),
+                format!(
+                    "{} {what} finns i båda exporterna med olika värden ({}{more}); värdena i den nyare, {newer}, \
+                     gäller. Kontrollera att rapporterna i lärplattformen inte överlappar.",
+                    keys.len(),
+                    shown.join("; ")
+                ),
+            )
         })
         .collect()
 }

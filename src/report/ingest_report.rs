@@ -17,6 +17,9 @@ pub enum IngestStatus {
     Rejected,
     /// Still being written; left for the next run.
     Incomplete,
+    /// Not a file of this run: a stored export or register the current
+    /// platform view and register are built from.
+    Current,
 }
 
 impl IngestStatus {
@@ -27,6 +30,7 @@ impl IngestStatus {
             Self::Unchanged => "unchanged",
             Self::Rejected => "rejected",
             Self::Incomplete => "incomplete",
+            Self::Current => "current",
         }
     }
 }

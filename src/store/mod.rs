@@ -7,6 +7,7 @@
 mod invoices;
 mod outbox;
 mod platform;
+mod platform_view;
 mod pot;
 mod runs;
 mod schema;
@@ -15,7 +16,7 @@ mod snapshots;
 pub use outbox::{NewMessage, OutboxEntry};
 pub use platform::Reader;
 pub use runs::{Outcome, RunInput, RunRecord, RunTx};
-pub use snapshots::{CourseInterner, PreparedRow, StoredCounts, StoredRegister};
+pub use snapshots::{CourseInterner, ExportFile, PreparedRow, StoredCounts, StoredRegister};
 
 use crate::domain::Clock;
 use rusqlite::Connection;
@@ -66,6 +67,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(wrap)?;
         schema::migrate(&conn).map_err(wrap)?;
+        schema::name_reports(&conn).map_err(wrap)?;
         Ok(Store { path: path.to_path_buf(), conn, clock })
     }
 

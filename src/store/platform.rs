@@ -4,12 +4,11 @@
 
 use super::{Store, StoreError};
 use crate::domain::{
-    Account, AccountStatus, CompletionStatus, PlatformData, Progress, Roles, SignupStatus, StoredCompletion,
-    StoredSignup,
+    Account, AccountStatus, CompletionStatus, ExportKind, Overlap, PlatformData, Progress, Roles, SignupStatus,
+    StoredCompletion, StoredSignup, ViewSource,
 };
 use crate::domain::{DelresaCode, Email, KommunKod};
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::OptionalExtension;
 use std::collections::{BTreeSet, HashMap};
 
 fn int_date(n: i64) -> Option<NaiveDate> {
@@ -40,20 +39,28 @@ impl Reader<'_> {
         move |source| StoreError { path: self.path.to_path_buf(), source }
     }
 
-    /// The latest register snapshot of each period (the year of its first course day).
+    /// The current registers: the latest stored file of each report and
+    /// year (the year of its first course day), by year and report.
     pub fn latest_registers(&self) -> Result<Vec<super::StoredRegister>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT file_name, content, sha256 FROM snapshots s
+                "SELECT file_name, content, sha256, report, period FROM snapshots s
                  WHERE kind = 'register' AND content IS NOT NULL
-                   AND id = (SELECT MAX(id) FROM snapshots t WHERE t.kind = 'register' AND t.period IS s.period)
-                 ORDER BY period",
+                   AND id = (SELECT MAX(id) FROM snapshots t
+                             WHERE t.kind = 'register' AND t.report IS s.report AND t.period IS s.period)
+                 ORDER BY period, report, id",
             )
             .map_err(self.err())?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(super::StoredRegister { file_name: r.get(0)?, content: r.get(1)?, sha256: r.get(2)? })
+                Ok(super::StoredRegister {
+                    file_name: r.get(0)?,
+                    content: r.get(1)?,
+                    sha256: r.get(2)?,
+                    report: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    period: r.get(4)?,
+                })
             })
             .map_err(self.err())?
             .collect::<Result<Vec<_>, _>>()
@@ -61,21 +68,7 @@ impl Reader<'_> {
         Ok(rows)
     }
 
-    fn latest_snapshot(&self, kind: &str, before: Option<&str>) -> Result<Option<i64>, StoreError> {
-        match before {
-            None => self.conn.query_row("SELECT MAX(id) FROM snapshots WHERE kind = ?1", [kind], |r| r.get(0)),
-            Some(b) => self.conn.query_row(
-                "SELECT MAX(id) FROM snapshots WHERE kind = ?1 AND ingested_at < ?2",
-                [kind, b],
-                |r| r.get(0),
-            ),
-        }
-        .optional()
-        .map(|o| o.flatten())
-        .map_err(self.err())
-    }
-
-    fn accounts_of(&self, snap: i64) -> Result<Vec<Account>, StoreError> {
+    pub(crate) fn accounts_of(&self, snap: i64) -> Result<Vec<Account>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -111,56 +104,89 @@ impl Reader<'_> {
         Ok(accounts)
     }
 
-    /// The platform data: latest accounts (and those before `month_start`),
-    /// sign-ups, and completions of the given courses (all if `courses` is `None`).
+    /// The platform data as the current exports show it: accounts (and
+    /// those current before `month_start`), sign-ups, and completions of the
+    /// given courses (all if `courses` is `None`), with the exports used and
+    /// the overlaps between them.
     pub fn platform(
         &self,
         month_start: NaiveDate,
         courses: Option<&BTreeSet<String>>,
     ) -> Result<PlatformData, StoreError> {
         let mut data = PlatformData::default();
-        if let Some(snap) = self.latest_snapshot("accounts", None)? {
+        let mut overlaps = Vec::new();
+        let accounts = self.current(ExportKind::Accounts, None)?;
+        if !accounts.is_empty() {
             data.has_accounts = true;
-            data.accounts = self.accounts_of(snap)?;
+            data.accounts = self.accounts_view(&accounts, &mut overlaps)?;
             let before = format!("{month_start}T00:00:00Z");
-            if let Some(prev) = self.latest_snapshot("accounts", Some(&before))? {
-                data.accounts_before = Some(self.accounts_of(prev)?);
+            let earlier = self.current(ExportKind::Accounts, Some(&before))?;
+            if !earlier.is_empty() {
+                data.accounts_before = Some(self.accounts_view(&earlier, &mut Vec::new())?);
             }
         }
-        if let Some(snap) = self.latest_snapshot("completions", None)? {
+        let completions = self.current(ExportKind::Completions, None)?;
+        if !completions.is_empty() {
             data.has_completions = true;
-            let (completions, progress) = self.completions_and_progress(snap, courses, &data.accounts)?;
-            data.completions = completions;
+            let (list, progress) =
+                self.completions_and_progress(&completions, courses, &data.accounts, &mut overlaps)?;
+            data.completions = list;
             data.progress = progress;
         }
-        if let Some(snap) = self.latest_snapshot("signups", None)? {
+        let signups = self.current(ExportKind::Signups, None)?;
+        if !signups.is_empty() {
             data.has_signups = true;
-            let mut stmt = self
-                .conn
-                .prepare(
-                    "SELECT s.user_key, k.name, s.session_start, s.status FROM signups s
-                     JOIN snapshot_courses k ON k.snapshot_id = s.snapshot_id AND k.idx = s.course_idx
-                     WHERE s.snapshot_id = ?1",
-                )
-                .map_err(self.err())?;
+            data.signups = self.signups_view(&signups, &mut overlaps)?;
+        }
+        data.sources = accounts.into_iter().chain(completions).chain(signups).collect();
+        data.overlaps = overlaps;
+        Ok(data)
+    }
+
+    /// The current sign-ups: a newer export replaces in older ones the
+    /// seminar sessions it covers.
+    fn signups_view(
+        &self,
+        sources: &[ViewSource],
+        overlaps: &mut Vec<Overlap>,
+    ) -> Result<Vec<StoredSignup>, StoreError> {
+        let mut out = Vec::new();
+        let mut union = (sources.len() > 1).then(|| super::platform_view::Union::<(String, i64)>::new(sources));
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.user_key, k.name, s.session_start, s.status FROM signups s
+                 JOIN snapshot_courses k ON k.snapshot_id = s.snapshot_id AND k.idx = s.course_idx
+                 WHERE s.snapshot_id = ?1",
+            )
+            .map_err(self.err())?;
+        for (i, source) in sources.iter().enumerate().rev() {
             let rows = stmt
-                .query_map([snap], |r| {
+                .query_map([source.id], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, u8>(3)?))
                 })
                 .map_err(self.err())?;
+            let mut sessions = Vec::new();
             for row in rows {
                 let (user_key, course, start, status) = row.map_err(self.err())?;
+                let session = (course.to_lowercase(), start);
+                if let Some(u) = union.as_mut() {
+                    let describe = || format!("{user_key}, {course} {start}");
+                    if !u.take(i, &user_key, &session, status, describe) {
+                        continue;
+                    }
+                    sessions.push(session);
+                }
                 if let Some(session_start) = int_datetime(start) {
-                    data.signups.push(StoredSignup {
-                        user_key,
-                        course,
-                        session_start,
-                        status: SignupStatus::from_code(status),
-                    });
+                    out.push(StoredSignup { user_key, course, session_start, status: SignupStatus::from_code(status) });
                 }
             }
+            if let Some(u) = union.as_mut() {
+                u.covered.extend(sessions);
+            }
         }
-        Ok(data)
+        overlaps.extend(union.map(|u| u.overlaps).unwrap_or_default());
+        Ok(out)
     }
 
     /// The course names of a snapshot, by their index.
@@ -179,22 +205,19 @@ impl Reader<'_> {
         Ok(names)
     }
 
-    /// One pass over a completions snapshot: the completions of the wanted
-    /// courses (all if `courses` is `None`), and course progress per
-    /// municipality and course, the municipality taken from the completion
-    /// row or else its account (by username, then by e-mail). Linear: the
-    /// accounts are in a hash map, where a join per row was not.
+    /// One pass over the current completions exports (newest first when
+    /// there are several): the completions of the wanted courses (all if
+    /// `courses` is `None`), and course progress per municipality and
+    /// course, the municipality taken from the completion row or else its
+    /// account (by username, then by e-mail). Linear: the accounts are in a
+    /// hash map, where a join per row was not.
     fn completions_and_progress(
         &self,
-        snap: i64,
+        sources: &[ViewSource],
         courses: Option<&BTreeSet<String>>,
         accounts: &[Account],
+        overlaps: &mut Vec<Overlap>,
     ) -> Result<(Vec<StoredCompletion>, Vec<Progress>), StoreError> {
-        // Course names are interned per snapshot: pick the wanted indices
-        // first, then stream the rows without a join.
-        let names = self.course_names(snap)?;
-        let wanted: Vec<bool> =
-            names.iter().map(|n| courses.is_none_or(|set| set.contains(&n.to_lowercase()))).collect();
         let mut kommun_of: HashMap<&str, u16> = HashMap::with_capacity(accounts.len() * 2);
         for a in accounts {
             if let Some(k) = a.kommun {
@@ -207,57 +230,79 @@ impl Reader<'_> {
             }
         }
         let mut completions = Vec::new();
-        // (kommun, course index) → counts of not started, in progress, complete.
-        let mut counts: HashMap<(u16, usize), [u64; 3]> = HashMap::new();
-        // Exports list a user's courses together: look each user up once.
-        let (mut last_user, mut last_kommun) = (Vec::<u8>::new(), None);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT course_idx, user_key, status, kommunkod FROM completions WHERE snapshot_id = ?1")
-            .map_err(self.err())?;
-        let mut rows = stmt.query([snap]).map_err(self.err())?;
-        while let Some(r) = rows.next().map_err(self.err())? {
-            let idx = r.get::<_, i64>(0).map_err(self.err())? as usize;
-            let status = completion_status(r.get(2).map_err(self.err())?);
-            let user = match r.get_ref(1).map_err(self.err())? {
-                rusqlite::types::ValueRef::Text(t) => t,
-                _ => &[],
-            };
-            if user != last_user.as_slice() {
-                last_user.clear();
-                last_user.extend_from_slice(user);
-                last_kommun = std::str::from_utf8(user).ok().and_then(|u| kommun_of.get(u).copied());
-            }
-            let own: Option<u16> = r.get(3).map_err(self.err())?;
-            if let Some(kommun) = own.or(last_kommun) {
-                let slot = match status {
-                    CompletionStatus::NotStarted => 0,
-                    CompletionStatus::InProgress => 1,
-                    CompletionStatus::Complete => 2,
+        // (kommun, course name) → counts of not started, in progress, complete.
+        let mut counts: HashMap<(u16, String), [u64; 3]> = HashMap::new();
+        let mut union = (sources.len() > 1).then(|| super::platform_view::Union::<String>::new(sources));
+        for (i, source) in sources.iter().enumerate().rev() {
+            // Course names are interned per snapshot: pick the wanted indices
+            // first, then stream the rows without a join.
+            let names = self.course_names(source.id)?;
+            let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+            let wanted: Vec<bool> = lower.iter().map(|n| courses.is_none_or(|set| set.contains(n))).collect();
+            let mut local: HashMap<(u16, usize), [u64; 3]> = HashMap::new();
+            // Exports list a user's courses together: look each user up once.
+            let (mut last_user, mut last_kommun) = (Vec::<u8>::new(), None);
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT course_idx, user_key, status, kommunkod FROM completions WHERE snapshot_id = ?1",
+                )
+                .map_err(self.err())?;
+            let mut rows = stmt.query([source.id]).map_err(self.err())?;
+            while let Some(r) = rows.next().map_err(self.err())? {
+                let idx = r.get::<_, i64>(0).map_err(self.err())? as usize;
+                let code: u8 = r.get(2).map_err(self.err())?;
+                let status = completion_status(code);
+                let user = match r.get_ref(1).map_err(self.err())? {
+                    rusqlite::types::ValueRef::Text(t) => t,
+                    _ => &[],
                 };
-                counts.entry((kommun, idx)).or_default()[slot] += 1;
+                if let Some(u) = union.as_mut() {
+                    let name = lower.get(idx).cloned().unwrap_or_default();
+                    let who = String::from_utf8_lossy(user);
+                    let describe = || format!("{who}, {}", names.get(idx).map(String::as_str).unwrap_or(""));
+                    if !u.take(i, &who, &name, code, describe) {
+                        continue;
+                    }
+                }
+                if user != last_user.as_slice() {
+                    last_user.clear();
+                    last_user.extend_from_slice(user);
+                    last_kommun = std::str::from_utf8(user).ok().and_then(|u| kommun_of.get(u).copied());
+                }
+                let own: Option<u16> = r.get(3).map_err(self.err())?;
+                if let Some(kommun) = own.or(last_kommun) {
+                    let slot = match status {
+                        CompletionStatus::NotStarted => 0,
+                        CompletionStatus::InProgress => 1,
+                        CompletionStatus::Complete => 2,
+                    };
+                    local.entry((kommun, idx)).or_default()[slot] += 1;
+                }
+                if wanted.get(idx).copied().unwrap_or(false) {
+                    completions.push(StoredCompletion {
+                        user_key: String::from_utf8_lossy(user).into_owned(),
+                        course: names[idx].clone(),
+                        status,
+                    });
+                }
             }
-            if wanted.get(idx).copied().unwrap_or(false) {
-                completions.push(StoredCompletion {
-                    user_key: String::from_utf8_lossy(user).into_owned(),
-                    course: names[idx].clone(),
-                    status,
-                });
+            for ((k, idx), c) in local {
+                let total = counts.entry((k, names.get(idx).cloned().unwrap_or_default())).or_default();
+                (0..3).for_each(|s| total[s] += c[s]);
+            }
+            if let Some(u) = union.as_mut() {
+                u.covered.extend(lower);
             }
         }
         let mut progress: Vec<Progress> = counts
             .into_iter()
-            .filter_map(|((k, idx), [not_started, in_progress, complete])| {
-                Some(Progress {
-                    kommun: KommunKod::from_u16(k)?,
-                    course: names.get(idx)?.clone(),
-                    not_started,
-                    in_progress,
-                    complete,
-                })
+            .filter_map(|((k, course), [not_started, in_progress, complete])| {
+                Some(Progress { kommun: KommunKod::from_u16(k)?, course, not_started, in_progress, complete })
             })
             .collect();
         progress.sort_by(|a, b| (a.kommun, &a.course).cmp(&(b.kommun, &b.course)));
+        overlaps.extend(union.map(|u| u.overlaps).unwrap_or_default());
         Ok((completions, progress))
     }
 }
@@ -280,6 +325,11 @@ impl Store {
     /// See [`Reader::latest_registers`].
     pub fn latest_registers(&self) -> Result<Vec<super::StoredRegister>, StoreError> {
         self.reader().latest_registers()
+    }
+
+    /// See [`Reader::view_files`].
+    pub fn view_files(&self) -> Result<Vec<crate::domain::ViewFile>, StoreError> {
+        self.reader().view_files()
     }
 }
 

@@ -225,6 +225,22 @@ CREATE TABLE pot_adjustments (
     amount     TEXT NOT NULL
 );
 "#,
+    // The platform is the union of the latest export of each report: a
+    // snapshot knows its report, whether it covers every delresa (an accounts
+    // export without a Delresa column), and what it covers, for people.
+    r#"
+ALTER TABLE snapshots ADD COLUMN report TEXT;
+ALTER TABLE snapshots ADD COLUMN covers_all INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE snapshots ADD COLUMN coverage TEXT NOT NULL DEFAULT '';
+CREATE INDEX snapshots_by_report ON snapshots (kind, report, id);
+-- The keys an export covers: an accounts export's delresor, a completions
+-- export's courses, a sign-ups export's sessions (course and start).
+CREATE TABLE snapshot_coverage (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+    key         TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, key)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Applies the migrations not yet applied, in one write transaction that
@@ -251,4 +267,29 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             Err(e)
         }
     }
+}
+
+/// Snapshots stored before reports were known get a report, once. Until
+/// then the latest snapshot of a kind (a register: of its year) replaced the
+/// others whatever their names, so each such group gets the report of its
+/// latest file (see [`crate::domain::totara::report_identity`]) and the same
+/// snapshots stay current.
+pub(crate) fn name_reports(conn: &Connection) -> rusqlite::Result<()> {
+    type Unnamed = (i64, String, String, Option<String>);
+    let unnamed: Vec<Unnamed> = conn
+        .prepare("SELECT id, kind, file_name, period FROM snapshots WHERE report IS NULL ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let group = |kind: &str, period: &Option<String>| (kind.to_string(), period.clone().filter(|_| kind == "register"));
+    let mut report_of = std::collections::HashMap::new();
+    for (_, kind, file, period) in unnamed.iter().rev() {
+        report_of.entry(group(kind, period)).or_insert_with(|| crate::domain::totara::report_identity(file));
+    }
+    for (id, kind, _, period) in &unnamed {
+        conn.execute(
+            "UPDATE snapshots SET report = ?2 WHERE id = ?1",
+            rusqlite::params![id, report_of[&group(kind, period)]],
+        )?;
+    }
+    Ok(())
 }

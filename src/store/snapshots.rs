@@ -10,11 +10,15 @@ use crate::domain::{ExportKind, ExportRecord};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashSet;
 
-/// The latest stored register files, newest first per period.
+/// A current stored register file: the latest of its report and year.
 #[derive(Debug, Clone)]
 pub struct StoredRegister {
     /// The file name it had.
     pub file_name: String,
+    /// Its report (the file name without a Totara-style date and id, or its stem).
+    pub report: String,
+    /// The year of its first course day.
+    pub period: Option<String>,
     /// The workbook bytes.
     pub content: Vec<u8>,
     /// SHA-256.
@@ -24,6 +28,8 @@ pub struct StoredRegister {
 /// Counts of one stored export.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoredCounts {
+    /// The snapshot's id.
+    pub snapshot: i64,
     /// Rows stored.
     pub rows: u64,
     /// Rows that repeated an earlier (user, course).
@@ -121,20 +127,49 @@ impl RunTx<'_> {
             .map_err(self.wrap())
     }
 
-    /// Stores a register file (its bytes; other jobs read it from here).
+    /// Stores a register file (its bytes; other jobs read it from here). It
+    /// replaces the stored register of the same report and year.
     pub fn store_register(
         &self,
-        file_name: &str,
-        sha256: &str,
+        file: &ExportFile,
         period: Option<&str>,
         rows: u64,
+        coverage: &str,
         content: &[u8],
     ) -> Result<(), StoreError> {
         self.tx
             .execute(
-                "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, rows, period, ingested_at, content)
-                 VALUES (?1, 'inbox', 'register', ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![self.run_id, file_name, sha256, rows as i64, period, self.now(), content],
+                "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, rows, period, ingested_at, content,
+                                        report, coverage)
+                 VALUES (?1, ?2, 'register', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    self.run_id,
+                    file.source,
+                    file.file_name,
+                    file.sha256,
+                    rows as i64,
+                    period,
+                    self.now(),
+                    content,
+                    file.report,
+                    coverage
+                ],
+            )
+            .map_err(self.wrap())?;
+        Ok(())
+    }
+
+    /// Records what a stored export covers: every delresa (an accounts
+    /// export without a Delresa column) or the keys in its rows.
+    pub fn set_coverage(&self, snapshot: i64, kind: ExportKind, covers_all: bool) -> Result<(), StoreError> {
+        if covers_all {
+            self.tx.execute("DELETE FROM snapshot_coverage WHERE snapshot_id = ?1", [snapshot]).map_err(self.wrap())?;
+        }
+        let coverage = describe_coverage(&self.tx, snapshot, kind, covers_all).map_err(self.wrap())?;
+        self.tx
+            .execute(
+                "UPDATE snapshots SET covers_all = ?2, coverage = ?3 WHERE id = ?1",
+                params![snapshot, covers_all, coverage],
             )
             .map_err(self.wrap())?;
         Ok(())
@@ -145,10 +180,8 @@ impl RunTx<'_> {
     /// if `fill` fails, nothing of the file remains.
     pub fn store_export<E>(
         &mut self,
-        source: &str,
+        file: &ExportFile,
         kind: ExportKind,
-        file_name: &str,
-        sha256: &str,
         fill: impl FnOnce(&mut dyn FnMut(&[PreparedRow]) -> Result<(), String>) -> Result<u64, E>,
     ) -> Result<Result<StoredCounts, E>, StoreError> {
         let path = self.path.clone();
@@ -156,12 +189,14 @@ impl RunTx<'_> {
         let (run_id, now) = (self.run_id, self.now());
         let sp = self.tx.savepoint().map_err(wrap)?;
         sp.execute(
-            "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![run_id, source, kind.as_str(), file_name, sha256, now],
+            "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, ingested_at, report)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![run_id, file.source, kind.as_str(), file.file_name, file.sha256, now, file.report],
         )
         .map_err(wrap)?;
         let snap = sp.last_insert_rowid();
-        let mut counts = StoredCounts::default();
+        let mut counts = StoredCounts { snapshot: snap, ..StoredCounts::default() };
+        let mut coverage = Coverage::default();
         let result = {
             let (table, columns) = match kind {
                 ExportKind::Accounts => (
@@ -188,10 +223,12 @@ impl RunTx<'_> {
             // duplicates (same account; same user and course; same user,
             // course and session) are caught here, the first row kept.
             let mut seen: HashSet<u128> = HashSet::new();
+            let coverage = &mut coverage;
             let mut insert = |batch: &[PreparedRow]| -> Result<(), String> {
                 for p in batch.iter().filter(|p| p.new_course) {
                     course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
                 }
+                batch.iter().for_each(|p| coverage.add(p));
                 let kept: Vec<&PreparedRow> = batch.iter().filter(|p| seen.insert(unique_key(p))).collect();
                 counts.rows += batch.len() as u64;
                 counts.duplicates += (batch.len() - kept.len()) as u64;
@@ -215,6 +252,13 @@ impl RunTx<'_> {
                     params![snap, (counts.rows - counts.duplicates) as i64, skipped as i64, counts.duplicates as i64],
                 )
                 .map_err(wrap)?;
+                let mut key = sp
+                    .prepare("INSERT OR IGNORE INTO snapshot_coverage (snapshot_id, key) VALUES (?1, ?2)")
+                    .map_err(wrap)?;
+                for k in coverage.keys(kind) {
+                    key.execute(params![snap, k]).map_err(wrap)?;
+                }
+                drop(key);
                 sp.commit().map_err(wrap)?;
                 Ok(Ok(counts))
             }
@@ -224,6 +268,95 @@ impl RunTx<'_> {
             }
         }
     }
+}
+
+/// A file to store as a snapshot: where it came from and which report it is.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportFile<'a> {
+    /// `inbox`, or the HTTP source it was downloaded from.
+    pub source: &'a str,
+    /// The file's name.
+    pub file_name: &'a str,
+    /// The report it is an export of (see [`crate::domain::totara::report_identity`]).
+    pub report: &'a str,
+    /// Its SHA-256.
+    pub sha256: &'a str,
+}
+
+/// The keys an export covers, gathered as its rows are stored: an accounts
+/// export's delresor, a completions export's courses, a sign-ups export's
+/// sessions (course and start).
+#[derive(Debug, Default)]
+struct Coverage {
+    delresor: HashSet<String>,
+    courses: std::collections::HashMap<u32, String>,
+    sessions: HashSet<(u32, i64)>,
+}
+
+impl Coverage {
+    fn add(&mut self, p: &PreparedRow) {
+        if p.new_course {
+            self.courses.insert(p.course_idx, p.record.course().to_lowercase());
+        }
+        match &p.record {
+            ExportRecord::Account(a) => {
+                let d = a.delresa.as_ref().map(|d| d.as_str()).unwrap_or("");
+                if !self.delresor.contains(d) {
+                    self.delresor.insert(d.to_string());
+                }
+            }
+            ExportRecord::Completion(_) => {}
+            ExportRecord::Signup(s) => {
+                self.sessions.insert((p.course_idx, datetime_int(s.session_start)));
+            }
+        }
+    }
+
+    /// The keys as stored in `snapshot_coverage`.
+    fn keys(self, kind: ExportKind) -> Vec<String> {
+        match kind {
+            ExportKind::Accounts => self.delresor.into_iter().collect(),
+            ExportKind::Completions => self.courses.into_values().collect(),
+            ExportKind::Signups => self
+                .sessions
+                .into_iter()
+                .map(|(idx, start)| format!("{}|{start}", self.courses.get(&idx).map(String::as_str).unwrap_or("")))
+                .collect(),
+        }
+    }
+}
+
+/// What an export covers, for people: its delresor, courses or sessions.
+fn describe_coverage(
+    conn: &rusqlite::Connection,
+    snap: i64,
+    kind: ExportKind,
+    covers_all: bool,
+) -> rusqlite::Result<String> {
+    let list = |sql: &str| -> rusqlite::Result<Vec<String>> {
+        conn.prepare(sql)?.query_map([snap], |r| r.get::<_, String>(0))?.collect()
+    };
+    let named = |what: &str, names: Vec<String>| {
+        let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+        let more = names.len().saturating_sub(shown.len());
+        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        format!("{} {what}: {}{tail}", names.len(), shown.join(", "))
+    };
+    let courses = "SELECT name FROM snapshot_courses WHERE snapshot_id = ?1 ORDER BY name";
+    Ok(match kind {
+        ExportKind::Accounts if covers_all => "every delresa".into(),
+        ExportKind::Accounts => {
+            let d = list("SELECT key FROM snapshot_coverage WHERE snapshot_id = ?1 ORDER BY key")?;
+            let d: Vec<String> = d.into_iter().map(|k| if k.is_empty() { "(none)".into() } else { k }).collect();
+            format!("delresa {}", d.join(", "))
+        }
+        ExportKind::Completions => named("course(s)", list(courses)?),
+        ExportKind::Signups => {
+            let sessions: i64 =
+                conn.query_row("SELECT COUNT(*) FROM snapshot_coverage WHERE snapshot_id = ?1", [snap], |r| r.get(0))?;
+            format!("{sessions} session(s) of {}", named("course(s)", list(courses)?))
+        }
+    })
 }
 
 /// A date as the integer `yyyymmdd` (compact, sortable, cheap to write).

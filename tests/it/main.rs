@@ -20,6 +20,7 @@ mod nightly_sync;
 mod pot_settlement;
 mod property;
 mod reconcile;
+mod several_exports;
 mod smtp;
 mod trainer_pot;
 mod unattended;

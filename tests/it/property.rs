@@ -63,6 +63,7 @@ fn build(rounds: &[RandomRound]) -> Register {
             category: if r.chef { Category::Chef } else { Category::Medarbetare },
             organiser,
             price_per_day: (organiser == Organiser::Nationell).then(|| Money::kr(i64::from(r.price))),
+            row: 2,
         });
         for (d, &(m, dom)) in r.days.iter().enumerate() {
             let day = DayNumber::new(d as u8 + 1).unwrap();

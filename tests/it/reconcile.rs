@@ -77,6 +77,7 @@ fn clean() -> (Register, PlatformData) {
         category: Category::Medarbetare,
         organiser: Organiser::Regional,
         price_per_day: None,
+        row: 2,
     });
     for (i, d) in DAYS.iter().enumerate() {
         let day = i as u8 + 1;

@@ -37,6 +37,14 @@ pub struct ExportOutcome {
     pub unresolved: Vec<(u64, String)>,
 }
 
+impl ExportOutcome {
+    /// Whether a field was found among the headings (e.g. `delresa`: an
+    /// accounts export without it covers every delresa).
+    pub fn maps(&self, field: &str) -> bool {
+        self.mapped.iter().any(|m| m.split(" ← ").next() == Some(field))
+    }
+}
+
 /// Why an export was rejected whole.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ExportError {

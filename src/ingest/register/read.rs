@@ -220,6 +220,7 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
                 category,
                 organiser,
                 price_per_day: price,
+                row: r,
             });
         }
     }

@@ -4,15 +4,19 @@
 
 use super::files::{file_name, first_line, format_of, is_incomplete, stored_name, unknown_reason};
 use super::{SyncLog, JOB};
+use crate::domain::totara::report_identity;
+use crate::domain::Register;
 use crate::domain::{Code, ExportKind, Finding};
 use crate::ingest::exports::{read_export_pipelined, ExportError, ExportOutcome};
+use crate::ingest::read_register_bytes;
 use crate::ingest::{kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
+use crate::jobs::inputs::check_rounds_unique;
 use crate::jobs::reading::guarded;
 use crate::jobs::stages::StageClock;
 use crate::jobs::{JobError, JobSettings};
 use crate::report::{IngestLine, IngestStatus};
-use crate::store::{CourseInterner, RunInput, RunTx, StoredCounts};
-use std::path::Path;
+use crate::store::{CourseInterner, ExportFile, RunInput, RunTx, StoredCounts};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Takes one inbox file: left for later, unchanged, ingested or rejected.
@@ -98,11 +102,21 @@ fn register(
             }])
         })
         .and_then(|r| r);
+    let read = read.map_err(|e| e.to_string()).and_then(|reg| {
+        let with = read_with(settings, tx, log, &report_identity(&name), reg.period())?;
+        let named = Register { sources: vec![PathBuf::from(&name)], ..reg };
+        check_rounds_unique(with.iter().filter_map(|sha| log.parsed.get(sha)).chain([&named]))
+            .map_err(|e| e.to_string())?;
+        Ok(named)
+    });
     match read {
         Ok(mut reg) => {
             let bytes = std::fs::read(path).map_err(JobError::io(path))?;
             let rows = reg.participants.len() as u64;
-            tx.store_register(&name, sha256, reg.period().as_deref(), rows, &bytes)?;
+            let file = ExportFile { source: "inbox", file_name: &name, report: &report_identity(&name), sha256 };
+            let coverage =
+                format!("{} round(s), {}", reg.rounds.len(), reg.period().unwrap_or_else(|| "no course days".into()));
+            tx.store_register(&file, reg.period().as_deref(), rows, &coverage, &bytes)?;
             reg.sources = vec![stored_name(&name)];
             log.parsed.insert(sha256.to_string(), reg);
             let mut line = IngestLine::new(&name, "register", IngestStatus::Ingested, "");
@@ -111,12 +125,36 @@ fn register(
             clock.mark(format!("ingest register ({})", format_of(path)), rows, "rows");
             log.moves.push((path.to_path_buf(), "processed", None));
         }
-        Err(e) => {
-            let why = e.to_string();
+        Err(why) => {
             reject(log, path, &name, "register", first_line(&why).to_string(), why);
         }
     }
     Ok(())
+}
+
+/// The current registers a new one of `report` and `period` will be read
+/// with (those of other reports or years), parsed once into `log.parsed`;
+/// returns their hashes.
+fn read_with(
+    settings: &JobSettings,
+    tx: &RunTx,
+    log: &mut SyncLog,
+    report: &str,
+    period: Option<String>,
+) -> Result<Vec<String>, String> {
+    let mut hashes = Vec::new();
+    for stored in tx.latest_registers().map_err(|e| e.to_string())? {
+        if stored.report == report && stored.period == period {
+            continue;
+        }
+        if !log.parsed.contains_key(&stored.sha256) {
+            let reg = read_register_bytes(&stored_name(&stored.file_name), stored.content, &settings.config)
+                .map_err(|e| e.to_string())?;
+            log.parsed.insert(stored.sha256.clone(), reg);
+        }
+        hashes.push(stored.sha256);
+    }
+    Ok(hashes)
 }
 
 /// A Totara export: streamed into the run's transaction in a savepoint.
@@ -133,7 +171,8 @@ fn export(
     let name = file_name(path);
     let mut outcome = None;
     let stored = guarded(settings, JOB, path, sha256, || {
-        tx.store_export("inbox", kind, &name, sha256, |insert| {
+        let file = ExportFile { source: "inbox", file_name: &name, report: &report_identity(&name), sha256 };
+        tx.store_export(&file, kind, |insert| {
             let mut courses = CourseInterner::default();
             let bar = progress(&name);
             let mut store = |batch: &[_]| {
@@ -152,6 +191,7 @@ fn export(
     match stored {
         Ok(counts) => {
             let o = outcome.expect("set on success");
+            tx.set_coverage(counts.snapshot, kind, kind == ExportKind::Accounts && !o.maps("delresa"))?;
             ingested(log, path, &name, kind, counts, o, clock);
         }
         Err(e) => {

@@ -72,6 +72,11 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
         ingest_file::ingest(settings, &mut tx, &path, &mut log, &mut clock)?;
     }
     log.add_notes();
+    for f in tx.reader().view_files()? {
+        let mut line = IngestLine::new(&f.file_name, &f.kind, IngestStatus::Current, &f.describe());
+        line.rows = f.rows;
+        log.lines.push(line);
+    }
 
     let mut staging = Staging::new(&settings.out)?;
     let workbook = regional(settings, &tx, today, &mut staging, &mut log, &mut clock)?;
