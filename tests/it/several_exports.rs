@@ -401,3 +401,42 @@ fn snapshots_stored_before_reports_were_known_keep_the_view_they_had() {
     drop(conn);
     assert_eq!(listed(&state), ["konton-november.csv"], "the latest replaced the others, as it did then");
 }
+
+#[test]
+fn registers_per_year_under_one_name_keep_each_year_and_a_new_version_replaces_its_year_only() {
+    let w = Workdir::new();
+    let config = w.config_appending(SYNC);
+    let year = |id: &str, d: &str, people: u32| {
+        let mut b = RegisterBuilder::new();
+        b.round(id, "Kurs A", "bou", "medarbetare", "regional", None).day(id, 1, d).participants(
+            id,
+            "Falun",
+            people,
+            &[1],
+        );
+        b.sheets.write(&w.inbox().join("kursdagsregister.xlsx")).unwrap();
+        let out = sync(&w, &config);
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out));
+    };
+    year("R-2025", "2025-03-05", 2);
+    year("R-2026", "2026-03-05", 3);
+    let registers = || -> Vec<String> {
+        current(&w).into_iter().filter(|l| l.1 == "register").map(|l| format!("{} {}", l.2, l.3)).collect()
+    };
+    let listed = registers();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(
+        listed[0].contains("covers 1 round(s), 2025") && listed[1].contains("covers 1 round(s), 2026"),
+        "{listed:?}"
+    );
+    // A corrected 2026 under the same name replaces 2026 only.
+    year("R-2026", "2026-03-05", 4);
+    let days = |month: &str| {
+        let out = w.run(&["run", "monthly-invoice", "--month", month, "--dry-run"], &config);
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out));
+        row_where(&w.csv(&format!("invoice-basis-{month}.csv")), 1, "Falun")[4].clone()
+    };
+    assert_eq!(days("2025-03"), "2", "the stored register of 2025 keeps working");
+    assert_eq!(days("2026-03"), "4", "the corrected 2026 register is used");
+    assert_eq!(registers().len(), 2);
+}
