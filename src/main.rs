@@ -5,8 +5,8 @@ use clap::Parser;
 
 use std::process::ExitCode;
 use yrkesresan::cli::{
-    bench::bench, check::check, demo::demo, generate::generate, ingest::ingest, run::run, serve::serve, status::status,
-    Cli, Command,
+    bench::bench, check::check, demo::demo, generate::generate, ingest::ingest, outbox::outbox, run::run, serve::serve,
+    status::status, Cli, Command,
 };
 
 fn main() -> ExitCode {
@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench(args),
         Command::Serve(args) => serve(args),
         Command::Status(args) => status(args),
+        Command::Outbox { command } => outbox(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

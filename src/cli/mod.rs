@@ -5,6 +5,7 @@ pub mod check;
 pub mod demo;
 pub mod generate;
 pub mod ingest;
+pub mod outbox;
 pub mod run;
 pub mod serve;
 pub mod status;
@@ -32,6 +33,12 @@ pub enum Command {
         /// The job.
         #[command(subcommand)]
         job: run::RunJob,
+    },
+    /// The e-mail outbox: list messages, send one again, cancel one; exit 1 if a message failed.
+    Outbox {
+        /// What to do.
+        #[command(subcommand)]
+        command: outbox::OutboxCommand,
     },
     /// Run the pipelines on their schedules until SIGTERM or Ctrl-C.
     Serve(serve::ServeArgs),

@@ -6,7 +6,8 @@
 //! under the state's job lock) and the next run is registered. On start, a
 //! pipeline whose last scheduled time passed while the service was down (per
 //! the run log) runs once. SIGTERM or Ctrl-C stops scheduling and lets a
-//! running job finish, waiting at most `--grace-seconds`.
+//! running job finish, waiting at most `--grace-seconds`. Between runs,
+//! once a minute, the outbox sends what has come due on its backoff.
 
 use super::run::context;
 use super::CommonArgs;
@@ -102,8 +103,22 @@ async fn run(ctx: JobSettings, planned: Vec<Planned>, grace: Duration) -> anyhow
     sched.start().await?;
     println!("Serving {} pipeline(s); stop with SIGTERM or Ctrl-C.", planned.len());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    // Between runs, the outbox is drained as its messages come due (backoff).
+    let mailing = ctx.config.smtp.is_some() && planned.iter().any(|p| p.pipeline.email);
+    let mut outbox_tick = tokio::time::interval(Duration::from_secs(60));
+    outbox_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = outbox_tick.tick(), if mailing => {
+                let mut settings = ctx.clone();
+                settings.scheduled_at = Some(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                match tokio::task::spawn_blocking(move || crate::jobs::drain_waiting(&settings)).await {
+                    Ok(Ok(Some(drained))) => println!("Outbox: {}", drained.figure()),
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => eprintln!("Outbox: {e}"),
+                    Err(e) => eprintln!("Outbox: stopped abnormally: {e}"),
+                }
+            }
             Some((i, at)) = rx.recv() => {
                 // The scheduler's timer has whole-second resolution: never start early.
                 if let Ok(early) = (at - Utc::now()).to_std() {

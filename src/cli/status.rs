@@ -1,5 +1,6 @@
-//! `yrkesresan status`: the last runs and each pipeline's next run. Exits 1
-//! if the last run of any job failed, so a monitoring check can call it.
+//! `yrkesresan status`: the last runs, the files the current view is built
+//! from, the outbox and each pipeline's next run. Exits 1 if the last run of
+//! any job failed or a message failed, so a monitoring check can call it.
 
 use crate::config::load_pipelines;
 use crate::jobs::JobSettings;
@@ -69,12 +70,18 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
         }
         Err(e) => eprint!("{e}"),
     }
+    let outbox = store.entries(&[crate::store::MailState::Pending, crate::store::MailState::Failed])?;
+    let undelivered = outbox.iter().filter(|e| e.state == crate::store::MailState::Failed).count();
+    if !outbox.is_empty() {
+        println!(
+            "Outbox: {} message(s) waiting for a try, {undelivered} failed (see `yrkesresan outbox list`).",
+            outbox.len() - undelivered
+        );
+    }
     let failed: Vec<String> =
         store.last_run_per_job()?.into_iter().filter(|r| r.outcome == Outcome::Failed).map(|r| r.job).collect();
-    if failed.is_empty() {
-        Ok(0)
-    } else {
+    if !failed.is_empty() {
         println!("The last run failed for: {}.", failed.join(", "));
-        Ok(1)
     }
+    Ok(if failed.is_empty() && undelivered == 0 { 0 } else { 1 })
 }

@@ -107,6 +107,10 @@ pub struct Contact {
     pub email: Email,
     /// The delresor the person is contact for.
     pub delresor: Vec<DelresaCode>,
+    /// Marked as one person who is contact for several municipalities
+    /// (`shared = true` on each entry); otherwise `check` refuses an address
+    /// under two municipalities.
+    pub shared: bool,
 }
 
 /// The tariff for one year and category.
@@ -399,6 +403,12 @@ pub struct SmtpSettings {
     pub connections: usize,
     /// Copy on every message to a municipality.
     pub cc: Vec<Email>,
+    /// The envelope sender (bounces go there); `email.from` if not set.
+    pub envelope_from: Option<Email>,
+    /// A message not through after this long is given up (`message-not-sent`).
+    pub give_up_after: chrono::Duration,
+    /// The waits between tries of a message not through; the last repeats.
+    pub retry_after: Vec<chrono::Duration>,
 }
 
 /// Reconciliation rules.

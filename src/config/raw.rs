@@ -53,6 +53,12 @@ pub(crate) struct RawSmtp {
     pub backoff_ms: Option<u64>,
     #[serde(default)]
     pub cc: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub envelope_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub give_up_after_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub retry_after_minutes: Option<Spanned<Vec<i64>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,6 +212,8 @@ pub(crate) struct RawContact {
     pub name: String,
     pub email: Spanned<String>,
     pub delresor: Spanned<Vec<String>>,
+    #[serde(default)]
+    pub shared: bool,
 }
 
 #[derive(Debug, Deserialize)]

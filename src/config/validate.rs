@@ -231,6 +231,7 @@ fn municipalities(
             raw.aliases.clone(),
         ));
     }
+    shared_contacts(list, c);
     // Each municipality's files are named after it: two names must not give one file name.
     let mut slugs: HashMap<String, &str> = HashMap::new();
     for raw in list {
@@ -247,6 +248,35 @@ fn municipalities(
     }
     out.sort_by_key(|(m, _)| m.code);
     out
+}
+
+/// A contact address under two municipalities would send one municipality's
+/// workbook to another's contact: refused unless every entry of it says
+/// `shared = true` (one person who is contact for both).
+fn shared_contacts(list: &[Spanned<RawMunicipality>], c: &mut Collector) {
+    let mut first: HashMap<String, (&str, bool)> = HashMap::new();
+    for m in list {
+        let raw = m.get_ref();
+        for k in &raw.contact {
+            let kr = k.get_ref();
+            let address = kr.email.get_ref().trim().to_lowercase();
+            match first.get(&address) {
+                None => {
+                    first.insert(address, (raw.name.trim(), kr.shared));
+                }
+                Some(&(other, shared)) if other != raw.name.trim() && !(shared && kr.shared) => c.at(
+                    kr.email.span(),
+                    format!(
+                        "the contact address {address} is listed under both {other} and {}: each would get the \
+                         other's workbook. Give each municipality its own contact, or mark both entries \
+                         shared = true if one person really is contact for both",
+                        raw.name.trim()
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
 }
 
 /// An amount of money: exact, whole öre and within [`Money::MAX`] (never rounded silently).
@@ -278,7 +308,7 @@ fn contact(k: &Spanned<RawContact>, who: &str, delresor: &BTreeSet<&str>, c: &mu
             );
         }
     }
-    email.map(|email| Contact { name: kr.name.clone(), email, delresor: ds })
+    email.map(|email| Contact { name: kr.name.clone(), email, delresor: ds, shared: kr.shared })
 }
 
 fn money(n: &Spanned<RawNumber>, what: &str, c: &mut Collector) -> Option<Money> {
@@ -865,6 +895,34 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
         SmtpTls::Tls => 465,
         SmtpTls::None => 25,
     });
+    let envelope_from = r.envelope_from.as_ref().and_then(|a| match Email::parse(a.get_ref()) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            c.at(a.span(), format!("smtp.envelope_from: {e}"));
+            None
+        }
+    });
+    let give_up_days = match &r.give_up_after_days {
+        None => 7,
+        Some(d) if (1..=365).contains(d.get_ref()) => *d.get_ref(),
+        Some(d) => {
+            c.at(d.span(), format!("smtp.give_up_after_days {} must be between 1 and 365", d.get_ref()));
+            7
+        }
+    };
+    let retry_after = match &r.retry_after_minutes {
+        None => vec![5, 60, 360, 1440],
+        Some(list) if !list.get_ref().is_empty() && list.get_ref().iter().all(|m| (0..=10_080).contains(m)) => {
+            list.get_ref().clone()
+        }
+        Some(list) => {
+            c.at(
+                list.span(),
+                "smtp.retry_after_minutes must list at least one wait, each between 0 and 10080 minutes (a week)",
+            );
+            vec![5, 60, 360, 1440]
+        }
+    };
     let connections = match &r.connections {
         None => 4,
         Some(n) if (1..=16).contains(n.get_ref()) => *n.get_ref() as usize,
@@ -885,5 +943,8 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
         backoff: Duration::from_millis(r.backoff_ms.unwrap_or(2000)),
         connections,
         cc,
+        envelope_from,
+        give_up_after: chrono::Duration::days(give_up_days),
+        retry_after: retry_after.into_iter().map(chrono::Duration::minutes).collect(),
     })
 }

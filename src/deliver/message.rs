@@ -1,9 +1,15 @@
 //! Building one municipality's message: recipients, subject and body from the
 //! config's templates, the workbook attached under an ASCII file name.
+//!
+//! A message is its content (subject, body, attachments, Message-ID) and an
+//! [`Audience`]; the addresses are looked up in the config when it is
+//! formatted, so the outbox can format it again at each try with the
+//! addresses the config holds then ([`format_message`]).
 
+use super::address::addressed;
 use crate::config::{Config, Municipality};
-use crate::domain::{DelresaCode, Email, Money, Month};
-use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+use crate::domain::{Attachment, Audience, DelresaCode, Email, Money, Month};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use sha2::{Digest, Sha256};
 
@@ -36,31 +42,22 @@ pub enum DeliverError {
 pub struct OutgoingMessage {
     /// File-name stem: `yrkesresan-<slug>-<period>`.
     pub stem: String,
-    /// Everyone it goes to (to and cc), sorted.
+    /// Who it is for.
+    pub audience: Audience,
+    /// Everyone it goes to now (to and cc), sorted.
     pub to: Vec<Email>,
     /// Our Message-ID (without angle brackets).
     pub message_id: String,
-    /// SHA-256 of subject, recipients and attachment: the same content gives the same hash.
+    /// SHA-256 of subject, body and attachments: the same content gives the same hash.
     pub content_hash: String,
-    /// The formatted RFC 5322 message.
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Attachments.
+    pub attachments: Vec<Attachment>,
+    /// The formatted RFC 5322 message, as addressed now (the `.eml` copy).
     pub bytes: Vec<u8>,
-}
-
-/// The contact persons for the delresor a workbook covers; all of the
-/// municipality's contacts when it covers none (fixed costs only). Sorted, unique.
-pub fn recipients_for(m: &Municipality, delresor: &[DelresaCode]) -> Vec<Email> {
-    let mut to: Vec<Email> = m
-        .contacts
-        .iter()
-        .filter(|c| delresor.is_empty() || c.delresor.iter().any(|d| delresor.contains(d)))
-        .map(|c| c.email.clone())
-        .collect();
-    if to.is_empty() {
-        to = m.contacts.iter().map(|c| c.email.clone()).collect();
-    }
-    to.sort();
-    to.dedup();
-    to
 }
 
 /// Fills `{name}` placeholders.
@@ -76,10 +73,8 @@ fn swedish(m: Money) -> String {
 /// What one municipality's message says and carries.
 #[derive(Debug, Clone)]
 pub struct Letter<'a> {
-    /// The contact persons.
-    pub to: &'a [Email],
-    /// Copies (config `smtp.cc`).
-    pub cc: &'a [Email],
+    /// The delresor it covers (its contact persons for them get it).
+    pub delresor: Vec<DelresaCode>,
     /// The total to invoice.
     pub total: Money,
     /// The invoice lines as text for the body.
@@ -95,7 +90,7 @@ pub fn build_message(
     period: Month,
     letter: Letter,
 ) -> Result<OutgoingMessage, DeliverError> {
-    let Letter { to, cc, total, lines, workbook } = letter;
+    let Letter { delresor, total, lines, workbook } = letter;
     let values = [
         ("kommun", m.name.clone()),
         ("period", period.to_string()),
@@ -105,28 +100,23 @@ pub fn build_message(
     ];
     let draft = Draft {
         stem: format!("yrkesresan-{}-{}", m.slug(), period),
-        to,
-        cc,
+        audience: Audience::Contacts { kommun: m.code, delresor },
         subject: fill(&config.email.subject, &values),
         body: fill(&config.email.body, &values),
-        attachments: vec![Attached::xlsx(workbook)],
+        attachments: vec![xlsx(workbook)],
     };
     compose(config, &m.name, draft)
 }
 
 /// What one municipality's trainer-pot statement says and carries.
 #[derive(Debug, Clone)]
-pub struct Statement<'a> {
+pub struct Statement {
     /// The pot's year.
     pub year: crate::domain::Year,
     /// The payout.
     pub amount: Money,
     /// Trainer-days behind it.
     pub days: u32,
-    /// The contact persons.
-    pub to: &'a [Email],
-    /// Copies (config `smtp.cc`).
-    pub cc: &'a [Email],
     /// The statement workbook.
     pub workbook: Vec<u8>,
 }
@@ -143,85 +133,114 @@ pub fn build_statement(config: &Config, m: &Municipality, st: Statement) -> Resu
     ];
     let draft = Draft {
         stem: format!("yrkesresan-utbildarpott-{}-{}", m.slug(), st.year),
-        to: st.to,
-        cc: st.cc,
+        audience: Audience::Contacts { kommun: m.code, delresor: Vec::new() },
         subject: fill(&config.email.payout_subject, &values),
         body: fill(&config.email.payout_body, &values),
-        attachments: vec![Attached::xlsx(st.workbook)],
+        attachments: vec![xlsx(st.workbook)],
     };
     compose(config, &m.name, draft)
 }
 
-/// A file attached to a message.
-#[derive(Debug, Clone)]
-pub struct Attached {
-    /// File-name suffix after the stem, e.g. `.xlsx`.
-    pub suffix: String,
-    /// MIME type.
-    pub mime: &'static str,
-    /// The bytes.
-    pub bytes: Vec<u8>,
+/// A workbook named `<stem>.xlsx`.
+pub fn xlsx(bytes: Vec<u8>) -> Attachment {
+    Attachment { suffix: ".xlsx".into(), mime: XLSX_MIME.into(), bytes }
 }
 
-impl Attached {
-    /// A workbook named `<stem>.xlsx`.
-    pub fn xlsx(bytes: Vec<u8>) -> Self {
-        Attached { suffix: ".xlsx".into(), mime: XLSX_MIME, bytes }
-    }
+/// A CSV file named `<stem>.csv`.
+pub fn csv(bytes: Vec<u8>) -> Attachment {
+    Attachment { suffix: ".csv".into(), mime: "text/csv".into(), bytes }
 }
 
 /// Any message of ours: the stem names the files and the Message-ID.
 #[derive(Debug, Clone)]
-pub struct Draft<'a> {
+pub struct Draft {
     /// `yrkesresan-…`: ASCII, names the attachments and the `.eml` file.
     pub stem: String,
-    /// Recipients.
-    pub to: &'a [Email],
-    /// Copies.
-    pub cc: &'a [Email],
+    /// Who it is for.
+    pub audience: Audience,
     /// Subject.
     pub subject: String,
     /// Plain-text body.
     pub body: String,
     /// Attachments.
-    pub attachments: Vec<Attached>,
+    pub attachments: Vec<Attachment>,
 }
 
-/// Builds a message from a draft; `who` names the receiver in errors.
+/// Builds a message from a draft, addressed as the config says now; `who`
+/// names the receiver in errors.
 pub fn compose(config: &Config, who: &str, d: Draft) -> Result<OutgoingMessage, DeliverError> {
     let fail = |reason: String| DeliverError::Build { kommun: who.to_string(), reason };
     let mut hasher = Sha256::new();
     hasher.update(d.subject.as_bytes());
-    for t in d.to.iter().chain(d.cc) {
-        hasher.update(t.as_str().as_bytes());
-    }
+    hasher.update([0]);
+    hasher.update(d.body.as_bytes());
     for a in &d.attachments {
+        hasher.update([0]);
+        hasher.update(a.suffix.as_bytes());
         hasher.update(&a.bytes);
     }
     let content_hash = hex::encode(hasher.finalize());
     let message_id = format!("{}.{}@{}", d.stem, &content_hash[..16], config.email.message_id_domain);
-
-    let from: Mailbox = config.email.from.parse().map_err(|e| fail(format!("from: {e}")))?;
-    let mut b = Message::builder().from(from).subject(d.subject).message_id(Some(format!("<{message_id}>")));
-    if let Some(r) = &config.email.reply_to {
-        b = b.reply_to(r.parse().map_err(|e| fail(format!("reply-to: {e}")))?);
-    }
-    for t in d.to {
-        b = b.to(t.as_str().parse().map_err(|e| fail(format!("to {t}: {e}")))?);
-    }
-    for c in d.cc {
-        b = b.cc(c.as_str().parse().map_err(|e| fail(format!("cc {c}: {e}")))?);
-    }
-    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(d.body));
-    for a in d.attachments {
-        let ct = ContentType::parse(a.mime).map_err(|e| fail(e.to_string()))?;
-        parts = parts.singlepart(Attachment::new(format!("{}{}", d.stem, a.suffix)).body(a.bytes, ct));
-    }
-    let msg = b.multipart(parts).map_err(|e| fail(e.to_string()))?;
-    let mut recipients: Vec<Email> = d.to.iter().chain(d.cc).cloned().collect();
+    let to = addressed(config, &d.audience).map_err(fail)?;
+    let content = Content { stem: &d.stem, message_id: &message_id, subject: &d.subject, body: &d.body };
+    let bytes = format_message(config, &content, &to.to, &to.cc, &d.attachments).map_err(fail)?;
+    let mut recipients: Vec<Email> = to.to.iter().chain(&to.cc).cloned().collect();
     recipients.sort();
     recipients.dedup();
-    Ok(OutgoingMessage { stem: d.stem, to: recipients, message_id, content_hash, bytes: msg.formatted() })
+    Ok(OutgoingMessage {
+        stem: d.stem,
+        audience: d.audience,
+        to: recipients,
+        message_id,
+        content_hash,
+        subject: d.subject,
+        body: d.body,
+        attachments: d.attachments,
+        bytes,
+    })
+}
+
+/// What a message says, apart from its addresses and attachments.
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    /// The stem: names the attachments.
+    pub stem: &'a str,
+    /// Message-ID without angle brackets.
+    pub message_id: &'a str,
+    /// Subject.
+    pub subject: &'a str,
+    /// Body.
+    pub body: &'a str,
+}
+
+/// Formats a message (lettre: headers, MIME, attachment encoding) with the
+/// given addresses and the config's From and Reply-To.
+pub fn format_message(
+    config: &Config,
+    c: &Content,
+    to: &[Email],
+    cc: &[Email],
+    attachments: &[Attachment],
+) -> Result<Vec<u8>, String> {
+    let from: Mailbox = config.email.from.parse().map_err(|e| format!("from: {e}"))?;
+    let mut b = Message::builder().from(from).subject(c.subject).message_id(Some(format!("<{}>", c.message_id)));
+    if let Some(r) = &config.email.reply_to {
+        b = b.reply_to(r.parse().map_err(|e| format!("reply-to: {e}"))?);
+    }
+    for t in to {
+        b = b.to(t.as_str().parse().map_err(|e| format!("to {t}: {e}"))?);
+    }
+    for c in cc {
+        b = b.cc(c.as_str().parse().map_err(|e| format!("cc {c}: {e}"))?);
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(c.body.to_string()));
+    for a in attachments {
+        let ct = ContentType::parse(&a.mime).map_err(|e| e.to_string())?;
+        parts = parts
+            .singlepart(lettre::message::Attachment::new(format!("{}{}", c.stem, a.suffix)).body(a.bytes.clone(), ct));
+    }
+    let msg = b.multipart(parts).map_err(|e| e.to_string())?;
+    Ok(msg.formatted())
 }
 
 #[cfg(test)]

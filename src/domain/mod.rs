@@ -14,6 +14,7 @@ mod finding;
 mod followup;
 mod invoice;
 mod kommun;
+mod mail;
 mod money;
 mod period;
 pub mod platform;
@@ -31,6 +32,7 @@ pub use finding::{Code, Finding, Owner, Severity};
 pub use followup::{FollowUp, FollowUpRow, FollowUpSection};
 pub use invoice::{Adjustment, InvoiceBasis, InvoiceLine, LineKind};
 pub use kommun::{KommunKod, Recipient};
+pub use mail::{Attachment, Audience};
 pub use money::{Money, Quantity};
 pub use period::{Month, Year};
 pub use platform::{

@@ -70,9 +70,9 @@ pub enum JobError {
         /// Who holds it, as its note says.
         holder: String,
     },
-    /// E-mail could not be sent at all (setup: TLS, credentials).
-    #[error("e-mail: {0}")]
-    Send(String),
+    /// `outbox resend` or `cancel` named no message it can act on.
+    #[error("{0}")]
+    NothingToResend(String),
     /// A bug: the job panicked. Caught, logged as a failed run.
     #[error("internal error (the run was stopped and nothing of it applied): {0}")]
     Internal(String),

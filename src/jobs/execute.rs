@@ -65,8 +65,9 @@ impl JobSpec {
 /// Runs a job under the state lock; a failure is logged before it is
 /// returned. First it clears up after a run that died while reading a file
 /// (see [`super::reading`]); the run gets one [`JobContext`] (one store, the
-/// settings' clock); a panic anywhere in the job is caught and logged as that
-/// run's failure, so `serve` goes on.
+/// settings' clock) and first sends what is due in the outbox; what the
+/// outbox could not deliver is added to its findings; a panic anywhere in
+/// the job is caught and logged as that run's failure, so `serve` goes on.
 pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobError> {
     let _lock = StateLock::job(&settings.state, job.name(), &settings.now())?;
     if let Some(note) = super::reading::recover(settings) {
@@ -76,12 +77,28 @@ pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobEr
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         fault_injection(job);
         let mut ctx = JobContext::open(settings)?;
-        match job {
+        // What earlier runs left in the outbox goes first, whatever job made it.
+        let first = super::outbox::drain_due(&ctx, None)?;
+        let mut summary = match job {
             JobSpec::NightlySync => run_nightly_sync(&mut ctx),
             JobSpec::MonthlyInvoice(m) => run_monthly_invoice(&mut ctx, m),
             JobSpec::TrainerPot(y) => run_trainer_pot(&mut ctx, y),
             JobSpec::Followup(y) => run_followup(&mut ctx, y),
+        }?;
+        if !first.is_empty() {
+            summary.figures.insert(0, format!("Outbox, before the job: {}", first.figure()));
         }
+        super::outbox::add_problems(&ctx, &mut summary.findings)?;
+        if super::outbox::sending(&ctx) {
+            summary.waiting = ctx.store.entries(&[crate::store::MailState::Pending])?.len();
+            if summary.waiting > 0 {
+                summary.figures.push(format!(
+                    "{} message(s) wait in the outbox for their next try (see `yrkesresan outbox list`).",
+                    summary.waiting
+                ));
+            }
+        }
+        Ok(summary)
     }))
     .unwrap_or_else(|p| Err(JobError::Internal(super::reading::panic_text(&p))));
     if let Err(e) = &result {

@@ -51,5 +51,14 @@ pub fn run_followup(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobE
     let outputs = commit(ctx, done, |_| Ok(()))?;
     clock.mark("follow-up, reconcile and regional workbook", table.sections.len() as u64, "delresor");
     let stages = clock.finish();
-    Ok(RunSummary { job: "followup".into(), period: year.to_string(), outputs, findings, messages: 0, figures, stages })
+    Ok(RunSummary {
+        job: "followup".into(),
+        period: year.to_string(),
+        outputs,
+        findings,
+        messages: 0,
+        figures,
+        stages,
+        waiting: 0,
+    })
 }

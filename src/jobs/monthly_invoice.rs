@@ -7,7 +7,7 @@
 //! in one transaction), publish and send.
 
 use super::commit::{commit, Finished};
-use super::outbox::{enqueue_all, send_due};
+use super::outbox::{enqueue_all, send_after_commit, sending};
 use super::parallel::parallel_map;
 use super::pot::{year_pot, YearPot};
 use super::staging::Staging;
@@ -15,10 +15,10 @@ use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::{account_counts, late_adjustments, ClosedMonth};
 use crate::billing::{invoice_basis, participant_days, trainer_days, InvoiceInputs};
 use crate::config::{Config, Municipality, Settlement};
-use crate::deliver::{build_message, compose, recipients_for, Attached, Draft, Letter, OutgoingMessage};
+use crate::deliver::{build_message, compose, csv, xlsx, Draft, Letter, OutgoingMessage};
 use crate::domain::{
-    AccountTable, Adjustment, Code, DelresaCode, Finding, InvoiceBasis, KommunKod, Month, ParticipantDay, PlatformData,
-    Recipient, Register, TrainerDayRow,
+    AccountTable, Adjustment, Audience, Code, DelresaCode, Finding, InvoiceBasis, KommunKod, Month, ParticipantDay,
+    PlatformData, Recipient, Register, TrainerDayRow,
 };
 use crate::reconcile::{pot_findings, reconcile};
 use crate::report::{
@@ -63,7 +63,7 @@ pub fn run_monthly_invoice(ctx: &mut JobContext, month: Month) -> Result<RunSumm
         format!("Invoice basis {month}: {} line(s), total {} kr.", c.basis.lines.len(), c.basis.total()),
         format!("Participant-days attended: {}.", c.days.iter().filter(|d| d.attended).count()),
     ];
-    let sending = !ctx.delivery.dry_run && ctx.config.smtp.is_some();
+    let sending = sending(ctx);
     let closing = !ctx.delivery.dry_run;
     let freeze = c.pot.as_ref().filter(|p| closing && !p.frozen).map(|p| &p.pot);
     let done = Finished { inputs, ..Finished::new(JOB, month.to_string(), started_at, &c.findings, staging) };
@@ -79,9 +79,10 @@ pub fn run_monthly_invoice(ctx: &mut JobContext, month: Month) -> Result<RunSumm
         Ok(())
     })?;
     clock.mark("commit", outputs.len() as u64, "files");
-    let mut findings = c.findings;
+    let findings = c.findings;
     let messages = if sending {
-        let n = send_due(ctx, JOB, &month.to_string(), &mut figures, &mut findings)?;
+        let n = send_after_commit(ctx, &mut figures)?;
+        ctx.store.record_messages(JOB, &month.to_string(), n)?;
         clock.mark("send e-mail (SMTP)", n as u64, "messages");
         n
     } else {
@@ -93,7 +94,16 @@ pub fn run_monthly_invoice(ctx: &mut JobContext, month: Month) -> Result<RunSumm
         outgoing.len()
     };
     let stages = clock.finish();
-    Ok(RunSummary { job: JOB.into(), period: month.to_string(), outputs, findings, messages, figures, stages })
+    Ok(RunSummary {
+        job: JOB.into(),
+        period: month.to_string(),
+        outputs,
+        findings,
+        messages,
+        figures,
+        stages,
+        waiting: 0,
+    })
 }
 
 /// The month's basis (refused if it would deliver an undecided amount), the
@@ -171,7 +181,7 @@ fn stage(
     staging: &mut Staging,
     month: Month,
     c: &Computed,
-) -> Result<Vec<(String, OutgoingMessage)>, JobError> {
+) -> Result<Vec<OutgoingMessage>, JobError> {
     let config = &ctx.config;
     let csv_path = staging.path(&format!("invoice-basis-{month}.csv"))?;
     write_invoice_csv(&csv_path, config, &c.basis)?;
@@ -184,19 +194,19 @@ fn stage(
     staging.write(&format!("fakturaunderlag-{}.xlsx", month.year()), &finance_xlsx)?;
 
     let mut outgoing = Vec::new();
-    for (m, built) in config.municipalities.iter().zip(municipality_outputs(ctx, month, c)) {
+    for built in municipality_outputs(ctx, month, c) {
         let Some((workbook, msg)) = built? else { continue };
         staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
         if ctx.delivery.includes("contacts") {
-            outgoing.push((m.code.to_string(), msg));
+            outgoing.push(msg);
         }
     }
-    if let Some(finance) = config.email.finance.as_ref().filter(|_| ctx.delivery.includes("finance")) {
-        let csv = std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?;
-        let msg = finance_message(config, &c.basis, finance, finance_xlsx, csv)?;
+    if config.email.finance.is_some() && ctx.delivery.includes("finance") {
+        let bytes = std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?;
+        let msg = finance_message(config, &c.basis, finance_xlsx, bytes)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
-        outgoing.push(("finance".to_string(), msg));
+        outgoing.push(msg);
     }
     Ok(outgoing)
 }
@@ -208,7 +218,6 @@ fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed) -> Vec<Bui
     let own = Own::group(c);
     let counts = c.platform.has_accounts.then(|| account_counts(config, &c.platform.accounts));
     let before = c.platform.accounts_before.as_ref().map(|b| account_counts(config, b));
-    let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
     let build = |m: &Municipality| -> Built {
         let report = MunicipalityReport {
             municipality: m,
@@ -228,9 +237,8 @@ fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed) -> Vec<Bui
         let mut delresor: Vec<DelresaCode> = report.days.iter().map(|d| d.delresa.clone()).collect();
         delresor.sort();
         delresor.dedup();
-        let to = recipients_for(m, &delresor);
         let lines: Vec<String> = report.lines.iter().map(|l| invoice_line_text(l)).collect();
-        let letter = Letter { to: &to, cc: &cc, total: report.total(), lines: &lines, workbook: workbook.clone() };
+        let letter = Letter { delresor, total: report.total(), lines: &lines, workbook: workbook.clone() };
         Ok(Some((workbook, build_message(config, m, month, letter)?)))
     };
     parallel_map(&config.municipalities, build)
@@ -304,9 +312,14 @@ fn closed_month(ctx: &mut JobContext, month: Month, closed_at: &str) -> Result<R
         "{month} was closed at {closed_at}: its invoice basis is not changed. \
          Later register changes for it are adjusted in the next open month."
     )];
-    let mut findings = Vec::new();
-    let messages = if !ctx.delivery.dry_run && ctx.config.smtp.is_some() {
-        send_due(ctx, JOB, &month.to_string(), &mut figures, &mut findings)?
+    let findings = Vec::new();
+    let messages = if sending(ctx) {
+        if let Some(codes) = &ctx.delivery.resend {
+            let ids = ctx.store.ids_of(JOB, &month.to_string(), if codes.is_empty() { None } else { Some(codes) })?;
+            let n = ctx.store.resend_ids(&ids)?;
+            figures.push(format!("{n} message(s) marked to be sent again (--resend)."));
+        }
+        send_after_commit(ctx, &mut figures)?
     } else {
         0
     };
@@ -318,6 +331,7 @@ fn closed_month(ctx: &mut JobContext, month: Month, closed_at: &str) -> Result<R
         messages,
         figures,
         stages: Vec::new(),
+        waiting: 0,
     })
 }
 
@@ -325,9 +339,8 @@ fn closed_month(ctx: &mut JobContext, month: Month, closed_at: &str) -> Result<R
 fn finance_message(
     config: &Config,
     basis: &InvoiceBasis,
-    finance: &crate::domain::Email,
     workbook: Vec<u8>,
-    csv: Vec<u8>,
+    csv_bytes: Vec<u8>,
 ) -> Result<OutgoingMessage, JobError> {
     let month = basis.month;
     let mut body = format!("Hej!\n\nHär är fakturaunderlaget för Yrkesresan {month}.\n\n");
@@ -338,11 +351,10 @@ fn finance_message(
     body += &format!("\nTotalt: {} kr exkl. moms.\n\nHälsningar\n{}\n", basis.total(), config.region.name);
     let draft = Draft {
         stem: format!("yrkesresan-fakturaunderlag-{month}"),
-        to: std::slice::from_ref(finance),
-        cc: &[],
+        audience: Audience::Finance,
         subject: format!("Yrkesresan: fakturaunderlag {month}"),
         body,
-        attachments: vec![Attached::xlsx(workbook), Attached { suffix: ".csv".into(), mime: "text/csv", bytes: csv }],
+        attachments: vec![xlsx(workbook), csv(csv_bytes)],
     };
     Ok(compose(config, "ekonomi", draft)?)
 }

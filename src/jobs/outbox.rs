@@ -1,70 +1,133 @@
-//! Sending what a job put in the outbox, and reporting what did not go out.
+//! The outbox as the jobs use it: a job puts its messages in with its other
+//! effects; every run drains what is due (first thing, whatever job made
+//! it, and again after its own commit); what did not reach someone is a
+//! `message-not-sent` finding on every run until it is delivered, resent
+//! or cancelled.
 
-use super::{JobContext, JobError};
-use crate::deliver::{deliver, OutgoingMessage, SmtpError};
-use crate::domain::{Code, Finding, Severity};
-use crate::store::{NewMessage, RunTx, StoreError};
+use super::{JobContext, JobError, JobSettings};
+use crate::deliver::{drain, who_is, DrainRules, Drained, OutgoingMessage, SmtpError};
+use crate::domain::{Audience, Code, Finding};
+use crate::store::{MailState, NewMessage, RunTx, StoreError};
 
 /// Puts a job's messages in the outbox inside its run's transaction.
-pub(crate) fn enqueue_all(
-    tx: &RunTx,
-    job: &str,
-    period: &str,
-    outgoing: &[(String, OutgoingMessage)],
-) -> Result<(), StoreError> {
-    for (kommunkod, msg) in outgoing {
-        let recipients: Vec<String> = msg.to.iter().map(|e| e.to_string()).collect();
+pub(crate) fn enqueue_all(tx: &RunTx, job: &str, period: &str, outgoing: &[OutgoingMessage]) -> Result<(), StoreError> {
+    for msg in outgoing {
         let new = NewMessage {
-            kommunkod,
-            recipients: &recipients,
+            audience: &msg.audience,
             stem: &msg.stem,
             message_id: &msg.message_id,
             content_hash: &msg.content_hash,
-            eml: &msg.bytes,
+            subject: &msg.subject,
+            body: &msg.body,
+            attachments: &msg.attachments,
         };
         tx.enqueue(job, period, &new)?;
     }
     Ok(())
 }
 
-/// Sends what is due in the outbox for a job and period; what did not go out becomes a finding.
-pub(crate) fn send_due(
-    ctx: &JobContext,
-    job: &str,
-    period: &str,
-    figures: &mut Vec<String>,
-    findings: &mut Vec<Finding>,
-) -> Result<usize, JobError> {
-    let smtp = ctx.config.smtp.as_ref().expect("sending needs [smtp]");
-    let store = &ctx.store;
-    if let Some(codes) = &ctx.delivery.resend {
-        let n = store.resend(job, period, if codes.is_empty() { None } else { Some(codes) })?;
-        figures.push(format!("{n} message(s) marked to be sent again (--resend)."));
+/// Whether this run sends e-mail: a relay is configured and it is no dry run.
+pub(crate) fn sending(settings: &JobSettings) -> bool {
+    !settings.delivery.dry_run && settings.config.smtp.is_some()
+}
+
+/// Sends what is due in the outbox (all of it, or the given messages). A
+/// scheduled run keeps each message's backoff; a run started by hand tries
+/// every pending message now.
+pub(crate) fn drain_due(ctx: &JobContext, only: Option<&[i64]>) -> Result<Drained, JobError> {
+    if !sending(ctx) {
+        return Ok(Drained::default());
     }
-    let report = deliver(store, smtp, &ctx.config.email.from, job, period).map_err(|e| match e {
+    let rules = DrainRules { now: ctx.clock.now(), backoff: ctx.scheduled_at.is_some(), only };
+    let drained = drain(&ctx.store, &ctx.config, rules).map_err(|e| match e {
         SmtpError::Store(s) => JobError::Store(s),
-        other => JobError::Send(other.to_string()),
     })?;
-    store.record_messages(job, period, report.sent.len())?;
-    figures.push(format!(
-        "E-mail: {} sent, {} failed for good, {} to try again next run.",
-        report.sent.len(),
-        report.permanent.len(),
-        report.transient.len()
-    ));
-    for (stem, why) in report.permanent.iter().chain(&report.transient) {
-        let permanent = report.permanent.iter().any(|(s, _)| s == stem);
-        findings.push(Finding {
-            severity: Severity::Error,
-            code: Code::MessageNotSent,
-            kommun: None,
-            subject: stem.clone(),
-            detail: if permanent {
-                format!("Meddelandet avvisades av e-postservern ({why}). Rätta mottagaren i konfigurationen och kör jobbet igen.")
-            } else {
-                format!("Meddelandet kunde inte skickas nu ({why}). Det skickas vid nästa körning.")
-            },
-        });
+    if let Some(why) = &drained.setup {
+        tracing::warn!("E-mail could not be sent: {why}.");
     }
-    Ok(report.sent.len())
+    Ok(drained)
+}
+
+/// Drains after a job's commit; adds the figure line. Returns how many
+/// messages are now delivered everywhere.
+pub(crate) fn send_after_commit(ctx: &JobContext, figures: &mut Vec<String>) -> Result<usize, JobError> {
+    let drained = drain_due(ctx, None)?;
+    figures.push(drained.figure());
+    if let Some(why) = &drained.setup {
+        figures.push(format!("E-mail could not be sent: {why}."));
+    }
+    Ok(drained.sent.len())
+}
+
+/// One finding per message that did not reach someone and waits for the
+/// administrator: per refused address it is still for (naming the
+/// municipality, the person and the relay's answer), or once if it was
+/// given up or cannot be addressed.
+pub(crate) fn problems(ctx: &JobContext) -> Result<Vec<Finding>, JobError> {
+    if ctx.config.smtp.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for e in ctx.store.entries(&[MailState::Failed])? {
+        let current = crate::deliver::addressed(&ctx.config, &e.audience).map(|a| a.all()).unwrap_or_default();
+        let refused: Vec<_> = e
+            .recipients
+            .iter()
+            .filter(|r| !r.delivered && current.iter().any(|c| c.as_str().eq_ignore_ascii_case(&r.address)))
+            .collect();
+        let kommun = e.audience.kommun();
+        let where_ = match &e.audience {
+            Audience::Contacts { kommun, .. } => ctx
+                .config
+                .municipality(*kommun)
+                .map(|m| format!(" till {}", m.name))
+                .unwrap_or_else(|| format!(" till kommun {kommun}")),
+            Audience::Finance => " till ekonomi".into(),
+            Audience::ProjectLead => " till projektledaren".into(),
+            Audience::Addresses(_) => String::new(),
+        };
+        if refused.is_empty() || !e.refused {
+            let last = e.last_error.clone().unwrap_or_default();
+            let why = if e.refused {
+                format!("Meddelandet kan inte skickas: {last}.")
+            } else {
+                let days = ctx.config.smtp.as_ref().map_or(0, |s| s.give_up_after.num_days());
+                format!("Meddelandet kom inte fram på {days} dagar och har getts upp (senaste svar: {last}).")
+            };
+            out.push(Finding::new(
+                Code::MessageNotSent,
+                kommun,
+                format!("{}{where_} (nr {})", e.stem, e.id),
+                format!(
+                    "{why} Åtgärda felet och skicka det igen med `yrkesresan outbox resend {}`, eller avbryt det \
+                     med `yrkesresan outbox cancel {}`.",
+                    e.id, e.id
+                ),
+            ));
+            continue;
+        }
+        for r in refused {
+            out.push(Finding::new(
+                Code::MessageNotSent,
+                kommun,
+                format!("{}: {}", e.stem, who_is(&ctx.config, &e.audience, &r.address)),
+                format!(
+                    "E-postservern avvisade adressen ({}). Rätta adressen i konfigurationen: meddelandet går då \
+                     till den nya adressen vid nästa körning. Eller avbryt det med `yrkesresan outbox cancel {}`.",
+                    r.answer, e.id
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the outbox's problems to a run's findings (each once).
+pub(crate) fn add_problems(ctx: &JobContext, findings: &mut Vec<Finding>) -> Result<(), JobError> {
+    for f in problems(ctx)? {
+        if !findings.iter().any(|g| g.code == f.code && g.subject == f.subject) {
+            findings.push(f);
+        }
+    }
+    Ok(())
 }

@@ -21,12 +21,15 @@ pub struct RunSummary {
     pub figures: Vec<String>,
     /// How long each stage took (for `bench` and the log).
     pub stages: Vec<super::StageTime>,
+    /// Messages in the outbox waiting for their next try after the run.
+    pub waiting: usize,
 }
 
 impl RunSummary {
-    /// 0 when clean, 1 when there are findings (2 is for errors, in `main`).
+    /// 0 when clean, 1 when there are findings or messages wait for a
+    /// retry (2 is for errors, in `main`).
     pub fn exit_code(&self) -> u8 {
-        if self.findings.is_empty() {
+        if self.findings.is_empty() && self.waiting == 0 {
             0
         } else {
             1

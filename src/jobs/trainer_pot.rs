@@ -5,14 +5,14 @@
 //! made after delivery are adjusted in the next year's distribution.
 
 use super::commit::{commit, Finished};
-use super::outbox::{enqueue_all, send_due};
+use super::outbox::{enqueue_all, send_after_commit};
 use super::pot::year_pot;
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
 use crate::config::{Config, Settlement};
-use crate::deliver::{build_statement, compose, recipients_for, Attached, Draft, OutgoingMessage, Statement};
+use crate::deliver::{build_statement, compose, csv, xlsx, Draft, OutgoingMessage, Statement};
 use crate::domain::PotDistribution;
-use crate::domain::{Email, Recipient, Year};
+use crate::domain::{Audience, Recipient, Year};
 use crate::reconcile::{pot_findings, register_findings};
 use crate::report::RegionalReport;
 use crate::report::{payout_workbook, pot_statement, regional_workbook, write_payout_csv, write_pot_csv};
@@ -41,17 +41,17 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
         &format!("utbildarpott-{year}.xlsx"),
         &regional_workbook(config, &RegionalReport { pot: Some(pot), findings: &findings, ..Default::default() })?,
     )?;
-    let mut outgoing: Vec<(String, OutgoingMessage)> = Vec::new();
+    let mut outgoing: Vec<OutgoingMessage> = Vec::new();
     if config.trainer_pot.settlement == Settlement::Payout {
         let csv_path = staging.path(&format!("utbetalning-utbildarpott-{year}.csv"))?;
         write_payout_csv(&csv_path, config, pot)?;
-        let xlsx = payout_workbook(config, pot)?;
-        staging.write(&format!("utbetalning-utbildarpott-{year}.xlsx"), &xlsx)?;
-        if let Some(finance) = config.email.finance.as_ref().filter(|_| ctx.delivery.includes("finance")) {
-            let csv = std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?;
-            let msg = finance_message(config, pot, finance, xlsx, csv)?;
+        let workbook = payout_workbook(config, pot)?;
+        staging.write(&format!("utbetalning-utbildarpott-{year}.xlsx"), &workbook)?;
+        if config.email.finance.is_some() && ctx.delivery.includes("finance") {
+            let bytes = std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?;
+            let msg = finance_message(config, pot, workbook, bytes)?;
             staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
-            outgoing.push(("finance".into(), msg));
+            outgoing.push(msg);
         }
     }
     outgoing.extend(stage_statements(ctx, &mut staging, pot)?);
@@ -72,7 +72,7 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
         (false, true) => format!("{year} is delivered now and frozen."),
         (false, false) => format!("{year} is not delivered (--dry-run): nothing is frozen."),
     });
-    let sending = delivering && config.smtp.is_some();
+    let sending = super::outbox::sending(ctx);
     let freeze = (delivering && !computed.frozen).then_some(pot);
     let done = Finished { inputs, ..Finished::new(JOB, year.to_string(), started_at, &findings, staging) };
     let outputs = commit(ctx, done, |tx| {
@@ -85,10 +85,24 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
         Ok(())
     })?;
     clock.mark("commit", outputs.len() as u64, "files");
-    let messages =
-        if sending { send_due(ctx, JOB, &year.to_string(), &mut figures, &mut findings)? } else { outgoing.len() };
+    let messages = if sending {
+        let n = send_after_commit(ctx, &mut figures)?;
+        ctx.store.record_messages(JOB, &year.to_string(), n)?;
+        n
+    } else {
+        outgoing.len()
+    };
     let stages = clock.finish();
-    Ok(RunSummary { job: JOB.into(), period: year.to_string(), outputs, findings, messages, figures, stages })
+    Ok(RunSummary {
+        job: JOB.into(),
+        period: year.to_string(),
+        outputs,
+        findings,
+        messages,
+        figures,
+        stages,
+        waiting: 0,
+    })
 }
 
 /// Each municipality with a payout: its statement workbook and message.
@@ -96,20 +110,18 @@ fn stage_statements(
     ctx: &JobContext,
     staging: &mut Staging,
     pot: &PotDistribution,
-) -> Result<Vec<(String, OutgoingMessage)>, JobError> {
+) -> Result<Vec<OutgoingMessage>, JobError> {
     let (config, year) = (&ctx.config, pot.year);
-    let cc = config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
     let mut outgoing = Vec::new();
     for m in &config.municipalities {
         let Some(row) = pot.row(Recipient::Kommun(m.code)).filter(|r| !r.amount.is_zero()) else { continue };
         let workbook = pot_statement(config, pot, m)?;
         staging.write(&format!("kommuner/utbildarpott-{}-{year}.xlsx", m.slug()), &workbook)?;
-        let to = recipients_for(m, &[]);
-        let statement = Statement { year, amount: row.amount, days: row.days, to: &to, cc: &cc, workbook };
+        let statement = Statement { year, amount: row.amount, days: row.days, workbook };
         let msg = build_statement(config, m, statement)?;
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
         if ctx.delivery.includes("contacts") {
-            outgoing.push((m.code.to_string(), msg));
+            outgoing.push(msg);
         }
     }
     Ok(outgoing)
@@ -119,9 +131,8 @@ fn stage_statements(
 fn finance_message(
     config: &Config,
     pot: &PotDistribution,
-    finance: &Email,
     workbook: Vec<u8>,
-    csv: Vec<u8>,
+    csv_bytes: Vec<u8>,
 ) -> Result<OutgoingMessage, JobError> {
     let year = pot.year;
     let mut body = format!(
@@ -139,11 +150,10 @@ fn finance_message(
     body += &format!("\nTotalt: {} kr exkl. moms.\n\nHälsningar\n{}\n", pot.paid().to_swedish(), config.region.name);
     let draft = Draft {
         stem: format!("yrkesresan-utbetalning-utbildarpott-{year}"),
-        to: std::slice::from_ref(finance),
-        cc: &[],
+        audience: Audience::Finance,
         subject: format!("Yrkesresan: utbetalning av utbildarpott {year}"),
         body,
-        attachments: vec![Attached::xlsx(workbook), Attached { suffix: ".csv".into(), mime: "text/csv", bytes: csv }],
+        attachments: vec![xlsx(workbook), csv(csv_bytes)],
     };
     Ok(compose(config, "ekonomi", draft)?)
 }

@@ -13,7 +13,7 @@ mod runs;
 mod schema;
 mod snapshots;
 
-pub use outbox::{NewMessage, OutboxEntry};
+pub use outbox::{MailState, NewMessage, OutboxEntry, RecipientOutcome, TryEnd};
 pub use platform::Reader;
 pub use runs::{Outcome, RunInput, RunRecord, RunTx};
 pub use snapshots::{CourseInterner, ExportFile, PreparedRow, StoredCounts, StoredRegister};

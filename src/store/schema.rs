@@ -241,6 +241,63 @@ CREATE TABLE snapshot_coverage (
     PRIMARY KEY (snapshot_id, key)
 ) WITHOUT ROWID;
 "#,
+    // The outbox addresses each try from the config in force (an audience,
+    // not addresses), keeps the content apart from the addressing, records
+    // every recipient's outcome, and tries again on a backoff until it gives
+    // up; a message can be cancelled. Messages stored before keep their
+    // addresses and formatted message (`eml`).
+    r#"
+CREATE TABLE outbox_new (
+    id            INTEGER PRIMARY KEY,
+    job           TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    kommunkod     TEXT NOT NULL,
+    audience      TEXT NOT NULL,
+    stem          TEXT NOT NULL,
+    message_id    TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    subject       TEXT,
+    body          TEXT,
+    eml           BLOB,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'cancelled')),
+    permanent     INTEGER NOT NULL DEFAULT 0,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    created_at    TEXT NOT NULL,
+    next_try_at   TEXT,
+    updated_at    TEXT NOT NULL,
+    sent_at       TEXT,
+    UNIQUE (job, period, kommunkod, audience)
+);
+INSERT INTO outbox_new (id, job, period, kommunkod, audience, stem, message_id, content_hash, eml, state,
+                        permanent, attempts, last_error, created_at, updated_at, sent_at)
+SELECT id, job, period, kommunkod, recipients, stem, message_id, content_hash, eml, state,
+       permanent, attempts, last_error, updated_at, updated_at, sent_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_by_state ON outbox (state, next_try_at);
+CREATE TABLE outbox_attachments (
+    outbox_id  INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    idx        INTEGER NOT NULL,
+    suffix     TEXT NOT NULL,
+    mime       TEXT NOT NULL,
+    bytes      BLOB NOT NULL,
+    PRIMARY KEY (outbox_id, idx)
+);
+-- Every address a message went to or was refused by, with the relay's answer.
+CREATE TABLE outbox_recipients (
+    outbox_id  INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    address    TEXT NOT NULL,
+    outcome    TEXT NOT NULL CHECK (outcome IN ('delivered', 'refused')),
+    answer     TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (outbox_id, address)
+);
+INSERT INTO outbox_recipients (outbox_id, address, outcome, answer, at)
+SELECT o.id, a.value, 'delivered', 'accepted', COALESCE(o.sent_at, o.updated_at)
+FROM outbox o, json_each('["' || replace(o.audience, ',', '","') || '"]') a
+WHERE o.state = 'sent';
+"#,
 ];
 
 /// Applies the migrations not yet applied, in one write transaction that
@@ -292,4 +349,56 @@ pub(crate) fn name_reports(conn: &Connection) -> rusqlite::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema as the version before `n` migrations left it.
+    fn at_version(n: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..n] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", n as i64).unwrap();
+        conn
+    }
+
+    #[test]
+    fn messages_stored_before_audiences_keep_their_addresses_and_outcomes() {
+        let outbox_rework = MIGRATIONS.iter().position(|m| m.contains("CREATE TABLE outbox_new")).unwrap();
+        let conn = at_version(outbox_rework);
+        conn.execute_batch(
+            "INSERT INTO outbox (job, period, kommunkod, recipients, stem, message_id, content_hash, eml, state,
+                                 updated_at, sent_at)
+             VALUES ('monthly-invoice', '2026-03', '2062', 'a@mora.example,b@mora.example', 'yrkesresan-mora-2026-03',
+                     'id1', 'h', x'41', 'sent', '2026-04-01T06:00:00Z', '2026-04-01T06:00:00Z'),
+                    ('monthly-invoice', '2026-03', '2080', 'c@falun.example', 'yrkesresan-falun-2026-03',
+                     'id2', 'h', x'42', 'pending', '2026-04-01T06:00:00Z', NULL);",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let delivered: Vec<String> = conn
+            .prepare("SELECT address FROM outbox_recipients WHERE outbox_id = 1 ORDER BY address")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(delivered, ["a@mora.example", "b@mora.example"], "a sent message is not sent again");
+        let (audience, state, eml): (String, String, Vec<u8>) = conn
+            .query_row("SELECT audience, state, eml FROM outbox WHERE id = 2", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (audience.as_str(), state.as_str(), eml.as_slice()),
+            ("c@falun.example", "pending", b"B".as_slice())
+        );
+        assert_eq!(
+            crate::domain::Audience::from_columns("2080", &audience),
+            crate::domain::Audience::Addresses(vec!["c@falun.example".into()])
+        );
+    }
 }

@@ -17,6 +17,7 @@ mod layers;
 mod libreoffice;
 mod national;
 mod nightly_sync;
+mod outbox;
 mod pot_settlement;
 mod property;
 mod reconcile;

@@ -2,7 +2,9 @@
 //! `tests/smtp/server.py`, installed by `.ci/run`): every municipality gets its
 //! workbook exactly once, 421 is retried, a 550 is reported while the others
 //! go out, a killed run is completed by the next, STARTTLS with a self-signed
-//! certificate works when trusted, and there is no silent plaintext.
+//! certificate works when trusted (an untrusted one is a handshake failure,
+//! tried again), and there is no silent plaintext. The outbox's own rules
+//! (draining, current addresses, give-up, `outbox`) are in `outbox.rs`.
 
 use super::helpers::*;
 use std::path::{Path, PathBuf};
@@ -16,9 +18,18 @@ pub(crate) struct SmtpServer {
     log: PathBuf,
 }
 
+/// A loopback port nothing listens on (yet).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 impl SmtpServer {
     pub(crate) fn start(dir: &Path, extra: &[&str]) -> SmtpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_on(dir, free_port(), extra)
+    }
+
+    /// The server on a given port (e.g. one a relay was down on).
+    pub(crate) fn start_on(dir: &Path, port: u16, extra: &[&str]) -> SmtpServer {
         let log = dir.join(format!("smtp-{port}.jsonl"));
         let ready = dir.join(format!("smtp-{port}.ready"));
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/server.py");
@@ -62,7 +73,7 @@ impl Drop for SmtpServer {
 const KOMMUNER: [&str; 5] = ["Falun", "Borlänge", "Mora", "Avesta", "Ludvika"];
 
 /// A March register with participants from five municipalities.
-fn register(w: &Workdir) {
+pub(crate) fn register(w: &Workdir) {
     let mut b = RegisterBuilder::new();
     b.round("R1", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("R1", 1, "2026-03-03");
     b.trainer("R1", 1, "Karin", "Falun", "kursledare").trainer("R1", 1, "Ulf", "Mora", "utbildare");
@@ -83,7 +94,7 @@ fn plain(w: &Workdir, server: &SmtpServer) -> PathBuf {
     smtp_config(w, server, "tls = \"none\"\n")
 }
 
-fn march(w: &Workdir, config: &Path, more: &[&str]) -> std::process::Output {
+pub(crate) fn march(w: &Workdir, config: &Path, more: &[&str]) -> std::process::Output {
     let mut args = vec!["run", "monthly-invoice", "--month", "2026-03"];
     args.extend(more);
     w.run(&args, config)
@@ -103,7 +114,11 @@ fn every_municipality_gets_its_workbook_once_and_a_rerun_sends_nothing() {
     let cfg = plain(&w, &server);
     let out = march(&w, &cfg, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("E-mail: 6 sent, 0 failed for good, 0 to try again"), "{}", text(&out));
+    assert!(
+        text(&out).contains("E-mail: 6 message(s) delivered (6 address(es)), 0 address(es) refused"),
+        "{}",
+        text(&out)
+    );
     let got = server.received();
     assert_eq!(got.len(), 6, "five municipalities and finance");
     let finance = got.iter().find(|r| r["to"] == serde_json::json!(["ekonomi@rss-dalarna.example"])).expect("finance");
@@ -165,17 +180,17 @@ fn a_550_for_one_recipient_is_reported_and_the_others_are_delivered() {
     let out = march(&w, &cfg, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let msg = text(&out);
-    assert!(msg.contains("E-mail: 5 sent, 1 failed for good"), "{msg}");
-    assert!(msg.contains("message-not-sent yrkesresan-mora-2026-03") && msg.contains("550"), "{msg}");
+    assert!(msg.contains("E-mail: 5 message(s) delivered (5 address(es)), 1 address(es) refused"), "{msg}");
+    assert!(msg.contains("message-not-sent yrkesresan-mora-2026-03: Sara Jansson") && msg.contains("550"), "{msg}");
     assert_eq!(server.received().len(), 5);
-    // The permanent failure is not retried by a rerun; the others are not resent.
+    // The refused address is not tried again by a rerun; the others are not resent.
     let out = march(&w, &cfg, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "still reported: {}", text(&out));
     assert_eq!(server.received().len(), 5);
     // --resend names it: tried again (and refused again).
     let out = march(&w, &cfg, &["--resend", "2062"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("1 failed for good"), "{}", text(&out));
+    assert!(text(&out).contains("1 address(es) refused"), "{}", text(&out));
 }
 
 #[test]
@@ -235,10 +250,18 @@ fn starttls_with_a_trusted_self_signed_certificate_delivers_and_an_untrusted_one
     register(&w);
     let untrusted = smtp_config(&w, &server, "tls = \"starttls\"\n");
     let out = march(&w, &untrusted, &[]);
+    // A failed TLS handshake is transient: every message waits for its next try.
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("E-mail: 0 sent, 0 failed for good, 6 to try again next run"), "{}", text(&out));
-    assert!(text(&out).contains("invalid peer certificate"), "{}", text(&out));
+    assert!(text(&out).contains("0 address(es) refused, 6 to try again"), "{}", text(&out));
+    assert!(text(&out).contains("6 message(s) wait in the outbox"), "{}", text(&out));
+    assert!(!text(&out).contains("message-not-sent"), "not given up: {}", text(&out));
     assert!(server.received().is_empty());
+    let list = w.run(&["outbox", "list"], &untrusted);
+    assert!(
+        text(&list).contains("invalid peer certificate"),
+        "the handshake failure is the last answer: {}",
+        text(&list)
+    );
 
     // Trusting the certificate in config: the next run sends what is due.
     let trusted = smtp_config(&w, &server, &format!("tls = \"starttls\"\nca_file = \"{}\"\n", cert.display()));

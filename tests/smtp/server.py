@@ -4,6 +4,7 @@ Records every accepted message as one JSON line in --log: envelope sender,
 recipients, Message-ID and attachment file names. Behaviours the tests need:
   --fail-first N      answer 421 to the first N messages (then accept)
   --reject RCPT       answer 550 to RCPT TO for this address
+  --tempfail RCPT     answer 450 to RCPT TO for this address (transient)
   --slow-mail-at N S  sleep S seconds in MAIL FROM of the N-th transaction (1-based)
   --tls-cert/--tls-key  offer STARTTLS and require it before MAIL
 Writes "ready" to --ready when listening.
@@ -35,6 +36,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.args.reject and address.lower() == self.args.reject.lower():
             return "550 5.1.1 No such user here"
+        if self.args.tempfail and address.lower() == self.args.tempfail.lower():
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -45,12 +48,17 @@ class Handler:
         msg = email.message_from_bytes(envelope.content)
         attachments = [p.get_filename() for p in msg.walk() if p.get_filename()]
         types = [p.get_content_type() for p in msg.walk() if p.get_filename()]
+        texts = [p.get_payload(decode=True).decode("utf-8", "replace") for p in msg.walk()
+                 if p.get_content_type() == "text/plain" and not p.get_filename()]
         record = {
             "from": envelope.mail_from,
             "to": sorted(envelope.rcpt_tos),
             "message_id": msg.get("Message-ID"),
             "subject": str(msg.get("Subject")),
+            "to_header": str(msg.get("To") or ""),
+            "cc_header": str(msg.get("Cc") or ""),
             "attachments": attachments,
+            "text": "".join(texts),
             "types": types,
             "tls": session.ssl is not None,
             "time": time.time(),
@@ -67,6 +75,7 @@ def main():
     p.add_argument("--ready", required=True)
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--reject")
+    p.add_argument("--tempfail")
     p.add_argument("--slow-mail-at", type=float, nargs=2)
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")

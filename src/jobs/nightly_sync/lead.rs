@@ -3,18 +3,18 @@
 //! findings: a second change the same day is a new message).
 
 use super::JOB;
-use crate::deliver::{compose, deliver, Attached, Draft, OutgoingMessage};
-use crate::domain::{Email, Finding};
+use crate::deliver::{compose, xlsx, Draft, OutgoingMessage};
+use crate::domain::{Audience, Finding};
 use crate::jobs::regional::finding_counts;
 use crate::jobs::staging::Staging;
-use crate::jobs::{JobContext, JobError, JobSettings};
-use crate::store::{NewMessage, RunTx};
+use crate::jobs::{JobError, JobSettings};
+use crate::store::RunTx;
 
 /// Where the hash of the findings last sent to the project lead is kept.
 const LEAD_KEY: &str = "nightly-sync.project-lead.findings";
 
 /// Stages the follow-up when the findings changed (and puts it in the outbox
-/// when sending); returns its stem and outbox period.
+/// when sending); returns its stem.
 pub(super) fn stage(
     settings: &JobSettings,
     tx: &RunTx,
@@ -22,50 +22,24 @@ pub(super) fn stage(
     findings: &[Finding],
     workbook: Vec<u8>,
     today: chrono::NaiveDate,
-) -> Result<Option<(String, String)>, JobError> {
+) -> Result<Option<String>, JobError> {
     let config = &settings.config;
-    let Some(lead) = config.email.project_lead.as_ref().filter(|_| settings.delivery.includes("project_lead")) else {
+    if config.email.project_lead.is_none() || !settings.delivery.includes("project_lead") {
         return Ok(None);
-    };
+    }
     let hash = findings_hash(findings);
     if tx.setting(LEAD_KEY)?.as_deref() == Some(hash.as_str()) {
         return Ok(None);
     }
     let date = today.to_string();
-    let msg = message(settings, &date, lead, findings, workbook)?;
+    let msg = message(settings, &date, findings, workbook)?;
     staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
     let period = format!("{date}.{}", &hash[..12]);
-    if sending(settings) {
-        let recipients = vec![lead.to_string()];
-        let new = NewMessage {
-            kommunkod: "project-lead",
-            recipients: &recipients,
-            stem: &msg.stem,
-            message_id: &msg.message_id,
-            content_hash: &msg.content_hash,
-            eml: &msg.bytes,
-        };
-        tx.enqueue(JOB, &period, &new)?;
+    if crate::jobs::outbox::sending(settings) {
+        crate::jobs::outbox::enqueue_all(tx, JOB, &period, std::slice::from_ref(&msg))?;
         tx.set_setting(LEAD_KEY, &hash)?;
     }
-    Ok(Some((msg.stem, period)))
-}
-
-fn sending(settings: &JobSettings) -> bool {
-    !settings.delivery.dry_run && settings.config.smtp.is_some()
-}
-
-/// Sends the staged follow-up, after the commit.
-pub(super) fn send(ctx: &JobContext, to_lead: &Option<(String, String)>) -> Result<usize, JobError> {
-    let (Some((stem, period)), Some(smtp)) = (to_lead, ctx.config.smtp.as_ref().filter(|_| sending(ctx))) else {
-        return Ok(0);
-    };
-    let report =
-        deliver(&ctx.store, smtp, &ctx.config.email.from, JOB, period).map_err(|e| JobError::Send(e.to_string()))?;
-    if !report.all_sent() {
-        tracing::warn!("The follow-up {stem} to the project lead did not go out; it is tried again next run.");
-    }
-    Ok(report.sent.len())
+    Ok(Some(msg.stem))
 }
 
 /// A fingerprint of the findings, to tell whether they changed.
@@ -83,7 +57,6 @@ fn findings_hash(findings: &[Finding]) -> String {
 fn message(
     settings: &JobSettings,
     date: &str,
-    lead: &Email,
     findings: &[Finding],
     workbook: Vec<u8>,
 ) -> Result<OutgoingMessage, JobError> {
@@ -97,11 +70,10 @@ fn message(
     body += "\nDen regionala uppföljningen finns i bilagan.\n";
     let draft = Draft {
         stem: format!("yrkesresan-uppfoljning-{date}"),
-        to: std::slice::from_ref(lead),
-        cc: &[],
+        audience: Audience::ProjectLead,
         subject: format!("Yrkesresan: regional uppföljning {date}"),
         body,
-        attachments: vec![Attached::xlsx(workbook)],
+        attachments: vec![xlsx(workbook)],
     };
     Ok(compose(&settings.config, "projektledaren", draft)?)
 }

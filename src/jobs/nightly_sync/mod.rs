@@ -65,6 +65,7 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
     let mut clock = super::stages::StageClock::start();
     files::prepare_inbox(&ctx.inbox)?;
     let mut log = SyncLog::default();
+    let undelivered = super::outbox::problems(ctx)?;
     fetch::fetch(ctx, &mut log);
     let JobContext { settings, store } = ctx;
     let mut tx = store.begin_run(JOB, &today.to_string(), &started_at)?;
@@ -80,6 +81,8 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
 
     let mut staging = Staging::new(&settings.out)?;
     let workbook = regional(settings, &tx, today, &mut staging, &mut log, &mut clock)?;
+    // What the outbox could not deliver reaches the project lead with the follow-up.
+    log.findings.extend(undelivered);
     let to_lead = lead::stage(settings, &tx, &mut staging, &log.findings, workbook, today)?;
     write_reports(&mut staging, &log)?;
     for (path, source, validators) in &log.downloads {
@@ -100,8 +103,15 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
     for (path, folder, why) in std::mem::take(&mut log.moves) {
         files::move_file(&settings.inbox, &path, folder, why.as_deref())?;
     }
-    let messages = lead::send(ctx, &to_lead)?;
-    Ok(summary(ctx, log, outputs, messages, to_lead, today, clock))
+    let mut sent_figures = Vec::new();
+    let messages = if super::outbox::sending(ctx) && to_lead.is_some() {
+        super::outbox::send_after_commit(ctx, &mut sent_figures)?
+    } else {
+        0
+    };
+    let mut summary = summary(ctx, log, outputs, messages, to_lead, today, clock);
+    summary.figures.extend(sent_figures);
+    Ok(summary)
 }
 
 impl SyncLog {
@@ -182,7 +192,7 @@ fn summary(
     log: SyncLog,
     outputs: Vec<PathBuf>,
     messages: usize,
-    to_lead: Option<(String, String)>,
+    to_lead: Option<String>,
     today: chrono::NaiveDate,
     clock: super::stages::StageClock,
 ) -> RunSummary {
@@ -206,7 +216,7 @@ fn summary(
     }
     figures.extend(finding_counts(&ctx.config, &log.findings));
     let findings = with_rejected(&log.findings, rejected);
-    if let Some((stem, _)) = &to_lead {
+    if let Some(stem) = &to_lead {
         figures.push(format!("Findings changed: the follow-up {stem} goes to the project lead."));
     }
     RunSummary {
@@ -217,5 +227,6 @@ fn summary(
         messages,
         figures,
         stages: clock.finish(),
+        waiting: 0,
     }
 }
