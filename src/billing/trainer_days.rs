@@ -26,6 +26,7 @@ pub fn trainer_days(register: &Register, config: &Config, month: Month) -> Resul
             date: day.date,
             round: t.round.clone(),
             course: round.course.clone(),
+            delresa: round.delresa.clone(),
             day: t.day,
             name: t.name.clone(),
             role: t.role,

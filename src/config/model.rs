@@ -105,12 +105,20 @@ pub struct Contact {
     pub name: String,
     /// Address the workbook is sent to.
     pub email: Email,
-    /// The delresor the person is contact for.
+    /// The delresor the person is contact for; empty: every delresa
+    /// (`delresor = ["alla"]` or none given).
     pub delresor: Vec<DelresaCode>,
     /// Marked as one person who is contact for several municipalities
     /// (`shared = true` on each entry); otherwise `check` refuses an address
     /// under two municipalities.
     pub shared: bool,
+}
+
+impl Contact {
+    /// Whether the person is contact for a delresa.
+    pub fn covers(&self, d: &DelresaCode) -> bool {
+        self.delresor.is_empty() || self.delresor.contains(d)
+    }
 }
 
 /// The tariff for one year and category.
@@ -401,8 +409,11 @@ pub struct SmtpSettings {
     pub backoff: std::time::Duration,
     /// Messages sent at the same time, each on its own connection.
     pub connections: usize,
-    /// Copy on every message to a municipality.
+    /// Who gets a copy of each municipality's monthly message.
     pub cc: Vec<Email>,
+    /// What the copy holds: a summary without names (default) or the
+    /// whole workbook (`cc_content = "full"`).
+    pub cc_full: bool,
     /// The envelope sender (bounces go there); `email.from` if not set.
     pub envelope_from: Option<Email>,
     /// A message not through after this long is given up (`message-not-sent`).
@@ -548,6 +559,10 @@ pub struct EmailSettings {
     pub payout_subject: String,
     /// Body of the trainer-pot statement: `{kommun}`, `{year}`, `{amount}`, `{days}`, `{region}`.
     pub payout_body: String,
+    /// Subject of the summary to the copy addresses (`smtp.cc`): as `subject`.
+    pub copy_subject: String,
+    /// Body of the summary to the copy addresses: as `body`.
+    pub copy_body: String,
 }
 
 impl Config {

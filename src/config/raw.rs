@@ -56,6 +56,8 @@ pub(crate) struct RawSmtp {
     #[serde(default)]
     pub envelope_from: Option<Spanned<String>>,
     #[serde(default)]
+    pub cc_content: Option<Spanned<String>>,
+    #[serde(default)]
     pub give_up_after_days: Option<Spanned<i64>>,
     #[serde(default)]
     pub retry_after_minutes: Option<Spanned<Vec<i64>>>,
@@ -211,7 +213,8 @@ pub(crate) struct RawMunicipality {
 pub(crate) struct RawContact {
     pub name: String,
     pub email: Spanned<String>,
-    pub delresor: Spanned<Vec<String>>,
+    #[serde(default)]
+    pub delresor: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     pub shared: bool,
 }
@@ -306,4 +309,8 @@ pub(crate) struct RawEmail {
     pub payout_subject: Option<String>,
     #[serde(default)]
     pub payout_body: Option<String>,
+    #[serde(default)]
+    pub copy_subject: Option<String>,
+    #[serde(default)]
+    pub copy_body: Option<String>,
 }

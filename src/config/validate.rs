@@ -290,18 +290,20 @@ fn contact(k: &Spanned<RawContact>, who: &str, delresor: &BTreeSet<&str>, c: &mu
             None
         }
     };
+    // No delresa, or `alla`, is contact for every delresa.
     let mut ds = Vec::new();
-    if kr.delresor.get_ref().is_empty() {
-        c.at(kr.delresor.span(), format!("{who}, contact {}: delresor is empty", kr.name));
-    }
-    for d in kr.delresor.get_ref() {
+    let Some(listed) = &kr.delresor else {
+        return email.map(|email| Contact { name: kr.name.clone(), email, delresor: ds, shared: kr.shared });
+    };
+    let all = listed.get_ref().iter().any(|d| d.trim().eq_ignore_ascii_case("alla"));
+    for d in listed.get_ref().iter().filter(|_| !all) {
         if delresor.contains(d.as_str()) {
             ds.push(DelresaCode::parse(d).expect("configured codes are valid"));
         } else {
             c.at(
-                kr.delresor.span(),
+                listed.span(),
                 format!(
-                    "{who}, contact {}: '{d}' is not a configured delresa (one of: {})",
+                    "{who}, contact {}: '{d}' is not a configured delresa (one of: {}, or alla for every delresa)",
                     kr.name,
                     delresor.iter().copied().collect::<Vec<_>>().join(", ")
                 ),
@@ -577,8 +579,27 @@ fn email(e: &Spanned<RawEmail>, c: &mut Collector) -> Option<EmailSettings> {
         body: raw.body.clone(),
         payout_subject: raw.payout_subject.clone().unwrap_or_else(|| DEFAULT_PAYOUT_SUBJECT.into()),
         payout_body: raw.payout_body.clone().unwrap_or_else(|| DEFAULT_PAYOUT_BODY.into()),
+        copy_subject: raw.copy_subject.clone().unwrap_or_else(|| DEFAULT_COPY_SUBJECT.into()),
+        copy_body: raw.copy_body.clone().unwrap_or_else(|| DEFAULT_COPY_BODY.into()),
     })
 }
+
+/// The copy's subject when the config gives none.
+const DEFAULT_COPY_SUBJECT: &str = "Yrkesresan {kommun}: sammanfattning {period}";
+
+/// The copy's body when the config gives none.
+const DEFAULT_COPY_BODY: &str = "Hej!
+
+Här kommer en sammanfattning av Yrkesresan i {kommun} för {period}, utan
+deltagarnas och utbildarnas namn.
+
+Att fakturera: {total} kr exkl. moms.
+{lines}
+Kommunens kontaktpersoner har fått arbetsböckerna med deltagarna för sina delresor.
+
+Hälsningar
+{region}
+";
 
 /// The trainer-pot statement's subject when the config gives none.
 const DEFAULT_PAYOUT_SUBJECT: &str = "Yrkesresan {kommun}: utbetalning ur utbildarpotten {year}";
@@ -923,6 +944,15 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
             vec![5, 60, 360, 1440]
         }
     };
+    let cc_full = match r.cc_content.as_ref().map(|c| c.get_ref().as_str()) {
+        None | Some("summary") => false,
+        Some("full") => true,
+        Some(other) => {
+            let span = r.cc_content.as_ref().map(|c| c.span()).unwrap_or(s.span());
+            c.at(span, format!("smtp.cc_content '{other}' must be \"summary\" (no names, the default) or \"full\""));
+            false
+        }
+    };
     let connections = match &r.connections {
         None => 4,
         Some(n) if (1..=16).contains(n.get_ref()) => *n.get_ref() as usize,
@@ -943,6 +973,7 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
         backoff: Duration::from_millis(r.backoff_ms.unwrap_or(2000)),
         connections,
         cc,
+        cc_full,
         envelope_from,
         give_up_after: chrono::Duration::days(give_up_days),
         retry_after: retry_after.into_iter().map(chrono::Duration::minutes).collect(),

@@ -3,6 +3,7 @@
 
 use crate::config::{Config, Municipality};
 use crate::domain::{Audience, DelresaCode, Email};
+use std::collections::BTreeMap;
 
 /// The addresses of an audience now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,35 +27,69 @@ impl Addressed {
     }
 }
 
-/// The contact persons for the delresor a message covers; all of the
-/// municipality's contacts when it covers none (fixed costs only) or none
-/// of them is contact for those delresor. Sorted, unique.
-pub fn recipients_for(m: &Municipality, delresor: &[DelresaCode]) -> Vec<Email> {
-    let mut to: Vec<Email> = m
-        .contacts
-        .iter()
-        .filter(|c| delresor.is_empty() || c.delresor.iter().any(|d| delresor.contains(d)))
-        .map(|c| c.email.clone())
-        .collect();
-    if to.is_empty() {
-        to = m.contacts.iter().map(|c| c.email.clone()).collect();
+/// A municipality's contact persons grouped by what each needs of a month
+/// with activity in `activity`: each contact gets the delresor of it they
+/// are contact for, and contacts with the same delresor share one message.
+/// When no contact is contact for any of them (or there is no activity,
+/// fixed costs only), all contacts share one message covering `activity`.
+/// Sorted by delresor; addresses sorted and unique.
+pub fn contact_groups(m: &Municipality, activity: &[DelresaCode]) -> Vec<(Vec<DelresaCode>, Vec<Email>)> {
+    let mut groups: BTreeMap<Vec<DelresaCode>, Vec<Email>> = BTreeMap::new();
+    for c in &m.contacts {
+        let mut theirs: Vec<DelresaCode> = activity.iter().filter(|d| c.covers(d)).cloned().collect();
+        theirs.sort();
+        theirs.dedup();
+        if !theirs.is_empty() {
+            groups.entry(theirs).or_default().push(c.email.clone());
+        }
     }
-    to.sort();
-    to.dedup();
-    to
+    if groups.is_empty() {
+        let mut all: Vec<DelresaCode> = activity.to_vec();
+        all.sort();
+        all.dedup();
+        groups.insert(all, m.contacts.iter().map(|c| c.email.clone()).collect());
+    }
+    groups
+        .into_iter()
+        .map(|(d, mut to)| {
+            to.sort();
+            to.dedup();
+            (d, to)
+        })
+        .collect()
 }
 
 /// The addresses the config gives an audience now; an error says (in
 /// Swedish: it becomes a finding) what the config lacks.
 pub fn addressed(config: &Config, audience: &Audience) -> Result<Addressed, String> {
-    let cc = || config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default();
     match audience {
-        Audience::Contacts { kommun, delresor } => {
+        Audience::Contacts { kommun, delresor, activity } => {
             let m = config
                 .municipality(*kommun)
                 .ok_or_else(|| format!("kommun {kommun} finns inte längre i konfigurationen"))?;
-            Ok(Addressed { to: recipients_for(m, delresor), cc: cc() })
+            let exact = contact_groups(m, activity).into_iter().find(|(d, _)| d == delresor).map(|(_, to)| to);
+            // The config changed since the message was made: those who are
+            // contact for every delresa of it, if anyone.
+            let to = exact.unwrap_or_else(|| {
+                let mut to: Vec<Email> = m
+                    .contacts
+                    .iter()
+                    .filter(|c| delresor.iter().all(|d| c.covers(d)))
+                    .map(|c| c.email.clone())
+                    .collect();
+                to.sort();
+                to.dedup();
+                to
+            });
+            if to.is_empty() {
+                return Err(format!("ingen kontaktperson i {} är längre kontakt för delresorna i meddelandet", m.name));
+            }
+            Ok(Addressed { to, cc: Vec::new() })
         }
+        Audience::Copy { .. } => match config.smtp.as_ref().map(|s| s.cc.clone()).unwrap_or_default() {
+            cc if cc.is_empty() => Err("smtp.cc är inte längre satt i konfigurationen".into()),
+            cc => Ok(Addressed { to: cc, cc: Vec::new() }),
+        },
         Audience::Finance => match &config.email.finance {
             Some(f) => Ok(Addressed { to: vec![f.clone()], cc: Vec::new() }),
             None => Err("email.finance är inte längre satt i konfigurationen".into()),

@@ -8,7 +8,7 @@
 
 use super::address::addressed;
 use crate::config::{Config, Municipality};
-use crate::domain::{Attachment, Audience, DelresaCode, Email, Money, Month};
+use crate::domain::{Attachment, Audience, Email, Money, Month};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use sha2::{Digest, Sha256};
@@ -73,36 +73,43 @@ fn swedish(m: Money) -> String {
 /// What one municipality's message says and carries.
 #[derive(Debug, Clone)]
 pub struct Letter<'a> {
-    /// The delresor it covers (its contact persons for them get it).
-    pub delresor: Vec<DelresaCode>,
+    /// Who it is for: contact persons for some delresor, or the copy.
+    pub audience: Audience,
+    /// File-name stem: `yrkesresan-<kommun>[-<delresor>]-<YYYY-MM>`.
+    pub stem: String,
     /// The total to invoice.
     pub total: Money,
     /// The invoice lines as text for the body.
     pub lines: &'a [String],
-    /// The municipality's workbook.
+    /// The workbook.
     pub workbook: Vec<u8>,
 }
 
-/// Builds one municipality's message for a period with its workbook attached.
+/// Builds one municipality's message for a period with its workbook
+/// attached, from the config's templates (`copy_*` for the copy).
 pub fn build_message(
     config: &Config,
     m: &Municipality,
     period: Month,
     letter: Letter,
 ) -> Result<OutgoingMessage, DeliverError> {
-    let Letter { delresor, total, lines, workbook } = letter;
+    let Letter { audience, stem, total, lines, workbook } = letter;
     let values = [
         ("kommun", m.name.clone()),
-        ("period", period.to_string()),
+        ("period", period.swedish()),
         ("total", swedish(total)),
         ("lines", lines.iter().map(|l| format!("  {l}\n")).collect::<String>()),
         ("region", config.region.name.clone()),
     ];
+    let (subject, body) = match audience {
+        Audience::Copy { .. } => (&config.email.copy_subject, &config.email.copy_body),
+        _ => (&config.email.subject, &config.email.body),
+    };
     let draft = Draft {
-        stem: format!("yrkesresan-{}-{}", m.slug(), period),
-        audience: Audience::Contacts { kommun: m.code, delresor },
-        subject: fill(&config.email.subject, &values),
-        body: fill(&config.email.body, &values),
+        stem,
+        audience,
+        subject: fill(subject, &values),
+        body: fill(body, &values),
         attachments: vec![xlsx(workbook)],
     };
     compose(config, &m.name, draft)
@@ -133,7 +140,7 @@ pub fn build_statement(config: &Config, m: &Municipality, st: Statement) -> Resu
     ];
     let draft = Draft {
         stem: format!("yrkesresan-utbildarpott-{}-{}", m.slug(), st.year),
-        audience: Audience::Contacts { kommun: m.code, delresor: Vec::new() },
+        audience: Audience::Contacts { kommun: m.code, delresor: Vec::new(), activity: Vec::new() },
         subject: fill(&config.email.payout_subject, &values),
         body: fill(&config.email.payout_body, &values),
         attachments: vec![xlsx(st.workbook)],

@@ -11,7 +11,7 @@ pub mod address;
 mod message;
 mod smtp;
 
-pub use address::{addressed, recipients_for, who_is, Addressed};
+pub use address::{addressed, contact_groups, who_is, Addressed};
 pub use message::{
     build_message, build_statement, compose, csv, format_message, xlsx, Content, DeliverError, Draft, Letter,
     OutgoingMessage, Statement,

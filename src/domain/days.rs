@@ -50,6 +50,8 @@ pub struct TrainerDayRow {
     pub round: RoundId,
     /// Course name.
     pub course: String,
+    /// The round's delresa (a contact person sees only trainers of their delresor).
+    pub delresa: DelresaCode,
     /// Day number.
     pub day: DayNumber,
     /// Trainer's name.

@@ -4,7 +4,8 @@
 //! severity, who acts on it and a plain-Swedish explanation (cargo-deny's
 //! pattern): reports, the README's table and the tests read them from here.
 
-use super::KommunKod;
+use super::{DelresaCode, KommunKod};
+use chrono::NaiveDate;
 use std::fmt;
 
 /// How serious a finding is.
@@ -132,6 +133,8 @@ codes! {
         "Registret ändrades för en redan fakturerad eller utbetald period; skillnaden justeras i nästa.";
     MessageNotSent = "message-not-sent", Error, Rss,
         "Ett e-postmeddelande kunde inte levereras.";
+    NoContactForDelresa = "no-contact-for-delresa", Warning, Rss,
+        "Kommunen har deltagare i en delresa som ingen av dess kontaktpersoner är kontakt för; de skickas inte.";
     OverlappingExports = "overlapping-exports", Warning, Rss,
         "Samma användare (och kurs eller seminarietillfälle) finns med olika värden i två aktuella exporter; den nyare gäller.";
 }
@@ -155,12 +158,38 @@ pub struct Finding {
     pub subject: String,
     /// Plain Swedish: what is wrong and what to fix.
     pub detail: String,
+    /// The (first) course day it concerns, if it concerns days: a
+    /// municipality's monthly workbook shows it from that month on, in that year.
+    pub date: Option<NaiveDate>,
+    /// The delresa of the round it concerns: a contact person sees only
+    /// findings of the delresor they are contact for.
+    pub delresa: Option<DelresaCode>,
 }
 
 impl Finding {
     /// A finding with its code's severity.
     pub fn new(code: Code, kommun: Option<KommunKod>, subject: impl Into<String>, detail: impl Into<String>) -> Self {
-        Finding { severity: code.severity(), code, kommun, subject: subject.into(), detail: detail.into() }
+        Finding {
+            severity: code.severity(),
+            code,
+            kommun,
+            subject: subject.into(),
+            detail: detail.into(),
+            date: None,
+            delresa: None,
+        }
+    }
+
+    /// The same finding, about a course day (or a round starting then).
+    pub fn on(mut self, date: NaiveDate) -> Self {
+        self.date = Some(date);
+        self
+    }
+
+    /// The same finding, about a round of a delresa.
+    pub fn in_delresa(mut self, delresa: &DelresaCode) -> Self {
+        self.delresa = Some(delresa.clone());
+        self
     }
 
     /// The same finding with another severity (e.g. information only).
@@ -182,6 +211,6 @@ mod tests {
             assert!(seen.insert(c.as_str()), "{c} twice");
             assert!(c.explanation().ends_with('.'), "{c}");
         }
-        assert_eq!(Code::ALL.len(), 20);
+        assert_eq!(Code::ALL.len(), 21);
     }
 }

@@ -34,7 +34,7 @@ pub use invoice::{Adjustment, InvoiceBasis, InvoiceLine, LineKind};
 pub use kommun::{KommunKod, Recipient};
 pub use mail::{Attachment, Audience};
 pub use money::{Money, Quantity};
-pub use period::{Month, Year};
+pub use period::{swedish_date, Month, Year};
 pub use platform::{
     municipality_total, Account, AccountCount, AccountStatus, AccountTable, Completion, CompletionStatus, ExportKind,
     ExportRecord, Overlap, PlatformData, Progress, Roles, RowProblem, Signup, SignupStatus, StoredCompletion,

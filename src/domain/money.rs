@@ -126,6 +126,11 @@ impl Money {
         format!("{sign}{grouped},{dec}")
     }
 
+    /// The amount with its unit in running Swedish text: "5 200,00 kr".
+    pub fn kr_text(self) -> String {
+        format!("{} kr", self.to_swedish())
+    }
+
     /// The amount as a float for spreadsheet cells only (display, never arithmetic).
     pub fn to_f64_for_display(self) -> f64 {
         use rust_decimal::prelude::ToPrimitive;

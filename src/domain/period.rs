@@ -49,7 +49,28 @@ impl fmt::Display for Year {
     }
 }
 
-/// A calendar month, written `YYYY-MM`.
+/// The Swedish month names, lower case as in running text.
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// A date as a Swedish office writes it in text: "5 mars 2026".
+pub fn swedish_date(d: NaiveDate) -> String {
+    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+/// A calendar month, written `YYYY-MM` (files, CSV) or "mars 2026" (text, [`Month::swedish`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
     year: Year,
@@ -97,6 +118,17 @@ impl Month {
     pub fn contains(self, d: NaiveDate) -> bool {
         Month::of(d) == self
     }
+
+    /// The month as a Swedish office writes it: "mars 2026".
+    pub fn swedish(self) -> String {
+        format!("{} {}", MONTHS[(self.month - 1) as usize], self.year)
+    }
+
+    /// The month's last day.
+    pub fn last_day(self) -> NaiveDate {
+        let next = if self.month == 12 { (self.year.0 + 1, 1) } else { (self.year.0, self.month + 1) };
+        NaiveDate::from_ymd_opt(next.0, next.1, 1).and_then(|d| d.pred_opt()).expect("a valid month")
+    }
 }
 
 impl fmt::Display for Month {
@@ -115,5 +147,19 @@ mod tests {
         for bad in ["2026-3", "2026-13", "26-03", "2026/03", "march"] {
             assert!(Month::parse(bad).is_err(), "{bad} accepted");
         }
+    }
+}
+
+#[cfg(test)]
+mod swedish_tests {
+    use super::*;
+
+    #[test]
+    fn months_and_dates_read_the_swedish_way() {
+        assert_eq!(Month::parse("2026-03").unwrap().swedish(), "mars 2026");
+        assert_eq!(Month::parse("2026-12").unwrap().swedish(), "december 2026");
+        assert_eq!(swedish_date(NaiveDate::from_ymd_opt(2026, 3, 5).unwrap()), "5 mars 2026");
+        assert_eq!(Month::parse("2026-02").unwrap().last_day(), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+        assert_eq!(Month::parse("2026-12").unwrap().last_day(), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
     }
 }

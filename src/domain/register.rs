@@ -150,6 +150,12 @@ pub struct RegisterNote {
     pub subject: String,
     /// What happened and what to do.
     pub detail: String,
+    /// The round's first course day, if it concerns a round.
+    pub date: Option<chrono::NaiveDate>,
+    /// The round's delresa, if it concerns a round.
+    pub delresa: Option<DelresaCode>,
+    /// The round it concerns, if any.
+    pub round: Option<RoundId>,
 }
 
 impl Register {

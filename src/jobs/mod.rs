@@ -14,6 +14,7 @@ mod followup;
 mod inputs;
 mod lock;
 mod monthly_invoice;
+mod municipality_messages;
 mod nightly_sync;
 mod outbox;
 mod outbox_admin;

@@ -7,6 +7,7 @@
 //! in one transaction), publish and send.
 
 use super::commit::{commit, Finished};
+use super::municipality_messages::{municipality_messages, Messages};
 use super::outbox::{enqueue_all, send_after_commit, sending};
 use super::parallel::parallel_map;
 use super::pot::{year_pot, YearPot};
@@ -15,23 +16,21 @@ use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::{account_counts, late_adjustments, ClosedMonth};
 use crate::billing::{invoice_basis, participant_days, trainer_days, InvoiceInputs};
 use crate::config::{Config, Municipality, Settlement};
-use crate::deliver::{build_message, compose, csv, xlsx, Draft, Letter, OutgoingMessage};
+use crate::deliver::{compose, csv, xlsx, Draft, OutgoingMessage};
 use crate::domain::{
-    AccountTable, Adjustment, Audience, Code, DelresaCode, Finding, InvoiceBasis, KommunKod, Month, ParticipantDay,
-    PlatformData, Recipient, Register, TrainerDayRow,
+    AccountTable, Adjustment, Audience, Code, Finding, InvoiceBasis, KommunKod, Month, ParticipantDay, PlatformData,
+    Recipient, Register, TrainerDayRow,
 };
 use crate::reconcile::{pot_findings, reconcile};
-use crate::report::{
-    finance_workbook, invoice_line_text, municipality_workbook, write_invoice_csv, MunicipalityReport,
-};
+use crate::report::{finance_workbook, write_invoice_csv, MunicipalityReport, Part};
 use crate::store::Store;
 use std::collections::HashMap;
 
 /// The job's name in the run log and the outbox.
 const JOB: &str = "monthly-invoice";
 
-/// A municipality's workbook and message, if it has anything this month.
-type Built = Result<Option<(Vec<u8>, OutgoingMessage)>, JobError>;
+/// A municipality's workbooks and messages (none if it has nothing this month).
+type Built = Result<Messages, JobError>;
 
 /// Everything the month's outputs are made from.
 struct Computed {
@@ -56,7 +55,9 @@ pub fn run_monthly_invoice(ctx: &mut JobContext, month: Month) -> Result<RunSumm
     let c = compute(ctx, &register, month, &mut clock)?;
 
     let mut staging = Staging::new(&ctx.out)?;
-    let outgoing = stage(ctx, &mut staging, month, &c)?;
+    let (outgoing, unsent) = stage(ctx, &mut staging, month, &c)?;
+    let mut c = c;
+    c.findings.extend(unsent);
     clock.mark("municipality workbooks and messages", outgoing.len() as u64, "messages");
 
     let mut figures = vec![
@@ -175,14 +176,16 @@ fn late_finding(a: &Adjustment, month: Month) -> Finding {
 }
 
 /// Stages the CSV, the finance workbook and each municipality's workbook and
-/// message; returns the messages to put in the outbox.
+/// messages; returns the messages to put in the outbox and the findings
+/// about delresor nobody is contact for.
 fn stage(
     ctx: &JobContext,
     staging: &mut Staging,
     month: Month,
     c: &Computed,
-) -> Result<Vec<OutgoingMessage>, JobError> {
+) -> Result<(Vec<OutgoingMessage>, Vec<Finding>), JobError> {
     let config = &ctx.config;
+    let mut findings = Vec::new();
     let csv_path = staging.path(&format!("invoice-basis-{month}.csv"))?;
     write_invoice_csv(&csv_path, config, &c.basis)?;
     // The finance workbook shows the year's months computed so far, this one replaced.
@@ -195,11 +198,14 @@ fn stage(
 
     let mut outgoing = Vec::new();
     for built in municipality_outputs(ctx, month, c) {
-        let Some((workbook, msg)) = built? else { continue };
-        staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
-        staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
-        if ctx.delivery.includes("contacts") {
-            outgoing.push(msg);
+        let messages = built?;
+        findings.extend(messages.findings);
+        for (workbook, msg) in messages.built {
+            staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
+            staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+            if ctx.delivery.includes("contacts") {
+                outgoing.push(msg);
+            }
         }
     }
     if config.email.finance.is_some() && ctx.delivery.includes("finance") {
@@ -208,7 +214,7 @@ fn stage(
         staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
         outgoing.push(msg);
     }
-    Ok(outgoing)
+    Ok((outgoing, findings))
 }
 
 /// Each municipality's rows grouped once, its report built, its workbook
@@ -220,28 +226,33 @@ fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed) -> Vec<Bui
     let before = c.platform.accounts_before.as_ref().map(|b| account_counts(config, b));
     let build = |m: &Municipality| -> Built {
         let report = MunicipalityReport {
+            part: Part::Whole,
             municipality: m,
             month,
             lines: c.basis.lines_of(m.code).collect(),
             days: own.days.get(&m.code).cloned().unwrap_or_default(),
             trainer_days: own.trainers.get(&m.code).cloned().unwrap_or_default(),
             pot_payout: c.pot.as_ref().map(|p| (p.pot.year, p.pot.payout(Recipient::Kommun(m.code)))),
-            findings: own.findings.get(&m.code).cloned().unwrap_or_default(),
+            findings: open_in(own.findings.get(&m.code), month),
             accounts: counts.as_ref().map(|now| accounts_of(m.code, now, before.as_ref())),
             progress: c.platform.has_completions.then(|| own.progress.get(&m.code).cloned().unwrap_or_default()),
         };
         if report.is_empty() {
-            return Ok(None);
+            return Ok(Messages { built: Vec::new(), findings: Vec::new() });
         }
-        let workbook = municipality_workbook(config, &report)?;
-        let mut delresor: Vec<DelresaCode> = report.days.iter().map(|d| d.delresa.clone()).collect();
-        delresor.sort();
-        delresor.dedup();
-        let lines: Vec<String> = report.lines.iter().map(|l| invoice_line_text(l)).collect();
-        let letter = Letter { delresor, total: report.total(), lines: &lines, workbook: workbook.clone() };
-        Ok(Some((workbook, build_message(config, m, month, letter)?)))
+        municipality_messages(config, m, &report)
     };
     parallel_map(&config.municipalities, build)
+}
+
+/// A municipality's findings its workbook of `month` shows: those about
+/// no day, and those about days of the month's year up to its end (still
+/// open, since findings are computed from the current state); never other
+/// years or later months.
+fn open_in<'a>(findings: Option<&Vec<&'a Finding>>, month: Month) -> Vec<&'a Finding> {
+    let end = month.last_day();
+    let year = month.year();
+    findings.into_iter().flatten().filter(|f| f.date.is_none_or(|d| year.contains(d) && d <= end)).copied().collect()
 }
 
 /// The month's rows of each municipality, grouped once.
@@ -343,16 +354,24 @@ fn finance_message(
     csv_bytes: Vec<u8>,
 ) -> Result<OutgoingMessage, JobError> {
     let month = basis.month;
-    let mut body = format!("Hej!\n\nHär är fakturaunderlaget för Yrkesresan {month}.\n\n");
+    let mut body = format!(
+        "Hej!\n\nHär är fakturaunderlaget för Yrkesresan {}: att fakturera per kommun, exklusive moms.\n\n",
+        month.swedish()
+    );
     for k in basis.municipalities() {
         let name = config.municipality(k).map(|m| m.name.as_str()).unwrap_or("");
-        body += &format!("  {k} {name}: {} kr\n", basis.total_of(k));
+        body += &format!("  {k} {name}: {}\n", basis.total_of(k).kr_text());
     }
-    body += &format!("\nTotalt: {} kr exkl. moms.\n\nHälsningar\n{}\n", basis.total(), config.region.name);
+    body += &format!(
+        "\nTotalt: {} exklusive moms.\n\nRaderna finns i bilagorna: arbetsboken för att läsa, CSV-filen för \
+         ekonomisystemet.\n\nHälsningar\n{}\n",
+        basis.total().kr_text(),
+        config.region.name
+    );
     let draft = Draft {
         stem: format!("yrkesresan-fakturaunderlag-{month}"),
         audience: Audience::Finance,
-        subject: format!("Yrkesresan: fakturaunderlag {month}"),
+        subject: format!("Yrkesresan: fakturaunderlag {}", month.swedish()),
         body,
         attachments: vec![xlsx(workbook), csv(csv_bytes)],
     };

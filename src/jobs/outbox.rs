@@ -82,6 +82,7 @@ pub(crate) fn problems(ctx: &JobContext) -> Result<Vec<Finding>, JobError> {
                 .municipality(*kommun)
                 .map(|m| format!(" till {}", m.name))
                 .unwrap_or_else(|| format!(" till kommun {kommun}")),
+            Audience::Copy { kommun } => format!(" (kopia) om kommun {kommun}"),
             Audience::Finance => " till ekonomi".into(),
             Audience::ProjectLead => " till projektledaren".into(),
             Audience::Addresses(_) => String::new(),

@@ -56,19 +56,20 @@ fn has_regional_days(register: &Register, year: Year) -> bool {
 
 fn late_finding(config: &Config, a: &PotAdjustment, in_year: Year) -> Finding {
     let sign = if a.amount.is_negative() { "" } else { "+" };
-    Finding {
-        severity: Severity::Warning,
-        code: Code::LateChangeAdjusted,
-        kommun: match a.recipient {
-            Recipient::Kommun(k) => Some(k),
-            Recipient::Region => None,
-        },
-        subject: format!("Utbildarpott {} – {}", a.for_year, config.recipient_name(a.recipient)),
-        detail: format!(
+    let kommun = match a.recipient {
+        Recipient::Kommun(k) => Some(k),
+        Recipient::Region => None,
+    };
+    Finding::new(
+        Code::LateChangeAdjusted,
+        kommun,
+        format!("Utbildarpott {} – {}", a.for_year, config.recipient_name(a.recipient)),
+        format!(
             "Kursdagsregistret har ändrats för {0} efter att utbildarpotten för {0} betalades ut. Utbetalningen för {0} \
              ändras inte; skillnaden {sign}{1} kr räknas in i fördelningen av utbildarpotten {in_year}.",
             a.for_year,
             a.amount.to_swedish()
         ),
-    }
+    )
+    .with_severity(Severity::Warning)
 }

@@ -71,6 +71,20 @@ pub(crate) fn stage_regional(
 
 /// One line per finding code with the count per municipality, for the run summary.
 pub(crate) fn finding_counts(config: &Config, findings: &[Finding]) -> Vec<String> {
+    counts_by_code(config, findings).into_iter().map(|(code, n, detail)| format!("{code}: {n} ({detail}).")).collect()
+}
+
+/// The same counts in Swedish, for the project lead: what each code means,
+/// the code in brackets.
+pub(crate) fn finding_counts_swedish(config: &Config, findings: &[Finding]) -> Vec<String> {
+    counts_by_code(config, findings)
+        .into_iter()
+        .map(|(code, n, detail)| format!("{n} × {} [{code}] ({detail})", code.explanation()))
+        .collect()
+}
+
+/// Per code: how many, and how many per municipality (`Falun 2, – 1`).
+fn counts_by_code(config: &Config, findings: &[Finding]) -> Vec<(crate::domain::Code, usize, String)> {
     let mut codes: Vec<crate::domain::Code> = findings.iter().map(|f| f.code).collect();
     codes.sort_unstable_by_key(|c| c.as_str());
     codes.dedup();
@@ -88,7 +102,7 @@ pub(crate) fn finding_counts(config: &Config, findings: &[Finding]) -> Vec<Strin
                 }
             }
             let detail = per.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", ");
-            format!("{code}: {} ({detail}).", of_code.len())
+            (code, of_code.len(), detail)
         })
         .collect()
 }

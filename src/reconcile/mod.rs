@@ -9,7 +9,7 @@ mod platform;
 
 pub use platform::reconcile;
 
-use crate::domain::{Code, ExportKind, Finding, Overlap, PotDistribution, Register, Severity};
+use crate::domain::{swedish_date, Code, ExportKind, Finding, Overlap, PotDistribution, Register, Severity};
 use std::collections::BTreeMap;
 
 /// Findings from the register itself.
@@ -23,6 +23,8 @@ pub fn register_findings(register: &Register) -> Vec<Finding> {
             kommun: n.kommun,
             subject: n.subject.clone(),
             detail: n.detail.clone(),
+            date: n.date,
+            delresa: n.delresa.clone(),
         })
         .collect()
 }
@@ -32,16 +34,19 @@ pub fn pot_findings(pot: &PotDistribution) -> Vec<Finding> {
     pot.days
         .iter()
         .filter(|d| d.points.is_zero() && !d.pot.is_zero())
-        .map(|d| Finding {
-            severity: Severity::Warning,
-            code: Code::DayWithoutTrainers,
-            kommun: None,
-            subject: format!("{} omgång {} dag {} ({})", d.course, d.round, d.day, d.date),
-            detail: format!(
-                "Kursdagen gav {} kr till utbildarpotten men har ingen kursledare eller utbildare i registret; \
-                 beloppet stannar hos regionen. Lägg till dagens utbildare i bladet Utbildare.",
-                d.pot
-            ),
+        .map(|d| {
+            Finding::new(
+                Code::DayWithoutTrainers,
+                None,
+                format!("{} omgång {} dag {} ({})", d.course, d.round, d.day, swedish_date(d.date)),
+                format!(
+                    "Kursdagen gav {} till utbildarpotten men har ingen kursledare eller utbildare i registret; \
+                     beloppet stannar hos regionen. Lägg till dagens utbildare i bladet Utbildare.",
+                    d.pot.kr_text()
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .on(d.date)
         })
         .collect()
 }

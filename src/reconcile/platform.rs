@@ -4,8 +4,8 @@
 
 use crate::config::Config;
 use crate::domain::PlatformData;
+use crate::domain::{swedish_date, Code, Finding, Severity};
 use crate::domain::{Account, AccountStatus, CompletionStatus, Roles};
-use crate::domain::{Code, Finding, Severity};
 use crate::domain::{CourseDay, DayNumber, KommunKod, Organiser, Recipient, Round, RoundId, TrainerRole};
 use crate::domain::{Participant, Register};
 use chrono::NaiveDate;
@@ -69,6 +69,7 @@ struct Check<'a> {
     config: &'a Config,
     rounds: BTreeMap<&'a RoundId, &'a Round>,
     days: BTreeMap<(&'a RoundId, DayNumber), &'a CourseDay>,
+    first_day: HashMap<&'a RoundId, NaiveDate>,
     accounts: Accounts<'a>,
     keys: Vec<Option<String>>,
     lower: HashMap<&'a str, String>,
@@ -101,6 +102,13 @@ impl<'a> Check<'a> {
             config,
             rounds: register.round_index(),
             days: register.day_index(),
+            first_day: {
+                let mut first: HashMap<&RoundId, NaiveDate> = HashMap::new();
+                for d in &register.days {
+                    first.entry(&d.round).and_modify(|f| *f = (*f).min(d.date)).or_insert(d.date);
+                }
+                first
+            },
             accounts,
             keys,
             lower,
@@ -113,6 +121,23 @@ impl<'a> Check<'a> {
 
     fn date_of(&self, p: &Participant, d: DayNumber) -> Option<NaiveDate> {
         self.days.get(&(&p.round, d)).map(|cd| cd.date)
+    }
+
+    /// A finding about a participant concerns their round's delresa, from
+    /// its first course day (or their first attended day).
+    fn about(&self, p: &Participant, f: Finding) -> Finding {
+        let round = self.rounds[&p.round];
+        let first = p
+            .attended
+            .iter()
+            .filter_map(|&d| self.date_of(p, d))
+            .min()
+            .or_else(|| self.first_day.get(&p.round).copied());
+        let f = f.in_delresa(&round.delresa);
+        match first {
+            Some(d) => f.on(d),
+            None => f,
+        }
     }
 
     /// Per person (e-mail or name), once: no account, another municipality, an inactive account.
@@ -130,18 +155,21 @@ impl<'a> Check<'a> {
                 continue;
             }
             match accounts.find(p.email.as_ref().map(|e| e.as_str())) {
-                None => out.push(finding(
-                    Severity::Warning,
-                    Code::ParticipantWithoutAccount,
-                    Some(p.kommun),
-                    who(p),
-                    "Deltagaren finns i kursdagsregistret men har inget konto i lärplattformen (sökt på e-post och användarnamn). \
-                     Be kommunens k-admin skapa kontot, eller rätta e-postadressen i registret."
-                        .into(),
+                None => out.push(self.about(
+                    p,
+                    finding(
+                        Severity::Warning,
+                        Code::ParticipantWithoutAccount,
+                        Some(p.kommun),
+                        who(p),
+                        "Deltagaren finns i kursdagsregistret men har inget konto i lärplattformen (sökt på e-post och \
+                         användarnamn). Be kommunens k-admin skapa kontot, eller rätta e-postadressen i registret."
+                            .into(),
+                    ),
                 )),
                 Some(a) => {
                     if let Some(k) = a.kommun.filter(|k| *k != p.kommun) {
-                        out.push(finding(
+                        out.push(self.about(p, finding(
                             Severity::Warning,
                             Code::MunicipalityMismatch,
                             Some(p.kommun),
@@ -152,10 +180,10 @@ impl<'a> Check<'a> {
                                 config.recipient_name(Recipient::Kommun(p.kommun)),
                                 config.recipient_name(Recipient::Kommun(k))
                             ),
-                        ));
+                        )));
                     }
                     if matches!(a.status, AccountStatus::Suspended | AccountStatus::Deleted) && !p.attended.is_empty() {
-                        out.push(finding(
+                        out.push(self.about(p, finding(
                             Severity::Warning,
                             Code::InactiveAccountAttending,
                             Some(p.kommun),
@@ -164,7 +192,7 @@ impl<'a> Check<'a> {
                                 "Deltagaren har närvaro i registret men kontot är {} i lärplattformen. Aktivera kontot eller kontrollera närvaron.",
                                 if a.status == AccountStatus::Deleted { "borttaget" } else { "avstängt" }
                             ),
-                        ));
+                        )));
                     }
                 }
             }
@@ -201,28 +229,39 @@ impl<'a> Check<'a> {
                     if let Some(k) = key {
                         attended_in_register.insert((k.as_str(), date));
                         if !attended_in_platform.contains(&(k.as_str(), date)) {
-                            out.push(finding(
-                                Severity::Warning,
-                                Code::AttendanceNotInPlatform,
-                                Some(p.kommun),
-                                format!("{}, {} omgång {} dag {d} ({date})", who(p), round.course, round.id),
-                                "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen anmälan med \
-                                 'Fully/Partially attended'). Markera närvaron på seminariet i lärplattformen."
-                                    .into(),
-                            ));
+                            out.push(
+                                finding(
+                                    Severity::Warning,
+                                    Code::AttendanceNotInPlatform,
+                                    Some(p.kommun),
+                                    format!(
+                                        "{}, {} omgång {} dag {d} ({})",
+                                        who(p),
+                                        round.course,
+                                        round.id,
+                                        swedish_date(date)
+                                    ),
+                                    "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen \
+                                     anmälan med status Fully attended eller Partially attended). Markera närvaron på \
+                                     seminariet i lärplattformen."
+                                        .into(),
+                                )
+                                .on(date)
+                                .in_delresa(&round.delresa),
+                            );
                         }
                     }
                 }
             }
-            let course_days: HashSet<(&str, NaiveDate)> =
-                register.days.iter().map(|d| (lc(&rounds[&d.round].course), d.date)).collect();
+            let course_days: HashMap<(&str, NaiveDate), &Round> =
+                register.days.iter().map(|d| ((lc(&rounds[&d.round].course), d.date), rounds[&d.round])).collect();
             let by_key: HashMap<String, &Account> =
                 platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
             for s in platform.signups.iter().filter(|s| s.status.attended()) {
                 let date = s.session_start.date();
-                if !course_days.contains(&(lc(&s.course), date)) {
+                let Some(round) = course_days.get(&(lc(&s.course), date)) else {
                     continue; // a platform course the register does not hold
-                }
+                };
                 if attended_in_register.contains(&(s.user_key.as_str(), date)) {
                     continue;
                 }
@@ -230,15 +269,25 @@ impl<'a> Check<'a> {
                 if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
                     continue;
                 }
-                out.push(finding(
-                    Severity::Warning,
-                    Code::PlatformAttendanceNotInRegister,
-                    account.and_then(|a| a.kommun),
-                    format!("{} ({}), {} {date}", account.map(|a| a.name.as_str()).unwrap_or(""), s.user_key, s.course),
-                    "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
-                     Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
-                        .into(),
-                ));
+                out.push(
+                    finding(
+                        Severity::Warning,
+                        Code::PlatformAttendanceNotInRegister,
+                        account.and_then(|a| a.kommun),
+                        format!(
+                            "{} ({}), {} {}",
+                            account.map(|a| a.name.as_str()).unwrap_or(""),
+                            s.user_key,
+                            s.course,
+                            swedish_date(date)
+                        ),
+                        "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
+                         Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
+                            .into(),
+                    )
+                    .on(date)
+                    .in_delresa(&round.delresa),
+                );
             }
         }
         out
@@ -262,24 +311,34 @@ impl<'a> Check<'a> {
                 let status = done.get(&(key.as_str(), lc(&round.course))).copied();
                 let subject = format!("{}, {} omgång {}", who(p), round.course, round.id);
                 match (p.approved, status) {
-                    (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(finding(
-                        Severity::Warning,
-                        Code::ApprovedNotCompleted,
-                        Some(p.kommun),
-                        subject,
-                        "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
+                    (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(
+                        self.about(
+                            p,
+                            finding(
+                                Severity::Warning,
+                                Code::ApprovedNotCompleted,
+                                Some(p.kommun),
+                                subject,
+                                "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
                          Kontrollera att webbdelarna är gjorda eller rätta Godkänd i registret."
-                            .into(),
-                    )),
-                    (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(finding(
-                        if a == Some(false) { Severity::Warning } else { Severity::Info },
-                        Code::CompletedNotApproved,
-                        Some(p.kommun),
-                        subject,
-                        "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
+                                    .into(),
+                            ),
+                        ),
+                    ),
+                    (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(
+                        self.about(
+                            p,
+                            finding(
+                                if a == Some(false) { Severity::Warning } else { Severity::Info },
+                                Code::CompletedNotApproved,
+                                Some(p.kommun),
+                                subject,
+                                "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
                          Sätt Godkänd = ja om kursdagarna är genomförda."
-                            .into(),
-                    )),
+                                    .into(),
+                            ),
+                        ),
+                    ),
                     _ => {}
                 }
             }
@@ -355,18 +414,22 @@ impl<'a> Check<'a> {
             let leader_needed = config.reconcile.leader_required(round.category);
             let need = config.reconcile.team_size(round.id.as_str());
             if (leader_needed && !leader) || teaching < need {
-                out.push(finding(
-                    Severity::Warning,
-                    Code::UnderstaffedDay,
-                    None,
-                    format!("{} omgång {} dag {} ({})", round.course, round.id, d.day, d.date),
-                    format!(
-                        "Kursdagen har {teaching} utbildare{} men behöver {need}{}. \
+                out.push(
+                    finding(
+                        Severity::Warning,
+                        Code::UnderstaffedDay,
+                        None,
+                        format!("{} omgång {} dag {} ({})", round.course, round.id, d.day, swedish_date(d.date)),
+                        format!(
+                            "Kursdagen har {teaching} utbildare{} men behöver {need}{}. \
                          Komplettera utbildarteamet i bladet Utbildare.",
-                        if leader || !leader_needed { "" } else { " och ingen kursledare" },
-                        if leader_needed { " inklusive en kursledare" } else { "" }
-                    ),
-                ));
+                            if leader || !leader_needed { "" } else { " och ingen kursledare" },
+                            if leader_needed { " inklusive en kursledare" } else { "" }
+                        ),
+                    )
+                    .on(d.date)
+                    .in_delresa(&round.delresa),
+                );
             }
             let trainer_emails: BTreeSet<&str> =
                 team.iter().filter_map(|t| t.email.as_ref().map(|e| e.as_str())).collect();
@@ -376,17 +439,21 @@ impl<'a> Check<'a> {
                 if !seen.insert((&p.round, &p.name)) {
                     continue;
                 }
-                out.push(finding(
-                    Severity::Error,
-                    Code::TrainerAlsoParticipant,
-                    Some(p.kommun),
-                    format!("{}, {}", who(p), d.date),
-                    format!(
-                        "Personen är utbildare i omgång {} och samtidigt deltagare med närvaro samma dag. \
+                out.push(
+                    finding(
+                        Severity::Error,
+                        Code::TrainerAlsoParticipant,
+                        Some(p.kommun),
+                        format!("{}, {}", who(p), swedish_date(d.date)),
+                        format!(
+                            "Personen är utbildare i omgång {} och samtidigt deltagare med närvaro samma dag. \
                          Ta bort närvaron eller utbildaruppdraget.",
-                        round.id
-                    ),
-                ));
+                            round.id
+                        ),
+                    )
+                    .on(d.date)
+                    .in_delresa(&round.delresa),
+                );
             }
         }
         out

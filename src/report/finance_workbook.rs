@@ -32,7 +32,7 @@ fn summary_sheet(
     let ws = wb.add_worksheet();
     ws.set_name("Summering")?;
     let mut head = vec!["Kommunkod", "Kommun", "Fakturareferens"];
-    let labels: Vec<String> = months.iter().map(|m| m.month.to_string()).collect();
+    let labels: Vec<String> = months.iter().map(|m| m.month.swedish()).collect();
     head.extend(labels.iter().map(String::as_str));
     head.push("Summa");
     headings(ws, 0, &head, s)?;
@@ -71,7 +71,7 @@ fn month_sheet(
     s: &Styles,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     let fields = all_fields();
-    let mut table = LongTable::new(wb, &basis.month.to_string(), &labels(&fields), s)?;
+    let mut table = LongTable::new(wb, &basis.month.swedish(), &labels(&fields), s)?;
     for l in &basis.lines {
         let (ws, row) = table.row(wb, s)?;
         write_row(ws, row, config, l, &fields, s)?;

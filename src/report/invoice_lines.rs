@@ -116,7 +116,8 @@ pub(crate) fn write_row(
     Ok(())
 }
 
-/// A line as the e-mail body lists it.
+/// A line as the e-mail body lists it, the Swedish way: "Regionala
+/// kursdagar, medarbetare 2026: 8 × 650,00 kr = 5 200,00 kr".
 pub fn invoice_line_text(l: &InvoiceLine) -> String {
-    format!("{}: {} × {} kr = {} kr", l.description, l.quantity, l.unit_price, l.amount)
+    format!("{}: {} × {} = {}", l.description, l.quantity, l.unit_price.kr_text(), l.amount.kr_text())
 }

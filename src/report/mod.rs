@@ -28,7 +28,7 @@ pub use error::ReportError;
 pub use finance_workbook::finance_workbook;
 pub use ingest_report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
 pub use invoice_lines::invoice_line_text;
-pub use municipality_workbook::{municipality_workbook, AccountsRow, MunicipalityReport};
+pub use municipality_workbook::{municipality_workbook, AccountsRow, MunicipalityReport, Part};
 pub use pot_tables::{
     payout_workbook, pot_statement, published_rows as published_rows_of, PAYOUT_HEADINGS, PUBLISHED_HEADINGS,
     STATEMENT_HEADINGS,

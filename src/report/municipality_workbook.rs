@@ -9,9 +9,9 @@ use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
 use crate::config::{Config, Municipality};
 use crate::domain::DelresaCode;
-use crate::domain::Finding;
 use crate::domain::Progress;
 use crate::domain::{AccountCount, InvoiceLine};
+use crate::domain::{Finding, Owner};
 use crate::domain::{Money, Month, Year};
 use crate::domain::{ParticipantDay, TrainerDayRow};
 use rust_xlsxwriter::{Chart, ChartType};
@@ -20,9 +20,22 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 /// Accounts of one delresa: now, and at the last snapshot before the month (if any).
 pub type AccountsRow = (Option<DelresaCode>, AccountCount, Option<AccountCount>);
 
+/// Which part of a municipality's month a workbook holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Everything (one group of contacts for all its delresor).
+    Whole,
+    /// The people of these delresor only (a contact person for them).
+    Delresor(Vec<DelresaCode>),
+    /// Figures without names: no course days, trainers or findings (the copy).
+    Summary,
+}
+
 /// Everything one municipality's workbook shows for a month.
 #[derive(Debug, Clone)]
 pub struct MunicipalityReport<'a> {
+    /// Which part it holds.
+    pub part: Part,
     /// The municipality.
     pub municipality: &'a Municipality,
     /// The month.
@@ -53,6 +66,32 @@ impl MunicipalityReport<'_> {
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty() && self.days.is_empty() && self.trainer_days.is_empty()
     }
+
+    /// The delresor its people were in this month, sorted.
+    pub fn activity(&self) -> Vec<DelresaCode> {
+        let mut d: Vec<DelresaCode> = self.days.iter().map(|d| d.delresa.clone()).collect();
+        d.extend(self.trainer_days.iter().map(|t| t.delresa.clone()));
+        d.sort();
+        d.dedup();
+        d
+    }
+
+    /// The part about the people of some delresor: their course days,
+    /// trainers and findings (findings about no delresa stay); the invoice,
+    /// accounts and course status, which name nobody, stay whole.
+    pub fn only(&self, delresor: &[DelresaCode]) -> Self {
+        let mut part = self.clone();
+        part.part = Part::Delresor(delresor.to_vec());
+        part.days.retain(|d| delresor.contains(&d.delresa));
+        part.trainer_days.retain(|t| delresor.contains(&t.delresa));
+        part.findings.retain(|f| f.delresa.as_ref().is_none_or(|d| delresor.contains(d)));
+        part
+    }
+
+    /// The figures without a name: what the copy address receives.
+    pub fn summary(&self) -> Self {
+        MunicipalityReport { part: Part::Summary, findings: Vec::new(), ..self.clone() }
+    }
 }
 
 /// Builds the workbook as bytes.
@@ -62,16 +101,18 @@ pub fn municipality_workbook(config: &Config, r: &MunicipalityReport) -> Result<
 
 /// Builds the workbook with the given look and sheet size.
 fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<Vec<u8>, ReportError> {
-    let name = format!("{} {}", r.municipality.name, r.month);
+    let name = format!("{} {}", r.municipality.name, r.month.swedish());
     let mut wb = Workbook::new();
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         summary(wb, config, r, s)?;
         invoice_lines(wb, config, r, s)?;
         accounts(wb, config, r, s)?;
         course_status(wb, r, s)?;
-        course_days(wb, config, r, s)?;
-        trainers(wb, r, s)?;
-        findings(wb, r, s)?;
+        if r.part != Part::Summary {
+            course_days(wb, config, r, s)?;
+            trainers(wb, r, s)?;
+            findings(wb, r, s)?;
+        }
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
@@ -82,33 +123,47 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
     let ws = wb.add_worksheet();
     ws.set_name("Sammanfattning")?;
     let m = r.municipality;
-    ws.write_text_with_format(0, 0, format!("Yrkesresan {} – {}", m.name, r.month), &s.bold)?;
-    let rows: Vec<(&str, String)> = vec![
-        ("Kommun", format!("{} ({})", m.name, m.code)),
-        ("Period", r.month.to_string()),
-        ("Fakturareferens", m.invoice_reference.clone()),
-        ("Deltagardagar (närvarande)", r.days.iter().filter(|d| d.attended).count().to_string()),
-        ("Utbildardagar", r.trainer_days.len().to_string()),
-        ("Avvikelser", r.findings.len().to_string()),
-        (
-            "Konton (aktiva)",
-            r.accounts
-                .as_ref()
-                .map(|a| a.iter().map(|(_, c, _)| c.accounts).sum::<u64>().to_string())
-                .unwrap_or_else(|| "–".into()),
+    let month = r.month.swedish();
+    ws.write_text_with_format(0, 0, format!("Yrkesresan {} – {month}", m.name), &s.bold)?;
+    let holds = match &r.part {
+        Part::Whole => "alla kommunens deltagare och utbildare i månaden".to_string(),
+        Part::Delresor(d) => format!(
+            "deltagare och utbildare i {}",
+            d.iter().map(|d| config.delresa_name(d)).collect::<Vec<_>>().join(", ")
         ),
+        Part::Summary => "en sammanfattning utan namn".to_string(),
+    };
+    let count = |owner: Owner| r.findings.iter().filter(|f| f.code.owner() == owner).count().to_string();
+    let mut rows: Vec<(String, String)> = vec![
+        ("Kommun".into(), format!("{} ({})", m.name, m.code)),
+        ("Period".into(), month.clone()),
+        ("Arbetsboken visar".into(), holds),
+        ("Fakturareferens".into(), m.invoice_reference.clone()),
+        ("Deltagardagar i månaden (närvarande)".into(), r.days.iter().filter(|d| d.attended).count().to_string()),
+        ("Utbildardagar i månaden".into(), r.trainer_days.len().to_string()),
     ];
+    if r.part != Part::Summary {
+        rows.push(("Avvikelser som kommunen åtgärdar".into(), count(Owner::Kommun)));
+        rows.push(("Avvikelser som RSS åtgärdar".into(), count(Owner::Rss)));
+    }
+    rows.push((
+        "Konton i lärplattformen (aktiva)".into(),
+        r.accounts
+            .as_ref()
+            .map(|a| a.iter().map(|(_, c, _)| c.accounts).sum::<u64>().to_string())
+            .unwrap_or_else(|| "–".into()),
+    ));
     let mut row = 2u32;
     for (k, v) in rows {
         ws.write_text_with_format(row, 0, k, &s.bold)?;
         ws.write_text(row, 1, v)?;
         row += 1;
     }
-    ws.write_text_with_format(row, 0, "Att fakturera (RSS)", &s.bold)?;
+    ws.write_text_with_format(row, 0, format!("Att fakturera från RSS för {month}"), &s.bold)?;
     ws.write_number_with_format(row, 1, r.total().to_f64_for_display(), &s.money_bold)?;
     row += 1;
     if let Some((year, payout)) = r.pot_payout {
-        ws.write_text_with_format(row, 0, format!("Utbildarpott {year}, utbetalning"), &s.bold)?;
+        ws.write_text_with_format(row, 0, format!("Utbildarpott {year}, utbetalning för hela året"), &s.bold)?;
         ws.write_number_with_format(row, 1, payout.to_f64_for_display(), &s.money)?;
         row += 1;
     }
@@ -117,7 +172,7 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
         ws.write_text(
             row,
             0,
-            "Information: nationella kursdagar i månaden, betalas av kommunen direkt till arrangören (ej RSS)",
+            format!("Information: nationella kursdagar i {month}, betalas av kommunen direkt till arrangören"),
         )?;
         ws.write_number_with_format(row, 1, national.to_f64_for_display(), &s.money)?;
         row += 1;
@@ -127,18 +182,37 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
         ws.write_text(
             row,
             0,
+            format!("Information: nationell avgift till SKR för {}, per år (faktureras av SKR)", r.month.year()),
+        )?;
+        ws.write_number_with_format(row, 1, (per * m.population).to_f64_for_display(), &s.money)?;
+        row += 1;
+        ws.write_text(
+            row,
+            0,
             format!(
-                "Information: nationell fast avgift till SKR {} kr/invånare × {} invånare ({}), faktureras av SKR",
-                per.to_csv().replace('.', ","),
-                m.population,
+                "Beräkning: {} per invånare och år × {} invånare ({})",
+                per.kr_text(),
+                thousands(u64::from(m.population)),
                 m.population_year
             ),
         )?;
-        ws.write_number_with_format(row, 1, (per * m.population).to_f64_for_display(), &s.money)?;
     }
-    ws.set_column_width(0, 45)?;
-    ws.set_column_width(1, 28)?;
+    ws.set_column_width(0, 78)?;
+    ws.set_column_width(1, 24)?;
     Ok(())
+}
+
+/// A count with Swedish thousands spaces: `58 911`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// What the month's attended national days cost the municipality directly
@@ -340,16 +414,22 @@ fn trainers(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(),
 }
 
 /// Headings of the findings sheet.
-pub const FINDING_HEADINGS: [&str; 4] = ["Allvarlighet", "Kod", "Gäller", "Förklaring"];
+pub const FINDING_HEADINGS: [&str; 6] = ["Åtgärdas av", "Allvarlighet", "Avvikelse", "Gäller", "Vad göra", "Kod"];
 
+/// The municipality's open findings: what the municipality acts on first,
+/// then what RSS acts on; in Swedish, the code last for reference.
 fn findings(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Avvikelser", &FINDING_HEADINGS, s)?;
-    for f in &r.findings {
+    let mut list: Vec<&&Finding> = r.findings.iter().collect();
+    list.sort_by_key(|f| (f.code.owner() != Owner::Kommun, f.code.as_str(), f.subject.as_str()));
+    for f in list {
         let (ws, row) = table.row(wb, s)?;
-        ws.write_text(row, 0, f.severity.to_string())?;
-        ws.write_text(row, 1, f.code.as_str())?;
-        ws.write_text(row, 2, &f.subject)?;
-        ws.write_text(row, 3, &f.detail)?;
+        ws.write_text(row, 0, f.code.owner().swedish())?;
+        ws.write_text(row, 1, f.severity.swedish())?;
+        ws.write_text(row, 2, f.code.explanation())?;
+        ws.write_text(row, 3, &f.subject)?;
+        ws.write_text(row, 4, &f.detail)?;
+        ws.write_text(row, 5, f.code.as_str())?;
     }
     table.finish(wb)
 }
@@ -385,13 +465,8 @@ mod tests {
     }
 
     fn finding(m: &Municipality, n: u32) -> Finding {
-        Finding {
-            severity: Severity::Warning,
-            code: crate::domain::Code::DuplicateParticipant,
-            kommun: Some(m.code),
-            subject: format!("Deltagare {n}"),
-            detail: "Dubbel rad.".into(),
-        }
+        Finding::new(crate::domain::Code::DuplicateParticipant, Some(m.code), format!("Deltagare {n}"), "Dubbel rad.")
+            .with_severity(Severity::Warning)
     }
 
     /// Five course days and five findings on sheets of three rows (heading
@@ -404,6 +479,7 @@ mod tests {
         let days: Vec<ParticipantDay> = (1..=5).map(|n| day(m, n)).collect();
         let findings: Vec<Finding> = (1..=5).map(|n| finding(m, n)).collect();
         let report = MunicipalityReport {
+            part: Part::Whole,
             municipality: m,
             month: Month::parse("2026-03").unwrap(),
             lines: Vec::new(),

@@ -438,7 +438,7 @@ fn findings_sheet(wb: &mut Workbook, config: &Config, findings: &[Finding], s: &
     let mut table = LongTable::new(wb, "Avvikelser", &FINDING_HEADINGS, s)?;
     for f in findings {
         let (ws, row) = table.row(wb, s)?;
-        ws.write_text(row, 0, f.severity.to_string())?;
+        ws.write_text(row, 0, f.severity.swedish())?;
         ws.write_text(row, 1, f.code.as_str())?;
         ws.write_text(row, 2, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
         ws.write_text(row, 3, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;

@@ -86,15 +86,27 @@ fn the_demo_runs_a_whole_year_and_its_outputs_add_up() {
         assert!(eml.contains("Message-ID: <yrkesresan-"), "{stem}: our own Message-ID");
     }
 
-    // A municipality workbook holds only its own participants.
-    let falun_march = out_dir.join("kommuner/yrkesresan-falun-2026-03.xlsx");
-    let mut wb: Xlsx<_> = open_workbook(&falun_march).unwrap();
-    assert_eq!(
-        wb.sheet_names(),
-        ["Sammanfattning", "Fakturarader", "Konton", "Kursstatus", "Kursdagar", "Utbildare", "Avvikelser"]
-    );
-    let days = wb.worksheet_range("Kursdagar").unwrap();
-    let emails: Vec<String> = days.rows().skip(1).map(|r| r[6].to_string()).filter(|e| e.contains('@')).collect();
+    // A municipality's workbooks hold only its own participants (one per
+    // group of its contact persons, by the delresor they are contact for).
+    let falun_march: Vec<std::path::PathBuf> = std::fs::read_dir(out_dir.join("kommuner"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("yrkesresan-falun-") && name.ends_with("2026-03.xlsx")
+        })
+        .collect();
+    assert!(!falun_march.is_empty());
+    let mut emails = Vec::new();
+    for path in &falun_march {
+        let mut wb: Xlsx<_> = open_workbook(path).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            ["Sammanfattning", "Fakturarader", "Konton", "Kursstatus", "Kursdagar", "Utbildare", "Avvikelser"]
+        );
+        let days = wb.worksheet_range("Kursdagar").unwrap();
+        emails.extend(days.rows().skip(1).map(|r| r[6].to_string()).filter(|e| e.contains('@')));
+    }
     assert!(!emails.is_empty());
     assert!(emails.iter().all(|e| e.ends_with("@falun.example")), "{emails:?}");
 

@@ -92,8 +92,8 @@ fn national_days_fixed_cost_and_the_december_credit_are_invoiced_where_the_regio
     // The finance workbook has one sheet per computed month and totals that add up.
     use calamine::{open_workbook, DataType, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(w.out().join("fakturaunderlag-2026.xlsx")).unwrap();
-    assert_eq!(wb.sheet_names(), ["Summering", "2026-01", "2026-12"]);
-    let sheet = wb.worksheet_range("2026-12").unwrap();
+    assert_eq!(wb.sheet_names(), ["Summering", "januari 2026", "december 2026"]);
+    let sheet = wb.worksheet_range("december 2026").unwrap();
     let rows: Vec<_> = sheet.rows().collect();
     let lines: f64 =
         rows[1..].iter().take_while(|r| !r[0].to_string().is_empty()).map(|r| r[7].get_float().unwrap()).sum();

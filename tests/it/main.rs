@@ -20,6 +20,7 @@ mod nightly_sync;
 mod outbox;
 mod pot_settlement;
 mod property;
+mod readers;
 mod reconcile;
 mod several_exports;
 mod smtp;

@@ -174,6 +174,9 @@ fn each_finding_code_is_triggered_by_its_own_fixture() {
             kommun: Some(k("2080")),
             subject: "anna, omgång R1".into(),
             detail: "listed twice".into(),
+            date: None,
+            delresa: None,
+            round: None,
         });
     });
     expect("trainer-also-participant", |r, p| {

@@ -273,7 +273,7 @@ fn sign_ups_per_session_add_up_and_a_newer_export_replaces_its_session_only() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let missing = findings(&w, "attendance-not-in-platform");
     assert_eq!(missing.len(), 1, "{missing:?}");
-    assert!(missing[0][3].contains("dag 1 (2026-03-05)"), "{missing:?}");
+    assert!(missing[0][3].contains("dag 1 (5 mars 2026)"), "{missing:?}");
     assert!(findings(&w, "overlapping-exports").is_empty());
 }
 

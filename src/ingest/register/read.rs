@@ -76,12 +76,24 @@ pub fn read_register_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> Resu
     let days = read_days(&t_days, &round_ids, &mut p);
     let day_set: BTreeSet<(RoundId, DayNumber)> = days.iter().map(|d| (d.round.clone(), d.day)).collect();
     let trainers = read_trainers(&t_trainers, config, &day_set, &mut p);
-    let (participants, notes) = read_participants(&t_people, config, &round_ids, &day_set, &mut p);
+    let (participants, mut notes) = read_participants(&t_people, config, &round_ids, &day_set, &mut p);
+    // A note about a round concerns its delresa, from its first course day.
+    for n in notes.iter_mut() {
+        n.date = n.round.as_ref().and_then(|r| days.iter().filter(|d| &d.round == r).map(|d| d.date).min());
+        n.delresa = n.round.as_ref().and_then(|r| round_ids.get(r)).map(|r| r.delresa.clone());
+    }
     let extra_lines = t_extra.map(|t| read_extra_lines(&t, config, &mut p)).unwrap_or_default();
     if !p.list.is_empty() {
         return Err(RegisterProblems(p.list));
     }
     Ok(Register { sources: vec![path.to_path_buf()], rounds, days, trainers, participants, extra_lines, notes })
+}
+
+/// A register's file name for people: without its folder or the `stored:`
+/// mark (no server paths in what municipalities read).
+fn file_name_of(path: &std::path::Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.strip_prefix("stored:").map(str::to_string).unwrap_or(name)
 }
 
 struct Problems {
@@ -395,11 +407,15 @@ fn read_participants(
                 kommun: Some(kommun),
                 subject: format!("{name}, omgång {round}"),
                 detail: format!(
-                    "{} sheet '{}' rows {} and {r} list the same participant; billed once. Remove one of the rows.",
-                    p.file.display(),
+                    "Bladet {} i {} har samma deltagare på rad {} och rad {r}; deltagaren faktureras en gång. \
+                     Ta bort en av raderna.",
                     t.sheet,
+                    file_name_of(&p.file),
                     first.row
                 ),
+                date: None,
+                delresa: None,
+                round: Some(round.clone()),
             });
             first.attended.extend(attended);
             first.approved = first.approved.or(approved);

@@ -4,8 +4,8 @@
 
 use super::JOB;
 use crate::deliver::{compose, xlsx, Draft, OutgoingMessage};
-use crate::domain::{Audience, Finding};
-use crate::jobs::regional::finding_counts;
+use crate::domain::{swedish_date, Audience, Code, Finding};
+use crate::jobs::regional::finding_counts_swedish;
 use crate::jobs::staging::Staging;
 use crate::jobs::{JobError, JobSettings};
 use crate::store::RunTx;
@@ -60,18 +60,30 @@ fn message(
     findings: &[Finding],
     workbook: Vec<u8>,
 ) -> Result<OutgoingMessage, JobError> {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map(swedish_date).unwrap_or_else(|_| date.into());
     let mut body = format!(
-        "Hej!\n\nAvvikelserna har ändrats sedan förra utskicket. Nattens körning ({date}) gav {} avvikelse(r):\n\n",
+        "Hej!\n\nAvvikelserna har ändrats sedan förra utskicket. Nattens körning ({day}) gav {} avvikelse(r):\n\n",
         findings.len()
     );
-    for line in finding_counts(&settings.config, findings) {
+    for line in finding_counts_swedish(&settings.config, findings) {
         body += &format!("  {line}\n");
+    }
+    // What stops the pipeline's own work is listed one by one.
+    let operational: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f.code, Code::MessageNotSent | Code::DownloadFailed | Code::FileRejected))
+        .collect();
+    if !operational.is_empty() {
+        body += "\nAtt åtgärda i driften:\n";
+        for f in operational {
+            body += &format!("  - {}: {}\n", f.subject, f.detail);
+        }
     }
     body += "\nDen regionala uppföljningen finns i bilagan.\n";
     let draft = Draft {
         stem: format!("yrkesresan-uppfoljning-{date}"),
         audience: Audience::ProjectLead,
-        subject: format!("Yrkesresan: regional uppföljning {date}"),
+        subject: format!("Yrkesresan: regional uppföljning {day}"),
         body,
         attachments: vec![xlsx(workbook)],
     };
