@@ -5,8 +5,17 @@ use clap::Parser;
 
 use std::process::ExitCode;
 use yrkesresan::cli::{
-    bench::bench, check::check, demo::demo, generate::generate, ingest::ingest, outbox::outbox, run::run, serve::serve,
-    status::status, Cli, Command,
+    bench::bench,
+    check::check,
+    demo::demo,
+    generate::generate,
+    ingest::ingest,
+    outbox::outbox,
+    privacy::{forget, purge},
+    run::run,
+    serve::serve,
+    status::status,
+    Cli, Command,
 };
 
 fn main() -> ExitCode {
@@ -16,6 +25,13 @@ fn main() -> ExitCode {
     // SAFETY: restoring the default SIGPIPE action before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // Files 0640, folders 0750: outputs hold personal data (the service's
+    // systemd unit sets the same UMask).
+    #[cfg(unix)]
+    // SAFETY: setting the process umask before any thread starts.
+    unsafe {
+        libc::umask(0o027);
     }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
@@ -35,6 +51,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Status(args) => status(args),
         Command::Outbox { command } => outbox(command),
+        Command::Purge(args) => purge(args),
+        Command::Forget(args) => forget(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

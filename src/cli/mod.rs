@@ -6,6 +6,7 @@ pub mod demo;
 pub mod generate;
 pub mod ingest;
 pub mod outbox;
+pub mod privacy;
 pub mod run;
 pub mod serve;
 pub mod status;
@@ -40,6 +41,10 @@ pub enum Command {
         #[command(subcommand)]
         command: outbox::OutboxCommand,
     },
+    /// Remove personal data older than the retention allows (see [retention]).
+    Purge(privacy::PurgeArgs),
+    /// Remove one person (e-mail or username) from what the pipeline keeps.
+    Forget(privacy::ForgetArgs),
     /// Run the pipelines on their schedules until SIGTERM or Ctrl-C.
     Serve(serve::ServeArgs),
     /// The last runs and each pipeline's next run; exit 1 if a job's last run failed.

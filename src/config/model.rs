@@ -34,6 +34,8 @@ pub struct Config {
     pub reconcile: ReconcileSettings,
     /// The SMTP relay; without it messages only go to the outbox folder.
     pub smtp: Option<SmtpSettings>,
+    /// How long personal data is kept (`yrkesresan purge`).
+    pub retention: Retention,
     pub(super) names: HashMap<String, Recipient>,
     pub(super) delresa_names: HashMap<String, DelresaCode>,
 }
@@ -420,6 +422,30 @@ pub struct SmtpSettings {
     pub give_up_after: chrono::Duration,
     /// The waits between tries of a message not through; the last repeats.
     pub retry_after: Vec<chrono::Duration>,
+}
+
+/// How long personal data is kept before `yrkesresan purge` removes it
+/// (defaults and reasons in the README, "Personuppgifter").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Snapshot rows (accounts, completions, sign-ups) and replaced register
+    /// copies, in months; the current view and what open months need stay.
+    pub snapshots_months: u32,
+    /// Files in `inbox/processed` and `inbox/rejected`, in days.
+    pub inbox_days: u32,
+    /// Message bodies and attachments after delivery, in months (who, when
+    /// and the Message-ID stay).
+    pub messages_months: u32,
+    /// Copies in the output folder (`kommuner/*.xlsx`, `outbox/*.eml`), in months.
+    pub outputs_months: u32,
+    /// Run-log details (error texts, input paths), in months.
+    pub run_log_months: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { snapshots_months: 13, inbox_days: 30, messages_months: 3, outputs_months: 13, run_log_months: 24 }
+    }
 }
 
 /// Reconciliation rules.

@@ -23,6 +23,8 @@ pub enum JobKind {
     TrainerPot,
     /// The year's follow-up tables.
     Followup,
+    /// Removing personal data older than the retention allows.
+    Purge,
 }
 
 impl JobKind {
@@ -33,6 +35,7 @@ impl JobKind {
             "monthly-invoice" => Some(Self::MonthlyInvoice),
             "trainer-pot" => Some(Self::TrainerPot),
             "followup" => Some(Self::Followup),
+            "purge" => Some(Self::Purge),
             _ => None,
         }
     }
@@ -44,6 +47,7 @@ impl JobKind {
             Self::MonthlyInvoice => "monthly-invoice",
             Self::TrainerPot => "trainer-pot",
             Self::Followup => "followup",
+            Self::Purge => "purge",
         }
     }
 }

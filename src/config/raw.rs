@@ -27,6 +27,23 @@ pub(crate) struct RawConfig {
     pub reconcile: Option<Spanned<RawReconcile>>,
     #[serde(default)]
     pub smtp: Option<Spanned<RawSmtp>>,
+    #[serde(default)]
+    pub retention: Option<Spanned<RawRetention>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRetention {
+    #[serde(default)]
+    pub snapshots_months: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub inbox_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub messages_months: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub outputs_months: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub run_log_months: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -54,6 +54,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     let webservices = webservices(&raw.webservice, &sources, c);
     let reconcile = raw.reconcile.as_ref().map(|r| reconcile(r, c)).unwrap_or_default();
     let smtp = raw.smtp.as_ref().and_then(|s| smtp(s, c));
+    let retention = raw.retention.as_ref().map(|r| retention(r, c)).unwrap_or_default();
     if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
         for ((year, cat), t) in &tariffs.0 {
             let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
@@ -100,6 +101,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         webservices,
         reconcile,
         smtp,
+        retention,
         names: Default::default(),
         delresa_names: Default::default(),
     }
@@ -860,6 +862,31 @@ fn webservices(list: &[Spanned<RawWebservice>], files: &[HttpSource], c: &mut Co
         });
     }
     out
+}
+
+/// `[retention]`: each period a whole number within sane bounds.
+fn retention(r: &Spanned<RawRetention>, c: &mut Collector) -> Retention {
+    let r = r.get_ref();
+    let d = Retention::default();
+    let mut period = |v: &Option<Spanned<i64>>, name: &str, range: std::ops::RangeInclusive<i64>, default: u32| match v
+    {
+        None => default,
+        Some(n) if range.contains(n.get_ref()) => *n.get_ref() as u32,
+        Some(n) => {
+            c.at(
+                n.span(),
+                format!("retention.{name} {} must be between {} and {}", n.get_ref(), range.start(), range.end()),
+            );
+            default
+        }
+    };
+    Retention {
+        snapshots_months: period(&r.snapshots_months, "snapshots_months", 2..=120, d.snapshots_months),
+        inbox_days: period(&r.inbox_days, "inbox_days", 1..=3650, d.inbox_days),
+        messages_months: period(&r.messages_months, "messages_months", 1..=120, d.messages_months),
+        outputs_months: period(&r.outputs_months, "outputs_months", 1..=120, d.outputs_months),
+        run_log_months: period(&r.run_log_months, "run_log_months", 1..=120, d.run_log_months),
+    }
 }
 
 fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {

@@ -299,7 +299,8 @@ async fn send_all(
             }
             Outcome::Refused(answer) => {
                 store.record_recipient(t.entry.id, &address, false, &answer)?;
-                tracing::warn!("The relay refused {} for one address: {answer}.", t.entry.stem);
+                // The answer often repeats the address: it goes to the outbox, not the log.
+                tracing::warn!("The relay refused {} for one address (see `yrkesresan outbox list`).", t.entry.stem);
                 t.refused_now.push((address, answer));
             }
             Outcome::Transient(answer) => t.transient = Some(answer),

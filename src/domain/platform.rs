@@ -104,13 +104,11 @@ pub struct Account {
     pub username: String,
     /// Address.
     pub email: Email,
-    /// ID number (personnummer-free identifier), if exported.
-    pub idnumber: Option<String>,
     /// Display name.
     pub name: String,
     /// The municipality, if the organisation could be resolved.
     pub kommun: Option<KommunKod>,
-    /// The organisation as written.
+    /// The organisation as written (read to find the municipality; not stored).
     pub organisation: String,
     /// Roles held.
     pub roles: Roles,
@@ -118,7 +116,7 @@ pub struct Account {
     pub delresa: Option<DelresaCode>,
     /// State.
     pub status: AccountStatus,
-    /// Creation date.
+    /// Creation date (read, not stored).
     pub created: Option<NaiveDate>,
 }
 

@@ -36,7 +36,6 @@ pub fn fields(kind: ExportKind) -> &'static [FieldSpec] {
     const ACCOUNTS: &[FieldSpec] = &[
         field("username", true, USERNAME, "Användarnamn"),
         field("email", true, EMAIL, "E-postadress"),
-        field("idnumber", false, &["User ID Number", "ID-nummer"], "ID-nummer"),
         field("first_name", false, &["User First Name", "Förnamn"], "Förnamn"),
         field("last_name", false, &["User Last Name", "Efternamn"], "Efternamn"),
         field("full_name", false, &["User's Fullname", "Fullständigt namn", "Namn"], "Fullständigt namn"),

@@ -222,15 +222,14 @@ fn text(v: &Value) -> String {
 }
 
 fn accounts_csv(ws: &Webservice, users: &BTreeMap<i64, Value>) -> Vec<Vec<String>> {
-    let fields =
-        ["username", "email", "idnumber", "first_name", "last_name", "municipality", "roles", "delresa", "status"];
+    // No ID number: no stage uses it, so it is not even written down.
+    let fields = ["username", "email", "first_name", "last_name", "municipality", "roles", "delresa", "status"];
     let mut rows = vec![english_row(ExportKind::Accounts, fields).map(String::from).to_vec()];
     for u in users.values() {
         let suspended = u.get("suspended").map(|v| v.as_bool() == Some(true) || v.as_i64() == Some(1)).unwrap_or(false);
         rows.push(vec![
             field(u, "username"),
             field(u, "email"),
-            field(u, "idnumber"),
             field(u, "firstname"),
             field(u, "lastname"),
             field(u, &ws.municipality_field),

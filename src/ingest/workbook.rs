@@ -62,6 +62,11 @@ impl Workbook {
     /// checked) into a sparse table whose first non-empty row holds the
     /// headings: memory follows the cells the sheet really has.
     pub(crate) fn table(&mut self, sheet: &str) -> Result<Table, String> {
+        Ok(Table::new(sheet.to_string(), self.cells(sheet)?))
+    }
+
+    /// A sheet's non-empty cells `(row, column, value)`, 0-based, as stored.
+    pub(crate) fn cells(&mut self, sheet: &str) -> Result<Vec<(u32, u32, Data)>, String> {
         let mut cells: Vec<(u32, u32, Data)> = Vec::new();
         let mut keep = |r: u32, c: u32, d: Data| -> Result<(), String> {
             if let Some(e) = beyond_grid(sheet, r, c) {
@@ -88,7 +93,7 @@ impl Workbook {
                 }
             }
         }
-        Ok(Table::new(sheet.to_string(), cells))
+        Ok(cells)
     }
 }
 

@@ -22,6 +22,11 @@ pub enum JobSpec {
     TrainerPot(Year),
     /// The follow-up of a year.
     Followup(Year),
+    /// Removing personal data the retention no longer allows (or, dry, counting it).
+    Purge {
+        /// Only count what would go.
+        dry_run: bool,
+    },
 }
 
 impl JobSpec {
@@ -32,13 +37,14 @@ impl JobSpec {
             JobSpec::MonthlyInvoice(_) => "monthly-invoice",
             JobSpec::TrainerPot(_) => "trainer-pot",
             JobSpec::Followup(_) => "followup",
+            JobSpec::Purge { .. } => "purge",
         }
     }
 
     /// The period as the run log shows it (a sync's is today's date in the region's time zone).
     pub fn period(self, settings: &JobSettings) -> String {
         match self {
-            JobSpec::NightlySync => settings.today().to_string(),
+            JobSpec::NightlySync | JobSpec::Purge { .. } => settings.today().to_string(),
             JobSpec::MonthlyInvoice(m) => m.to_string(),
             JobSpec::TrainerPot(y) | JobSpec::Followup(y) => y.to_string(),
         }
@@ -58,6 +64,7 @@ impl JobSpec {
             }
             JobKind::TrainerPot => JobSpec::TrainerPot(year),
             JobKind::Followup => JobSpec::Followup(year),
+            JobKind::Purge => JobSpec::Purge { dry_run: false },
         }
     }
 }
@@ -84,11 +91,13 @@ pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobEr
             JobSpec::MonthlyInvoice(m) => run_monthly_invoice(&mut ctx, m),
             JobSpec::TrainerPot(y) => run_trainer_pot(&mut ctx, y),
             JobSpec::Followup(y) => run_followup(&mut ctx, y),
+            JobSpec::Purge { dry_run } => super::purge::run_purge(&mut ctx, dry_run),
         }?;
         if !first.is_empty() {
             summary.figures.insert(0, format!("Outbox, before the job: {}", first.figure()));
         }
         super::outbox::add_problems(&ctx, &mut summary.findings)?;
+        write_findings(&ctx, &summary.findings)?;
         if super::outbox::sending(&ctx) {
             summary.waiting = ctx.store.entries(&[crate::store::MailState::Pending])?.len();
             if summary.waiting > 0 {
@@ -107,6 +116,17 @@ pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobEr
         }
     }
     result
+}
+
+/// The run's findings, with names, in `<out>/findings.csv` (the summary
+/// printed and logged carries counts only). Replaced by each run.
+fn write_findings(ctx: &JobContext, findings: &[crate::domain::Finding]) -> Result<(), JobError> {
+    crate::safe_fs::ensure_dir(&ctx.out).map_err(JobError::io(&ctx.out))?;
+    let path = ctx.out.join(super::summary::FINDINGS_FILE);
+    let part = ctx.out.join(format!(".{}.part", super::summary::FINDINGS_FILE));
+    let _ = std::fs::remove_file(&part);
+    crate::report::write_reconciliation_csv(&part, findings)?;
+    std::fs::rename(&part, &path).map_err(JobError::io(&path))
 }
 
 /// Tests make a job panic by name (debug builds only).

@@ -4,6 +4,9 @@ use crate::domain::Finding;
 use std::fmt;
 use std::path::PathBuf;
 
+/// The file every run writes its findings to, with names: the log keeps counts.
+pub const FINDINGS_FILE: &str = "findings.csv";
+
 /// The result of a successful run.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
@@ -51,13 +54,18 @@ impl fmt::Display for RunSummary {
             writeln!(f, "  {line}")?;
         }
         if !self.findings.is_empty() {
-            writeln!(f, "  {} finding(s):", self.findings.len())?;
-            for x in self.findings.iter().take(20) {
-                writeln!(f, "    {} {} {}: {}", x.severity, x.code, x.subject, x.detail)?;
+            // Counts per code only: names and addresses stay out of the log
+            // and the journal (they are in findings.csv and the workbooks).
+            let mut codes: Vec<(&str, usize)> = Vec::new();
+            for x in &self.findings {
+                match codes.iter_mut().find(|(c, _)| *c == x.code.as_str()) {
+                    Some((_, n)) => *n += 1,
+                    None => codes.push((x.code.as_str(), 1)),
+                }
             }
-            if self.findings.len() > 20 {
-                writeln!(f, "    … and {} more (see reconciliation.csv)", self.findings.len() - 20)?;
-            }
+            codes.sort();
+            let list: Vec<String> = codes.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            writeln!(f, "  {} finding(s): {}; details in {FINDINGS_FILE}.", self.findings.len(), list.join(", "))?;
         }
         Ok(())
     }

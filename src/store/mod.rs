@@ -9,12 +9,14 @@ mod outbox;
 mod platform;
 mod platform_view;
 mod pot;
+mod retention;
 mod runs;
 mod schema;
 mod snapshots;
 
 pub use outbox::{MailState, NewMessage, OutboxEntry, RecipientOutcome, TryEnd};
 pub use platform::Reader;
+pub use retention::{Forgotten, PurgePlan, Purged};
 pub use runs::{Outcome, RunInput, RunRecord, RunTx};
 pub use snapshots::{CourseInterner, ExportFile, PreparedRow, StoredCounts, StoredRegister};
 
@@ -65,6 +67,9 @@ impl Store {
         conn.pragma_update(None, "cache_size", -524_288).map_err(wrap)?;
         conn.pragma_update(None, "temp_store", "FILE").map_err(wrap)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(wrap)?;
+        // What is deleted is overwritten, so purged personal data does not
+        // linger in free pages.
+        conn.pragma_update(None, "secure_delete", "ON").map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(wrap)?;
         schema::migrate(&conn).map_err(wrap)?;
         schema::name_reports(&conn).map_err(wrap)?;
@@ -74,6 +79,12 @@ impl Store {
     /// Now, as the store stamps it.
     pub(crate) fn now(&self) -> String {
         self.clock.stamp()
+    }
+
+    /// Moves the write-ahead log into the database and empties it (after a
+    /// purge: the removed rows leave the log file too).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(self.err())
     }
 
     /// The database file.

@@ -72,28 +72,25 @@ impl Reader<'_> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created
-                 FROM accounts WHERE snapshot_id = ?1",
+                "SELECT username, email, name, kommunkod, roles, delresa, status FROM accounts WHERE snapshot_id = ?1",
             )
             .map_err(self.err())?;
         let rows = stmt
             .query_map([snap], |r| {
                 let email: String = r.get(1)?;
-                let kommun: Option<u16> = r.get(4)?;
-                let delresa: Option<String> = r.get(7)?;
-                let status: String = r.get(8)?;
-                let created: Option<i64> = r.get(9)?;
+                let kommun: Option<u16> = r.get(3)?;
+                let delresa: Option<String> = r.get(5)?;
+                let status: String = r.get(6)?;
                 Ok(Email::parse(&email).ok().map(|email| Account {
                     username: r.get(0).unwrap_or_default(),
                     email,
-                    idnumber: r.get(2).unwrap_or_default(),
-                    name: r.get(3).unwrap_or_default(),
+                    name: r.get(2).unwrap_or_default(),
                     kommun: kommun.and_then(KommunKod::from_u16),
-                    organisation: r.get(5).unwrap_or_default(),
-                    roles: Roles::from_bits(r.get::<_, u8>(6).unwrap_or(0)),
+                    organisation: String::new(),
+                    roles: Roles::from_bits(r.get::<_, u8>(4).unwrap_or(0)),
                     delresa: delresa.and_then(|d| DelresaCode::parse(&d).ok()),
                     status: AccountStatus::parse(&status).unwrap_or(AccountStatus::Active),
-                    created: created.and_then(int_date),
+                    created: None,
                 }))
             })
             .map_err(self.err())?

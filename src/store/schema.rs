@@ -298,6 +298,15 @@ SELECT o.id, a.value, 'delivered', 'accepted', COALESCE(o.sent_at, o.updated_at)
 FROM outbox o, json_each('["' || replace(o.audience, ',', '","') || '"]') a
 WHERE o.state = 'sent';
 "#,
+    // Personal data kept only as long as needed: a purged snapshot keeps its
+    // metadata (file, time, counts) without rows; the ID number, the
+    // organisation as written and the creation date were never used and
+    // are no longer stored.
+    r#"
+ALTER TABLE snapshots ADD COLUMN purged_at TEXT;
+UPDATE accounts SET idnumber = NULL, organisation = '', created = NULL
+ WHERE idnumber IS NOT NULL OR organisation != '' OR created IS NOT NULL;
+"#,
 ];
 
 /// Applies the migrations not yet applied, in one write transaction that

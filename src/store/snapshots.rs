@@ -444,14 +444,16 @@ fn bind_record(
             // they are the key that completions and sign-ups refer to.
             bind(&a.username.to_lowercase())?;
             bind(&a.email.as_str())?;
-            bind(&a.idnumber)?;
+            // Not stored: the ID number, the organisation as written and
+            // the creation date (no stage uses them).
+            bind(&rusqlite::types::Null)?;
             bind(&a.name)?;
             bind(&a.kommun.map(|k| k.as_u16()))?;
-            bind(&a.organisation)?;
+            bind(&"")?;
             bind(&a.roles.bits())?;
             bind(&a.delresa.as_ref().map(|d| d.as_str()))?;
             bind(&a.status.as_str())?;
-            bind(&a.created.map(date_int))
+            bind(&rusqlite::types::Null)
         }
         ExportRecord::Completion(c) => {
             bind(&snap)?;

@@ -102,6 +102,12 @@ impl Workdir {
         ]);
         all
     }
+    /// The last run's findings with their names (`findings.csv`; the
+    /// summary printed carries counts only), one line each: `code subject: detail`.
+    pub fn findings(&self) -> String {
+        self.csv("findings.csv").iter().skip(1).map(|r| format!("{} {}: {}\n", r[1], r[3], r[4])).collect()
+    }
+
     /// Reads a CSV output as rows of strings (header included).
     pub fn csv(&self, name: &str) -> Vec<Vec<String>> {
         let path = self.out().join(name);

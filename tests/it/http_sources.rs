@@ -106,7 +106,11 @@ fn the_bearer_token_comes_from_the_environment_and_is_never_printed() {
     let config = w.config_appending(&source(&url, "auth = \"bearer\"\ntoken_env = \"YRK_TEST_TOKEN\"\n"));
     let out = w.run(&["run", "nightly-sync"], &config);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("the environment variable YRK_TEST_TOKEN (the token) is not set"), "{}", text(&out));
+    assert!(
+        w.findings().contains("the environment variable YRK_TEST_TOKEN (the token) is not set"),
+        "{}",
+        w.findings()
+    );
     assert!(seen.lock().unwrap().is_empty(), "nothing is sent without the token");
 
     let out =

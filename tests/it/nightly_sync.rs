@@ -43,7 +43,8 @@ fn files_are_ingested_moved_and_a_second_identical_file_is_a_no_op() {
     let comp = row(&rows, "report.csv");
     assert_eq!((comp[1].as_str(), comp[2].as_str()), ("completions", "2"), "the duplicate row is counted once");
     assert!(comp[5].contains("1 duplicate row(s)"));
-    assert!(msg.contains("unknown-municipality") && msg.contains("Gotham stad"), "{msg}");
+    assert!(msg.contains("unknown-municipality 1"), "{msg}");
+    assert!(w.findings().contains("unknown-municipality") && w.findings().contains("Gotham stad"), "{}", w.findings());
     assert!(w.inbox().join("processed/user_report_1.csv").exists());
     assert!(w.inbox().join("processed/report.csv").exists());
     assert!(!w.inbox().join("report.csv").exists());

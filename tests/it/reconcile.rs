@@ -27,7 +27,6 @@ fn account(user: &str, kommun: &str, roles: Roles) -> Account {
     Account {
         username: user.into(),
         email: Email::parse(&format!("{user}@kommun.example")).unwrap(),
-        idnumber: None,
         name: user.into(),
         kommun: Some(k(kommun)),
         organisation: kommun.into(),

@@ -125,7 +125,6 @@ fn account(row: &Row, config: &Config) -> Result<Parsed, RowProblem> {
     let status = AccountStatus::parse(row.text("status")).map_err(|e| row.problem("status", e))?;
     let created = parse_date(row.text("created")).map_err(|e| row.problem("created", e))?;
     let delresa = config.resolve_delresa(row.text("delresa"));
-    let idnumber = Some(row.text("idnumber").to_string()).filter(|s| !s.is_empty());
     // The region's own staff (RSS trainers) are known, not unresolved.
     let known = kommun.is_some() || organisation.split([',', ';']).any(|o| config.resolve(o.trim()).is_some());
     let unresolved = (!known).then(|| organisation.clone());
@@ -133,7 +132,6 @@ fn account(row: &Row, config: &Config) -> Result<Parsed, RowProblem> {
         record: ExportRecord::Account(Account {
             username,
             email,
-            idnumber,
             name,
             kommun,
             organisation,

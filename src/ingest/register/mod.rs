@@ -2,6 +2,8 @@
 
 mod problems;
 pub(crate) mod read;
+mod redact;
 
 pub use problems::{RegisterError, RegisterProblems};
 pub use read::{read_register, read_register_bytes};
+pub use redact::redact_register;

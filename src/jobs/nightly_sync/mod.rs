@@ -211,8 +211,9 @@ fn summary(
             figures.push(format!("Rows of {kind}: {rows}."));
         }
     }
+    // The reason may quote a cell (a name, an address): it is in the file beside it, not in the log.
     for l in log.lines.iter().filter(|l| l.status == IngestStatus::Rejected) {
-        figures.push(format!("Rejected {}: {}", l.file, l.detail));
+        figures.push(format!("Rejected {}: the reason is in inbox/rejected/{}.error.txt.", l.file, l.file));
     }
     figures.extend(finding_counts(&ctx.config, &log.findings));
     let findings = with_rejected(&log.findings, rejected);
