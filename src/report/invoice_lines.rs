@@ -4,6 +4,7 @@
 //! *Fakturarader* and the e-mail text all render a line from here.
 
 use super::csv_out::{number, text, Column};
+use super::print::MONEY_WIDTH;
 use super::sheet::TextCells;
 use super::style::Styles;
 use crate::config::Config;
@@ -94,6 +95,13 @@ pub(crate) fn labels(fields: &[Field]) -> Vec<&'static str> {
 /// Every field, for the finance sheet.
 pub(crate) fn all_fields() -> Vec<Field> {
     LINE_COLUMNS.iter().map(|c| c.field).collect()
+}
+
+/// The columns of the given fields that need a minimum width (money), for
+/// `print::min_widths`.
+pub(crate) fn min_widths(fields: &[Field]) -> Vec<(u16, f64)> {
+    let money = |f: &Field| matches!(f, Field::Apris | Field::Belopp);
+    fields.iter().enumerate().filter(|(_, f)| money(f)).map(|(i, _)| (super::sheet::col(i), MONEY_WIDTH)).collect()
 }
 
 /// Writes a line's fields into a workbook row: text as strings, money with the `kr` format.

@@ -75,6 +75,9 @@ fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
+    let period = super::print::month_text(r.month);
+    let setup = super::print::PrintSetup::new(&r.municipality.name, "Yrkesresan – fakturaunderlag", &period);
+    setup.one_page("Sammanfattning").apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))
 }
 
@@ -262,6 +265,7 @@ fn invoice_lines(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: 
     filter(ws, 0, rows(r.lines.len()), col(head.len()))?;
     ws.write_text_with_format(row, 1, "Totalt", &s.bold)?;
     ws.write_number_with_format(row, 4, r.total().to_f64_for_display(), &s.money_bold)?;
+    super::print::min_widths(ws, &super::invoice_lines::min_widths(&OWN_FIELDS))?;
     ws.autofit();
     Ok(())
 }
@@ -283,6 +287,7 @@ pub const DAY_HEADINGS: [&str; 11] = [
 
 fn course_days(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Kursdagar", &DAY_HEADINGS, s)?;
+    table.min_widths(&[(0, super::print::DATE_WIDTH), (9, super::print::MONEY_WIDTH), (10, super::print::MONEY_WIDTH)]);
     for d in &r.days {
         let (ws, row) = table.row(wb, s)?;
         write_date(ws, row, 0, d.date, s)?;
@@ -316,6 +321,8 @@ pub const TRAINER_HEADINGS: [&str; 7] = ["Datum", "Omgång", "Kurs", "Dag", "Nam
 
 fn trainers(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Utbildare", &TRAINER_HEADINGS, s)?;
+    // Poäng, and under it the pot payout in the month it is credited.
+    table.min_widths(&[(0, super::print::DATE_WIDTH), (6, super::print::MONEY_WIDTH)]);
     for t in &r.trainer_days {
         let (ws, row) = table.row(wb, s)?;
         write_date(ws, row, 0, t.date, s)?;

@@ -3,6 +3,7 @@
 //! list for finance, and each municipality's statement with every trainer day
 //! behind its payout. Every table's total is the sum of the rows shown.
 
+use super::print::{self, PrintSetup, DATE_WIDTH, DECIMAL_WIDTH, MONEY_WIDTH};
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
@@ -115,10 +116,13 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
             ws.write_number_with_format(row, 5, value.to_f64_for_display(), &s.money_bold)?;
             row += 1;
         }
+        print::min_widths(ws, &[(4, DECIMAL_WIDTH), (5, MONEY_WIDTH)])?;
         ws.autofit();
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(name))?;
+    let what = "Yrkesresan – utbetalning av utbildarpott";
+    PrintSetup::new(&config.region.name, what, &pot.year.to_string()).apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(name))
 }
 
@@ -154,10 +158,14 @@ pub fn pot_statement(config: &Config, pot: &PotDistribution, m: &Municipality) -
             &s.bold,
         )?;
         published_table(ws, 2, config, pot, &s)?;
+        print::table(ws, 2, PUBLISHED_HEADINGS.len())?;
+        print::min_widths(ws, &[(2, MONEY_WIDTH)])?;
         ws.autofit();
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
+    let what = "Yrkesresan – utbildarpott, utbetalningsbesked";
+    PrintSetup::new(&m.name, what, &pot.year.to_string()).one_page("Utbetalning").apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))
 }
 
@@ -165,6 +173,8 @@ pub fn pot_statement(config: &Config, pot: &PotDistribution, m: &Municipality) -
 /// öre; the total, after the last row, covers every sheet of the table.
 fn trainer_day_sheet(wb: &mut Workbook, days: &[&PotTrainerDay], shown: &[Money], s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Utbildardagar", &STATEMENT_HEADINGS, s)?;
+    let widths = [(0, DATE_WIDTH), (6, DECIMAL_WIDTH), (7, MONEY_WIDTH), (8, DECIMAL_WIDTH), (9, MONEY_WIDTH)];
+    table.min_widths(&widths);
     for (d, share) in days.iter().zip(shown) {
         let (ws, r) = table.row(wb, s)?;
         write_date(ws, r, 0, d.date, s)?;
