@@ -1,7 +1,8 @@
 //! The finance workbook: the invoice basis, one sheet per month, with totals
 //! per municipality and for the region, and a summary sheet over the months.
 
-use super::invoice_lines::{all_fields, labels, write_row};
+use super::invoice_lines::{all_fields, labels, min_widths, write_row};
+use super::print::{self, PrintSetup};
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{headings, Styles};
 use super::ReportError;
@@ -20,6 +21,12 @@ pub fn finance_workbook(config: &Config, months: &[InvoiceBasis]) -> Result<Vec<
     for basis in months {
         month_sheet(&mut wb, config, basis, &s).map_err(e(name))?;
     }
+    let period = months.first().zip(months.last()).map(|(f, l)| print::months_text(f.month, l.month));
+    let mut setup = PrintSetup::new(&config.region.name, "Yrkesresan – fakturaunderlag", &period.unwrap_or_default());
+    if config.municipalities.len() <= print::ONE_PAGE_ROWS {
+        setup = setup.one_page("Summering");
+    }
+    setup.apply(&mut wb);
     wb.save_to_buffer().map_err(e(name))
 }
 
@@ -57,7 +64,12 @@ fn summary_sheet(
         ws.write_number_with_format(row, col(3 + i), b.total().to_f64_for_display(), &s.money_bold)?;
     }
     ws.write_number_with_format(row, col(3 + months.len()), all.to_f64_for_display(), &s.money_bold)?;
-    ws.autofit();
+    // Each month's column as wide as the sum of its amounts shows: a bound on every cell in it.
+    let bounds: Vec<Money> = months.iter().map(|b| b.lines.iter().map(|l| l.amount.max(-l.amount)).sum()).collect();
+    let year = bounds.iter().copied().sum();
+    let widths = bounds.iter().chain([&year]).enumerate().map(|(i, m)| (col(3 + i), print::money_width(*m)));
+    print::min_widths(ws, &widths.collect::<Vec<_>>())?;
+    print::fit(ws);
     Ok(())
 }
 
@@ -72,6 +84,7 @@ fn month_sheet(
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     let fields = all_fields();
     let mut table = LongTable::new(wb, &basis.month.swedish(), &labels(&fields), s)?;
+    table.min_widths(&min_widths(&fields));
     for l in &basis.lines {
         let (ws, row) = table.row(wb, s)?;
         write_row(ws, row, config, l, &fields, s)?;

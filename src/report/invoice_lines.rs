@@ -4,6 +4,7 @@
 //! *Fakturarader* and the e-mail text all render a line from here.
 
 use super::csv_out::{number, text, Column};
+use super::print::MONEY_WIDTH;
 use super::sheet::TextCells;
 use super::style::Styles;
 use crate::config::Config;
@@ -96,7 +97,15 @@ pub(crate) fn all_fields() -> Vec<Field> {
     LINE_COLUMNS.iter().map(|c| c.field).collect()
 }
 
-/// Writes a line's fields into a workbook row: text as strings, money with the `kr` format.
+/// The columns of the given fields that need a minimum width (money), for
+/// `print::min_widths`.
+pub(crate) fn min_widths(fields: &[Field]) -> Vec<(u16, f64)> {
+    let money = |f: &Field| matches!(f, Field::Apris | Field::Belopp);
+    fields.iter().enumerate().filter(|(_, f)| money(f)).map(|(i, _)| (super::sheet::col(i), MONEY_WIDTH)).collect()
+}
+
+/// Writes a line's fields into a workbook row: text as strings (the
+/// description wrapped), money with the `kr` format.
 pub(crate) fn write_row(
     ws: &mut Worksheet,
     row: u32,
@@ -108,6 +117,7 @@ pub(crate) fn write_row(
     for (i, f) in fields.iter().enumerate() {
         let c = super::sheet::col(i);
         match value(config, l, *f) {
+            Value::Text(t) if *f == Field::Beskrivning => ws.write_text_with_format(row, c, t, &s.wrap)?,
             Value::Text(t) => ws.write_text(row, c, t)?,
             Value::Count(n) => ws.write_number(row, c, f64::from(n))?,
             Value::Money(m) => ws.write_number_with_format(row, c, m.to_f64_for_display(), &s.money)?,

@@ -7,7 +7,8 @@
 //! No output can be turned against its reader: CSV text cells that a
 //! spreadsheet would run as a formula are neutralised (`csv_out`), workbooks
 //! hold user text as string cells only; and Excel's limits never fail a job
-//! (`sheet`: text cut to fit, long tables continued on further sheets).
+//! (`sheet`: text cut to fit, long tables continued on further sheets). Every
+//! sheet prints on A4 with a header, page numbers and no `###` (`print`).
 
 mod csv_out;
 mod error;
@@ -16,6 +17,7 @@ mod ingest_report;
 mod invoice_lines;
 mod municipality_workbook;
 mod pot_tables;
+mod print;
 mod regional_workbook;
 mod sheet;
 mod style;

@@ -116,6 +116,9 @@ fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
+    let period = super::print::month_text(r.month);
+    let setup = super::print::PrintSetup::new(&r.municipality.name, "Yrkesresan – fakturaunderlag", &period);
+    setup.one_page("Sammanfattning").apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))
 }
 
@@ -270,7 +273,7 @@ fn accounts(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styl
         ws.write_number_with_format(row, 6, c as f64, &s.bold)?;
     }
     ws.write_text(row + 2, 0, "Rollerna överlappar, så varav-kolumnerna behöver inte summera till antal konton. Avstängda och borttagna konton räknas inte.")?;
-    ws.autofit();
+    super::print::fit(ws);
     Ok(())
 }
 
@@ -319,7 +322,7 @@ fn course_status(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Resul
         }
         ws.insert_chart(row + 2, 0, &chart)?;
     }
-    ws.autofit();
+    super::print::fit(ws);
     Ok(())
 }
 
@@ -336,7 +339,8 @@ fn invoice_lines(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: 
     filter(ws, 0, rows(r.lines.len()), col(head.len()))?;
     ws.write_text_with_format(row, 1, "Totalt", &s.bold)?;
     ws.write_number_with_format(row, 4, r.total().to_f64_for_display(), &s.money_bold)?;
-    ws.autofit();
+    super::print::min_widths(ws, &super::invoice_lines::min_widths(&OWN_FIELDS))?;
+    super::print::fit(ws);
     Ok(())
 }
 
@@ -357,6 +361,7 @@ pub const DAY_HEADINGS: [&str; 11] = [
 
 fn course_days(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Kursdagar", &DAY_HEADINGS, s)?;
+    table.min_widths(&[(0, super::print::DATE_WIDTH), (9, super::print::MONEY_WIDTH), (10, super::print::MONEY_WIDTH)]);
     for d in &r.days {
         let (ws, row) = table.row(wb, s)?;
         write_date(ws, row, 0, d.date, s)?;
@@ -390,6 +395,8 @@ pub const TRAINER_HEADINGS: [&str; 7] = ["Datum", "Omgång", "Kurs", "Dag", "Nam
 
 fn trainers(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Utbildare", &TRAINER_HEADINGS, s)?;
+    // Poäng, and under it the pot payout in the month it is credited.
+    table.min_widths(&[(0, super::print::DATE_WIDTH), (6, super::print::MONEY_WIDTH)]);
     for t in &r.trainer_days {
         let (ws, row) = table.row(wb, s)?;
         write_date(ws, row, 0, t.date, s)?;
@@ -426,11 +433,12 @@ fn findings(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(),
         let (ws, row) = table.row(wb, s)?;
         ws.write_text(row, 0, f.code.owner().swedish())?;
         ws.write_text(row, 1, f.severity.swedish())?;
-        ws.write_text(row, 2, f.code.explanation())?;
-        ws.write_text(row, 3, &f.subject)?;
-        ws.write_text(row, 4, &f.detail)?;
+        ws.write_text_with_format(row, 2, f.code.explanation(), &s.wrap)?;
+        ws.write_text_with_format(row, 3, &f.subject, &s.wrap)?;
+        ws.write_text_with_format(row, 4, &f.detail, &s.wrap)?;
         ws.write_text(row, 5, f.code.as_str())?;
     }
+    table.wrapped(&[(2, 30.0), (3, 30.0), (4, 45.0)]);
     table.finish(wb)
 }
 

@@ -3,6 +3,7 @@
 //! list for finance, and each municipality's statement with every trainer day
 //! behind its payout. Every table's total is the sum of the rows shown.
 
+use super::print::{self, PrintSetup, DATE_WIDTH, DECIMAL_WIDTH, MONEY_WIDTH};
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
@@ -38,7 +39,7 @@ pub(crate) fn published_table(
         ws.write_text(row, 0, config.recipient_name(r.recipient))?;
         ws.write_number(row, 1, f64::from(r.days))?;
         ws.write_number_with_format(row, 2, r.amount.to_f64_for_display(), &s.money)?;
-        ws.write_text(row, 3, &r.comment)?;
+        ws.write_text_with_format(row, 3, &r.comment, &s.wrap)?;
         row += 1;
     }
     ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
@@ -77,12 +78,6 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         let ws = wb.add_worksheet();
         ws.set_name(format!("Utbetalning {}", pot.year))?;
-        ws.write_text_with_format(
-            0,
-            0,
-            format!("Utbetalning av utbildarpott {} till kommuner som ställt upp med utbildare", pot.year),
-            &s.bold,
-        )?;
         headings(ws, 2, &PAYOUT_HEADINGS, &s)?;
         let mut row = 3u32;
         let listed: Vec<&PotRow> = published_rows(pot).collect();
@@ -97,7 +92,7 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
             ws.write_number(row, 3, f64::from(r.days))?;
             ws.write_number_with_format(row, 4, r.points.to_f64().unwrap_or(0.0), &s.decimal)?;
             ws.write_number_with_format(row, 5, r.amount.to_f64_for_display(), &s.money)?;
-            ws.write_text(row, 6, &r.comment)?;
+            ws.write_text_with_format(row, 6, &r.comment, &s.wrap)?;
             row += 1;
         }
         filter(ws, 2, rows(listed.len()), col(PAYOUT_HEADINGS.len()))?;
@@ -115,10 +110,14 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
             ws.write_number_with_format(row, 5, value.to_f64_for_display(), &s.money_bold)?;
             row += 1;
         }
-        ws.autofit();
+        print::min_widths(ws, &[(4, DECIMAL_WIDTH), (5, MONEY_WIDTH)])?;
+        let title = format!("Utbetalning av utbildarpott {} till kommuner som ställt upp med utbildare", pot.year);
+        print::fit_with_title(ws, &title, &s.bold)?;
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(name))?;
+    let what = "Yrkesresan – utbetalning av utbildarpott";
+    PrintSetup::new(&config.region.name, what, &pot.year.to_string()).apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(name))
 }
 
@@ -147,17 +146,16 @@ pub fn pot_statement(config: &Config, pot: &PotDistribution, m: &Municipality) -
 
         let ws = wb.add_worksheet();
         ws.set_name("Fördelning")?;
-        ws.write_text_with_format(
-            0,
-            0,
-            format!("Fördelning av utbildarpott {} mellan de kommuner som ställt upp med utbildare", pot.year),
-            &s.bold,
-        )?;
         published_table(ws, 2, config, pot, &s)?;
-        ws.autofit();
+        print::table(ws, 2, PUBLISHED_HEADINGS.len())?;
+        print::min_widths(ws, &[(2, MONEY_WIDTH)])?;
+        let title = format!("Fördelning av utbildarpott {} mellan de kommuner som ställt upp med utbildare", pot.year);
+        print::fit_with_title(ws, &title, &s.bold)?;
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
+    let what = "Yrkesresan – utbildarpott, utbetalningsbesked";
+    PrintSetup::new(&m.name, what, &pot.year.to_string()).one_page("Utbetalning").apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))
 }
 
@@ -165,6 +163,8 @@ pub fn pot_statement(config: &Config, pot: &PotDistribution, m: &Municipality) -
 /// öre; the total, after the last row, covers every sheet of the table.
 fn trainer_day_sheet(wb: &mut Workbook, days: &[&PotTrainerDay], shown: &[Money], s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Utbildardagar", &STATEMENT_HEADINGS, s)?;
+    let widths = [(0, DATE_WIDTH), (6, DECIMAL_WIDTH), (7, MONEY_WIDTH), (8, DECIMAL_WIDTH), (9, MONEY_WIDTH)];
+    table.min_widths(&widths);
     for (d, share) in days.iter().zip(shown) {
         let (ws, r) = table.row(wb, s)?;
         write_date(ws, r, 0, d.date, s)?;

@@ -4,6 +4,7 @@
 //! per municipality and role and course progress per municipality (the
 //! shapes of seed 000, with charts), and findings per municipality.
 
+use super::print::{self, PrintSetup, DATE_WIDTH, DECIMAL_WIDTH, MONEY_WIDTH};
 use super::sheet::{col, fit_text, groups_that_fit, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
 use super::ReportError;
@@ -70,6 +71,10 @@ pub fn regional_workbook(config: &Config, r: &RegionalReport) -> Result<Vec<u8>,
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(name))?;
+    // The pot alone is the trainer-pot workbook (utbildarpott-YYYY.xlsx).
+    let what = if r.followup.is_none() && r.pot.is_some() { "utbildarpott" } else { "uppföljning" };
+    let year = r.followup.map(|f| f.year).or(r.pot.map(|p| p.year)).map(|y| y.to_string());
+    PrintSetup::new(&config.region.name, &format!("Yrkesresan – {what}"), &year.unwrap_or_default()).apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(name))
 }
 
@@ -181,6 +186,7 @@ fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: 
     ws.write_text_with_format(2, sum_col, "Pågående totalt", &s.header)?;
     ws.write_text_with_format(2, sum_col + 1, "Genomfört totalt", &s.header)?;
     ws.set_freeze_panes(3, 1)?;
+    print::table(ws, 2, usize::from(sum_col) + 2)?;
     let mut row = 3u32;
     let mut totals = vec![0u64; 2 * courses.len() + 2];
     for m in &config.municipalities {
@@ -291,7 +297,7 @@ fn findings_per_municipality_sheet(
             ),
         )?;
     }
-    ws.autofit();
+    print::fit(ws);
     Ok(())
 }
 
@@ -334,6 +340,8 @@ fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) 
     for c in 1..6 {
         ws.set_column_width(c, 16)?;
     }
+    // A table per delresa, each with its headings: no single row to repeat.
+    print::orientation(ws, FOLLOWUP_HEADINGS.len());
     Ok(())
 }
 
@@ -341,14 +349,11 @@ fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) 
 fn published_pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Fördelning utbildarpott")?;
-    ws.write_text_with_format(
-        0,
-        0,
-        format!("Fördelning av utbildarpott {} mellan de kommuner som ställt upp med utbildare", p.year),
-        &s.bold,
-    )?;
     super::pot_tables::published_table(ws, 2, config, p, s)?;
-    ws.autofit();
+    print::table(ws, 2, super::pot_tables::PUBLISHED_HEADINGS.len())?;
+    print::min_widths(ws, &[(2, MONEY_WIDTH)])?;
+    let title = format!("Fördelning av utbildarpott {} mellan de kommuner som ställt upp med utbildare", p.year);
+    print::fit_with_title(ws, &title, &s.bold)?;
     Ok(())
 }
 
@@ -359,7 +364,6 @@ fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles
         DistributionRule::PerDay => "per kurstillfälle (per_day)",
         DistributionRule::AnnualPool => "hela årets pott efter poäng (annual_pool)",
     };
-    ws.write_text_with_format(0, 0, format!("Fördelning av utbildarpott {} – {rule}", p.year), &s.bold)?;
     headings(ws, 2, &POT_HEADINGS, s)?;
     let mut row = 3u32;
     for r in &p.rows {
@@ -383,8 +387,8 @@ fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles
         ws.write_number_with_format(row, 4, value.to_f64_for_display(), &s.money_bold)?;
         row += 1;
     }
-    ws.autofit();
-    Ok(())
+    print::min_widths(ws, &[(2, DECIMAL_WIDTH), (3, MONEY_WIDTH), (4, MONEY_WIDTH), (5, MONEY_WIDTH)])?;
+    print::fit_with_title(ws, &format!("Fördelning av utbildarpott {} – {rule}", p.year), &s.bold)
 }
 
 /// Headings of the trainer sheet.
@@ -393,6 +397,7 @@ pub const TRAINER_HEADINGS: [&str; 7] =
 
 fn trainer_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Utbildare", &TRAINER_HEADINGS, s)?;
+    table.min_widths(&[(5, DECIMAL_WIDTH), (6, MONEY_WIDTH)]);
     for t in &p.trainers {
         let (ws, row) = table.row(wb, s)?;
         ws.write_text(row, 0, &t.name)?;
@@ -412,6 +417,7 @@ pub const POT_DAY_HEADINGS: [&str; 9] =
 
 fn pot_days_sheet(wb: &mut Workbook, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Kursdagar pott", &POT_DAY_HEADINGS, s)?;
+    table.min_widths(&[(0, DATE_WIDTH), (6, MONEY_WIDTH), (7, MONEY_WIDTH), (8, DECIMAL_WIDTH)]);
     for d in &p.days {
         let (ws, row) = table.row(wb, s)?;
         write_date(ws, row, 0, d.date, s)?;
@@ -432,7 +438,8 @@ fn pot_days_sheet(wb: &mut Workbook, p: &PotDistribution, s: &Styles) -> Result<
 }
 
 /// Headings of the findings sheet.
-pub const FINDING_HEADINGS: [&str; 6] = ["Allvarlighet", "Kod", "Kommunkod", "Kommun", "Gäller", "Förklaring"];
+pub const FINDING_HEADINGS: [&str; 7] =
+    ["Allvarlighet", "Kod", "Avvikelse", "Kommunkod", "Kommun", "Gäller", "Förklaring"];
 
 fn findings_sheet(wb: &mut Workbook, config: &Config, findings: &[Finding], s: &Styles) -> Result<(), XlsxError> {
     let mut table = LongTable::new(wb, "Avvikelser", &FINDING_HEADINGS, s)?;
@@ -440,11 +447,13 @@ fn findings_sheet(wb: &mut Workbook, config: &Config, findings: &[Finding], s: &
         let (ws, row) = table.row(wb, s)?;
         ws.write_text(row, 0, f.severity.swedish())?;
         ws.write_text(row, 1, f.code.as_str())?;
-        ws.write_text(row, 2, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
-        ws.write_text(row, 3, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;
-        ws.write_text(row, 4, &f.subject)?;
-        ws.write_text(row, 5, &f.detail)?;
+        ws.write_text_with_format(row, 2, f.code.explanation(), &s.wrap)?;
+        ws.write_text(row, 3, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
+        ws.write_text(row, 4, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;
+        ws.write_text_with_format(row, 5, &f.subject, &s.wrap)?;
+        ws.write_text_with_format(row, 6, &f.detail, &s.wrap)?;
     }
+    table.wrapped(&[(2, 30.0), (5, 30.0), (6, 50.0)]);
     table.finish(wb)
 }
 

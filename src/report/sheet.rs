@@ -103,7 +103,8 @@ struct Part {
 ///
 /// Rows after the data (totals) go on the last part via [`LongTable::tail`];
 /// a total there sums every part. [`LongTable::finish`] adds an autofilter
-/// over each part's data and fits the columns.
+/// over each part's data and fits the columns, each at least as wide as
+/// [`LongTable::min_widths`] says.
 #[derive(Debug)]
 pub(crate) struct LongTable {
     name: String,
@@ -111,6 +112,8 @@ pub(crate) struct LongTable {
     max_rows: u32,
     parts: Vec<Part>,
     next: u32,
+    min_widths: Vec<(u16, f64)>,
+    wrapped: Vec<(u16, f64)>,
 }
 
 impl LongTable {
@@ -123,6 +126,8 @@ impl LongTable {
             max_rows: s.max_rows.clamp(2, MAX_ROWS),
             parts: Vec::new(),
             next: 0,
+            min_widths: Vec::new(),
+            wrapped: Vec::new(),
         };
         t.add_part(wb, s)?;
         Ok(t)
@@ -161,12 +166,30 @@ impl LongTable {
         Ok((wb.worksheet_from_index(sheet)?, self.next))
     }
 
+    /// Makes each `(column, width)` at least `width` wide on every part, for
+    /// money and date columns that autofit alone leaves showing `###`
+    /// (`print::min_widths`).
+    pub(crate) fn min_widths(&mut self, widths: &[(u16, f64)]) {
+        self.min_widths.extend_from_slice(widths);
+    }
+
+    /// Gives each `(column, width)` exactly `width` on every part, for long
+    /// text written with `Styles::wrap`: autofit would make such a column as
+    /// wide as its longest sentence and the printed page unreadably small.
+    pub(crate) fn wrapped(&mut self, widths: &[(u16, f64)]) {
+        self.wrapped.extend_from_slice(widths);
+    }
+
     /// Adds an autofilter over each part's data and fits each part's columns.
     pub(crate) fn finish(self, wb: &mut Workbook) -> Result<(), XlsxError> {
         for p in &self.parts {
             let ws = wb.worksheet_from_index(p.sheet)?;
             filter(ws, 0, p.rows, col(self.headings.len()))?;
-            ws.autofit();
+            super::print::min_widths(ws, &self.min_widths)?;
+            super::print::fit(ws);
+            for &(c, width) in &self.wrapped {
+                ws.set_column_width(c, width)?;
+            }
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
-//! Shared workbook look: bold frozen headings, `kr` money format (US syntax,
-//! shown in the reader's locale), ISO dates, autofilter and fitted columns.
+//! Shared workbook look: bold frozen headings (repeated on every printed
+//! page), `kr` money format (US syntax, shown in the reader's locale), ISO
+//! dates, autofilter and fitted columns.
 
 use super::sheet::{col, TextCells, MAX_ROWS};
 use rust_xlsxwriter::{ExcelDateTime, Format, Worksheet, XlsxError};
@@ -13,6 +14,9 @@ pub(crate) struct Styles {
     pub bold: Format,
     pub percent: Format,
     pub decimal: Format,
+    /// Long text (explanations, what to do) wrapped in a column of capped
+    /// width, so that the table still prints one page wide in a readable size.
+    pub wrap: Format,
     /// Rows per sheet, heading included, before a long table continues on
     /// the next sheet: Excel's limit, smaller in tests.
     pub max_rows: u32,
@@ -28,18 +32,20 @@ impl Styles {
             bold: Format::new().set_bold(),
             percent: Format::new().set_num_format("0.0%"),
             decimal: Format::new().set_num_format("0.00"),
+            wrap: Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top),
             max_rows: MAX_ROWS,
         }
     }
 }
 
-/// Writes a heading row at `row`, freezes the panes below it.
+/// Writes a heading row at `row`, freezes the panes below it and repeats the
+/// rows down to it on every printed page (landscape when wide: `print::table`).
 pub(crate) fn headings(ws: &mut Worksheet, row: u32, names: &[&str], s: &Styles) -> Result<(), XlsxError> {
     for (c, n) in names.iter().enumerate() {
         ws.write_text_with_format(row, col(c), n, &s.header)?;
     }
     ws.set_freeze_panes(row + 1, 0)?;
-    Ok(())
+    super::print::table(ws, row, names.len())
 }
 
 /// Adds an autofilter over a table that starts at `row` (headings) and has

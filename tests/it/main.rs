@@ -19,6 +19,7 @@ mod national;
 mod nightly_sync;
 mod outbox;
 mod pot_settlement;
+mod print;
 mod property;
 mod readers;
 mod reconcile;
