@@ -189,27 +189,37 @@ impl RunTx<'_> {
         let conn = &self.tx;
         let w = self.wrap();
         let mut out = Forgotten::default();
+        // The keys in a temporary table: a row matching several keys (its
+        // username and its address) is counted and removed once.
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS forget_keys (k TEXT PRIMARY KEY); DELETE FROM forget_keys;",
+        )
+        .map_err(&w)?;
         for key in keys {
-            let key = key.to_lowercase();
-            let n = |sql: &str| -> Result<u64, StoreError> {
-                conn.query_row(sql, [&key], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(self.wrap())
-            };
-            out.accounts += n("SELECT COUNT(*) FROM accounts WHERE lower(username) = ?1 OR lower(email) = ?1")?;
-            out.completions += n("SELECT COUNT(*) FROM completions WHERE lower(user_key) = ?1")?;
-            out.signups += n("SELECT COUNT(*) FROM signups WHERE lower(user_key) = ?1")?;
-            out.addresses += n("SELECT COUNT(*) FROM outbox_recipients WHERE lower(address) = ?1")?;
-            if !dry {
-                conn.execute("DELETE FROM accounts WHERE lower(username) = ?1 OR lower(email) = ?1", [&key])
-                    .map_err(&w)?;
-                conn.execute("DELETE FROM completions WHERE lower(user_key) = ?1", [&key]).map_err(&w)?;
-                conn.execute("DELETE FROM signups WHERE lower(user_key) = ?1", [&key]).map_err(&w)?;
-                conn.execute(
-                    "UPDATE outbox_recipients SET address = '(raderad ' || rowid || ')' WHERE lower(address) = ?1",
-                    [&key],
-                )
-                .map_err(&w)?;
-            }
+            conn.execute("INSERT OR IGNORE INTO forget_keys (k) VALUES (?1)", [key.to_lowercase()]).map_err(&w)?;
         }
+        const KEYS: &str = "(SELECT k FROM forget_keys)";
+        let account_rows = format!("lower(username) IN {KEYS} OR lower(email) IN {KEYS}");
+        let n = |sql: &str| -> Result<u64, StoreError> {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(self.wrap())
+        };
+        out.accounts = n(&format!("SELECT COUNT(*) FROM accounts WHERE {account_rows}"))?;
+        out.completions = n(&format!("SELECT COUNT(*) FROM completions WHERE lower(user_key) IN {KEYS}"))?;
+        out.signups = n(&format!("SELECT COUNT(*) FROM signups WHERE lower(user_key) IN {KEYS}"))?;
+        out.addresses = n(&format!("SELECT COUNT(*) FROM outbox_recipients WHERE lower(address) IN {KEYS}"))?;
+        if !dry {
+            conn.execute(&format!("DELETE FROM accounts WHERE {account_rows}"), []).map_err(&w)?;
+            conn.execute(&format!("DELETE FROM completions WHERE lower(user_key) IN {KEYS}"), []).map_err(&w)?;
+            conn.execute(&format!("DELETE FROM signups WHERE lower(user_key) IN {KEYS}"), []).map_err(&w)?;
+            conn.execute(
+                &format!(
+                    "UPDATE outbox_recipients SET address = '(raderad ' || rowid || ')' WHERE lower(address) IN {KEYS}"
+                ),
+                [],
+            )
+            .map_err(&w)?;
+        }
+        conn.execute("DROP TABLE temp.forget_keys", []).map_err(&w)?;
         let registers: Vec<(i64, Vec<u8>)> = conn
             .prepare("SELECT id, content FROM snapshots WHERE kind = 'register' AND content IS NOT NULL")
             .map_err(&w)?

@@ -18,6 +18,7 @@ mod libreoffice;
 mod national;
 mod nightly_sync;
 mod outbox;
+mod personal_data;
 mod pot_settlement;
 mod print;
 mod property;
