@@ -118,9 +118,14 @@ mod tests {
         let person = before.participants.iter().find(|p| p.email.is_some()).unwrap().clone();
         let email = person.email.as_ref().unwrap().as_str().to_string();
 
-        let (new, rows) =
-            redact_register(bytes, &[email.clone()], &[person.name.clone()], "Raderad person 1", &config.ingest.limits)
-                .unwrap();
+        let (new, rows) = redact_register(
+            bytes,
+            std::slice::from_ref(&email),
+            std::slice::from_ref(&person.name),
+            "Raderad person 1",
+            &config.ingest.limits,
+        )
+        .unwrap();
         let after = read_register_bytes(path, new, &config).unwrap();
         let theirs = |p: &crate::domain::Participant| p.email.as_ref().is_some_and(|e| e.as_str() == email);
         assert_eq!(rows, before.participants.iter().filter(|p| theirs(p)).count());
