@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, parsed with clap.
 
 pub mod bench;
+mod bench_peer;
 pub mod check;
 pub mod demo;
 pub mod generate;
