@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use yrkesresan::domain::{Month, Year};
+use yrkesresan::ingest::{read_register_bytes, redact_register};
 use yrkesresan::store::Store;
 
 /// The shipped config with the fixed cost decided, files read at once, and `extra` appended.
@@ -325,4 +326,45 @@ fn delivered_message_bodies_go_after_three_months_and_the_record_stays() {
         .map(|r| r["message_id"].as_str().unwrap().trim_matches(['<', '>']).to_string())
         .collect();
     assert!(ids.iter().all(|id| list.contains(id.as_str())), "who got which message stays:\n{list}");
+}
+
+/// A generated Dalarna register without one participant: their rows say
+/// the pseudonym and have no address, with the same rounds, municipality,
+/// approval and days; every other row and sheet reads as before.
+#[test]
+fn one_person_goes_and_everything_else_reads_the_same() {
+    let config = config();
+    let dir = tempfile::tempdir().unwrap();
+    let year = yrkesresan::generate::generate_year(&config, Year::new(2026).unwrap(), dir.path(), 7).unwrap();
+    let bytes = std::fs::read(&year.register).unwrap();
+    let path = Path::new("stored:register.xlsx");
+    let before = read_register_bytes(path, bytes.clone(), &config).unwrap();
+    let person = before.participants.iter().find(|p| p.email.is_some()).unwrap().clone();
+    let email = person.email.as_ref().unwrap().as_str().to_string();
+
+    let (new, rows) = redact_register(
+        bytes,
+        std::slice::from_ref(&email),
+        std::slice::from_ref(&person.name),
+        "Raderad person 1",
+        &config.ingest.limits,
+    )
+    .unwrap();
+    let after = read_register_bytes(path, new, &config).unwrap();
+    let theirs = |p: &yrkesresan::domain::Participant| p.email.as_ref().is_some_and(|e| e.as_str() == email);
+    assert_eq!(rows, before.participants.iter().filter(|p| theirs(p)).count());
+    assert!(rows >= 1);
+    assert!(after.participants.iter().all(|p| !theirs(p)));
+    assert_eq!(after.participants.len(), before.participants.len());
+    for (b, a) in before.participants.iter().zip(&after.participants) {
+        if theirs(b) {
+            assert_eq!((a.name.as_str(), a.email.is_none()), ("Raderad person 1", true));
+            assert_eq!((&a.round, a.kommun, a.approved, &a.attended), (&b.round, b.kommun, b.approved, &b.attended));
+        } else {
+            assert_eq!(a, b);
+        }
+    }
+    assert_eq!(after.rounds, before.rounds);
+    assert_eq!(after.days, before.days);
+    assert_eq!(after.trainers, before.trainers);
 }
