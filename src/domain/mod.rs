@@ -12,6 +12,7 @@ mod days;
 mod email;
 mod finding;
 mod followup;
+pub mod hash;
 mod invoice;
 mod kommun;
 mod mail;

@@ -175,8 +175,8 @@ impl Register {
     }
 
     /// Participants grouped by round, in sheet order (one pass, for loops over days).
-    pub fn participants_by_round(&self) -> std::collections::HashMap<&RoundId, Vec<&Participant>> {
-        let mut map: std::collections::HashMap<&RoundId, Vec<&Participant>> = std::collections::HashMap::new();
+    pub fn participants_by_round(&self) -> super::hash::HashMap<&RoundId, Vec<&Participant>> {
+        let mut map: super::hash::HashMap<&RoundId, Vec<&Participant>> = super::hash::HashMap::default();
         for p in &self.participants {
             map.entry(&p.round).or_default().push(p);
         }
@@ -184,9 +184,8 @@ impl Register {
     }
 
     /// Trainers grouped by (round, day), in sheet order.
-    pub fn trainers_by_day(&self) -> std::collections::HashMap<(&RoundId, DayNumber), Vec<&TrainerDay>> {
-        let mut map: std::collections::HashMap<(&RoundId, DayNumber), Vec<&TrainerDay>> =
-            std::collections::HashMap::new();
+    pub fn trainers_by_day(&self) -> super::hash::HashMap<(&RoundId, DayNumber), Vec<&TrainerDay>> {
+        let mut map: super::hash::HashMap<(&RoundId, DayNumber), Vec<&TrainerDay>> = super::hash::HashMap::default();
         for t in &self.trainers {
             map.entry((&t.round, t.day)).or_default().push(t);
         }
@@ -194,8 +193,8 @@ impl Register {
     }
 
     /// Course days grouped by round.
-    pub fn days_by_round(&self) -> std::collections::HashMap<&RoundId, Vec<&CourseDay>> {
-        let mut map: std::collections::HashMap<&RoundId, Vec<&CourseDay>> = std::collections::HashMap::new();
+    pub fn days_by_round(&self) -> super::hash::HashMap<&RoundId, Vec<&CourseDay>> {
+        let mut map: super::hash::HashMap<&RoundId, Vec<&CourseDay>> = super::hash::HashMap::default();
         for d in &self.days {
             map.entry(&d.round).or_default().push(d);
         }

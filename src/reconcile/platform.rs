@@ -3,13 +3,14 @@
 //! function from typed records to findings with stable codes.
 
 use crate::config::Config;
+use crate::domain::hash::{HashMap, HashSet};
 use crate::domain::PlatformData;
 use crate::domain::{swedish_date, Code, Finding, Severity};
 use crate::domain::{Account, AccountStatus, CompletionStatus, Roles};
 use crate::domain::{CourseDay, DayNumber, KommunKod, Organiser, Recipient, Round, RoundId, TrainerRole};
 use crate::domain::{Participant, Register};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 struct Accounts<'a> {
     by_email: HashMap<&'a str, &'a Account>,
@@ -90,7 +91,7 @@ impl<'a> Check<'a> {
             }
         };
         let keys: Vec<Option<String>> = register.participants.iter().map(key_of).collect();
-        let mut lower: HashMap<&str, String> = HashMap::new();
+        let mut lower: HashMap<&str, String> = HashMap::default();
         let names = register.rounds.iter().map(|r| r.course.as_str());
         let names = names.chain(platform.completions.iter().map(|c| c.course.as_str()));
         for name in names.chain(platform.signups.iter().map(|s| s.course.as_str())) {
@@ -103,7 +104,7 @@ impl<'a> Check<'a> {
             rounds: register.round_index(),
             days: register.day_index(),
             first_day: {
-                let mut first: HashMap<&RoundId, NaiveDate> = HashMap::new();
+                let mut first: HashMap<&RoundId, NaiveDate> = HashMap::default();
                 for d in &register.days {
                     first.entry(&d.round).and_modify(|f| *f = (*f).min(d.date)).or_insert(d.date);
                 }
@@ -217,7 +218,7 @@ impl<'a> Check<'a> {
                 .filter(|s| s.status.attended())
                 .map(|s| (s.user_key.as_str(), s.session_start.date()))
                 .collect();
-            let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::new();
+            let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::default();
             for (p, key) in register.participants.iter().zip(keys) {
                 let round = rounds[&p.round];
                 // RSS marks attendance in the platform for its own (regional) days only.
@@ -394,7 +395,7 @@ impl<'a> Check<'a> {
         let teams = register.trainers_by_day();
         // Who attended on each date, by e-mail, to find trainers who also sit as
         // participants: one lookup per trainer and day, not a scan of the date.
-        let mut attending: HashMap<(&str, NaiveDate), Vec<&Participant>> = HashMap::new();
+        let mut attending: HashMap<(&str, NaiveDate), Vec<&Participant>> = HashMap::default();
         for p in &register.participants {
             let Some(email) = &p.email else { continue };
             for &n in &p.attended {

@@ -10,8 +10,8 @@
 
 use super::platform::Reader;
 use super::StoreError;
+use crate::domain::hash::{HashMap, HashSet};
 use crate::domain::{Account, DelresaCode, ExportKind, Overlap, ViewFile, ViewSource};
-use std::collections::{HashMap, HashSet};
 
 impl Reader<'_> {
     /// The exports the platform view of a kind is built from (as it stood
@@ -20,7 +20,7 @@ impl Reader<'_> {
     pub fn current(&self, kind: ExportKind, before: Option<&str>) -> Result<Vec<ViewSource>, StoreError> {
         let latest = self.latest_per_report(kind, before)?;
         let mut keep = vec![true; latest.len()];
-        let (mut covered, mut all_covered) = (HashSet::new(), false);
+        let (mut covered, mut all_covered) = (HashSet::default(), false);
         for (i, s) in latest.iter().enumerate().rev() {
             let keys = self.coverage_keys(s.id)?;
             let superseded = all_covered || (!s.covers_all && !keys.is_empty() && keys.is_subset(&covered));
@@ -112,9 +112,9 @@ impl Reader<'_> {
         if let [only] = sources {
             return self.accounts_of(only.id);
         }
-        let mut covered: HashSet<Option<DelresaCode>> = HashSet::new();
+        let mut covered: HashSet<Option<DelresaCode>> = HashSet::default();
         let mut all_covered = false;
-        let mut seen: HashMap<String, (usize, Account)> = HashMap::new();
+        let mut seen: HashMap<String, (usize, Account)> = HashMap::default();
         for (i, s) in sources.iter().enumerate().rev() {
             let rows = self.accounts_of(s.id)?;
             let delresor: HashSet<Option<DelresaCode>> = rows.iter().map(|a| a.delresa.clone()).collect();
@@ -171,7 +171,7 @@ pub(crate) struct Union<'s, K> {
 
 impl<'s, K: std::hash::Hash + Eq + Clone> Union<'s, K> {
     pub(crate) fn new(sources: &'s [ViewSource]) -> Self {
-        Union { sources, covered: HashSet::new(), seen: HashMap::new(), overlaps: Vec::new() }
+        Union { sources, covered: HashSet::default(), seen: HashMap::default(), overlaps: Vec::new() }
     }
 
     /// Whether a row of export `i` is in the view; an overlap is noted.

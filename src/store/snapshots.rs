@@ -6,9 +6,9 @@
 //! key and counted.
 
 use super::{RunTx, Store, StoreError};
+use crate::domain::hash::{HashMap, HashSet};
 use crate::domain::{ExportKind, ExportRecord};
 use rusqlite::{params, OptionalExtension};
-use std::collections::HashSet;
 
 /// A current stored register file: the latest of its report and year.
 #[derive(Debug, Clone)]
@@ -222,7 +222,7 @@ impl RunTx<'_> {
             // The row tables have no unique key in SQLite (see the schema):
             // duplicates (same account; same user and course; same user,
             // course and session) are caught here, the first row kept.
-            let mut seen: HashSet<u128> = HashSet::new();
+            let mut seen: HashSet<u128> = HashSet::default();
             let coverage = &mut coverage;
             let mut insert = |batch: &[PreparedRow]| -> Result<(), String> {
                 for p in batch.iter().filter(|p| p.new_course) {
@@ -289,7 +289,7 @@ pub struct ExportFile<'a> {
 #[derive(Debug, Default)]
 struct Coverage {
     delresor: HashSet<String>,
-    courses: std::collections::HashMap<u32, String>,
+    courses: HashMap<u32, String>,
     sessions: HashSet<(u32, i64)>,
 }
 
@@ -382,7 +382,7 @@ pub struct PreparedRow {
 /// Numbers course names within one file, so rows store a small integer.
 #[derive(Debug, Default)]
 pub struct CourseInterner {
-    seen: std::collections::HashMap<String, u32>,
+    seen: HashMap<String, u32>,
 }
 
 impl CourseInterner {
