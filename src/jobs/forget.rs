@@ -15,7 +15,7 @@ use super::staging::Staging;
 use super::{JobError, JobSettings, StateLock};
 use crate::ingest::redact_register;
 use crate::store::Forgotten;
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What `forget` did, for the administrator.
@@ -147,7 +147,46 @@ fn file_mentions(path: &Path, needles: &[String]) -> bool {
     if zip {
         return std::fs::read(path).map(|b| zip_mentions(&b, needles)).unwrap_or(false);
     }
-    let Ok(f) = std::fs::File::open(path) else { return false };
-    // Line by line: a long export is never read whole.
-    std::io::BufReader::new(f).split(b'\n').map_while(Result::ok).any(|line| text_mentions(&line, needles))
+    let Ok(mut f) = std::fs::File::open(path) else { return false };
+    // In chunks of 1 MiB, each searched with the end of the one before (as
+    // long as the longest needle), so a name across a chunk border is found
+    // and a file with one endless line is never read whole.
+    let keep = needles.iter().map(String::len).max().unwrap_or(0);
+    let mut window: Vec<u8> = Vec::with_capacity(CHUNK + keep);
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = match f.read(&mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        window.extend_from_slice(&chunk[..n]);
+        if text_mentions(&window, needles) {
+            return true;
+        }
+        let tail = window.len().saturating_sub(keep);
+        window.drain(..tail);
+    }
+}
+
+/// How much of a file `forget` searches at a time.
+const CHUNK: usize = 1 << 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of one endless line is searched in chunks; a name across a
+    /// chunk border is found, in any case; one that is not there is not.
+    #[test]
+    fn a_name_across_a_chunk_border_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.csv");
+        let mut bytes = vec![b'x'; CHUNK - 3];
+        bytes.extend_from_slice("Åsa Öberg,asa.oberg@falun.example".as_bytes());
+        bytes.extend(std::iter::repeat_n(b'y', 2 * CHUNK));
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(file_mentions(&path, &["åsa öberg".to_string()]));
+        assert!(file_mentions(&path, &["ASA.OBERG@falun.example".to_lowercase()]));
+        assert!(!file_mentions(&path, &["karin berg".to_string()]));
+    }
 }
