@@ -121,7 +121,12 @@ impl Month {
 
     /// The month as a Swedish office writes it: "mars 2026".
     pub fn swedish(self) -> String {
-        format!("{} {}", MONTHS[(self.month - 1) as usize], self.year)
+        format!("{} {}", self.swedish_name(), self.year)
+    }
+
+    /// The month's Swedish name alone, lower case as in running text: "mars".
+    pub fn swedish_name(self) -> &'static str {
+        MONTHS[(self.month - 1) as usize]
     }
 
     /// The month's last day.

@@ -685,21 +685,6 @@ impl Account {
     }
 }
 
-const SWEDISH_MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 impl Nation {
     /// Every account in export order: participants, e-learning users, trainers, k-admins.
     fn accounts(&self) -> impl Iterator<Item = Account> + '_ {
@@ -861,8 +846,7 @@ impl Nation {
                 let email = self.email(seat.person);
                 for (d, date) in round.days.iter().enumerate() {
                     let time = if round.digital { "08:30" } else { "09:00" };
-                    let start =
-                        format!("{} {} {}, {time}", date.day(), SWEDISH_MONTHS[date.month0() as usize], date.year());
+                    let start = format!("{}, {time}", crate::domain::swedish_date(*date));
                     let status = if seat.attended & (1 << d) != 0 { "100" } else { "80" };
                     w.write_record([username(&email), course_name(round.course), &start, status])?;
                     written += 1;

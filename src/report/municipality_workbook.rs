@@ -116,7 +116,7 @@ fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<
         Ok(())
     };
     build(&mut wb).map_err(ReportError::xlsx(&name))?;
-    let period = super::print::month_text(r.month);
+    let period = r.month.swedish();
     let setup = super::print::PrintSetup::new(&r.municipality.name, "Yrkesresan – fakturaunderlag", &period);
     setup.one_page("Sammanfattning").apply(&mut wb);
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))

@@ -153,41 +153,16 @@ pub(crate) fn fit_with_title(ws: &mut Worksheet, title: &str, format: &Format) -
     Ok(())
 }
 
-/// A month as people read it: "mars 2026".
-pub(crate) fn month_text(m: Month) -> String {
-    format!("{} {}", month_name(m), m.year())
-}
-
 /// The months from `first` to `last` as people read them: "mars 2026",
 /// "januari–december 2026", "december 2025–januari 2026".
 pub(crate) fn months_text(first: Month, last: Month) -> String {
     if first == last {
-        month_text(first)
+        first.swedish()
     } else if first.year() == last.year() {
-        format!("{}–{} {}", month_name(first), month_name(last), last.year())
+        format!("{}–{} {}", first.swedish_name(), last.swedish_name(), last.year())
     } else {
-        format!("{}–{}", month_text(first), month_text(last))
+        format!("{}–{}", first.swedish(), last.swedish())
     }
-}
-
-/// The Swedish name of a month, lower case as Swedish writes it.
-fn month_name(m: Month) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "januari",
-        "februari",
-        "mars",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "augusti",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    // A month's number is 1–12.
-    NAMES[(m.number() as usize).clamp(1, 12) - 1]
 }
 
 /// `text` for a header section: cut to [`HEADER_PART`] characters, and with
@@ -208,7 +183,6 @@ mod tests {
     #[test]
     fn months_read_in_swedish() {
         let m = |s| Month::parse(s).unwrap();
-        assert_eq!(month_text(m("2026-03")), "mars 2026");
         assert_eq!(months_text(m("2026-03"), m("2026-03")), "mars 2026");
         assert_eq!(months_text(m("2026-01"), m("2026-12")), "januari–december 2026");
         assert_eq!(months_text(m("2025-12"), m("2026-01")), "december 2025–januari 2026");

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 use yrkesresan::config::Config;
 use yrkesresan::generate::{Cell, RegisterSheets};
 
@@ -355,4 +356,28 @@ pub fn entries(dir: &Path) -> Vec<String> {
         .filter(|e| !e.file_type().unwrap().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
+}
+
+/// One demo year (`yrkesresan demo` with the shipped config), run once and
+/// shared, read-only, by every test that reads a whole year's outputs.
+pub fn demo_year() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = bin(
+            &[
+                "demo",
+                "--out",
+                &dir.path().join("d").display().to_string(),
+                "--config",
+                &config_path().display().to_string(),
+            ],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        dir
+    })
+    .path()
+    .join("d")
+    .leak()
 }

@@ -4,37 +4,13 @@
 use super::helpers::*;
 use calamine::{open_workbook, Data, DataType, Reader, Xlsx};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use yrkesresan::domain::Recipient;
 use yrkesresan::domain::{ExportKind, ExportRecord};
 use yrkesresan::ingest::exports::read_export;
 use yrkesresan::ingest::read_register;
 
-/// One demo run shared by the tests in this file.
-fn demo() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = bin(
-            &[
-                "demo",
-                "--out",
-                &dir.path().join("d").display().to_string(),
-                "--config",
-                &config_path().display().to_string(),
-            ],
-            dir.path(),
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        dir
-    })
-    .path()
-    .join("d")
-    .leak()
-}
-
 fn processed(name_start: &str) -> PathBuf {
-    std::fs::read_dir(demo().join("inbox/processed"))
+    std::fs::read_dir(demo_year().join("inbox/processed"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(name_start))
@@ -93,7 +69,7 @@ fn no_municipality_workbook_holds_another_municipalitys_people() {
     let config = config();
     let people = people();
     let workbooks: Vec<PathBuf> =
-        std::fs::read_dir(demo().join("kommuner")).unwrap().map(|e| e.unwrap().path()).collect();
+        std::fs::read_dir(demo_year().join("kommuner")).unwrap().map(|e| e.unwrap().path()).collect();
     assert!(workbooks.len() > 100, "a year of monthly workbooks: {}", workbooks.len());
     for wb in &workbooks {
         let stem = wb.file_stem().unwrap().to_string_lossy().into_owned();
@@ -143,7 +119,7 @@ fn check_total(sheet: &str, rows: &[Vec<Data>], heading_row: usize, label_col: u
 
 #[test]
 fn every_workbook_total_is_the_sum_of_its_rows() {
-    let dir = demo();
+    let dir = demo_year();
     let mut checked = 0;
     for wb in std::fs::read_dir(dir.join("kommuner")).unwrap().map(|e| e.unwrap().path()) {
         for (name, rows) in cells(&wb) {

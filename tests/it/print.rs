@@ -9,30 +9,6 @@ use super::helpers::*;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-/// One demo run shared by the tests in this file.
-fn demo() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = bin(
-            &[
-                "demo",
-                "--out",
-                &dir.path().join("d").display().to_string(),
-                "--config",
-                &config_path().display().to_string(),
-            ],
-            dir.path(),
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        dir
-    })
-    .path()
-    .join("d")
-    .leak()
-}
 
 /// Sheets that print on exactly one page (the summaries).
 const ONE_PAGE: [&str; 3] = ["Sammanfattning", "Summering", "Utbetalning"];
@@ -200,7 +176,7 @@ fn column_pixels(sheet: &str) -> impl Fn(u32) -> f64 {
 /// their page header names.
 fn workbooks() -> Vec<(PathBuf, String, String)> {
     let config = config();
-    let dir = demo();
+    let dir = demo_year();
     let region = config.region.name.clone();
     let mut out = vec![
         (dir.join("fakturaunderlag-2026.xlsx"), region.clone(), "januari–december 2026".to_string()),

@@ -10,7 +10,6 @@ use super::smtp::{march, register, SmtpServer};
 use calamine::{open_workbook, open_workbook_from_rs, Data, Reader, Xlsx};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// Whether a text holds a file path: a word with two or more `/`-separated
 /// parts starting with `/`, a Windows drive, or our `stored:` mark.
@@ -145,36 +144,13 @@ fn avvikelser_holds_the_municipalitys_own_open_findings_of_the_month_split_by_wh
     assert!(subjects.iter().any(|s| s.contains("Maja Maj")) && subjects.iter().any(|s| s.contains("Anna Mars")));
 }
 
-/// One demo run shared by the tests below.
-fn demo() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = bin(
-            &[
-                "demo",
-                "--out",
-                &dir.path().join("d").display().to_string(),
-                "--config",
-                &config_path().display().to_string(),
-            ],
-            dir.path(),
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        dir
-    })
-    .path()
-    .join("d")
-    .leak()
-}
-
 fn workbooks(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let p = entry.unwrap().path();
         if p.is_dir() {
             out.extend(workbooks(&p));
-        } else if p.extension().is_some_and(|e| e == "xlsx") && !p.starts_with(demo().join("inbox")) {
+        } else if p.extension().is_some_and(|e| e == "xlsx") && !p.starts_with(demo_year().join("inbox")) {
             out.push(p);
         }
     }
@@ -185,12 +161,12 @@ fn workbooks(dir: &Path) -> Vec<PathBuf> {
 fn no_finding_text_holds_a_path_or_an_english_sentence() {
     let english = [" the ", " and ", " is ", " are ", " of ", " rows ", " sheet ", " billed ", " list ", " please "];
     let mut texts: Vec<String> = Vec::new();
-    let mut rdr = csv::Reader::from_path(demo().join("reconciliation.csv")).unwrap();
+    let mut rdr = csv::Reader::from_path(demo_year().join("reconciliation.csv")).unwrap();
     texts.extend(rdr.records().map(|r| {
         let r = r.unwrap();
         format!("{} {}", &r[3], &r[4])
     }));
-    for wb_path in workbooks(demo()) {
+    for wb_path in workbooks(demo_year()) {
         let mut wb: Xlsx<_> = open_workbook(&wb_path).unwrap();
         for name in wb.sheet_names().into_iter().filter(|n| n.starts_with("Avvikelser")) {
             let rows = wb.worksheet_range(&name).unwrap();
@@ -227,7 +203,7 @@ fn to_header(eml: &str) -> Vec<String> {
 #[test]
 fn a_contact_person_never_sees_a_participant_or_trainer_of_another_delresa() {
     let config = config();
-    let register_path = std::fs::read_dir(demo().join("inbox/processed"))
+    let register_path = std::fs::read_dir(demo_year().join("inbox/processed"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("kursdagsregister"))
@@ -249,10 +225,10 @@ fn a_contact_person_never_sees_a_participant_or_trainer_of_another_delresa() {
         })
         .collect();
     let mut checked = 0;
-    for entry in std::fs::read_dir(demo().join("outbox")).unwrap() {
+    for entry in std::fs::read_dir(demo_year().join("outbox")).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let workbook = demo().join(format!("kommuner/{stem}.xlsx"));
+        let workbook = demo_year().join(format!("kommuner/{stem}.xlsx"));
         if stem.starts_with("yrkesresan-utbildarpott-") || !workbook.exists() {
             continue;
         }
