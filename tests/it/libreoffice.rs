@@ -2,13 +2,13 @@
 //! LibreOffice headless, and the municipality's workbook prints one page per
 //! sheet (the summary on one page, no table cut across pages). Slow and needs
 //! LibreOffice, so it is ignored by default; run it with
-//! `apt-get install -y libreoffice-calc && cargo test --test it libreoffice -- --ignored`.
+//! `apt-get install -y libreoffice-calc poppler-utils && cargo test --test it libreoffice -- --ignored`.
 
 use super::helpers::*;
 use calamine::{open_workbook, Reader, Xlsx};
 
 #[test]
-#[ignore = "needs LibreOffice: apt-get install -y libreoffice-calc"]
+#[ignore = "needs LibreOffice: apt-get install -y libreoffice-calc poppler-utils"]
 fn libreoffice_opens_every_kind_of_workbook() {
     let w = Workdir::new();
     let out_dir = w.path().join("d");
@@ -53,6 +53,18 @@ fn libreoffice_opens_every_kind_of_workbook() {
     let sheets = open_workbook::<Xlsx<_>, _>(&falun).unwrap().sheet_names();
     let pdf = std::fs::read(pdf_of(&falun)).unwrap();
     assert_eq!(pdf_pages(&pdf), sheets.len(), "one page per sheet of {}: {sheets:?}", falun.display());
+
+    // No cell prints as ### in any of the PDFs (pdftotext, from poppler-utils).
+    for f in &files {
+        let out = std::process::Command::new("pdftotext")
+            .arg(pdf_of(f))
+            .arg("-")
+            .output()
+            .expect("pdftotext runs: apt-get install -y poppler-utils");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Sida 1 av"), "{}: the footer is printed", f.display());
+        assert!(!text.contains("###"), "{}: a cell prints as ###", f.display());
+    }
 }
 
 /// The pages of a PDF: its page objects, `/Type /Page` (not the page tree's
