@@ -51,12 +51,22 @@ fn who(p: &Participant) -> String {
 /// register's own notes, then each check in turn.
 pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) -> Vec<Finding> {
     let check = Check::new(register, platform, config);
+    // The attendance check (every participant-day against the platform) on
+    // a second core while this one runs the others; the findings are put
+    // together in the same order either way, so the result is the same.
+    let (attendance, mut rest) = std::thread::scope(|scope| {
+        let attendance = scope.spawn(|| check.attendance());
+        let rest = [check.accounts(), check.approval(), check.trainer_roles(), check.staffing()];
+        (attendance.join(), rest)
+    });
+    // A panic in the check is the check's, not the thread's: raise it here.
+    let attendance = attendance.unwrap_or_else(|p| std::panic::resume_unwind(p));
     let mut out = super::register_findings(register);
-    out.extend(check.accounts());
-    out.extend(check.attendance());
-    out.extend(check.approval());
-    out.extend(check.trainer_roles());
-    out.extend(check.staffing());
+    out.append(&mut rest[0]);
+    out.extend(attendance);
+    for more in &mut rest[1..] {
+        out.append(more);
+    }
     out.sort_by(|a, b| (a.kommun, a.code.as_str(), &a.subject).cmp(&(b.kommun, b.code.as_str(), &b.subject)));
     out
 }
