@@ -111,19 +111,24 @@ pub(crate) const POT_COLUMNS: [Column; 5] =
 /// `trainer-pot-YYYY.csv`: every configured municipality, then the region's row.
 pub fn write_pot_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Result<(), ReportError> {
     let rows = pot.rows.iter().map(|r| {
-        let mut points = r.points.normalize();
-        if points.scale() == 0 {
-            points.rescale(0);
-        }
         vec![
             config.recipient_code(r.recipient),
             config.recipient_name(r.recipient),
-            points.to_string(),
+            points_text(r.points),
             r.exact.to_csv(),
             r.amount.to_csv(),
         ]
     });
     write_rows(path, &POT_COLUMNS, rows)
+}
+
+/// Trainer points as the CSV writes them: no trailing zeros ("1.25", "3").
+fn points_text(points: rust_decimal::Decimal) -> String {
+    let mut points = points.normalize();
+    if points.scale() == 0 {
+        points.rescale(0);
+    }
+    points.to_string()
 }
 
 /// Columns of `utbetalning-utbildarpott-YYYY.csv`.
@@ -141,15 +146,11 @@ pub(crate) const PAYOUT_COLUMNS: [Column; 6] = [
 /// sums to the year's total (the pot plus any adjustments).
 pub fn write_payout_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Result<(), ReportError> {
     let rows = super::pot_tables::published_rows(pot).map(|r| {
-        let mut points = r.points.normalize();
-        if points.scale() == 0 {
-            points.rescale(0);
-        }
         vec![
             config.recipient_code(r.recipient),
             config.recipient_name(r.recipient),
             r.days.to_string(),
-            points.to_string(),
+            points_text(r.points),
             r.amount.to_csv(),
             r.comment.clone(),
         ]

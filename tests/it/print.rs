@@ -20,21 +20,6 @@ const NOT_TABLES: [&str; 3] = ["Sammanfattning", "Utbetalning", "Uppföljning"];
 /// Tables wider than this print in landscape.
 const PORTRAIT_COLUMNS: u32 = 5;
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// A workbook's parts: each sheet (name, XML) in order, the workbook part and the styles part.
 struct Book {
     sheets: Vec<(String, String)>,
@@ -202,7 +187,7 @@ fn workbooks() -> Vec<(PathBuf, String, String)> {
             let mut parts = stem.trim_end_matches("-sammanfattning").rsplit('-');
             let number = parts.next().unwrap();
             let year = parts.next().unwrap();
-            format!("{} {year}", MONTHS[number.parse::<usize>().unwrap() - 1])
+            yrkesresan::domain::Month::parse(&format!("{year}-{number}")).unwrap().swedish()
         } else {
             stem.rsplit('-').next().unwrap().to_string()
         };
