@@ -15,3 +15,9 @@ pub use diagnostics::{ConfigError, ConfigErrors};
 pub use model::*;
 pub use pipelines::{load_pipelines, JobKind, Pipeline};
 pub use validate::{load, parse};
+
+/// The repository's `config/dalarna.toml`, for unit tests.
+#[cfg(test)]
+pub(crate) fn shipped() -> Config {
+    load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dalarna.toml")).expect("the shipped config")
+}

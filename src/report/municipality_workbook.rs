@@ -450,8 +450,7 @@ mod tests {
     use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 
     fn config() -> Config {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dalarna.toml");
-        crate::config::load(&path).expect("the shipped config")
+        crate::config::shipped()
     }
 
     fn day(m: &Municipality, n: u32) -> ParticipantDay {
