@@ -51,8 +51,13 @@ pub fn adjustments(
     earlier: &[(KommunKod, String, Money, Money)],
 ) -> Vec<Adjustment> {
     let mut now: BTreeMap<Key, (Money, String)> = BTreeMap::new();
+    let mut undecided: BTreeMap<Key, String> = BTreeMap::new();
     for l in &recomputed.lines {
-        let e = now.entry((l.kommun, l.article.clone(), l.unit_price)).or_insert((Money::ZERO, l.description.clone()));
+        let key = (l.kommun, l.article.clone(), l.unit_price);
+        if let Some(setting) = &l.undecided {
+            undecided.entry(key.clone()).or_insert_with(|| setting.clone());
+        }
+        let e = now.entry(key).or_insert((Money::ZERO, l.description.clone()));
         e.0 += l.amount;
     }
     let mut then: BTreeMap<Key, (Money, String)> = BTreeMap::new();
@@ -76,6 +81,7 @@ pub fn adjustments(
                 unit_price: key.2,
                 description: if d1.is_empty() { d2 } else { d1 },
                 delta,
+                undecided: undecided.get(key).cloned(),
             })
         })
         .collect()

@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use toml::Spanned;
 
+/// The largest course-leader share `check` accepts (points per leader day).
+const MAX_LEADER_SHARE: i64 = 100;
+
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     match std::fs::read_to_string(path) {
@@ -375,6 +378,13 @@ fn tariffs(list: &[Spanned<RawTariff>], c: &mut Collector) -> Tariffs {
         if let Some(s) = share {
             if s < Money::kr(1) {
                 c.at(raw.leader_share.span(), format!("{what}: leader_share {s} is below a trainer's 1 point"));
+            } else if s > Money::kr(MAX_LEADER_SHARE) {
+                // Points are summed over every trainer-day of a year: an unbounded
+                // share could overflow that sum; no programme weighs a leader so.
+                c.at(
+                    raw.leader_share.span(),
+                    format!("{what}: leader_share {s} is above {MAX_LEADER_SHARE} points (a trainer has 1); use a share between 1 and {MAX_LEADER_SHARE}"),
+                );
             }
         }
         if let (Some(fee), Some(pot), Some(share)) = (fee, pot, share) {

@@ -70,6 +70,10 @@ fn swedish(m: Money) -> String {
     m.to_swedish()
 }
 
+/// What a message with undecided amounts says first: its total is not an invoice.
+const PRELIMINARY_NOTICE: &str = "OBS! Detta underlag är preliminärt. Det innehåller belopp som ännu inte är \
+beslutade (markerade \"preliminärt, ej beslutat\") och summan nedan är därför inte det som kommer att faktureras.";
+
 /// What one municipality's message says and carries.
 #[derive(Debug, Clone)]
 pub struct Letter<'a> {
@@ -79,6 +83,9 @@ pub struct Letter<'a> {
     pub stem: String,
     /// The total to invoice.
     pub total: Money,
+    /// True if the lines include amounts nobody has decided yet (a dry run
+    /// or the demo): the message says so before anything else.
+    pub preliminary: bool,
     /// The invoice lines as text for the body.
     pub lines: &'a [String],
     /// The workbook.
@@ -93,7 +100,7 @@ pub fn build_message(
     period: Month,
     letter: Letter,
 ) -> Result<OutgoingMessage, DeliverError> {
-    let Letter { audience, stem, total, lines, workbook } = letter;
+    let Letter { audience, stem, total, preliminary, lines, workbook } = letter;
     let values = [
         ("kommun", m.name.clone()),
         ("period", period.swedish()),
@@ -105,13 +112,12 @@ pub fn build_message(
         Audience::Copy { .. } => (&config.email.copy_subject, &config.email.copy_body),
         _ => (&config.email.subject, &config.email.body),
     };
-    let draft = Draft {
-        stem,
-        audience,
-        subject: fill(subject, &values),
-        body: fill(body, &values),
-        attachments: vec![xlsx(workbook)],
-    };
+    let (mut subject, mut body) = (fill(subject, &values), fill(body, &values));
+    if preliminary {
+        subject = format!("PRELIMINÄRT – {subject}");
+        body = format!("{PRELIMINARY_NOTICE}\n\n{body}");
+    }
+    let draft = Draft { stem, audience, subject, body, attachments: vec![xlsx(workbook)] };
     compose(config, &m.name, draft)
 }
 

@@ -132,6 +132,9 @@ pub struct Adjustment {
     pub description: String,
     /// The difference: positive = more to invoice, negative = a credit.
     pub delta: Money,
+    /// The undecided setting behind the recomputed amount, if any: such an
+    /// adjustment is refused like any other undecided line.
+    pub undecided: Option<String>,
 }
 
 impl Adjustment {
@@ -145,7 +148,7 @@ impl Adjustment {
             quantity: 1,
             unit_price: self.delta,
             amount: self.delta,
-            undecided: None,
+            undecided: self.undecided.clone(),
         }
     }
 }

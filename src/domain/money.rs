@@ -126,6 +126,22 @@ impl Money {
         format!("{sign}{grouped},{dec}")
     }
 
+    /// An exact share as a Swedish office writes it, to four decimals (at
+    /// least two): `133,3333`, `266,6667`, `8 000,00` — for statements that
+    /// show the amount before rounding.
+    pub fn to_swedish_4(self) -> String {
+        let mut d = self.0.round_dp(4).normalize();
+        if d.scale() < 2 {
+            d.rescale(2);
+        }
+        let text = d.to_string();
+        let (int, dec) = text.split_once('.').unwrap_or((&text, "00"));
+        let whole = Money(int.parse().unwrap_or_default()).to_swedish();
+        let whole = whole.split_once(',').map(|(w, _)| w).unwrap_or(&whole);
+        let sign = if d.is_sign_negative() && !whole.starts_with('-') { "-" } else { "" };
+        format!("{sign}{whole},{dec}")
+    }
+
     /// The amount with its unit in running Swedish text: "5 200,00 kr".
     pub fn kr_text(self) -> String {
         format!("{} kr", self.to_swedish())
@@ -223,6 +239,15 @@ impl<'a> Sum<&'a Money> for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exact_share_is_written_to_four_decimals_the_swedish_way() {
+        let third = Money::kr(400) * (Decimal::ONE / Decimal::from(3));
+        assert_eq!(third.to_swedish_4(), "133,3333");
+        assert_eq!(Money::kr(8000).to_swedish_4(), "8 000,00");
+        assert_eq!((Money::ZERO - Money::parse("0.5").unwrap()).to_swedish_4(), "-0,50");
+        assert_eq!((Money::ZERO - Money::kr(1234567) - third).to_swedish_4(), "-1 234 700,3333");
+    }
 
     #[test]
     fn swedish_and_plain_numbers_parse_exactly() {

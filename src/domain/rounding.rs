@@ -23,6 +23,9 @@ pub struct RoundingError {
     pub unit: Money,
 }
 
+/// The decimals at which two remainders count as equal.
+const TIE_DECIMALS: u32 = 12;
+
 /// Rounds `exact` to multiples of `unit` so that the result sums to `total`.
 ///
 /// `total` must be a multiple of `unit` and equal the sum of `exact` up to less
@@ -49,12 +52,13 @@ pub fn largest_remainder(exact: &[Money], total: Money, unit: Money) -> Result<V
     if left > exact.len() as i64 || (exact.is_empty() && left > 0) {
         return Err(refuse());
     }
+    // Remainders are compared at 12 decimals (a billionth of an öre): shares
+    // computed by division differ in their last digits (1/6 + 1/6 is not
+    // exactly 1/3 in 28 digits), and equal shares must tie so that the input
+    // order (municipality code) decides, not rounding noise.
+    let remainder = |i: usize| (exact[i] - out[i]).as_decimal().round_dp(TIE_DECIMALS);
     let mut order: Vec<usize> = (0..exact.len()).collect();
-    order.sort_by(|&a, &b| {
-        let ra = exact[a] - out[a];
-        let rb = exact[b] - out[b];
-        rb.cmp(&ra).then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| remainder(b).cmp(&remainder(a)).then(a.cmp(&b)));
     let mut i = 0;
     while left > 0 {
         out[order[i]] += unit;
@@ -95,9 +99,20 @@ mod tests {
         // Callers pass shares in municipality-code order: the lower code wins a tie.
         let exact = [m("0.5"), m("0.5")];
         assert_eq!(largest_remainder(&exact, Money::kr(1), Money::kr(1)).unwrap(), vec![Money::kr(1), Money::kr(0)]);
-        // A remainder larger by far less than an öre still wins: the comparison is exact.
-        let exact = [m("0.5"), m("0.5000000000001")];
+        // A remainder larger by far less than an öre still wins.
+        let exact = [m("0.5"), m("0.5000000001")];
         assert_eq!(largest_remainder(&exact, Money::kr(1), Money::kr(1)).unwrap(), vec![Money::kr(0), Money::kr(1)]);
+        // Equal shares that division left different in their last digits tie:
+        // 400/3 against 400/6 + 400/6, the lower code (first) gets the krona.
+        let third = m("400") * (rust_decimal::Decimal::ONE / rust_decimal::Decimal::from(3));
+        let sixth = m("400") * (rust_decimal::Decimal::ONE / rust_decimal::Decimal::from(6));
+        assert_ne!(third, sixth + sixth, "the test needs shares unequal in their last digits");
+        let exact = [third, sixth + sixth, third];
+        let total = Money::kr(400);
+        assert_eq!(
+            largest_remainder(&exact, total, Money::kr(1)).unwrap(),
+            vec![Money::kr(134), Money::kr(133), Money::kr(133)]
+        );
     }
 
     #[test]

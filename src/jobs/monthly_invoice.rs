@@ -125,10 +125,11 @@ fn compute(
     let pot = if crediting { Some(year_pot(&ctx.store.reader(), config, register, month.year())?) } else { None };
     let inputs = InvoiceInputs { days: &days, extra_lines: &register.extra_lines, pot: pot.as_ref().map(|p| &p.pot) };
     let mut basis = invoice_basis(config, month, inputs)?;
-    refuse_undecided(ctx, &basis)?;
-    // Late register changes to closed months become adjustment lines here.
+    // Late register changes to closed months become adjustment lines here;
+    // an adjustment recomputed from an undecided amount is refused like the rest.
     let late = late_adjustments(config, register, &closed_months(&ctx.store, month)?)?;
     basis.lines.extend(late.iter().map(Adjustment::line));
+    refuse_undecided(ctx, &basis)?;
     crate::billing::sort_lines(&mut basis.lines);
     clock.mark("invoice basis", days.len() as u64, "participant-days");
 

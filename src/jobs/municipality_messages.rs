@@ -83,6 +83,7 @@ fn letter(
     lines: &[String],
 ) -> Result<(Vec<u8>, OutgoingMessage), JobError> {
     let workbook = municipality_workbook(config, part)?;
-    let letter = Letter { audience, stem, total: part.total(), lines, workbook: workbook.clone() };
+    let preliminary = part.lines.iter().any(|l| l.undecided.is_some());
+    let letter = Letter { audience, stem, total: part.total(), preliminary, lines, workbook: workbook.clone() };
     Ok((workbook, build_message(config, m, part.month, letter)?))
 }

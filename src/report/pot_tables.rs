@@ -207,6 +207,10 @@ fn summary_sheet(
         ("Poäng", row.map(|r| r.points.normalize().to_string().replace('.', ",")).unwrap_or_else(|| "0".into())),
         ("Utbildarpott för regionen", format!("{} kr", pot.pot.to_swedish())),
     ];
+    let exact = row.map(|r| (r.exact.to_swedish_4(), r.share.to_swedish()));
+    let facts = facts.into_iter().chain(
+        exact.map(|(exact, rounded)| ("Exakt belopp före avrundning", format!("{exact} kr (avrundat: {rounded} kr)"))),
+    );
     let mut r = 2u32;
     for (k, v) in facts {
         ws.write_text_with_format(r, 0, k, &s.bold)?;

@@ -41,6 +41,7 @@ fn every_config_problem_is_listed_with_its_line() {
         ("fee = \"450\"", "fee = \"fyrahundra\""),
         ("email = \"anna.andersson@vansbro.example\"", "email = \"anna.andersson\""),
         ("inbox_days = 30", "inbox_days = 0"),
+        ("leader_share = \"1.25\"", "leader_share = \"79228162514264337593543950335\""),
     ]);
     let text_of_config = std::fs::read_to_string(&config).unwrap();
     let line_of = |needle: &str| text_of_config.lines().position(|l| l.contains(needle)).unwrap() + 1;
@@ -64,6 +65,10 @@ fn every_config_problem_is_listed_with_its_line() {
         format!("{cfg}:{}: tariff 2026 chef: fee: 'fyrahundra' is not a number", line_of("fee = \"fyrahundra\"")),
         format!("{cfg}:{}: municipality 2021 Vansbro, contact Anna Andersson", line_of("email = \"anna.andersson\"")),
         format!("{cfg}:{}: retention.inbox_days 0 must be between 1 and 3650", line_of("inbox_days = 0")),
+        format!(
+            "{cfg}:{}: tariff 2026 medarbetare: leader_share 79228162514264337593543950335 is above 100 points",
+            line_of("leader_share = \"7922816")
+        ),
         "bad.toml:2: job 'monthly' is unknown".to_string(),
         "bad.toml:3: schedule '0 6 1 * *' is not a cron expression with seconds".to_string(),
         "bad.toml:4: timezone 'Mars/Olympus'".to_string(),

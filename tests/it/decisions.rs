@@ -44,6 +44,8 @@ fn the_placeholder_fixed_cost_is_refused_without_dry_run_and_accepted_once_decid
     assert_eq!(fixed.len(), 15);
     assert!(fixed.iter().all(|r| r[3].ends_with("preliminärt, ej beslutat")), "{fixed:?}");
     assert_eq!(closed(&w, "2026-01"), None);
+    let notice = "OBS! Detta underlag";
+    assert!(gagnef_message(&w).contains(notice), "the message says its total is preliminary");
 
     // Decided: delivered, closed, no longer preliminary.
     let decided = w.config_with(&[Workdir::DECIDED_FIXED_COST]);
@@ -55,6 +57,17 @@ fn the_placeholder_fixed_cost_is_refused_without_dry_run_and_accepted_once_decid
     assert!(fixed.iter().all(|r| !r[3].contains("preliminärt")), "{fixed:?}");
     assert_eq!(row(&rows, "2026")[6], "2600.00", "Gagnef's four attended days; the no-show costs 0");
     assert!(closed(&w, "2026-01").is_some());
+    assert!(!gagnef_message(&w).contains(notice), "decided: no notice");
+}
+
+/// Gagnef's January message as written to the outbox folder.
+fn gagnef_message(w: &Workdir) -> String {
+    let dir = w.out().join("outbox");
+    let name = entries(&dir)
+        .into_iter()
+        .find(|n| n.starts_with("yrkesresan-gagnef") && n.ends_with("2026-01.eml"))
+        .unwrap_or_else(|| panic!("no message for Gagnef in {:?}", entries(&dir)));
+    std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
 #[test]
@@ -78,6 +91,40 @@ fn a_no_show_fee_bills_only_once_decided() {
     let rows = w.csv("invoice-basis-2026-01.csv");
     let no_show = rows.iter().find(|r| r[2] == "YR-UTEBLIVEN").expect("a no-show line");
     assert_eq!((no_show[0].as_str(), no_show[4].as_str(), no_show[6].as_str()), ("2026", "1", "100.00"));
+}
+
+/// A setting changed after a month was delivered reaches the next month as
+/// an adjustment; an undecided one is refused there too, never delivered.
+#[test]
+fn an_adjustment_from_an_undecided_amount_is_refused_like_any_other_line() {
+    let w = Workdir::new();
+    january_register(&w);
+    let decided = w.config_with(&[Workdir::DECIDED_FIXED_COST]);
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-01"], &decided);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(closed(&w, "2026-01").is_some());
+
+    // February has no no-shows of its own; January's one would now cost 100 kr.
+    let undecided = w.config_with(&[Workdir::DECIDED_FIXED_COST, ("no_show_fee = \"0\"", "no_show_fee = \"100\"")]);
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-02"], &undecided);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("billing.no_show_fee has no decided"), "{msg}");
+    assert!(!w.out().join("invoice-basis-2026-02.csv").exists(), "nothing is written");
+    assert_eq!(closed(&w, "2026-02"), None);
+
+    let fee_decided = w.config_with(&[
+        Workdir::DECIDED_FIXED_COST,
+        ("no_show_fee = \"0\"", "no_show_fee = \"100\"\nno_show_fee_decided = \"Styrgruppen 2026-02-10 §2\""),
+    ]);
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-02"], &fee_decided);
+    assert_eq!(out.status.code(), Some(1), "delivered, with the late change as a warning: {}", text(&out));
+    assert!(text(&out).contains("late-change-adjusted 1"), "{}", text(&out));
+    assert!(closed(&w, "2026-02").is_some());
+    let rows = w.csv("invoice-basis-2026-02.csv");
+    let adj = rows.iter().find(|r| r[2] == "YR-UTEBLIVEN").expect("the adjustment");
+    assert!(adj[3].starts_with("Justering 2026-01") && !adj[3].contains("preliminärt"), "{adj:?}");
+    assert_eq!((adj[0].as_str(), adj[6].as_str()), ("2026", "100.00"));
 }
 
 fn national_register(w: &Workdir) {

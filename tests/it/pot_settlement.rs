@@ -76,6 +76,48 @@ fn payout_and_credit_give_the_same_pot_and_december_differs_only_by_the_credit()
         assert!(outbox.join(format!("yrkesresan-utbildarpott-{slug}-2026.eml")).exists(), "{slug}");
     }
     assert!(!outbox.join("yrkesresan-utbildarpott-avesta-2026.eml").exists(), "no payout, no statement");
+    let finance = std::fs::read_to_string(outbox.join("yrkesresan-utbetalning-utbildarpott-2026.eml")).unwrap();
+    assert!(finance.contains("To: ekonomi@rss-dalarna.example"), "{finance}");
+    for attachment in ["yrkesresan-utbetalning-utbildarpott-2026.xlsx", "yrkesresan-utbetalning-utbildarpott-2026.csv"]
+    {
+        assert!(finance.contains(attachment), "finance gets {attachment}");
+    }
+    let mora = std::fs::read_to_string(outbox.join("yrkesresan-utbildarpott-mora-2026.eml")).unwrap();
+    assert!(mora.contains("@mora.example") && !mora.contains("@falun.example"), "Mora's contacts only: {mora}");
+    assert!(mora.contains("yrkesresan-utbildarpott-mora-2026.xlsx"), "the statement is attached");
+}
+
+/// Equal exact shares tie, and the lower municipality code gets the krona,
+/// even when division leaves them different in their last digits: Vansbro's
+/// third of one day against Säter's, Hedemora's, Avesta's and Ludvika's two
+/// sixths (per_day, three days of 400 kr).
+#[test]
+fn equal_shares_tie_and_the_lower_municipality_code_gets_the_extra_krona() {
+    let w = Workdir::new();
+    let mut b = RegisterBuilder::new();
+    b.round("T", "Samtal och delaktighet", "bou", "medarbetare", "regional", None);
+    b.day("T", 1, "2026-03-10").day("T", 2, "2026-03-11").day("T", 3, "2026-03-12");
+    for (i, k) in ["Vansbro", "Mora", "Falun"].into_iter().enumerate() {
+        b.trainer("T", 1, &format!("Forsta{i}"), k, "utbildare");
+    }
+    for day in [2, 3] {
+        for (i, k) in ["Mora", "Falun", "Säter", "Hedemora", "Avesta", "Ludvika"].into_iter().enumerate() {
+            b.trainer("T", day, &format!("Andra{i}"), k, "utbildare");
+        }
+    }
+    b.participants("T", "Gagnef", 1, &[1, 2, 3]);
+    w.register(&b.sheets);
+    let out = w.run(&["run", "trainer-pot", "--year", "2026"], &config_path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let list = w.csv("utbetalning-utbildarpott-2026.csv");
+    let paid = |code: &str| dec(&row(&list, code)[4]);
+    // Exact: Mora and Falun 266,67 each; the other five 133,33 each; 1 200 in all.
+    assert_eq!((paid("2062"), paid("2080")), (dec("267"), dec("267")), "the largest remainders first");
+    assert_eq!(paid("2021"), dec("134"), "Vansbro has the lowest code of the five tied at ,333");
+    for code in ["2082", "2083", "2084", "2085"] {
+        assert_eq!(paid(code), dec("133"), "{code}");
+    }
+    assert_eq!(list[1..].iter().map(|r| dec(&r[4])).sum::<Decimal>(), dec("1200"));
 }
 
 #[test]
@@ -107,6 +149,8 @@ fn the_statement_shows_every_trainer_day_and_adds_up_to_the_payout() {
         .collect();
     assert_eq!(dec(&row_where(&summary, 0, "Utbetalning")[1]), payout);
     assert_eq!(steps.iter().sum::<Decimal>(), payout, "every step from the days' shares to the payout is shown");
+    let exact = row_where(&summary, 0, "Exakt belopp före avrundning");
+    assert!(exact[1].starts_with("4 666,6667 kr (avrundat: "), "1 777,78 + 2 888,89 exactly: {exact:?}");
     let published = sheet(&path, "Fördelning");
     assert_eq!(published[2], ["Kommun", "Antal utbildningsdagar", "Belopp", "Kommentarer"]);
     assert_eq!(dec(&row_where(&published, 0, "Totalt")[2]), dec("12400"));

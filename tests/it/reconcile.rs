@@ -1,7 +1,7 @@
 //! Every reconciliation finding code triggered by a small fixture that differs
 //! from a clean one in exactly one way; the clean fixture gives no finding.
 
-use super::helpers::{config, date};
+use super::helpers::{config, config_path, date, text, RegisterBuilder, Workdir};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 use yrkesresan::domain::{Account, AccountStatus, CompletionStatus, Roles, SignupStatus};
@@ -243,4 +243,26 @@ fn a_manager_day_without_a_kursledare_is_not_a_finding_but_an_employee_day_is() 
     let f = reconcile(&reg, &platform, &config());
     assert_eq!(f.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["understaffed-day"]);
     assert!(!f[0].detail.contains("kursledare"), "{}", f[0].detail);
+}
+
+/// The same rule through the binary and a real register workbook: the chef
+/// round's day without a kursledare raises nothing, the medarbetare round's does.
+#[test]
+fn a_manager_day_without_a_leader_is_not_a_finding_in_a_real_run() {
+    let w = Workdir::new();
+    let mut b = RegisterBuilder::new();
+    b.round("CHEF", "Ledarskap i socialtjänsten", "bou", "chef", "regional", None).day("CHEF", 1, "2026-03-10");
+    b.trainer("CHEF", 1, "Karin", "Falun", "utbildare").trainer("CHEF", 1, "Ulf", "Mora", "utbildare");
+    b.participants("CHEF", "Gagnef", 3, &[1]);
+    b.round("MED", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("MED", 1, "2026-03-11");
+    b.trainer("MED", 1, "Karin", "Falun", "utbildare").trainer("MED", 1, "Ulf", "Mora", "utbildare");
+    b.participants("MED", "Gagnef", 3, &[1]);
+    w.register(&b.sheets);
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-03", "--dry-run"], &config_path());
+    assert_eq!(out.status.code(), Some(1), "a warning: {}", text(&out));
+    let rows = w.csv("findings.csv");
+    let understaffed: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "understaffed-day").collect();
+    assert_eq!(understaffed.len(), 1, "{rows:?}");
+    assert!(understaffed[0].iter().any(|c| c.contains("MED")), "the medarbetare round: {:?}", understaffed[0]);
+    assert!(!rows.iter().any(|r| r.iter().any(|c| c.contains("CHEF"))), "{rows:?}");
 }
