@@ -112,7 +112,6 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
     timed("followup", execute(&ctx, JobSpec::Followup(args.year)).context("followup")?);
     let total = started.elapsed().as_secs_f64();
 
-    let peak = rows.iter().map(|r| r.peak_mb).fold(0.0, f64::max);
     println!(
         "{} scale{}, {} municipalities; input generated in {generated:.1} s ({}).",
         if args.scale == Scale::National { "National" } else { "Dalarna" },
@@ -120,14 +119,20 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<u8> {
         ctx.config.municipalities.len(),
         input.display()
     );
+    print_and_write(&args.out.join("bench.csv"), &rows, messages, total)
+}
+
+/// Prints the stage table and writes it as `bench.csv`, with the whole
+/// pipeline's wall time and peak memory last.
+fn print_and_write(csv_path: &Path, rows: &[Row], messages: usize, total: f64) -> anyhow::Result<u8> {
+    let peak = rows.iter().map(|r| r.peak_mb).fold(0.0, f64::max);
     println!(
         "{:<16} {:<44} {:>10} {:<16} {:>8} {:>12} {:>8}",
         "job", "stage", "items", "", "seconds", "per second", "peak MB"
     );
-    let csv_path = args.out.join("bench.csv");
-    let mut csv = csv::Writer::from_path(&csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
+    let mut csv = csv::Writer::from_path(csv_path).with_context(|| format!("cannot write {}", csv_path.display()))?;
     csv.write_record(["job", "stage", "items", "unit", "seconds", "per_second", "peak_mb"])?;
-    for r in &rows {
+    for r in rows {
         let rate = r.items as f64 / r.seconds.max(1e-9);
         println!(
             "{:<16} {:<44} {:>10} {:<16} {:>8.2} {:>12.0} {:>8.0}",

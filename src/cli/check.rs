@@ -22,31 +22,7 @@ pub fn check(args: &CheckArgs) -> u8 {
     let pipelines = load_pipelines(&args.pipelines).map_err(|ConfigErrors(e)| problems.extend(e)).ok();
     if let (Some(c), Some(ps)) = (&config, &pipelines) {
         for p in ps {
-            for name in p.sources.iter().flatten() {
-                if !c.sources.iter().any(|s| &s.name == name) && !c.webservices.iter().any(|w| &w.name == name) {
-                    problems.push(crate::config::ConfigError {
-                        file: p.file.clone(),
-                        line: None,
-                        message: format!(
-                            "sources names '{name}', which is no [[source]] or [[webservice]] in {}",
-                            args.config.display()
-                        ),
-                    });
-                }
-            }
-            for (who, set) in [("finance", c.email.finance.is_some()), ("project_lead", c.email.project_lead.is_some())]
-            {
-                if p.email && p.recipients.iter().any(|r| r == who) && !set {
-                    problems.push(crate::config::ConfigError {
-                        file: p.file.clone(),
-                        line: None,
-                        message: format!(
-                            "recipients names {who}, but {} has no email.{who} address",
-                            args.config.display()
-                        ),
-                    });
-                }
-            }
+            problems.extend(crate::config::pipeline_problems(c, p, &args.config));
         }
     }
     // Amounts nobody has decided may be shown (dry runs, the demo) but never invoiced.

@@ -13,7 +13,7 @@ mod validate;
 
 pub use diagnostics::{ConfigError, ConfigErrors};
 pub use model::*;
-pub use pipelines::{load_pipelines, JobKind, Pipeline};
+pub use pipelines::{load_pipelines, pipeline_problems, JobKind, Pipeline};
 pub use validate::{load, parse};
 
 /// The repository's `config/dalarna.toml`, for unit tests.

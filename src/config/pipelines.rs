@@ -194,3 +194,37 @@ fn parse_one(file: &Path, text: &str, c: &mut Collector) -> Option<Pipeline> {
         email: raw.email,
     })
 }
+
+/// What a pipeline asks of the config that the config does not give: a
+/// source it does not declare, a recipient without an address, or a time zone
+/// other than the region's ("today" and every schedule must agree on the date).
+pub fn pipeline_problems(c: &super::Config, p: &Pipeline, config_file: &Path) -> Vec<ConfigError> {
+    let problem = |message: String| ConfigError { file: p.file.clone(), line: None, message };
+    let mut out = Vec::new();
+    for name in p.sources.iter().flatten() {
+        if !c.sources.iter().any(|s| &s.name == name) && !c.webservices.iter().any(|w| &w.name == name) {
+            out.push(problem(format!(
+                "sources names '{name}', which is no [[source]] or [[webservice]] in {}",
+                config_file.display()
+            )));
+        }
+    }
+    for (who, set) in [("finance", c.email.finance.is_some()), ("project_lead", c.email.project_lead.is_some())] {
+        if p.email && p.recipients.iter().any(|r| r == who) && !set {
+            out.push(problem(format!(
+                "recipients names {who}, but {} has no email.{who} address",
+                config_file.display()
+            )));
+        }
+    }
+    if p.timezone != c.region.timezone {
+        out.push(problem(format!(
+            "timezone '{}' differs from region.timezone '{}' in {}: a run would date its \"today\" in one zone and \
+             be scheduled in the other; use the region's",
+            p.timezone,
+            c.region.timezone,
+            config_file.display()
+        )));
+    }
+    out
+}

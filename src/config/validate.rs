@@ -58,36 +58,10 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
     let reconcile = raw.reconcile.as_ref().map(|r| reconcile(r, c)).unwrap_or_default();
     let smtp = raw.smtp.as_ref().and_then(|s| smtp(s, c));
     let retention = raw.retention.as_ref().map(|r| retention(r, c)).unwrap_or_default();
-    if let (Some(tp), Some(b)) = (&trainer_pot, &billing) {
-        for ((year, cat), t) in &tariffs.0 {
-            let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
-            if units.fract() != Decimal::ZERO {
-                c.file_level(format!(
-                    "tariff {year} {cat}: pot {} is not a multiple of trainer_pot.rounding_unit {}; \
-                     payouts could not add up to the pot",
-                    t.pot, tp.rounding_unit
-                ));
-            }
-        }
-        let _ = b;
+    if let Some(tp) = &trainer_pot {
+        pots_in_rounding_units(&tariffs, tp, c);
     }
-    let mut aliases_seen: HashMap<String, String> = HashMap::new();
-    let mut check_alias = |alias: &str, owner: &str, span: std::ops::Range<usize>, c: &mut Collector| {
-        if let Some(prev) = aliases_seen.insert(normalise(alias), owner.to_string()) {
-            if prev != owner {
-                c.at(span, format!("the name '{alias}' is used for both {prev} and {owner}"));
-            }
-        }
-    };
-    for m in &raw.municipality {
-        let owner = m.get_ref().name.clone();
-        for a in std::iter::once(&m.get_ref().name).chain(m.get_ref().aliases.iter()) {
-            check_alias(a, &owner, m.span(), c);
-        }
-    }
-    for a in std::iter::once(&raw.region.get_ref().name).chain(raw.region.get_ref().aliases.iter()) {
-        check_alias(a, &raw.region.get_ref().name, raw.region.span(), c);
-    }
+    unique_names(&raw, c);
 
     let (region, billing, trainer_pot, email) = (region?, billing?, trainer_pot?, email?);
     let mut config = Config {
@@ -123,6 +97,41 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         }
     }
     Some(config)
+}
+
+/// Every tariff's pot is a whole number of rounding units, or payouts could not add up to it.
+fn pots_in_rounding_units(tariffs: &Tariffs, tp: &TrainerPotRules, c: &mut Collector) {
+    for ((year, cat), t) in &tariffs.0 {
+        let units = t.pot.as_decimal() / tp.rounding_unit.as_decimal();
+        if units.fract() != Decimal::ZERO {
+            c.file_level(format!(
+                "tariff {year} {cat}: pot {} is not a multiple of trainer_pot.rounding_unit {}; \
+                 payouts could not add up to the pot",
+                t.pot, tp.rounding_unit
+            ));
+        }
+    }
+}
+
+/// A name or alias names one municipality (or the region), never two.
+fn unique_names(raw: &RawConfig, c: &mut Collector) {
+    let mut aliases_seen: HashMap<String, String> = HashMap::new();
+    let mut check_alias = |alias: &str, owner: &str, span: std::ops::Range<usize>, c: &mut Collector| {
+        if let Some(prev) = aliases_seen.insert(normalise(alias), owner.to_string()) {
+            if prev != owner {
+                c.at(span, format!("the name '{alias}' is used for both {prev} and {owner}"));
+            }
+        }
+    };
+    for m in &raw.municipality {
+        let owner = m.get_ref().name.clone();
+        for a in std::iter::once(&m.get_ref().name).chain(m.get_ref().aliases.iter()) {
+            check_alias(a, &owner, m.span(), c);
+        }
+    }
+    for a in std::iter::once(&raw.region.get_ref().name).chain(raw.region.get_ref().aliases.iter()) {
+        check_alias(a, &raw.region.get_ref().name, raw.region.span(), c);
+    }
 }
 
 fn reconcile(r: &Spanned<RawReconcile>, c: &mut Collector) -> ReconcileSettings {
@@ -906,28 +915,7 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
     if host.is_empty() || host.contains(['/', ' ', ':']) {
         c.at(r.host.span(), format!("smtp.host '{host}' is not a host name"));
     }
-    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
-    let tls = match r.tls.as_ref().map(|t| t.get_ref().as_str()).unwrap_or("starttls") {
-        "starttls" => SmtpTls::StartTls,
-        "tls" => SmtpTls::Tls,
-        "none" if loopback => SmtpTls::None,
-        "none" => {
-            c.at(
-                r.tls.as_ref().map(|t| t.span()).unwrap_or(s.span()),
-                format!(
-                    "smtp.tls = \"none\" sends in plaintext and is allowed only for a relay on loopback, not '{host}'"
-                ),
-            );
-            SmtpTls::None
-        }
-        other => {
-            c.at(
-                r.tls.as_ref().map(|t| t.span()).unwrap_or(s.span()),
-                format!("smtp.tls '{other}' must be \"starttls\", \"tls\" or \"none\""),
-            );
-            SmtpTls::StartTls
-        }
-    };
+    let tls = smtp_tls(s, &host, c);
     if r.user_env.is_some() != r.password_env.is_some() {
         c.at(
             s.span(),
@@ -941,46 +929,13 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
         }
         p
     });
-    let mut cc = Vec::new();
-    for a in &r.cc {
-        match Email::parse(a.get_ref()) {
-            Ok(e) => cc.push(e),
-            Err(e) => c.at(a.span(), format!("smtp.cc: {e}")),
-        }
-    }
+    let (cc, envelope_from) = smtp_addresses(r, c);
     let port = r.port.unwrap_or(match tls {
         SmtpTls::StartTls => 587,
         SmtpTls::Tls => 465,
         SmtpTls::None => 25,
     });
-    let envelope_from = r.envelope_from.as_ref().and_then(|a| match Email::parse(a.get_ref()) {
-        Ok(e) => Some(e),
-        Err(e) => {
-            c.at(a.span(), format!("smtp.envelope_from: {e}"));
-            None
-        }
-    });
-    let give_up_days = match &r.give_up_after_days {
-        None => 7,
-        Some(d) if (1..=365).contains(d.get_ref()) => *d.get_ref(),
-        Some(d) => {
-            c.at(d.span(), format!("smtp.give_up_after_days {} must be between 1 and 365", d.get_ref()));
-            7
-        }
-    };
-    let retry_after = match &r.retry_after_minutes {
-        None => vec![5, 60, 360, 1440],
-        Some(list) if !list.get_ref().is_empty() && list.get_ref().iter().all(|m| (0..=10_080).contains(m)) => {
-            list.get_ref().clone()
-        }
-        Some(list) => {
-            c.at(
-                list.span(),
-                "smtp.retry_after_minutes must list at least one wait, each between 0 and 10080 minutes (a week)",
-            );
-            vec![5, 60, 360, 1440]
-        }
-    };
+    let (give_up_days, retry_after) = smtp_retries(r, c);
     let cc_full = match r.cc_content.as_ref().map(|c| c.get_ref().as_str()) {
         None | Some("summary") => false,
         Some("full") => true,
@@ -1015,4 +970,74 @@ fn smtp(s: &Spanned<RawSmtp>, c: &mut Collector) -> Option<SmtpSettings> {
         give_up_after: chrono::Duration::days(give_up_days),
         retry_after: retry_after.into_iter().map(chrono::Duration::minutes).collect(),
     })
+}
+
+/// `smtp.tls`: plaintext only to a relay on loopback.
+fn smtp_tls(s: &Spanned<RawSmtp>, host: &str, c: &mut Collector) -> SmtpTls {
+    let r = s.get_ref();
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
+    let span = r.tls.as_ref().map(|t| t.span()).unwrap_or(s.span());
+    match r.tls.as_ref().map(|t| t.get_ref().as_str()).unwrap_or("starttls") {
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Tls,
+        "none" if loopback => SmtpTls::None,
+        "none" => {
+            c.at(
+                span,
+                format!(
+                    "smtp.tls = \"none\" sends in plaintext and is allowed only for a relay on loopback, not '{host}'"
+                ),
+            );
+            SmtpTls::None
+        }
+        other => {
+            c.at(span, format!("smtp.tls '{other}' must be \"starttls\", \"tls\" or \"none\""));
+            SmtpTls::StartTls
+        }
+    }
+}
+
+/// `smtp.cc` and `smtp.envelope_from`, each a valid address.
+fn smtp_addresses(r: &RawSmtp, c: &mut Collector) -> (Vec<Email>, Option<Email>) {
+    let mut cc = Vec::new();
+    for a in &r.cc {
+        match Email::parse(a.get_ref()) {
+            Ok(e) => cc.push(e),
+            Err(e) => c.at(a.span(), format!("smtp.cc: {e}")),
+        }
+    }
+    let envelope_from = r.envelope_from.as_ref().and_then(|a| match Email::parse(a.get_ref()) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            c.at(a.span(), format!("smtp.envelope_from: {e}"));
+            None
+        }
+    });
+    (cc, envelope_from)
+}
+
+/// `smtp.give_up_after_days` and `smtp.retry_after_minutes`, within their bounds.
+fn smtp_retries(r: &RawSmtp, c: &mut Collector) -> (i64, Vec<i64>) {
+    let give_up_days = match &r.give_up_after_days {
+        None => 7,
+        Some(d) if (1..=365).contains(d.get_ref()) => *d.get_ref(),
+        Some(d) => {
+            c.at(d.span(), format!("smtp.give_up_after_days {} must be between 1 and 365", d.get_ref()));
+            7
+        }
+    };
+    let retry_after = match &r.retry_after_minutes {
+        None => vec![5, 60, 360, 1440],
+        Some(list) if !list.get_ref().is_empty() && list.get_ref().iter().all(|m| (0..=10_080).contains(m)) => {
+            list.get_ref().clone()
+        }
+        Some(list) => {
+            c.at(
+                list.span(),
+                "smtp.retry_after_minutes must list at least one wait, each between 0 and 10080 minutes (a week)",
+            );
+            vec![5, 60, 360, 1440]
+        }
+    };
+    (give_up_days, retry_after)
 }

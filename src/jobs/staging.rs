@@ -22,6 +22,8 @@ impl Staging {
     pub(crate) fn new(out: &Path) -> Result<Self, JobError> {
         std::fs::create_dir_all(out).map_err(JobError::io(out))?;
         remove_leftovers(out);
+        // A unique folder name, not a date anyone reads: the wall clock, not
+        // the run's (a fixed test clock would give two stagings one name).
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.f");
         let dir = out.join(format!(".staging-{}-{stamp}", std::process::id()));
         safe_fs::ensure_dir(&dir).map_err(JobError::io(&dir))?;

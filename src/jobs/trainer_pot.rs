@@ -35,43 +35,11 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
     clock.mark("trainer pot", pot.days.len() as u64, "course days");
 
     let mut staging = Staging::new(&ctx.out)?;
-    let csv = staging.path(&format!("trainer-pot-{year}.csv"))?;
-    write_pot_csv(&csv, config, pot)?;
-    staging.write(
-        &format!("utbildarpott-{year}.xlsx"),
-        &regional_workbook(config, &RegionalReport { pot: Some(pot), findings: &findings, ..Default::default() })?,
-    )?;
-    let mut outgoing: Vec<OutgoingMessage> = Vec::new();
-    if config.trainer_pot.settlement == Settlement::Payout {
-        let csv_path = staging.path(&format!("utbetalning-utbildarpott-{year}.csv"))?;
-        write_payout_csv(&csv_path, config, pot)?;
-        let workbook = payout_workbook(config, pot)?;
-        staging.write(&format!("utbetalning-utbildarpott-{year}.xlsx"), &workbook)?;
-        if config.email.finance.is_some() && ctx.delivery.includes("finance") {
-            let bytes = std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?;
-            let msg = finance_message(config, pot, workbook, bytes)?;
-            staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
-            outgoing.push(msg);
-        }
-    }
-    outgoing.extend(stage_statements(ctx, &mut staging, pot)?);
+    let outgoing = stage(ctx, &mut staging, pot, &findings)?;
     clock.mark("pot reports and statements", outgoing.len() as u64, "messages");
 
-    let mut figures = vec![
-        format!("Trainer pot {year}: {} kr from {} regional course day(s).", pot.pot, pot.days.len()),
-        format!(
-            "Paid out: {} kr (adjustments for earlier years {} kr); difference {} kr.",
-            pot.paid(),
-            pot.adjustments_total(),
-            pot.total() - pot.paid()
-        ),
-    ];
     let delivering = !ctx.delivery.dry_run;
-    figures.push(match (computed.frozen, delivering) {
-        (true, _) => format!("{year} was delivered before: the frozen distribution is reproduced unchanged."),
-        (false, true) => format!("{year} is delivered now and frozen."),
-        (false, false) => format!("{year} is not delivered (--dry-run): nothing is frozen."),
-    });
+    let mut figures = pot_figures(pot, computed.frozen, delivering);
     let sending = super::outbox::sending(ctx);
     let freeze = (delivering && !computed.frozen).then_some(pot);
     let done = Finished { inputs, ..Finished::new(JOB, year.to_string(), started_at, &findings, staging) };
@@ -103,6 +71,57 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
         stages,
         waiting: 0,
     })
+}
+
+/// Stages the pot's CSV and workbook, under `payout` the list for finance
+/// (and its message), and each municipality's statement; returns the messages.
+fn stage(
+    ctx: &JobContext,
+    staging: &mut Staging,
+    pot: &PotDistribution,
+    findings: &[crate::domain::Finding],
+) -> Result<Vec<OutgoingMessage>, JobError> {
+    let (config, year) = (&ctx.config, pot.year);
+    let csv = staging.path(&format!("trainer-pot-{year}.csv"))?;
+    write_pot_csv(&csv, config, pot)?;
+    staging.write(
+        &format!("utbildarpott-{year}.xlsx"),
+        &regional_workbook(config, &RegionalReport { pot: Some(pot), findings, ..Default::default() })?,
+    )?;
+    let mut outgoing: Vec<OutgoingMessage> = Vec::new();
+    if config.trainer_pot.settlement == Settlement::Payout {
+        let csv_path = staging.path(&format!("utbetalning-utbildarpott-{year}.csv"))?;
+        write_payout_csv(&csv_path, config, pot)?;
+        let workbook = payout_workbook(config, pot)?;
+        staging.write(&format!("utbetalning-utbildarpott-{year}.xlsx"), &workbook)?;
+        if config.email.finance.is_some() && ctx.delivery.includes("finance") {
+            let bytes = std::fs::read(&csv_path).map_err(JobError::io(&csv_path))?;
+            let msg = finance_message(config, pot, workbook, bytes)?;
+            staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+            outgoing.push(msg);
+        }
+    }
+    outgoing.extend(stage_statements(ctx, staging, pot)?);
+    Ok(outgoing)
+}
+
+/// The run summary's figures: the pot, what is paid out, and whether it is frozen.
+fn pot_figures(pot: &PotDistribution, frozen: bool, delivering: bool) -> Vec<String> {
+    let year = pot.year;
+    vec![
+        format!("Trainer pot {year}: {} kr from {} regional course day(s).", pot.pot, pot.days.len()),
+        format!(
+            "Paid out: {} kr (adjustments for earlier years {} kr); difference {} kr.",
+            pot.paid(),
+            pot.adjustments_total(),
+            pot.total() - pot.paid()
+        ),
+        match (frozen, delivering) {
+            (true, _) => format!("{year} was delivered before: the frozen distribution is reproduced unchanged."),
+            (false, true) => format!("{year} is delivered now and frozen."),
+            (false, false) => format!("{year} is not delivered (--dry-run): nothing is frozen."),
+        },
+    ]
 }
 
 /// Each municipality with a payout: its statement workbook and message.

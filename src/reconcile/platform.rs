@@ -213,93 +213,99 @@ impl<'a> Check<'a> {
 
     /// Attendance: the register against the platform's seminar sign-ups.
     fn attendance(&self) -> Vec<Finding> {
-        let register = self.register;
-        let platform = self.platform;
+        if !self.platform.has_signups {
+            return Vec::new();
+        }
+        let (mut out, attended_in_register) = self.register_attendance_not_in_platform();
+        out.extend(self.platform_attendance_not_in_register(&attended_in_register));
+        out
+    }
+
+    /// Register attendance on a regional day the platform does not show;
+    /// also returns every (participant key, date) the register marks attended.
+    fn register_attendance_not_in_platform(&self) -> (Vec<Finding>, HashSet<(&str, NaiveDate)>) {
         let rounds = &self.rounds;
-        let keys = &self.keys;
-        let lc = |name: &str| self.lc(name);
-        let date_of = |p: &Participant, d| self.date_of(p, d);
+        let attended_in_platform: HashSet<(&str, NaiveDate)> = self
+            .platform
+            .signups
+            .iter()
+            .filter(|s| s.status.attended())
+            .map(|s| (s.user_key.as_str(), s.session_start.date()))
+            .collect();
         let mut out = Vec::new();
-        // Attendance: register against the platform's seminar sign-ups.
-        if platform.has_signups {
-            let attended_in_platform: HashSet<(&str, NaiveDate)> = platform
-                .signups
-                .iter()
-                .filter(|s| s.status.attended())
-                .map(|s| (s.user_key.as_str(), s.session_start.date()))
-                .collect();
-            let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::default();
-            for (p, key) in register.participants.iter().zip(keys) {
-                let round = rounds[&p.round];
-                // RSS marks attendance in the platform for its own (regional) days only.
-                if round.organiser != Organiser::Regional {
-                    continue;
-                }
-                for &d in &p.attended {
-                    let Some(date) = date_of(p, d) else { continue };
-                    if let Some(k) = key {
-                        attended_in_register.insert((k.as_str(), date));
-                        if !attended_in_platform.contains(&(k.as_str(), date)) {
-                            out.push(
-                                finding(
-                                    Severity::Warning,
-                                    Code::AttendanceNotInPlatform,
-                                    Some(p.kommun),
-                                    format!(
-                                        "{}, {} omgång {} dag {d} ({})",
-                                        who(p),
-                                        round.course,
-                                        round.id,
-                                        swedish_date(date)
-                                    ),
-                                    "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen \
-                                     anmälan med status Fully attended eller Partially attended). Markera närvaron på \
-                                     seminariet i lärplattformen."
-                                        .into(),
-                                )
-                                .on(date)
-                                .in_delresa(&round.delresa),
-                            );
-                        }
-                    }
-                }
+        let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::default();
+        for (p, key) in self.register.participants.iter().zip(&self.keys) {
+            let round = rounds[&p.round];
+            // RSS marks attendance in the platform for its own (regional) days only.
+            if round.organiser != Organiser::Regional {
+                continue;
             }
-            let course_days: HashMap<(&str, NaiveDate), &Round> =
-                register.days.iter().map(|d| ((lc(&rounds[&d.round].course), d.date), rounds[&d.round])).collect();
-            let by_key: HashMap<String, &Account> =
-                platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
-            for s in platform.signups.iter().filter(|s| s.status.attended()) {
-                let date = s.session_start.date();
-                let Some(round) = course_days.get(&(lc(&s.course), date)) else {
-                    continue; // a platform course the register does not hold
-                };
-                if attended_in_register.contains(&(s.user_key.as_str(), date)) {
-                    continue;
-                }
-                let account = by_key.get(&s.user_key).copied();
-                if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
+            let Some(k) = key else { continue };
+            for &d in &p.attended {
+                let Some(date) = self.date_of(p, d) else { continue };
+                attended_in_register.insert((k.as_str(), date));
+                if attended_in_platform.contains(&(k.as_str(), date)) {
                     continue;
                 }
                 out.push(
                     finding(
                         Severity::Warning,
-                        Code::PlatformAttendanceNotInRegister,
-                        account.and_then(|a| a.kommun),
-                        format!(
-                            "{} ({}), {} {}",
-                            account.map(|a| a.name.as_str()).unwrap_or(""),
-                            s.user_key,
-                            s.course,
-                            swedish_date(date)
-                        ),
-                        "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
-                         Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
+                        Code::AttendanceNotInPlatform,
+                        Some(p.kommun),
+                        format!("{}, {} omgång {} dag {d} ({})", who(p), round.course, round.id, swedish_date(date)),
+                        "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen \
+                         anmälan med status Fully attended eller Partially attended). Markera närvaron på \
+                         seminariet i lärplattformen."
                             .into(),
                     )
                     .on(date)
                     .in_delresa(&round.delresa),
                 );
             }
+        }
+        (out, attended_in_register)
+    }
+
+    /// Platform attendance on a register course day the register does not show.
+    fn platform_attendance_not_in_register(&self, attended_in_register: &HashSet<(&str, NaiveDate)>) -> Vec<Finding> {
+        let (register, platform, rounds) = (self.register, self.platform, &self.rounds);
+        let lc = |name: &str| self.lc(name);
+        let course_days: HashMap<(&str, NaiveDate), &Round> =
+            register.days.iter().map(|d| ((lc(&rounds[&d.round].course), d.date), rounds[&d.round])).collect();
+        let by_key: HashMap<String, &Account> =
+            platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
+        let mut out = Vec::new();
+        for s in platform.signups.iter().filter(|s| s.status.attended()) {
+            let date = s.session_start.date();
+            let Some(round) = course_days.get(&(lc(&s.course), date)) else {
+                continue; // a platform course the register does not hold
+            };
+            if attended_in_register.contains(&(s.user_key.as_str(), date)) {
+                continue;
+            }
+            let account = by_key.get(&s.user_key).copied();
+            if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
+                continue;
+            }
+            out.push(
+                finding(
+                    Severity::Warning,
+                    Code::PlatformAttendanceNotInRegister,
+                    account.and_then(|a| a.kommun),
+                    format!(
+                        "{} ({}), {} {}",
+                        account.map(|a| a.name.as_str()).unwrap_or(""),
+                        s.user_key,
+                        s.course,
+                        swedish_date(date)
+                    ),
+                    "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
+                     Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
+                        .into(),
+                )
+                .on(date)
+                .in_delresa(&round.delresa),
+            );
         }
         out
     }

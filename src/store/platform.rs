@@ -218,18 +218,7 @@ impl Reader<'_> {
         accounts: &[Account],
         overlaps: &mut Vec<Overlap>,
     ) -> Result<(Vec<StoredCompletion>, Vec<Progress>), StoreError> {
-        let mut kommun_of: HashMap<&str, u16> =
-            HashMap::with_capacity_and_hasher(accounts.len() * 2, Default::default());
-        for a in accounts {
-            if let Some(k) = a.kommun {
-                kommun_of.insert(a.username.as_str(), k.as_u16());
-            }
-        }
-        for a in accounts {
-            if let Some(k) = a.kommun {
-                kommun_of.entry(a.email.as_str()).or_insert(k.as_u16());
-            }
-        }
+        let kommun_of = kommun_by_user(accounts);
         let mut completions = Vec::new();
         // (kommun, course name) → counts of not started, in progress, complete.
         let mut counts: HashMap<(u16, String), [u64; 3]> = HashMap::default();
@@ -296,16 +285,38 @@ impl Reader<'_> {
                 u.covered.extend(lower);
             }
         }
-        let mut progress: Vec<Progress> = counts
-            .into_iter()
-            .filter_map(|((k, course), [not_started, in_progress, complete])| {
-                Some(Progress { kommun: KommunKod::from_u16(k)?, course, not_started, in_progress, complete })
-            })
-            .collect();
-        progress.sort_by(|a, b| (a.kommun, &a.course).cmp(&(b.kommun, &b.course)));
         overlaps.extend(union.map(|u| u.overlaps).unwrap_or_default());
-        Ok((completions, progress))
+        Ok((completions, progress_list(counts)))
     }
+}
+
+/// Each account's municipality by username, and by e-mail where no username
+/// claims the same text (a completion row names its user by either).
+fn kommun_by_user(accounts: &[Account]) -> HashMap<&str, u16> {
+    let mut kommun_of: HashMap<&str, u16> = HashMap::with_capacity_and_hasher(accounts.len() * 2, Default::default());
+    for a in accounts {
+        if let Some(k) = a.kommun {
+            kommun_of.insert(a.username.as_str(), k.as_u16());
+        }
+    }
+    for a in accounts {
+        if let Some(k) = a.kommun {
+            kommun_of.entry(a.email.as_str()).or_insert(k.as_u16());
+        }
+    }
+    kommun_of
+}
+
+/// Progress counts as rows, in municipality and course order.
+fn progress_list(counts: HashMap<(u16, String), [u64; 3]>) -> Vec<Progress> {
+    let mut progress: Vec<Progress> = counts
+        .into_iter()
+        .filter_map(|((k, course), [not_started, in_progress, complete])| {
+            Some(Progress { kommun: KommunKod::from_u16(k)?, course, not_started, in_progress, complete })
+        })
+        .collect();
+    progress.sort_by(|a, b| (a.kommun, &a.course).cmp(&(b.kommun, &b.course)));
+    progress
 }
 
 impl Store {

@@ -199,7 +199,9 @@ DROP TABLE signups;
 ALTER TABLE signup_rows RENAME TO signups;
 CREATE INDEX signups_by_snapshot ON signups (snapshot_id);
 "#,
-    // Invoice lines carry their kind (never recognised by their text again)
+    // Invoice lines carry their kind (never recognised by their text again;
+    // the text is read once, here, only to give rows stored before this
+    // migration their kind)
     // and the undecided setting behind a preliminary amount; the trainer pot
     // of a delivered year is frozen whole, with the adjustments it carried.
     r#"

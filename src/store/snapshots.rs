@@ -386,7 +386,7 @@ pub struct CourseInterner {
 }
 
 impl CourseInterner {
-    /// Prepares a record for [`SyncTx::store_export`].
+    /// Prepares a record for [`super::RunTx::store_export`].
     pub fn prepare(&mut self, record: ExportRecord) -> PreparedRow {
         let name = record.course();
         if name.is_empty() {

@@ -96,6 +96,28 @@ fn a_pipeline_naming_an_unknown_source_or_a_missing_address_is_refused() {
     assert!(msg.contains("sync.toml: recipients names project_lead, but"), "{msg}");
 }
 
+#[test]
+fn a_pipeline_in_another_time_zone_than_the_region_is_refused_by_check_and_serve() {
+    let w = Workdir::new();
+    let pipelines = w.path().join("pipelines");
+    std::fs::create_dir_all(&pipelines).unwrap();
+    std::fs::write(
+        pipelines.join("sync.toml"),
+        "name = \"sync\"\njob = \"nightly-sync\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"Europe/Helsinki\"\n",
+    )
+    .unwrap();
+    let config = w.config_with(&[Workdir::DECIDED_FIXED_COST]);
+    let expected = "sync.toml: timezone 'Europe/Helsinki' differs from region.timezone 'Europe/Stockholm'";
+    let args = ["--config", config.to_str().unwrap(), "--pipelines", pipelines.to_str().unwrap()];
+    let out = bin(&[&["check"][..], &args].concat(), w.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains(expected), "{}", text(&out));
+    let state = w.out().display().to_string();
+    let out = bin(&[&["serve", "--out", &state][..], &args].concat(), w.path());
+    assert_ne!(out.status.code(), Some(0), "serve refuses to start: {}", text(&out));
+    assert!(text(&out).contains(expected), "{}", text(&out));
+}
+
 /// The shipped config, decided, with `extra` appended; `check` run on it.
 fn check_with(w: &Workdir, extra: &str) -> (std::process::Output, String) {
     let config = w.config_with(&[Workdir::DECIDED_FIXED_COST]);
