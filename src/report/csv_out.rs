@@ -1,12 +1,14 @@
 //! The CSV outputs of FORMATS.md §5: UTF-8, comma, header row, amounts with a
 //! dot and two decimals, rows sorted by municipality code.
 //!
-//! Every table is declared as a list of [`Column`]s (heading and [`Kind`]) and
-//! written by the one row writer [`write_rows`], which neutralises text cells
+//! Every table's columns are [`Column`]s (heading and [`Kind`]), declared once
+//! with the workbooks' headings (`tables`, `invoice_lines`), and written by
+//! the one row writer [`write_rows`], which neutralises text cells
 //! that a spreadsheet would read as a formula (OWASP "CSV injection"): a text
 //! cell that begins with `=`, `+`, `-`, `@`, TAB or CR gets a `'` in front.
 //! Numbers and codes the program formats itself are written as they are.
 
+use super::tables;
 use super::ReportError;
 use crate::config::Config;
 use crate::domain::Finding;
@@ -104,26 +106,16 @@ pub fn write_invoice_csv(path: &Path, config: &Config, basis: &InvoiceBasis) -> 
     write_rows(path, &super::invoice_lines::csv_columns(), rows)
 }
 
-/// Columns of `trainer-pot-YYYY.csv`.
-pub(crate) const POT_COLUMNS: [Column; 5] =
-    [number("kommunkod"), text("kommun"), number("points"), number("exact_amount"), number("amount")];
-
-/// `trainer-pot-YYYY.csv`: every configured municipality, then the region's row.
+/// `trainer-pot-YYYY.csv`: every configured municipality, then the region's
+/// row (columns from [`tables::pot`]).
 pub fn write_pot_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Result<(), ReportError> {
-    let rows = pot.rows.iter().map(|r| {
-        vec![
-            config.recipient_code(r.recipient),
-            config.recipient_name(r.recipient),
-            points_text(r.points),
-            r.exact.to_csv(),
-            r.amount.to_csv(),
-        ]
-    });
-    write_rows(path, &POT_COLUMNS, rows)
+    let cols = &tables::pot::COLUMNS;
+    let rows = pot.rows.iter().map(|r| tables::csv_row(cols, |f| tables::pot::value(config, r, f)));
+    write_rows(path, &tables::csv_columns(cols), rows)
 }
 
 /// Trainer points as the CSV writes them: no trailing zeros ("1.25", "3").
-fn points_text(points: rust_decimal::Decimal) -> String {
+pub(crate) fn points_text(points: rust_decimal::Decimal) -> String {
     let mut points = points.normalize();
     if points.scale() == 0 {
         points.rescale(0);
@@ -131,96 +123,39 @@ fn points_text(points: rust_decimal::Decimal) -> String {
     points.to_string()
 }
 
-/// Columns of `utbetalning-utbildarpott-YYYY.csv`.
-pub(crate) const PAYOUT_COLUMNS: [Column; 6] = [
-    number("kommunkod"),
-    text("kommun"),
-    number("utbildningsdagar"),
-    number("poang"),
-    number("belopp"),
-    text("kommentar"),
-];
-
 /// `utbetalning-utbildarpott-YYYY.csv` (settlement `payout`): the payout list
 /// for finance, one row per recipient that taught or receives money; `belopp`
-/// sums to the year's total (the pot plus any adjustments).
+/// sums to the year's total (the pot plus any adjustments). Columns from
+/// [`tables::payout`].
 pub fn write_payout_csv(path: &Path, config: &Config, pot: &PotDistribution) -> Result<(), ReportError> {
-    let rows = super::pot_tables::published_rows(pot).map(|r| {
-        vec![
-            config.recipient_code(r.recipient),
-            config.recipient_name(r.recipient),
-            r.days.to_string(),
-            points_text(r.points),
-            r.amount.to_csv(),
-            r.comment.clone(),
-        ]
-    });
-    write_rows(path, &PAYOUT_COLUMNS, rows)
+    let cols = &tables::payout::COLUMNS;
+    let rows =
+        super::pot_tables::published_rows(pot).map(|r| tables::csv_row(cols, |f| tables::payout::value(config, r, f)));
+    write_rows(path, &tables::csv_columns(cols), rows)
 }
-
-/// Columns of `followup-YYYY.csv`.
-pub(crate) const FOLLOWUP_COLUMNS: [Column; 7] = [
-    text("delresa"),
-    text("kurs"),
-    number("omgangar"),
-    number("kursdagar"),
-    number("anmalda"),
-    number("godkanda"),
-    number("andel"),
-];
 
 /// `followup-YYYY.csv`: one row per delresa and course (no total rows; the
-/// workbook shows totals).
+/// workbook shows totals). Columns from [`tables::followup`].
 pub fn write_followup_csv(path: &Path, f: &FollowUp) -> Result<(), ReportError> {
+    let cols = &tables::followup::COLUMNS;
     let rows = f.sections.iter().flat_map(|s| {
-        s.rows.iter().map(move |r| {
-            vec![
-                s.delresa.to_string(),
-                r.course.clone(),
-                r.rounds.to_string(),
-                r.days.to_string(),
-                r.registered.to_string(),
-                r.approved.to_string(),
-                r.share_csv(),
-            ]
-        })
+        s.rows.iter().map(move |r| tables::csv_row(cols, |field| tables::followup::value(&s.delresa, r, field)))
     });
-    write_rows(path, &FOLLOWUP_COLUMNS, rows)
+    write_rows(path, &tables::csv_columns(cols), rows)
 }
 
-/// Columns of `reconciliation.csv`.
-pub(crate) const RECONCILIATION_COLUMNS: [Column; 5] =
-    [text("severity"), text("code"), number("kommunkod"), text("subject"), text("detail")];
-
-/// `reconciliation.csv`: findings sorted by municipality code, then code.
+/// `reconciliation.csv`: findings sorted by municipality code, then code
+/// (columns from [`tables::findings`]).
 pub fn write_reconciliation_csv(path: &Path, findings: &[Finding]) -> Result<(), ReportError> {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by(|a, b| (a.kommun, a.code.as_str(), &a.subject).cmp(&(b.kommun, b.code.as_str(), &b.subject)));
-    let rows = sorted.into_iter().map(|f| {
-        vec![
-            f.severity.to_string(),
-            f.code.to_string(),
-            f.kommun.map(|k| k.to_string()).unwrap_or_default(),
-            f.subject.clone(),
-            f.detail.clone(),
-        ]
-    });
-    write_rows(path, &RECONCILIATION_COLUMNS, rows)
+    let cols = &tables::findings::COLUMNS;
+    let rows = sorted.into_iter().map(|f| tables::csv_row(cols, |field| tables::findings::value(None, f, field)));
+    write_rows(path, &tables::csv_columns(cols), rows)
 }
 
-/// Columns of `accounts-by-municipality.csv`.
-pub(crate) const ACCOUNTS_COLUMNS: [Column; 8] = [
-    number("kommunkod"),
-    text("kommun"),
-    text("delresa"),
-    number("konton"),
-    number("medarbetare"),
-    number("chefer"),
-    number("utbildare"),
-    number("k_admin"),
-];
-
-/// `accounts-by-municipality.csv`: one row per municipality and delresa.
+/// `accounts-by-municipality.csv`: one row per municipality and delresa
+/// (columns from [`tables::accounts`]).
 pub fn write_accounts_csv(
     path: &Path,
     config: &Config,
@@ -229,42 +164,24 @@ pub fn write_accounts_csv(
         crate::domain::AccountCount,
     >,
 ) -> Result<(), ReportError> {
-    let rows = counts.iter().map(|((k, d), c)| {
-        vec![
-            k.to_string(),
-            config.municipality(*k).map(|m| m.name.clone()).unwrap_or_default(),
-            d.as_ref().map(|d| d.to_string()).unwrap_or_default(),
-            c.accounts.to_string(),
-            c.medarbetare.to_string(),
-            c.chefer.to_string(),
-            c.utbildare.to_string(),
-            c.k_admin.to_string(),
-        ]
+    let cols = &tables::accounts::COLUMNS;
+    let rows = counts.iter().map(|((kommun, d), now)| {
+        let row = tables::accounts::Row { kommun: *kommun, delresa: d.as_ref(), now, before: None };
+        tables::csv_row(cols, |f| tables::accounts::value(config, &row, f))
     });
-    write_rows(path, &ACCOUNTS_COLUMNS, rows)
+    write_rows(path, &tables::csv_columns(cols), rows)
 }
 
-/// Columns of `progress-by-municipality.csv`.
-pub(crate) const PROGRESS_COLUMNS: [Column; 6] =
-    [number("kommunkod"), text("kommun"), text("kurs"), number("ej_paborjad"), number("pagaende"), number("genomfort")];
-
-/// `progress-by-municipality.csv`: one row per municipality and course.
+/// `progress-by-municipality.csv`: one row per municipality and course
+/// (columns from [`tables::progress`]).
 pub fn write_progress_csv(
     path: &Path,
     config: &Config,
     progress: &[crate::domain::Progress],
 ) -> Result<(), ReportError> {
-    let rows = progress.iter().map(|p| {
-        vec![
-            p.kommun.to_string(),
-            config.municipality(p.kommun).map(|m| m.name.clone()).unwrap_or_default(),
-            p.course.clone(),
-            p.not_started.to_string(),
-            p.in_progress.to_string(),
-            p.complete.to_string(),
-        ]
-    });
-    write_rows(path, &PROGRESS_COLUMNS, rows)
+    let cols = &tables::progress::COLUMNS;
+    let rows = progress.iter().map(|p| tables::csv_row(cols, |f| tables::progress::value(config, p, f)));
+    write_rows(path, &tables::csv_columns(cols), rows)
 }
 
 #[cfg(test)]

@@ -4,6 +4,9 @@
 //! Writers take computed values and a destination; they compute nothing that
 //! billing has not already decided, so every total is a sum of shown rows.
 //!
+//! A table written both as CSV and in a workbook is declared once, its CSV
+//! columns, Swedish headings and values together (`tables`, `invoice_lines`).
+//!
 //! No output can be turned against its reader: CSV text cells that a
 //! spreadsheet would run as a formula are neutralised (`csv_out`), workbooks
 //! hold user text as string cells only; and Excel's limits never fail a job
@@ -21,6 +24,7 @@ mod print;
 mod regional_workbook;
 mod sheet;
 mod style;
+mod tables;
 
 pub use csv_out::{
     write_accounts_csv, write_followup_csv, write_invoice_csv, write_payout_csv, write_pot_csv, write_progress_csv,
@@ -32,7 +36,6 @@ pub use ingest_report::{write_ingest_problems_csv, write_ingest_report_csv, Inge
 pub use invoice_lines::invoice_line_text;
 pub use municipality_workbook::{municipality_workbook, AccountsRow, MunicipalityReport, Part};
 pub use pot_tables::{
-    payout_workbook, pot_statement, published_rows as published_rows_of, PAYOUT_HEADINGS, PUBLISHED_HEADINGS,
-    STATEMENT_HEADINGS,
+    payout_workbook, pot_statement, published_rows as published_rows_of, PUBLISHED_HEADINGS, STATEMENT_HEADINGS,
 };
 pub use regional_workbook::{regional_workbook, AccountTable, RegionalReport};

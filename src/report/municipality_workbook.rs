@@ -6,6 +6,7 @@
 use super::invoice_lines::{labels, write_row, OWN_FIELDS};
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
+use super::tables::{self, accounts, progress, Value};
 use super::ReportError;
 use crate::config::{Config, Municipality};
 use crate::domain::DelresaCode;
@@ -15,7 +16,7 @@ use crate::domain::{Finding, Owner};
 use crate::domain::{Money, Month, Year};
 use crate::domain::{ParticipantDay, TrainerDayRow};
 use rust_xlsxwriter::{Chart, ChartType};
-use rust_xlsxwriter::{Workbook, XlsxError};
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 
 /// Accounts of one delresa: now, and at the last snapshot before the month (if any).
 pub type AccountsRow = (Option<DelresaCode>, AccountCount, Option<AccountCount>);
@@ -107,11 +108,11 @@ fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<
         summary(wb, config, r, s)?;
         invoice_lines(wb, config, r, s)?;
         accounts(wb, config, r, s)?;
-        course_status(wb, r, s)?;
+        course_status(wb, config, r, s)?;
         if r.part != Part::Summary {
             course_days(wb, config, r, s)?;
             trainers(wb, r, s)?;
-            findings(wb, r, s)?;
+            findings(wb, config, r, s)?;
         }
         Ok(())
     };
@@ -122,25 +123,33 @@ fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<
     wb.save_to_buffer().map_err(ReportError::xlsx(&name))
 }
 
+/// The first sheet: what the workbook holds, the month's counts and amounts.
 fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Sammanfattning")?;
+    ws.write_text_with_format(0, 0, format!("Yrkesresan {} – {}", r.municipality.name, r.month.swedish()), &s.bold)?;
+    let mut row = 2u32;
+    for (k, v) in summary_facts(config, r) {
+        ws.write_text_with_format(row, 0, k, &s.bold)?;
+        ws.write_text(row, 1, v)?;
+        row += 1;
+    }
+    let row = summary_amounts(ws, r, row, s)?;
+    national_fee(ws, config, r, row, s)?;
+    ws.set_column_width(0, 78)?;
+    ws.set_column_width(1, 24)?;
+    Ok(())
+}
+
+/// The summary's facts, a label and a value each: who, when, what the
+/// workbook holds, and the month's days, findings and accounts.
+fn summary_facts(config: &Config, r: &MunicipalityReport) -> Vec<(String, String)> {
     let m = r.municipality;
-    let month = r.month.swedish();
-    ws.write_text_with_format(0, 0, format!("Yrkesresan {} – {month}", m.name), &s.bold)?;
-    let holds = match &r.part {
-        Part::Whole => "alla kommunens deltagare och utbildare i månaden".to_string(),
-        Part::Delresor(d) => format!(
-            "deltagare och utbildare i {}",
-            d.iter().map(|d| config.delresa_name(d)).collect::<Vec<_>>().join(", ")
-        ),
-        Part::Summary => "en sammanfattning utan namn".to_string(),
-    };
     let count = |owner: Owner| r.findings.iter().filter(|f| f.code.owner() == owner).count().to_string();
     let mut rows: Vec<(String, String)> = vec![
         ("Kommun".into(), format!("{} ({})", m.name, m.code)),
-        ("Period".into(), month.clone()),
-        ("Arbetsboken visar".into(), holds),
+        ("Period".into(), r.month.swedish()),
+        ("Arbetsboken visar".into(), holds(config, &r.part)),
         ("Fakturareferens".into(), m.invoice_reference.clone()),
         ("Deltagardagar i månaden (närvarande)".into(), r.days.iter().filter(|d| d.attended).count().to_string()),
         ("Utbildardagar i månaden".into(), r.trainer_days.len().to_string()),
@@ -156,12 +165,26 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
             .map(|a| a.iter().map(|(_, c, _)| c.accounts).sum::<u64>().to_string())
             .unwrap_or_else(|| "–".into()),
     ));
-    let mut row = 2u32;
-    for (k, v) in rows {
-        ws.write_text_with_format(row, 0, k, &s.bold)?;
-        ws.write_text(row, 1, v)?;
-        row += 1;
+    rows
+}
+
+/// What a workbook holds, in words.
+fn holds(config: &Config, part: &Part) -> String {
+    match part {
+        Part::Whole => "alla kommunens deltagare och utbildare i månaden".to_string(),
+        Part::Delresor(d) => format!(
+            "deltagare och utbildare i {}",
+            d.iter().map(|d| config.delresa_name(d)).collect::<Vec<_>>().join(", ")
+        ),
+        Part::Summary => "en sammanfattning utan namn".to_string(),
     }
+}
+
+/// The summary's amounts from `row` on: what RSS invoices, the pot payout
+/// in the month it is credited, the national days paid directly
+/// (information). Returns the row after them.
+fn summary_amounts(ws: &mut Worksheet, r: &MunicipalityReport, mut row: u32, s: &Styles) -> Result<u32, XlsxError> {
+    let month = r.month.swedish();
     ws.write_text_with_format(row, 0, format!("Att fakturera från RSS för {month}"), &s.bold)?;
     ws.write_number_with_format(row, 1, r.total().to_f64_for_display(), &s.money_bold)?;
     row += 1;
@@ -180,28 +203,40 @@ fn summary(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Style
         ws.write_number_with_format(row, 1, national.to_f64_for_display(), &s.money)?;
         row += 1;
     }
-    if let Some(per) = config.national_fee(r.month.year()) {
-        row += 1;
-        ws.write_text(
-            row,
-            0,
-            format!("Information: nationell avgift till SKR för {}, per år (faktureras av SKR)", r.month.year()),
-        )?;
-        ws.write_number_with_format(row, 1, (per * m.population).to_f64_for_display(), &s.money)?;
-        row += 1;
-        ws.write_text(
-            row,
-            0,
-            format!(
-                "Beräkning: {} per invånare och år × {} invånare ({})",
-                per.kr_text(),
-                thousands(u64::from(m.population)),
-                m.population_year
-            ),
-        )?;
-    }
-    ws.set_column_width(0, 78)?;
-    ws.set_column_width(1, 24)?;
+    Ok(row)
+}
+
+/// The year's national fee to SKR, when the config has one (information),
+/// after a blank row at `row`, and how it is computed.
+fn national_fee(
+    ws: &mut Worksheet,
+    config: &Config,
+    r: &MunicipalityReport,
+    mut row: u32,
+    s: &Styles,
+) -> Result<(), XlsxError> {
+    let Some(per) = config.national_fee(r.month.year()) else {
+        return Ok(());
+    };
+    let m = r.municipality;
+    row += 1;
+    ws.write_text(
+        row,
+        0,
+        format!("Information: nationell avgift till SKR för {}, per år (faktureras av SKR)", r.month.year()),
+    )?;
+    ws.write_number_with_format(row, 1, (per * m.population).to_f64_for_display(), &s.money)?;
+    row += 1;
+    ws.write_text(
+        row,
+        0,
+        format!(
+            "Beräkning: {} per invånare och år × {} invånare ({})",
+            per.kr_text(),
+            thousands(u64::from(m.population)),
+            m.population_year
+        ),
+    )?;
     Ok(())
 }
 
@@ -224,99 +259,75 @@ fn national_information(r: &MunicipalityReport) -> Money {
     r.days.iter().filter(|d| d.fee.is_zero()).filter_map(|d| d.national_price).sum()
 }
 
-/// Headings of the accounts sheet.
-pub const ACCOUNT_HEADINGS: [&str; 7] = [
-    "Delresa",
-    "Antal konton",
-    "Varav medarbetare",
-    "Varav chefer",
-    "Varav utbildare",
-    "Varav k-admin",
-    "Förändring sedan förra månaden",
-];
-
+/// The municipality's accounts per delresa, with the change since the
+/// last snapshot before the month (columns [`accounts::MUNICIPALITY`]).
 fn accounts(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Konton")?;
-    headings(ws, 0, &ACCOUNT_HEADINGS, s)?;
+    let fields = &accounts::MUNICIPALITY;
+    headings(ws, 0, &tables::headings(&accounts::COLUMNS, fields), s)?;
     let Some(list) = &r.accounts else {
         ws.write_text(1, 0, "Ingen kontoexport från lärplattformen har lästs in ännu.")?;
         return Ok(());
     };
     let mut row = 1u32;
-    let mut total = [0u64; 5];
+    let mut total = AccountCount::default();
     let mut change: Option<i64> = Some(0);
     for (d, now, before) in list {
-        let name =
-            d.as_ref().map(|d| config.delresa_name(d).to_string()).unwrap_or_else(|| "(ingen delresa angiven)".into());
-        ws.write_text(row, 0, &name)?;
-        for (i, v) in [now.accounts, now.medarbetare, now.chefer, now.utbildare, now.k_admin].into_iter().enumerate() {
-            ws.write_number(row, col(1 + i), v as f64)?;
-            total[i] += v;
-        }
-        match before {
-            Some(b) => {
-                let diff = signed(now.accounts) - signed(b.accounts);
-                ws.write_number(row, 6, diff as f64)?;
-                change = change.map(|c| c.saturating_add(diff));
-            }
-            None => change = None,
-        }
+        let line = accounts::Row { kommun: r.municipality.code, delresa: d.as_ref(), now, before: before.as_ref() };
+        tables::write_row(ws, row, fields, |f| accounts::value(config, &line, f), s)?;
+        total = total.plus(now);
+        change = match accounts::value(config, &line, accounts::Field::Change) {
+            Value::Change(diff) => change.map(|c| c.saturating_add(diff)),
+            _ => None,
+        };
         row += 1;
     }
-    filter(ws, 0, rows(list.len()), col(ACCOUNT_HEADINGS.len()))?;
+    filter(ws, 0, rows(list.len()), col(fields.len()))?;
     ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
-    for (i, v) in total.iter().enumerate() {
-        ws.write_number_with_format(row, col(1 + i), *v as f64, &s.bold)?;
+    for f in accounts::COUNTS {
+        accounts::count(&total, f).write_as(ws, row, tables::position(fields, &f), s, &s.bold)?;
     }
     if let Some(c) = change {
-        ws.write_number_with_format(row, 6, c as f64, &s.bold)?;
+        Value::Change(c).write_as(ws, row, tables::position(fields, &accounts::Field::Change), s, &s.bold)?;
     }
     ws.write_text(row + 2, 0, "Rollerna överlappar, så varav-kolumnerna behöver inte summera till antal konton. Avstängda och borttagna konton räknas inte.")?;
     super::print::fit(ws);
     Ok(())
 }
 
-/// A count as a signed number, for a change between two counts (saturating).
-fn signed(count: u64) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
-}
-
-/// Headings of the course-status sheet.
-pub const STATUS_HEADINGS: [&str; 4] = ["Kurs", "Ej påbörjad", "Pågående", "Genomfört"];
-
-fn course_status(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
+/// The municipality's course progress, one row per course (columns
+/// [`progress::MUNICIPALITY`]), with a chart.
+fn course_status(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     let sheet = "Kursstatus";
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
-    headings(ws, 0, &STATUS_HEADINGS, s)?;
+    let fields = &progress::MUNICIPALITY;
+    headings(ws, 0, &tables::headings(&progress::COLUMNS, fields), s)?;
     let Some(list) = &r.progress else {
         ws.write_text(1, 0, "Ingen export av kursstatus från lärplattformen har lästs in ännu.")?;
         return Ok(());
     };
     let mut row = 1u32;
-    let mut total = [0u64; 3];
     for p in list {
-        ws.write_text(row, 0, &p.course)?;
-        for (i, v) in [p.not_started, p.in_progress, p.complete].into_iter().enumerate() {
-            ws.write_number(row, col(1 + i), v as f64)?;
-            total[i] += v;
-        }
+        tables::write_row(ws, row, fields, |f| progress::value(config, p, f), s)?;
         row += 1;
     }
-    filter(ws, 0, rows(list.len()), col(STATUS_HEADINGS.len()))?;
+    filter(ws, 0, rows(list.len()), col(fields.len()))?;
     ws.write_text_with_format(row, 0, "Totalt", &s.bold)?;
-    for (i, v) in total.iter().enumerate() {
-        ws.write_number_with_format(row, col(1 + i), *v as f64, &s.bold)?;
+    for f in progress::COUNTS {
+        let total: u64 = list.iter().map(|p| progress::count(p, f)).sum();
+        ws.write_number_with_format(row, tables::position(fields, &f), total as f64, &s.bold)?;
     }
     if !list.is_empty() {
         let last = rows(list.len());
         let mut chart = Chart::new(ChartType::BarStacked);
         chart.title().set_name("Pågående och genomfört per kurs");
-        for (col, name) in [(2u16, "Pågående"), (3u16, "Genomfört")] {
+        for f in [progress::Field::Pagaende, progress::Field::Genomfort] {
+            let col = tables::position(fields, &f);
             chart
                 .add_series()
-                .set_name(name)
+                .set_name(progress::heading(f))
                 .set_categories((sheet, 1, 0, last, 0))
                 .set_values((sheet, 1, col, last, col));
         }
@@ -420,25 +431,21 @@ fn trainers(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(),
     table.finish(wb)
 }
 
-/// Headings of the findings sheet.
-pub const FINDING_HEADINGS: [&str; 6] = ["Åtgärdas av", "Allvarlighet", "Avvikelse", "Gäller", "Vad göra", "Kod"];
-
 /// The municipality's open findings: what the municipality acts on first,
-/// then what RSS acts on; in Swedish, the code last for reference.
-fn findings(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
-    let mut table = LongTable::new(wb, "Avvikelser", &FINDING_HEADINGS, s)?;
+/// then what RSS acts on; in Swedish, the code last for reference (columns
+/// [`findings::MUNICIPALITY`]).
+fn findings(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
+    use tables::findings::Field::{Explanation, Subject, WhatToDo};
+    let fields = &tables::findings::MUNICIPALITY;
+    let mut table = LongTable::new(wb, "Avvikelser", &tables::headings(&tables::findings::COLUMNS, fields), s)?;
     let mut list: Vec<&&Finding> = r.findings.iter().collect();
     list.sort_by_key(|f| (f.code.owner() != Owner::Kommun, f.code.as_str(), f.subject.as_str()));
     for f in list {
         let (ws, row) = table.row(wb, s)?;
-        ws.write_text(row, 0, f.code.owner().swedish())?;
-        ws.write_text(row, 1, f.severity.swedish())?;
-        ws.write_text_with_format(row, 2, f.code.explanation(), &s.wrap)?;
-        ws.write_text_with_format(row, 3, &f.subject, &s.wrap)?;
-        ws.write_text_with_format(row, 4, &f.detail, &s.wrap)?;
-        ws.write_text(row, 5, f.code.as_str())?;
+        tables::write_row(ws, row, fields, |field| tables::findings::value(Some(config), f, field), s)?;
     }
-    table.wrapped(&[(2, 30.0), (3, 30.0), (4, 45.0)]);
+    let at = |f| tables::position(fields, &f);
+    table.wrapped(&[(at(Explanation), 30.0), (at(Subject), 30.0), (at(WhatToDo), 45.0)]);
     table.finish(wb)
 }
 

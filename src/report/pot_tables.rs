@@ -6,6 +6,7 @@
 use super::print::{self, PrintSetup, DATE_WIDTH, DECIMAL_WIDTH, MONEY_WIDTH};
 use super::sheet::{col, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
+use super::tables::{self, payout, payout::Field};
 use super::ReportError;
 use crate::config::{Config, Municipality};
 use crate::domain::rounding::largest_remainder;
@@ -66,11 +67,8 @@ fn rule_text(rule: DistributionRule) -> &'static str {
     }
 }
 
-/// Headings of the payout list for finance.
-pub const PAYOUT_HEADINGS: [&str; 7] =
-    ["Kommunkod", "Kommun", "Fakturareferens", "Antal utbildningsdagar", "Poäng", "Belopp", "Kommentarer"];
-
-/// The payout list for finance: who gets what, with the totals that equal the pot.
+/// The payout list for finance: who gets what, with the totals that equal
+/// the pot. Its columns are the CSV's ([`tables::payout`]).
 pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>, ReportError> {
     let name = "utbetalning utbildarpott";
     let s = Styles::new();
@@ -78,27 +76,19 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         let ws = wb.add_worksheet();
         ws.set_name(format!("Utbetalning {}", pot.year))?;
-        headings(ws, 2, &PAYOUT_HEADINGS, &s)?;
+        let fields = tables::sheet_fields(&payout::COLUMNS);
+        let at = |f| tables::position(&fields, &f);
+        headings(ws, 2, &tables::headings(&payout::COLUMNS, &fields), &s)?;
         let mut row = 3u32;
         let listed: Vec<&PotRow> = published_rows(pot).collect();
         for r in &listed {
-            let m = match r.recipient {
-                Recipient::Kommun(k) => config.municipality(k),
-                Recipient::Region => None,
-            };
-            ws.write_text(row, 0, config.recipient_code(r.recipient))?;
-            ws.write_text(row, 1, config.recipient_name(r.recipient))?;
-            ws.write_text(row, 2, m.map(|m| m.invoice_reference.as_str()).unwrap_or(""))?;
-            ws.write_number(row, 3, f64::from(r.days))?;
-            ws.write_number_with_format(row, 4, r.points.to_f64().unwrap_or(0.0), &s.decimal)?;
-            ws.write_number_with_format(row, 5, r.amount.to_f64_for_display(), &s.money)?;
-            ws.write_text_with_format(row, 6, &r.comment, &s.wrap)?;
+            tables::write_row(ws, row, &fields, |f| payout::value(config, r, f), &s)?;
             row += 1;
         }
-        filter(ws, 2, rows(listed.len()), col(PAYOUT_HEADINGS.len()))?;
-        ws.write_text_with_format(row, 1, "Totalt", &s.bold)?;
-        ws.write_number_with_format(row, 3, f64::from(pot.days_total()), &s.bold)?;
-        ws.write_number_with_format(row, 5, pot.paid().to_f64_for_display(), &s.money_bold)?;
+        filter(ws, 2, rows(listed.len()), col(fields.len()))?;
+        ws.write_text_with_format(row, at(Field::Kommun), "Totalt", &s.bold)?;
+        ws.write_number_with_format(row, at(Field::Dagar), f64::from(pot.days_total()), &s.bold)?;
+        ws.write_number_with_format(row, at(Field::Belopp), pot.paid().to_f64_for_display(), &s.money_bold)?;
         row += 2;
         for (label, value) in [
             (format!("Utbildarpott {} (kursdagarnas pott)", pot.year), pot.pot),
@@ -106,11 +96,11 @@ pub fn payout_workbook(config: &Config, pot: &PotDistribution) -> Result<Vec<u8>
             ("Att betala ut".to_string(), pot.total()),
             ("Differens mot summan ovan".to_string(), pot.total() - pot.paid()),
         ] {
-            ws.write_text_with_format(row, 1, label, &s.bold)?;
-            ws.write_number_with_format(row, 5, value.to_f64_for_display(), &s.money_bold)?;
+            ws.write_text_with_format(row, at(Field::Kommun), label, &s.bold)?;
+            ws.write_number_with_format(row, at(Field::Belopp), value.to_f64_for_display(), &s.money_bold)?;
             row += 1;
         }
-        print::min_widths(ws, &[(4, DECIMAL_WIDTH), (5, MONEY_WIDTH)])?;
+        print::min_widths(ws, &[(at(Field::Poang), DECIMAL_WIDTH), (at(Field::Belopp), MONEY_WIDTH)])?;
         let title = format!("Utbetalning av utbildarpott {} till kommuner som ställt upp med utbildare", pot.year);
         print::fit_with_title(ws, &title, &s.bold)?;
         Ok(())

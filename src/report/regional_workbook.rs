@@ -7,6 +7,8 @@
 use super::print::{self, PrintSetup, DATE_WIDTH, DECIMAL_WIDTH, MONEY_WIDTH};
 use super::sheet::{col, fit_text, groups_that_fit, rows, LongTable, TextCells};
 use super::style::{filter, headings, write_date, Styles};
+use super::tables::progress::{heading as progress_heading, Field as ProgressField};
+use super::tables::{self, accounts, findings, followup, pot};
 use super::ReportError;
 use crate::config::Config;
 use crate::domain::DistributionRule;
@@ -19,13 +21,6 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Chart, ChartType, Format, Worksheet};
 use rust_xlsxwriter::{Workbook, XlsxError};
 use std::collections::BTreeMap;
-
-/// Headings of the follow-up sheet (as in the region's published reports).
-pub const FOLLOWUP_HEADINGS: [&str; 6] = ["Kurs", "Kursomgångar", "Kursdagar", "Anmälda", "Godkända", "Andel godkända"];
-
-/// Headings of the pot distribution sheet.
-pub const POT_HEADINGS: [&str; 6] =
-    ["Kommunkod", "Kommun", "Poäng", "Exakt belopp", "Utbetalning", "Varav justering tidigare år"];
 
 /// Accounts per (municipality, delresa).
 pub type AccountTable = BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount>;
@@ -78,14 +73,22 @@ pub fn regional_workbook(config: &Config, r: &RegionalReport) -> Result<Vec<u8>,
     wb.save_to_buffer().map_err(ReportError::xlsx(name))
 }
 
-/// Headings of the accounts sheet (as in seed 000).
-pub const ACCOUNT_HEADINGS: [&str; 6] =
-    ["Kommun", "Antal konton", "Varav medarbetare", "Varav chefer", "Varav utbildare", "Varav k-admin"];
-
-fn count_row(ws: &mut Worksheet, row: u32, label: &str, c: &AccountCount, fmt: &Format) -> Result<(), XlsxError> {
-    ws.write_text_with_format(row, 0, label, fmt)?;
-    for (i, v) in [c.accounts, c.medarbetare, c.chefer, c.utbildare, c.k_admin].into_iter().enumerate() {
-        ws.write_number_with_format(row, col(1 + i), v as f64, fmt)?;
+/// A row of the accounts sheet (columns [`accounts::REGIONAL`]): the
+/// municipality (or "Totalt") and its counts, all in `look`.
+fn count_row(
+    ws: &mut Worksheet,
+    row: u32,
+    label: &str,
+    c: &AccountCount,
+    s: &Styles,
+    look: &Format,
+) -> Result<(), XlsxError> {
+    for (i, f) in accounts::REGIONAL.iter().enumerate() {
+        let value = match f {
+            accounts::Field::Kommun => tables::Value::Text(label.into()),
+            f => accounts::count(c, *f),
+        };
+        value.write_as(ws, row, col(i), s, look)?;
     }
     Ok(())
 }
@@ -95,18 +98,19 @@ fn accounts_sheet(wb: &mut Workbook, config: &Config, a: &AccountTable, s: &Styl
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
     ws.write_text_with_format(0, 0, "Antal konton per kommun (alla delresor; aktiva konton)", &s.bold)?;
-    headings(ws, 1, &ACCOUNT_HEADINGS, s)?;
+    let head = tables::headings(&accounts::COLUMNS, &accounts::REGIONAL);
+    headings(ws, 1, &head, s)?;
     let plain = Format::new();
     let mut row = 2u32;
     let mut total = AccountCount::default();
     for m in &config.municipalities {
         let c = municipality_total(a, m.code);
-        count_row(ws, row, &m.name, &c, &plain)?;
-        total = add(&total, &c);
+        count_row(ws, row, &m.name, &c, s, &plain)?;
+        total = total.plus(&c);
         row += 1;
     }
     let last_data = row - 1;
-    count_row(ws, row, "Totalt", &total, &s.bold)?;
+    count_row(ws, row, "Totalt", &total, s, &s.bold)?;
     row += 2;
     for d in &config.delresor {
         if !a.keys().any(|(_, dd)| dd.as_ref() == Some(&d.code)) {
@@ -114,18 +118,18 @@ fn accounts_sheet(wb: &mut Workbook, config: &Config, a: &AccountTable, s: &Styl
         }
         ws.write_text_with_format(row, 0, format!("Yrkesresan {} – antal konton per kommun", d.name), &s.bold)?;
         row += 1;
-        for (c, h) in ACCOUNT_HEADINGS.iter().enumerate() {
+        for (c, h) in head.iter().enumerate() {
             ws.write_text_with_format(row, col(c), h, &s.header)?;
         }
         row += 1;
         let mut sum = AccountCount::default();
         for m in &config.municipalities {
             let c = a.get(&(m.code, Some(d.code.clone()))).cloned().unwrap_or_default();
-            count_row(ws, row, &m.name, &c, &plain)?;
-            sum = add(&sum, &c);
+            count_row(ws, row, &m.name, &c, s, &plain)?;
+            sum = sum.plus(&c);
             row += 1;
         }
-        count_row(ws, row, "Totalt", &sum, &s.bold)?;
+        count_row(ws, row, "Totalt", &sum, s, &s.bold)?;
         row += 2;
     }
     let mut chart = Chart::new(ChartType::Column);
@@ -148,16 +152,6 @@ fn accounts_sheet(wb: &mut Workbook, config: &Config, a: &AccountTable, s: &Styl
     Ok(())
 }
 
-fn add(a: &AccountCount, b: &AccountCount) -> AccountCount {
-    AccountCount {
-        accounts: a.accounts + b.accounts,
-        medarbetare: a.medarbetare + b.medarbetare,
-        chefer: a.chefer + b.chefer,
-        utbildare: a.utbildare + b.utbildare,
-        k_admin: a.k_admin + b.k_admin,
-    }
-}
-
 /// Columns of the progress sheet beside the two per course: the
 /// municipality and the two totals.
 const PROGRESS_FIXED_COLUMNS: usize = 3;
@@ -175,16 +169,7 @@ fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: 
     // Two columns per course: as many courses as Excel's columns hold.
     let courses = &all[..all.len().min(groups_that_fit(PROGRESS_FIXED_COLUMNS, 2))];
     ws.write_text_with_format(0, 0, "Pågående och genomfört per kommun och kurs", &s.bold)?;
-    ws.write_text_with_format(2, 0, "Kommun", &s.header)?;
-    for (i, c) in courses.iter().enumerate() {
-        let first = col(1 + 2 * i);
-        ws.merge_range(1, first, 1, first + 1, &fit_text(c), &s.header)?;
-        ws.write_text_with_format(2, first, "Pågående", &s.header)?;
-        ws.write_text_with_format(2, first + 1, "Genomfört", &s.header)?;
-    }
-    let sum_col = col(1 + 2 * courses.len());
-    ws.write_text_with_format(2, sum_col, "Pågående totalt", &s.header)?;
-    ws.write_text_with_format(2, sum_col + 1, "Genomfört totalt", &s.header)?;
+    let sum_col = progress_headings(ws, courses, s)?;
     ws.set_freeze_panes(3, 1)?;
     print::table(ws, 2, usize::from(sum_col) + 2)?;
     let mut row = 3u32;
@@ -221,19 +206,35 @@ fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: 
     chart.title().set_name("Pågående och genomfört per kommun");
     chart
         .add_series()
-        .set_name("Pågående")
+        .set_name(progress_heading(ProgressField::Pagaende))
         .set_categories((sheet, 3, 0, last_data, 0))
         .set_values((sheet, 3, sum_col, last_data, sum_col));
-    chart.add_series().set_name("Genomfört").set_categories((sheet, 3, 0, last_data, 0)).set_values((
-        sheet,
-        3,
-        sum_col + 1,
-        last_data,
-        sum_col + 1,
-    ));
+    chart
+        .add_series()
+        .set_name(progress_heading(ProgressField::Genomfort))
+        .set_categories((sheet, 3, 0, last_data, 0))
+        .set_values((sheet, 3, sum_col + 1, last_data, sum_col + 1));
     ws.insert_chart(row + 2, 0, &chart)?;
     ws.set_column_width(0, 18)?;
     Ok(())
+}
+
+/// The progress sheet's headings (from [`tables::progress`]): the
+/// municipality, two columns under each course's name and the two totals,
+/// whose first column it returns.
+fn progress_headings(ws: &mut Worksheet, courses: &[&str], s: &Styles) -> Result<u16, XlsxError> {
+    let (started, done) = (progress_heading(ProgressField::Pagaende), progress_heading(ProgressField::Genomfort));
+    ws.write_text_with_format(2, 0, progress_heading(ProgressField::Kommun), &s.header)?;
+    for (i, c) in courses.iter().enumerate() {
+        let first = col(1 + 2 * i);
+        ws.merge_range(1, first, 1, first + 1, &fit_text(c), &s.header)?;
+        ws.write_text_with_format(2, first, started, &s.header)?;
+        ws.write_text_with_format(2, first + 1, done, &s.header)?;
+    }
+    let sum_col = col(1 + 2 * courses.len());
+    ws.write_text_with_format(2, sum_col, format!("{started} totalt"), &s.header)?;
+    ws.write_text_with_format(2, sum_col + 1, format!("{done} totalt"), &s.header)?;
+    Ok(sum_col)
 }
 
 /// The note under a progress sheet that shows only the first `shown` courses.
@@ -309,23 +310,21 @@ fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) 
     for sec in &f.sections {
         ws.write_text_with_format(row, 0, format!("Yrkesresan {}", config.delresa_name(&sec.delresa)), &s.bold)?;
         row += 1;
-        for (c, h) in FOLLOWUP_HEADINGS.iter().enumerate() {
+        for (c, h) in tables::headings(&followup::COLUMNS, &followup::SHEET).iter().enumerate() {
             ws.write_text_with_format(row, col(c), h, &s.header)?;
         }
         row += 1;
         for r in sec.rows.iter().chain(std::iter::once(&sec.total)) {
             let is_total = std::ptr::eq(r, &sec.total);
-            let label = if r.national_only { format!("{}*", r.course) } else { r.course.clone() };
-            let fmt = if is_total { &s.bold } else { &rust_xlsxwriter::Format::new() };
-            ws.write_text_with_format(row, 0, &label, fmt)?;
-            if !r.national_only {
-                ws.write_number_with_format(row, 1, f64::from(r.rounds), fmt)?;
-                ws.write_number_with_format(row, 2, f64::from(r.days), fmt)?;
-            }
-            ws.write_number_with_format(row, 3, f64::from(r.registered), fmt)?;
-            ws.write_number_with_format(row, 4, f64::from(r.approved), fmt)?;
-            if let Some(share) = r.share() {
-                ws.write_number_with_format(row, 5, share.to_f64().unwrap_or(0.0) / 100.0, &s.percent)?;
+            let look = if is_total { &s.bold } else { &Format::new() };
+            for (c, f) in followup::SHEET.iter().enumerate() {
+                let value = match f {
+                    // A course given only nationally: marked, without regional rounds and days.
+                    followup::Field::Kurs if r.national_only => tables::Value::Text(format!("{}*", r.course).into()),
+                    followup::Field::Omgangar | followup::Field::Kursdagar if r.national_only => tables::Value::Empty,
+                    f => followup::value(&sec.delresa, r, *f),
+                };
+                value.write_as(ws, row, col(c), s, look)?;
             }
             row += 1;
         }
@@ -341,7 +340,7 @@ fn followup_sheet(wb: &mut Workbook, config: &Config, f: &FollowUp, s: &Styles) 
         ws.set_column_width(c, 16)?;
     }
     // A table per delresa, each with its headings: no single row to repeat.
-    print::orientation(ws, FOLLOWUP_HEADINGS.len());
+    print::orientation(ws, followup::SHEET.len());
     Ok(())
 }
 
@@ -357,25 +356,25 @@ fn published_pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, 
     Ok(())
 }
 
+/// The distribution step by step, one row per recipient (columns from
+/// [`tables::pot`]), and the sums that show it equals the pot.
 fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles) -> Result<(), XlsxError> {
+    use pot::Field::{Belopp, Exakt, Justering, Kommun, Poang};
     let ws = wb.add_worksheet();
     ws.set_name("Utbildarpott")?;
     let rule = match p.rule {
         DistributionRule::PerDay => "per kurstillfälle (per_day)",
         DistributionRule::AnnualPool => "hela årets pott efter poäng (annual_pool)",
     };
-    headings(ws, 2, &POT_HEADINGS, s)?;
+    let fields = tables::sheet_fields(&pot::COLUMNS);
+    let at = |f| tables::position(&fields, &f);
+    headings(ws, 2, &tables::headings(&pot::COLUMNS, &fields), s)?;
     let mut row = 3u32;
     for r in &p.rows {
-        ws.write_text(row, 0, config.recipient_code(r.recipient))?;
-        ws.write_text(row, 1, config.recipient_name(r.recipient))?;
-        ws.write_number_with_format(row, 2, r.points.to_f64().unwrap_or(0.0), &s.decimal)?;
-        ws.write_number_with_format(row, 3, r.exact.to_f64_for_display(), &s.money)?;
-        ws.write_number_with_format(row, 4, r.amount.to_f64_for_display(), &s.money)?;
-        ws.write_number_with_format(row, 5, r.adjustment.to_f64_for_display(), &s.money)?;
+        tables::write_row(ws, row, &fields, |f| pot::value(config, r, f), s)?;
         row += 1;
     }
-    filter(ws, 2, rows(p.rows.len()), col(POT_HEADINGS.len()))?;
+    filter(ws, 2, rows(p.rows.len()), col(fields.len()))?;
     let paid = p.paid();
     for (label, value) in [
         ("Summa utbetalningar", paid),
@@ -383,11 +382,12 @@ fn pot_sheet(wb: &mut Workbook, config: &Config, p: &PotDistribution, s: &Styles
         ("Justeringar tidigare år", p.adjustments_total()),
         ("Differens", p.total() - paid),
     ] {
-        ws.write_text_with_format(row, 1, label, &s.bold)?;
-        ws.write_number_with_format(row, 4, value.to_f64_for_display(), &s.money_bold)?;
+        ws.write_text_with_format(row, at(Kommun), label, &s.bold)?;
+        ws.write_number_with_format(row, at(Belopp), value.to_f64_for_display(), &s.money_bold)?;
         row += 1;
     }
-    print::min_widths(ws, &[(2, DECIMAL_WIDTH), (3, MONEY_WIDTH), (4, MONEY_WIDTH), (5, MONEY_WIDTH)])?;
+    let widths = [(Poang, DECIMAL_WIDTH), (Exakt, MONEY_WIDTH), (Belopp, MONEY_WIDTH), (Justering, MONEY_WIDTH)];
+    print::min_widths(ws, &widths.map(|(f, w)| (at(f), w)))?;
     print::fit_with_title(ws, &format!("Fördelning av utbildarpott {} – {rule}", p.year), &s.bold)
 }
 
@@ -437,23 +437,17 @@ fn pot_days_sheet(wb: &mut Workbook, p: &PotDistribution, s: &Styles) -> Result<
     table.finish(wb)
 }
 
-/// Headings of the findings sheet.
-pub const FINDING_HEADINGS: [&str; 7] =
-    ["Allvarlighet", "Kod", "Avvikelse", "Kommunkod", "Kommun", "Gäller", "Förklaring"];
-
-fn findings_sheet(wb: &mut Workbook, config: &Config, findings: &[Finding], s: &Styles) -> Result<(), XlsxError> {
-    let mut table = LongTable::new(wb, "Avvikelser", &FINDING_HEADINGS, s)?;
-    for f in findings {
+/// Every finding, in the columns [`findings::REGIONAL`].
+fn findings_sheet(wb: &mut Workbook, config: &Config, list: &[Finding], s: &Styles) -> Result<(), XlsxError> {
+    use findings::Field::{Detail, Explanation, Subject};
+    let fields = &findings::REGIONAL;
+    let mut table = LongTable::new(wb, "Avvikelser", &tables::headings(&findings::COLUMNS, fields), s)?;
+    for f in list {
         let (ws, row) = table.row(wb, s)?;
-        ws.write_text(row, 0, f.severity.swedish())?;
-        ws.write_text(row, 1, f.code.as_str())?;
-        ws.write_text_with_format(row, 2, f.code.explanation(), &s.wrap)?;
-        ws.write_text(row, 3, f.kommun.map(|k| k.to_string()).unwrap_or_default())?;
-        ws.write_text(row, 4, f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.as_str()).unwrap_or(""))?;
-        ws.write_text_with_format(row, 5, &f.subject, &s.wrap)?;
-        ws.write_text_with_format(row, 6, &f.detail, &s.wrap)?;
+        tables::write_row(ws, row, fields, |field| findings::value(Some(config), f, field), s)?;
     }
-    table.wrapped(&[(2, 30.0), (5, 30.0), (6, 50.0)]);
+    let at = |f| tables::position(fields, &f);
+    table.wrapped(&[(at(Explanation), 30.0), (at(Subject), 30.0), (at(Detail), 50.0)]);
     table.finish(wb)
 }
 

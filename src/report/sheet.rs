@@ -317,8 +317,9 @@ mod tests {
 /// sources, so that a new sheet cannot forget it.
 #[cfg(test)]
 mod sources {
-    const REPORT_SOURCES: [(&str, &str); 6] = [
+    const REPORT_SOURCES: [(&str, &str); 7] = [
         ("style.rs", include_str!("style.rs")),
+        ("tables/mod.rs", include_str!("tables/mod.rs")),
         ("municipality_workbook.rs", include_str!("municipality_workbook.rs")),
         ("regional_workbook.rs", include_str!("regional_workbook.rs")),
         ("finance_workbook.rs", include_str!("finance_workbook.rs")),
