@@ -4,8 +4,8 @@
 
 use crate::config::load;
 use crate::domain::ExportKind;
-use crate::ingest::exports::{headings, read_export, sniff, ExportOutcome};
-use crate::ingest::{read_register, recognise_file, InputKind};
+use crate::ingest::exports::{read_export, sniff, ExportOutcome};
+use crate::ingest::{read_register, recognise_file, unknown_reason, InputKind};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -66,14 +66,8 @@ fn describe(path: &Path, config: &crate::config::Config) -> (bool, String) {
             };
         }
         InputKind::Unknown => {
-            let h = sniffed.and_then(|s| headings(path, &s, &config.ingest.limits).ok()).unwrap_or_default();
-            return (
-                false,
-                format!(
-                    "{out}  problem:  not recognised as accounts, completions, sign-ups or a register; headings found: {}\n",
-                    h.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
-                ),
-            );
+            // The same reason the sync writes beside a rejected file.
+            return (false, format!("{out}  problem:  {}\n", unknown_reason(path, &config.ingest.limits)));
         }
     };
     let mut seen = std::collections::HashSet::new();

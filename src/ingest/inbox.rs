@@ -4,10 +4,10 @@
 //! a register missing one is read, and rejected with the sheet named); a Totara export is
 //! recognised by its headings. Issue-level ingest of the exports builds on this.
 
-use super::exports::{detect_kind, headings, sniff, ExportKind, Format};
+use super::exports::{detect_kind, headings, sniff, workbook_headings, ExportKind, Format};
 use super::register::read::SHEETS;
 use super::workbook::Workbook;
-use crate::config::Config;
+use crate::config::{Config, IngestLimits};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -93,23 +93,50 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// What a file holds, read from its content (this parses: call it guarded).
+/// A workbook is checked and opened once: a register by its sheets, an
+/// export by the headings of its first sheet.
 pub fn kind_of(path: &Path, config: &Config) -> InputKind {
     let Ok(sniffed) = sniff(path) else {
         return InputKind::Unknown;
     };
-    if sniffed.format == Format::Spreadsheet {
-        if let Ok(bytes) = std::fs::read(path) {
-            if let Ok(wb) = Workbook::from_bytes(bytes, &config.ingest.limits) {
-                if SHEETS.iter().filter(|s| wb.find_sheet(s).is_some()).count() >= 2 {
-                    return InputKind::Register;
-                }
-            }
+    let found = if sniffed.format == Format::Spreadsheet {
+        let Ok(mut wb) =
+            std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| Workbook::from_bytes(b, &config.ingest.limits))
+        else {
+            return InputKind::Unknown;
+        };
+        if SHEETS.iter().filter(|s| wb.find_sheet(s).is_some()).count() >= 2 {
+            return InputKind::Register;
         }
-    }
-    match headings(path, &sniffed, &config.ingest.limits).ok().and_then(|h| detect_kind(&h, config)) {
+        workbook_headings(&mut wb)
+    } else {
+        headings(path, &sniffed, &config.ingest.limits)
+    };
+    match found.ok().and_then(|h| detect_kind(&h, config)) {
         Some(ExportKind::Accounts) => InputKind::Accounts,
         Some(ExportKind::Completions) => InputKind::Completions,
         Some(ExportKind::Signups) => InputKind::Signups,
         None => InputKind::Unknown,
+    }
+}
+
+/// Why a file is not recognised, as the sync writes it beside a rejected
+/// file and `ingest` prints it: the headings it has (each cut to a readable
+/// length, at most 30), or why none could be read — a workbook refused by
+/// the checks names the sheet and cell.
+pub fn unknown_reason(path: &Path, limits: &IngestLimits) -> String {
+    use super::bounds::short;
+    match sniff(path).map_err(|e| e.to_string()).and_then(|s| headings(path, &s, limits)) {
+        Ok(h) => {
+            let shown: Vec<&String> = h.iter().filter(|h| !h.trim().is_empty()).collect();
+            let more = shown.len().saturating_sub(30);
+            let list: Vec<String> = shown.iter().take(30).map(|h| format!("'{}'", short(h, 40))).collect();
+            format!(
+                "not recognised as accounts, completions, sign-ups or a register; headings found: {}{}",
+                if list.is_empty() { "none".to_string() } else { list.join(", ") },
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            )
+        }
+        Err(e) => format!("not recognised: {e}"),
     }
 }

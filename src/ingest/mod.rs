@@ -12,5 +12,7 @@ pub mod webservice;
 mod workbook;
 
 pub use crate::domain::totara::report_identity;
-pub use inbox::{inbox_paths, kind_of, recognise, recognise_file, sha256_file, InputKind, RecognisedFile};
+pub use inbox::{
+    inbox_paths, kind_of, recognise, recognise_file, sha256_file, unknown_reason, InputKind, RecognisedFile,
+};
 pub use register::{read_register, read_register_bytes, redact_register, RegisterError, RegisterProblems};

@@ -1,9 +1,9 @@
 //! Reading spreadsheet files: sniff the type, find sheets and columns by
 //! heading, and turn cells into text or dates with their position for errors.
 
-use super::bounds::{beyond_grid, check_zip, short};
+use super::bounds::{beyond_grid, check_zip, short, Container};
 use crate::config::IngestLimits;
-use calamine::{open_workbook_auto_from_rs, Data, Reader, Sheets};
+use calamine::{Data, Reader, Sheets};
 use chrono::NaiveDate;
 use std::io::Cursor;
 
@@ -38,12 +38,20 @@ impl FileType {
 
 impl Workbook {
     /// Opens a workbook from its bytes, after checking the zip against the
-    /// limits (see [`crate::ingest::bounds`]).
+    /// limits (see [`crate::ingest::bounds`]). Only xlsx and ods are opened:
+    /// calamine's readers of binary workbooks (xls, xlsb) are never given a
+    /// file, as their sheets would be built whole.
     pub(crate) fn from_bytes(bytes: Vec<u8>, limits: &IngestLimits) -> Result<Self, String> {
-        check_zip(Cursor::new(&bytes), limits)?;
-        open_workbook_auto_from_rs(Cursor::new(bytes))
-            .map(|sheets| Workbook { sheets })
-            .map_err(|e| format!("not a readable spreadsheet: {e}"))
+        let sheets = match check_zip(Cursor::new(&bytes), limits)? {
+            Container::Ods => calamine::Ods::new(Cursor::new(bytes)).map(Sheets::Ods).map_err(|e| e.to_string()),
+            Container::Xlsx => calamine::Xlsx::new(Cursor::new(bytes)).map(Sheets::Xlsx).map_err(|e| e.to_string()),
+        };
+        sheets.map(|sheets| Workbook { sheets }).map_err(|e| format!("not a readable spreadsheet: {e}"))
+    }
+
+    /// calamine's reader, for reading its rows as an export.
+    pub(crate) fn sheets_mut(&mut self) -> &mut Sheets<Cursor<Vec<u8>>> {
+        &mut self.sheets
     }
 
     /// The sheet names, as written.
@@ -58,7 +66,7 @@ impl Workbook {
             .find(|n| n.trim().eq_ignore_ascii_case(wanted) || n.trim().to_lowercase() == wanted.to_lowercase())
     }
 
-    /// Reads a sheet cell by cell (xlsx streamed; ods after its extent was
+    /// Reads a sheet cell by cell (xlsx streamed; ods after its expansion was
     /// checked) into a sparse table whose first non-empty row holds the
     /// headings: memory follows the cells the sheet really has.
     pub(crate) fn table(&mut self, sheet: &str) -> Result<Table, String> {

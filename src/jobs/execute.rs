@@ -119,14 +119,18 @@ pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobEr
 }
 
 /// The run's findings, with names, in `<out>/findings.csv` (the summary
-/// printed and logged carries counts only). Replaced by each run.
+/// printed and logged carries counts only). Replaced by each run. Written
+/// like every other output: created exclusively and without following a
+/// link ([`crate::safe_fs::create_new`]) in a fresh staging folder, synced,
+/// then renamed into place, so a link planted at `findings.csv` is replaced,
+/// never written through.
 fn write_findings(ctx: &JobContext, findings: &[crate::domain::Finding]) -> Result<(), JobError> {
     crate::safe_fs::ensure_dir(&ctx.out).map_err(JobError::io(&ctx.out))?;
-    let path = ctx.out.join(super::summary::FINDINGS_FILE);
-    let part = ctx.out.join(format!(".{}.part", super::summary::FINDINGS_FILE));
-    let _ = std::fs::remove_file(&part);
+    let mut staging = super::staging::Staging::new(&ctx.out)?;
+    let part = staging.path(super::summary::FINDINGS_FILE)?;
     crate::report::write_reconciliation_csv(&part, findings)?;
-    std::fs::rename(&part, &path).map_err(JobError::io(&path))
+    staging.sync()?;
+    staging.publish().map(|_| ())
 }
 
 /// Tests make a job panic by name (debug builds only).

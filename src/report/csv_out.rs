@@ -86,7 +86,10 @@ pub(crate) fn write_rows(
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<(), ReportError> {
     let err = |source| ReportError::Csv { path: path.to_path_buf(), source };
-    let mut w = csv::Writer::from_path(path).map_err(err)?;
+    // Outputs are new files in a fresh staging folder: created exclusively,
+    // never through a link, with the private file mode.
+    let file = crate::safe_fs::create_new(path).map_err(|e| err(csv::Error::from(e)))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
     w.write_record(columns.iter().map(|c| c.name)).map_err(err)?;
     for r in rows {
         for (i, v) in r.iter().enumerate() {

@@ -10,7 +10,9 @@ pub enum Outcome {
     Ok,
     /// Done, with findings someone should read.
     Findings,
-    /// Nothing was applied.
+    /// Failed: nothing was applied — or, for a run that rejected an input
+    /// file, the other files' effects were (see [`RunTx::fail_with`]); the
+    /// error says which.
     Failed,
 }
 
@@ -82,6 +84,8 @@ pub struct RunTx<'a> {
     /// The run's row id.
     pub run_id: i64,
     pub(crate) clock: std::sync::Arc<dyn crate::domain::Clock>,
+    /// Set by [`RunTx::fail_with`]: the run commits, logged as failed.
+    failure: Option<String>,
 }
 
 impl RunTx<'_> {
@@ -94,8 +98,20 @@ impl RunTx<'_> {
         self.clock.stamp()
     }
 
+    /// Logs the run as failed with `error` when it finishes, though its
+    /// effects still commit: one bad export must not hold back the rest, and
+    /// the run log (and so `status`, which exits 1) still says the run
+    /// failed, until a later run of the job succeeds.
+    pub fn fail_with(&mut self, error: String) {
+        self.failure = Some(error);
+    }
+
     /// Logs the run's end (outcome, counts, inputs) on its row and commits everything.
     pub fn finish(self, run: &RunRecord) -> Result<i64, StoreError> {
+        let (outcome, error) = match &self.failure {
+            Some(e) => (Outcome::Failed, Some(e.as_str())),
+            None => (run.outcome, run.error.as_deref()),
+        };
         let path = self.path.clone();
         let wrap = |source| StoreError { path: path.clone(), source };
         self.tx
@@ -108,8 +124,8 @@ impl RunTx<'_> {
                     run.period,
                     run.started_at,
                     run.ended_at,
-                    run.outcome.as_str(),
-                    run.error,
+                    outcome.as_str(),
+                    error,
                     run.findings,
                     run.outputs,
                     run.scheduled_at,
@@ -145,7 +161,7 @@ impl Store {
         )
         .map_err(wrap)?;
         let run_id = tx.last_insert_rowid();
-        Ok(RunTx { tx, path: self.path.clone(), run_id, clock: self.clock.clone() })
+        Ok(RunTx { tx, path: self.path.clone(), run_id, clock: self.clock.clone(), failure: None })
     }
 
     /// Logs a run and applies its other effects in the same transaction: all

@@ -206,3 +206,37 @@ fn a_name_of_40000_characters_is_cut_with_an_ellipsis_and_the_job_runs() {
     assert_eq!(name.chars().count(), 32_767, "Excel's limit");
     assert!(name.starts_with("NNNN") && name.ends_with("N…"), "cut with an ellipsis");
 }
+
+#[test]
+fn the_trainer_pot_csvs_never_start_a_cell_with_a_formula() {
+    // A trainer and a pot extra named like a formula: the pot CSVs are per
+    // municipality (a trainer's name is not in them), and the extra's text
+    // lands inside `kommentar`, never at the start of a cell.
+    let w = Workdir::new();
+    let mut b = RegisterBuilder::new();
+    b.round("R1", "Samtal och delaktighet", "bou", "medarbetare", "regional", None).day("R1", 1, "2026-03-03");
+    for (name, email, kommun, role) in [
+        (LINK, "karin@utbildare.example", "Falun", "kursledare"),
+        ("@SUM(1+1)", "ulf@utbildare.example", "Mora", "utbildare"),
+    ] {
+        let row: Vec<Cell> = vec!["R1".into(), 1u32.into(), name.into(), email.into(), kommun.into(), role.into()];
+        b.sheets.push("Utbildare", row);
+    }
+    b.participants("R1", "Mora", 12, &[1]);
+    b.extra("pott", "Mora", "2026-06-01", LINK, (Cell::Number(1.0), Cell::Number(500.0)), "-2+3");
+    w.register(&b.sheets);
+
+    let out = w.run(&["run", "trainer-pot", "--year", "2026"], &config_path());
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    check_csvs(&w);
+    let pot = w.csv("trainer-pot-2026.csv");
+    let payout = w.csv("utbetalning-utbildarpott-2026.csv");
+    for (name, rows) in [("trainer-pot-2026.csv", &pot), ("utbetalning-utbildarpott-2026.csv", &payout)] {
+        assert!(rows.len() > 1, "{name}: {rows:?}");
+        assert!(!rows.iter().flatten().any(|c| c.contains("SUM(1+1)")), "{name} names no trainer: {rows:?}");
+    }
+    let mora = payout.iter().find(|r| r[1] == "Mora").expect("Mora's row");
+    let comment = mora.last().unwrap();
+    assert!(comment.contains(LINK) && !comment.starts_with(['=', '+', '-', '@', '\'']), "{comment:?}");
+    assert_eq!(row(&pot, "2062")[0], "2062", "a municipality code stays a number");
+}

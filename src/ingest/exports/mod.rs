@@ -82,6 +82,17 @@ pub fn headings(path: &Path, sniffed: &Sniffed, limits: &IngestLimits) -> Result
     out.ok_or_else(|| "the file is empty".to_string())
 }
 
+/// The headings of a workbook already opened (first non-empty row of its
+/// first sheet), as [`headings`] reads them from its file.
+pub(crate) fn workbook_headings(wb: &mut crate::ingest::workbook::Workbook) -> Result<Vec<String>, String> {
+    let mut out = None;
+    let _ = rows::workbook_rows(wb, &mut |_, rec: &csv::StringRecord| {
+        out = Some(rec.iter().map(str::to_string).collect::<Vec<_>>());
+        Err(())
+    })?;
+    out.ok_or_else(|| "the file is empty".to_string())
+}
+
 /// Which export a heading row belongs to, if any.
 pub fn detect_kind(headings: &[String], config: &Config) -> Option<ExportKind> {
     ExportKind::ALL.into_iter().find(|k| ColumnMap::new(*k, headings, &config.ingest.get(*k).columns).is_ok())

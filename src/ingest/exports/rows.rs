@@ -4,7 +4,7 @@
 
 use super::sniff::{Encoding, Format, Sniffed};
 use crate::config::IngestLimits;
-use crate::ingest::bounds::{beyond_grid, check_zip, short};
+use crate::ingest::bounds::{beyond_grid, check_zip, short, Container};
 use crate::ingest::workbook::cell_text;
 use csv::StringRecord;
 use encoding_rs_io::DecodeReaderBytesBuilder;
@@ -136,20 +136,42 @@ fn sheet_rows<E>(
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
     use calamine::Reader;
-    let open = || std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"));
-    check_zip(std::io::BufReader::with_capacity(1 << 16, open()?), limits)?;
-    let file = open()?;
-    // xlsx: stream the cells in order; never the dense full-sheet range.
-    if let Ok(x) = calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, file)) {
-        return xlsx_rows(x, f);
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let container = check_zip(std::io::BufReader::with_capacity(1 << 16, &mut file), limits)?;
+    // The file checked is the file read (not whatever the path names by now).
+    std::io::Seek::rewind(&mut file).map_err(|e| format!("cannot read: {e}"))?;
+    match container {
+        Container::Ods => {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+            let mut ods = calamine::Ods::new(std::io::Cursor::new(bytes))
+                .map_err(|e| format!("not a readable spreadsheet: {e}"))?;
+            ods_rows(&mut ods, f)
+        }
+        Container::Xlsx => {
+            let mut x = calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, file))
+                .map_err(|e| format!("not a readable spreadsheet: {e}"))?;
+            xlsx_rows(&mut x, f)
+        }
     }
-    ods_rows(path, f)
+}
+
+/// The first sheet's rows of a workbook already opened (and so checked).
+pub(crate) fn workbook_rows<E>(
+    wb: &mut crate::ingest::workbook::Workbook,
+    f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
+) -> Result<Result<(), E>, String> {
+    match wb.sheets_mut() {
+        calamine::Sheets::Xlsx(x) => xlsx_rows(x, f),
+        calamine::Sheets::Ods(o) => ods_rows(o, f),
+        _ => Err("not an xlsx or ods workbook".into()),
+    }
 }
 
 /// An xlsx sheet's rows, streamed cell by cell (cells beyond Excel's grid
 /// reject the file; cells beyond the last heading belong to no field).
 fn xlsx_rows<E, R: std::io::Read + std::io::Seek>(
-    mut x: calamine::Xlsx<R>,
+    x: &mut calamine::Xlsx<R>,
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
     use calamine::{Data, Reader};
@@ -218,17 +240,14 @@ fn xlsx_rows<E, R: std::io::Read + std::io::Seek>(
     Ok(Ok(()))
 }
 
-/// An ods sheet's rows (calamine has no streaming ods reader; its extent
-/// was checked with the zip, so the range is bounded).
-fn ods_rows<E>(path: &Path, f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>) -> Result<Result<(), E>, String> {
+/// An ods sheet's rows (calamine has no streaming ods reader; what it
+/// builds was checked with the zip, so the range is bounded).
+fn ods_rows<E, R: std::io::Read + std::io::Seek>(
+    other: &mut calamine::Ods<R>,
+    f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
+) -> Result<Result<(), E>, String> {
     use calamine::Reader;
     let mut rec = StringRecord::new();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot open: {e}"))?;
-    // ods: its extent was checked with the zip, so the range is bounded.
-    let sheets = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a readable spreadsheet: {e}"))?;
-    // ods: read the sheet as a range (calamine has no streaming ods reader).
-    let mut other = sheets;
     let first = other.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
     let range = other.worksheet_range(&first).map_err(|e| format!("cannot read the sheet: {e}"))?;
     let start = range.start().map(|(r, _)| r).unwrap_or(0);

@@ -66,21 +66,33 @@ pub(super) fn first_line(s: &str) -> &str {
     s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
 }
 
-/// Why a file was not recognised: the headings it has.
+/// Why a file was not recognised (see [`crate::ingest::unknown_reason`]).
 pub(super) fn unknown_reason(path: &Path, limits: &crate::config::IngestLimits) -> String {
+    crate::ingest::unknown_reason(path, limits)
+}
+
+/// The run log's error for a sync that rejected files, if it did: "N file(s)
+/// rejected: <file>: <reason>; …" (the first line of each reason, cut to a
+/// readable length; at most five files named). The run still commits the
+/// other files; its log entry says failed (see [`crate::store::RunTx::fail_with`]).
+pub(super) fn rejected_error(lines: &[crate::report::IngestLine]) -> Option<String> {
     use crate::ingest::bounds::short;
-    use crate::ingest::exports::{headings, sniff};
-    match sniff(path).map_err(|e| e.to_string()).and_then(|s| headings(path, &s, limits)) {
-        Ok(h) => {
-            let more = h.len().saturating_sub(30);
-            format!(
-                "not recognised as accounts, completions, sign-ups or a register; headings found: {}{}",
-                h.iter().take(30).map(|h| format!("'{}'", short(h, 40))).collect::<Vec<_>>().join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
-            )
-        }
-        Err(e) => format!("not recognised: {e}"),
+    let rejected: Vec<_> = lines.iter().filter(|l| l.status == crate::report::IngestStatus::Rejected).collect();
+    if rejected.is_empty() {
+        return None;
     }
+    let named: Vec<String> = rejected
+        .iter()
+        .take(5)
+        .map(|l| format!("{}: {}", short(&l.file, 80), short(first_line(&l.detail), 200)))
+        .collect();
+    let more = rejected.len().saturating_sub(named.len());
+    Some(format!(
+        "{} file(s) rejected: {}{}",
+        rejected.len(),
+        named.join("; "),
+        if more > 0 { format!("; and {more} more (see inbox/rejected/)") } else { String::new() }
+    ))
 }
 
 /// Moves a file into `inbox/<folder>/`, never overwriting an earlier one;

@@ -99,6 +99,9 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
         rows: log.ingested_rows(),
         ..Finished::new(JOB, today.to_string(), started_at, &logged, staging)
     };
+    if let Some(why) = files::rejected_error(&log.lines) {
+        tx.fail_with(why);
+    }
     let outputs = close(tx, settings, done)?;
     for (path, folder, why) in std::mem::take(&mut log.moves) {
         files::move_file(&settings.inbox, &path, folder, why.as_deref())?;
