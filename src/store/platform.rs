@@ -35,6 +35,14 @@ pub struct Reader<'a> {
     pub(crate) path: &'a std::path::Path,
 }
 
+/// The current registers, one rule for every reader: per report and year
+/// (`period`), the latest stored register with its content, in year and
+/// report order.
+pub(super) const CURRENT_REGISTERS: &str = "FROM snapshots s
+     WHERE kind = 'register' AND content IS NOT NULL
+       AND id = (SELECT MAX(id) FROM snapshots t
+                 WHERE t.kind = 'register' AND t.report IS s.report AND t.period IS s.period)
+     ORDER BY period, report, id";
 impl Reader<'_> {
     pub(crate) fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError { path: self.path.to_path_buf(), source }
@@ -45,13 +53,7 @@ impl Reader<'_> {
     pub fn latest_registers(&self) -> Result<Vec<super::StoredRegister>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT file_name, content, sha256, report, period FROM snapshots s
-                 WHERE kind = 'register' AND content IS NOT NULL
-                   AND id = (SELECT MAX(id) FROM snapshots t
-                             WHERE t.kind = 'register' AND t.report IS s.report AND t.period IS s.period)
-                 ORDER BY period, report, id",
-            )
+            .prepare(&format!("SELECT file_name, content, sha256, report, period {CURRENT_REGISTERS}"))
             .map_err(self.err())?;
         let rows = stmt
             .query_map([], |r| {

@@ -36,13 +36,10 @@ impl Reader<'_> {
     pub fn view_files(&self) -> Result<Vec<ViewFile>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT report, file_name, ingested_at, rows, coverage FROM snapshots s
-                 WHERE kind = 'register' AND content IS NOT NULL
-                   AND id = (SELECT MAX(id) FROM snapshots t
-                             WHERE t.kind = 'register' AND t.report IS s.report AND t.period IS s.period)
-                 ORDER BY period, report, id",
-            )
+            .prepare(&format!(
+                "SELECT report, file_name, ingested_at, rows, coverage {}",
+                super::platform::CURRENT_REGISTERS
+            ))
             .map_err(self.err())?;
         let registers = stmt
             .query_map([], |r| {
