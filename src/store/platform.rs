@@ -2,6 +2,7 @@
 //! reconciliation and the reports. Aggregates that grow with the number of
 //! completions (progress per municipality) are computed in SQL.
 
+use super::completion_runs::{entries, Entry};
 use super::{Store, StoreError};
 use crate::domain::hash::HashMap;
 use crate::domain::{
@@ -232,51 +233,48 @@ impl Reader<'_> {
             let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
             let wanted: Vec<bool> = lower.iter().map(|n| courses.is_none_or(|set| set.contains(n))).collect();
             let mut local: HashMap<(u16, usize), [u64; 3]> = HashMap::default();
-            // Exports list a user's courses together: look each user up once.
-            let (mut last_user, mut last_kommun) = (Vec::<u8>::new(), None);
             let mut stmt = self
                 .conn
-                .prepare_cached(
-                    "SELECT course_idx, user_key, status, kommunkod FROM completions WHERE snapshot_id = ?1",
-                )
+                .prepare_cached("SELECT user_key, entries FROM completions WHERE snapshot_id = ?1")
                 .map_err(self.err())?;
             let mut rows = stmt.query([source.id]).map_err(self.err())?;
             while let Some(r) = rows.next().map_err(self.err())? {
-                let idx = r.get::<_, i64>(0).map_err(self.err())? as usize;
-                let code: u8 = r.get(2).map_err(self.err())?;
-                let status = completion_status(code);
-                let user = match r.get_ref(1).map_err(self.err())? {
+                let user = match r.get_ref(0).map_err(self.err())? {
                     rusqlite::types::ValueRef::Text(t) => t,
                     _ => &[],
                 };
-                if let Some(u) = union.as_mut() {
-                    let name = lower.get(idx).cloned().unwrap_or_default();
-                    let who = String::from_utf8_lossy(user);
-                    let describe = || format!("{who}, {}", names.get(idx).map(String::as_str).unwrap_or(""));
-                    if !u.take(i, &who, &name, code, describe) {
-                        continue;
+                let blob = match r.get_ref(1).map_err(self.err())? {
+                    rusqlite::types::ValueRef::Blob(b) => b,
+                    _ => &[],
+                };
+                // A run is one user's: look the user up once.
+                let who = String::from_utf8_lossy(user);
+                let run_kommun = kommun_of.get(who.as_ref()).copied();
+                for Entry { course_idx, status: code, kommun: own } in entries(blob) {
+                    let idx = course_idx as usize;
+                    let status = completion_status(code);
+                    if let Some(u) = union.as_mut() {
+                        let name = lower.get(idx).cloned().unwrap_or_default();
+                        let describe = || format!("{who}, {}", names.get(idx).map(String::as_str).unwrap_or(""));
+                        if !u.take(i, &who, &name, code, describe) {
+                            continue;
+                        }
                     }
-                }
-                if user != last_user.as_slice() {
-                    last_user.clear();
-                    last_user.extend_from_slice(user);
-                    last_kommun = std::str::from_utf8(user).ok().and_then(|u| kommun_of.get(u).copied());
-                }
-                let own: Option<u16> = r.get(3).map_err(self.err())?;
-                if let Some(kommun) = own.or(last_kommun) {
-                    let slot = match status {
-                        CompletionStatus::NotStarted => 0,
-                        CompletionStatus::InProgress => 1,
-                        CompletionStatus::Complete => 2,
-                    };
-                    local.entry((kommun, idx)).or_default()[slot] += 1;
-                }
-                if wanted.get(idx).copied().unwrap_or(false) {
-                    completions.push(StoredCompletion {
-                        user_key: String::from_utf8_lossy(user).into_owned(),
-                        course: names[idx].clone(),
-                        status,
-                    });
+                    if let Some(kommun) = own.or(run_kommun) {
+                        let slot = match status {
+                            CompletionStatus::NotStarted => 0,
+                            CompletionStatus::InProgress => 1,
+                            CompletionStatus::Complete => 2,
+                        };
+                        local.entry((kommun, idx)).or_default()[slot] += 1;
+                    }
+                    if wanted.get(idx).copied().unwrap_or(false) {
+                        completions.push(StoredCompletion {
+                            user_key: who.clone().into_owned(),
+                            course: names[idx].clone(),
+                            status,
+                        });
+                    }
                 }
             }
             for ((k, idx), c) in local {

@@ -112,11 +112,10 @@ impl RunTx<'_> {
         let now = self.now();
         for (id, kind) in old.into_iter().filter(|(id, _)| !plan.keep.contains(id)) {
             let count = |table: &str| -> Result<u64, StoreError> {
-                conn.query_row(&format!("SELECT COUNT(*) FROM {table} WHERE snapshot_id = ?1"), [id], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .map(|n| n as u64)
-                .map_err(self.wrap())
+                let n = if table == "completions" { super::completion_runs::COUNT } else { "COUNT(*)" };
+                conn.query_row(&format!("SELECT {n} FROM {table} WHERE snapshot_id = ?1"), [id], |r| r.get::<_, i64>(0))
+                    .map(|n| n as u64)
+                    .map_err(self.wrap())
             };
             match kind.as_str() {
                 "accounts" => out.accounts += count("accounts")?,
@@ -204,7 +203,8 @@ impl RunTx<'_> {
             conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(self.wrap())
         };
         out.accounts = n(&format!("SELECT COUNT(*) FROM accounts WHERE {account_rows}"))?;
-        out.completions = n(&format!("SELECT COUNT(*) FROM completions WHERE lower(user_key) IN {KEYS}"))?;
+        let completions = super::completion_runs::COUNT;
+        out.completions = n(&format!("SELECT {completions} FROM completions WHERE lower(user_key) IN {KEYS}"))?;
         out.signups = n(&format!("SELECT COUNT(*) FROM signups WHERE lower(user_key) IN {KEYS}"))?;
         out.addresses = n(&format!("SELECT COUNT(*) FROM outbox_recipients WHERE lower(address) IN {KEYS}"))?;
         if !dry {

@@ -5,6 +5,7 @@
 //! snapshots or none. Duplicate rows (same user and course) are kept once by the primary
 //! key and counted.
 
+use super::completion_runs::{Entry, RunWriter};
 use super::{RunTx, Store, StoreError};
 use crate::domain::hash::{HashMap, HashSet};
 use crate::domain::{ExportKind, ExportRecord};
@@ -48,10 +49,11 @@ impl Store {
     /// Rows of the latest snapshot of a kind (`accounts`, `completions`, `signups`).
     pub fn latest_row_count(&self, kind: ExportKind) -> Result<u64, StoreError> {
         let table = kind.as_str();
+        let count = if kind == ExportKind::Completions { super::completion_runs::COUNT } else { "COUNT(*)" };
         self.conn
             .query_row(
                 &format!(
-                    "SELECT COUNT(*) FROM {table} WHERE snapshot_id =
+                    "SELECT {count} FROM {table} WHERE snapshot_id =
                      (SELECT MAX(id) FROM snapshots WHERE kind = ?1)"
                 ),
                 [table],
@@ -197,15 +199,15 @@ impl RunTx<'_> {
         let snap = sp.last_insert_rowid();
         let mut counts = StoredCounts { snapshot: snap, ..StoredCounts::default() };
         let mut coverage = Coverage::default();
+        // Completions go in as runs (see `completion_runs`), the others a row each.
+        let mut runs = (kind == ExportKind::Completions).then(|| RunWriter::new(snap));
         let result = {
             let (table, columns) = match kind {
                 ExportKind::Accounts => (
                     "accounts",
                     "snapshot_id, username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created",
                 ),
-                ExportKind::Completions => {
-                    ("completions", "snapshot_id, user_key, course_idx, status, started, completed, kommunkod")
-                }
+                ExportKind::Completions => ("completions", "snapshot_id, user_key, entries"),
                 ExportKind::Signups => {
                     ("signups", "snapshot_id, user_key, course_idx, seminar, session_start, status")
                 }
@@ -221,17 +223,30 @@ impl RunTx<'_> {
                 .map_err(wrap)?;
             // The row tables have no unique key in SQLite (see the schema):
             // duplicates (same account; same user and course; same user,
-            // course and session) are caught here, the first row kept.
-            let mut seen: HashSet<u128> = HashSet::default();
+            // course and session) were marked by the preparer, the first row kept.
             let coverage = &mut coverage;
+            let runs = &mut runs;
             let mut insert = |batch: &[PreparedRow]| -> Result<(), String> {
                 for p in batch.iter().filter(|p| p.new_course) {
                     course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
                 }
                 batch.iter().for_each(|p| coverage.add(p));
-                let kept: Vec<&PreparedRow> = batch.iter().filter(|p| seen.insert(unique_key(p))).collect();
+                let kept: Vec<&PreparedRow> = batch.iter().filter(|p| !p.duplicate).collect();
                 counts.rows += batch.len() as u64;
                 counts.duplicates += (batch.len() - kept.len()) as u64;
+                if let Some(runs) = runs.as_mut() {
+                    for p in kept {
+                        if let ExportRecord::Completion(c) = &p.record {
+                            let entry = Entry {
+                                course_idx: p.course_idx,
+                                status: c.status.code(),
+                                kommun: c.kommun.map(|k| k.as_u16()),
+                            };
+                            runs.push(&sp, &c.user_key, entry).map_err(|e| e.to_string())?;
+                        }
+                    }
+                    return Ok(());
+                }
                 for chunk in kept.chunks(ROWS_PER_INSERT) {
                     let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
                     let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
@@ -247,6 +262,9 @@ impl RunTx<'_> {
         };
         match result {
             Ok(skipped) => {
+                if let Some(runs) = runs {
+                    runs.finish(&sp).map_err(wrap)?;
+                }
                 sp.execute(
                     "UPDATE snapshots SET rows = ?2, skipped_rows = ?3, duplicates = ?4 WHERE id = ?1",
                     params![snap, (counts.rows - counts.duplicates) as i64, skipped as i64, counts.duplicates as i64],
@@ -371,55 +389,91 @@ fn datetime_int(t: chrono::NaiveDateTime) -> i64 {
     date_int(t.date()) * 10_000 + i64::from(t.hour()) * 100 + i64::from(t.minute())
 }
 
-/// A record ready to store: its course interned (on the parsing thread).
+/// A record ready to store: its course interned and its duplicates marked
+/// (on the parsing thread, which has time to spare while SQLite stores).
 #[derive(Debug)]
 pub struct PreparedRow {
     record: ExportRecord,
     course_idx: u32,
     new_course: bool,
+    /// An earlier row of the file has the same unique key: counted, not stored.
+    duplicate: bool,
 }
 
-/// Numbers course names within one file, so rows store a small integer.
+/// Prepares one file's rows for storing: numbers course names, so rows
+/// store a small integer, and marks rows that repeat an earlier row's
+/// unique key (see [`unique_key`]).
 #[derive(Debug, Default)]
 pub struct CourseInterner {
     seen: HashMap<String, u32>,
+    keys: HashSet<u128>,
+    hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
+    /// Completions: each user numbered once (an export lists a user's
+    /// courses together), so a row's key is exact and cheap.
+    users: HashMap<String, u32>,
+    last_user: Option<(String, u32)>,
 }
 
 impl CourseInterner {
     /// Prepares a record for [`super::RunTx::store_export`].
     pub fn prepare(&mut self, record: ExportRecord) -> PreparedRow {
         let name = record.course();
-        if name.is_empty() {
-            return PreparedRow { record, course_idx: 0, new_course: false };
-        }
-        let next = self.seen.len() as u32 + 1;
-        let (course_idx, new_course) = match self.seen.get(name) {
-            Some(&i) => (i, false),
-            None => {
-                self.seen.insert(name.to_string(), next);
-                (next, true)
+        let (course_idx, new_course) = if name.is_empty() {
+            (0, false)
+        } else {
+            let next = self.seen.len() as u32 + 1;
+            match self.seen.get(name) {
+                Some(&i) => (i, false),
+                None => {
+                    self.seen.insert(name.to_string(), next);
+                    (next, true)
+                }
             }
         };
-        PreparedRow { record, course_idx, new_course }
+        let key = match &record {
+            ExportRecord::Completion(c) => (u128::from(self.user_number(&c.user_key)) << 32) | u128::from(course_idx),
+            _ => unique_key(&self.hashers, &record, course_idx),
+        };
+        let duplicate = !self.keys.insert(key);
+        PreparedRow { record, course_idx, new_course, duplicate }
+    }
+
+    /// The number of a completion's user (the same key, as written, the same number).
+    fn user_number(&mut self, user: &str) -> u32 {
+        if let Some((last, n)) = &self.last_user {
+            if last == user {
+                return *n;
+            }
+        }
+        let next = self.users.len() as u32;
+        let n = *self.users.entry(user.to_string()).or_insert(next);
+        self.last_user = Some((user.to_string(), n));
+        n
     }
 }
 
 /// A 128-bit fingerprint of a row's unique key, for finding duplicates: an
-/// account's lower-cased username; a completion's user and course; a
-/// sign-up's user, course and session start.
-fn unique_key(p: &PreparedRow) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let half = |salt: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        match &p.record {
+/// account's lower-cased username; a sign-up's user, course and session
+/// start (a completion's user and course have an exact key instead). Two independently (and
+/// randomly) seeded hashes: a collision, which would count a row as a
+/// duplicate, is as unlikely as with any 128-bit digest, and cannot be
+/// chosen by whoever writes the file.
+fn unique_key(
+    hashers: &(foldhash::quality::RandomState, foldhash::quality::RandomState),
+    record: &ExportRecord,
+    course_idx: u32,
+) -> u128 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let half = |state: &foldhash::quality::RandomState| {
+        let mut h = state.build_hasher();
+        match record {
             ExportRecord::Account(a) => a.username.to_lowercase().hash(&mut h),
-            ExportRecord::Completion(c) => (c.user_key.as_str(), p.course_idx).hash(&mut h),
-            ExportRecord::Signup(s) => (s.user_key.as_str(), p.course_idx, s.session_start).hash(&mut h),
+            ExportRecord::Completion(c) => (c.user_key.as_str(), course_idx).hash(&mut h),
+            ExportRecord::Signup(s) => (s.user_key.as_str(), course_idx, s.session_start).hash(&mut h),
         }
         h.finish()
     };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    (u128::from(half(&hashers.0)) << 64) | u128::from(half(&hashers.1))
 }
 
 /// Rows per multi-row INSERT: fewer statements for SQLite to run.
@@ -455,15 +509,8 @@ fn bind_record(
             bind(&a.status.as_str())?;
             bind(&rusqlite::types::Null)
         }
-        ExportRecord::Completion(c) => {
-            bind(&snap)?;
-            bind(&c.user_key)?;
-            bind(&p.course_idx)?;
-            bind(&c.status.code())?;
-            bind(&c.started.map(date_int))?;
-            bind(&c.completed.map(date_int))?;
-            bind(&c.kommun.map(|k| k.as_u16()))
-        }
+        // Stored as runs by `completion_runs::RunWriter`, never a row each.
+        ExportRecord::Completion(_) => Err(rusqlite::Error::InvalidQuery),
         ExportRecord::Signup(s) => {
             bind(&snap)?;
             bind(&s.user_key)?;
