@@ -38,6 +38,9 @@ pub struct Config {
     pub retention: Retention,
     pub(super) names: HashMap<String, Recipient>,
     pub(super) delresa_names: HashMap<String, DelresaCode>,
+    /// SHA-256 of the config text: what was derived from it (a parsed
+    /// register) is reused only under the same config.
+    pub(crate) fingerprint: String,
 }
 
 /// The regional support structure (RSS).

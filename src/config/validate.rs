@@ -6,6 +6,7 @@ use super::number::RawNumber;
 use super::raw::*;
 use crate::domain::{Category, DelresaCode, Email, KommunKod, Money, Recipient};
 use rust_decimal::Decimal;
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use toml::Spanned;
@@ -37,7 +38,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
     };
     let config = build(raw, &mut c);
     if c.errors.is_empty() {
-        Ok(config.expect("no errors means a config"))
+        let mut config = config.expect("no errors means a config");
+        config.fingerprint = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+        Ok(config)
     } else {
         Err(ConfigErrors(c.errors))
     }
@@ -81,6 +84,7 @@ fn build(raw: RawConfig, c: &mut Collector) -> Option<Config> {
         retention,
         names: Default::default(),
         delresa_names: Default::default(),
+        fingerprint: String::new(),
     }
     .with_indexes();
     for (m, aliases) in &municipalities {

@@ -69,6 +69,12 @@ impl Organiser {
     }
 }
 
+impl fmt::Display for Organiser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The id of a course round (`Omgång`), unique within the register.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RoundId(String);

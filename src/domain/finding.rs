@@ -62,7 +62,7 @@ impl Owner {
 macro_rules! codes {
     ($($variant:ident = $code:literal, $severity:ident, $owner:ident, $text:literal;)*) => {
         /// Every finding code the pipeline emits.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
         pub enum Code {
             $(#[doc = $text] $variant,)*
         }

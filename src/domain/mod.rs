@@ -22,6 +22,7 @@ pub mod platform;
 mod pot;
 pub mod register;
 pub mod rounding;
+mod stored;
 pub mod totara;
 mod trainer;
 

@@ -8,9 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// One register file (or several merged), valid and cross-checked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Register {
-    /// The files it was read from.
+    /// The files it was read from (not stored with a parsed register: the
+    /// reader names them).
+    #[serde(skip)]
     pub sources: Vec<PathBuf>,
     /// Rounds in sheet order.
     pub rounds: Vec<Round>,
@@ -27,7 +29,7 @@ pub struct Register {
 }
 
 /// What a hand-added line is (column `Typ` of `Övriga rader`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ExtraKind {
     /// `faktura`: an invoice line in the month of its date (venue surcharge,
     /// correction, credit).
@@ -38,7 +40,7 @@ pub enum ExtraKind {
 }
 
 /// One row of the optional sheet `Övriga rader`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExtraLine {
     /// Invoice line or pot extra.
     pub kind: ExtraKind,
@@ -61,7 +63,7 @@ pub struct ExtraLine {
 }
 
 /// A course round (kursomgång).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Round {
     /// Unique id.
     pub id: RoundId,
@@ -82,7 +84,7 @@ pub struct Round {
 }
 
 /// One course day of a round.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CourseDay {
     /// The round.
     pub round: RoundId,
@@ -97,7 +99,7 @@ pub struct CourseDay {
 }
 
 /// One trainer on one course day.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainerDay {
     /// The round.
     pub round: RoundId,
@@ -121,7 +123,7 @@ impl TrainerDay {
 }
 
 /// A registered participant of a round.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Participant {
     /// The round.
     pub round: RoundId,
@@ -140,7 +142,7 @@ pub struct Participant {
 }
 
 /// A problem that is reported but does not stop the run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RegisterNote {
     /// What kind of finding it becomes.
     pub code: super::Code,

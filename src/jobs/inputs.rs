@@ -3,13 +3,16 @@
 
 use super::reading::{guarded, set_aside};
 use super::{JobContext, JobError};
+use crate::config::Config;
 use crate::domain::totara::report_identity;
 use crate::domain::Register;
+use crate::ingest::RegisterProblems;
 use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind};
-use crate::store::RunInput;
-use crate::store::Store;
+use crate::store::{Reader, RunInput, Store, StoredRegister};
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Reads every register in the inbox, adds the stored registers no inbox
 /// file replaces (one of the same report and year does), and merges them.
@@ -46,14 +49,49 @@ pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunIn
             continue;
         }
         let name = PathBuf::from(format!("stored:{}", stored.file_name));
-        let reg = read_register_bytes(&name, stored.content, config)?;
+        let sha256 = stored.sha256.clone();
+        let (reg, _) = read_stored_register(&ctx.store.reader(), stored, &name, config)?;
         registers.push(reg);
-        inputs.push(RunInput { path: name.display().to_string(), kind: "register".into(), sha256: stored.sha256 });
+        inputs.push(RunInput { path: name.display().to_string(), kind: "register".into(), sha256 });
     }
     if registers.is_empty() {
         return Err(JobError::NoRegister { inbox: inbox.to_path_buf() });
     }
     Ok((merge_registers(registers)?, inputs))
+}
+
+/// A stored register, parsed: the parsed form kept with it if there is one
+/// for these bytes, this config and this program (see
+/// `store::register_cache`), else parsed from its bytes. Returns the key
+/// to keep a fresh parse under (`None` when it came from the store).
+pub(crate) fn read_stored_register(
+    reader: &Reader,
+    stored: StoredRegister,
+    name: &Path,
+    config: &Config,
+) -> Result<(Register, Option<String>), RegisterProblems> {
+    let key = parsed_key(&stored.content, config);
+    if let Some(key) = &key {
+        if let Ok(Some(register)) = reader.parsed_register(stored.id, key) {
+            return Ok((Register { sources: vec![name.to_path_buf()], ..register }, None));
+        }
+    }
+    Ok((read_register_bytes(name, stored.content, config)?, key))
+}
+
+/// The key a parsed register is kept under: everything the parse depends
+/// on (the file's bytes, the config text, the program itself, by its size
+/// and time), so a changed file, config or program parses again. `None`
+/// when the program cannot be told apart (nothing is kept then).
+pub(crate) fn parsed_key(content: &[u8], config: &Config) -> Option<String> {
+    static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
+    let program = PROGRAM.get_or_init(|| {
+        let meta = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+        let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(format!("{}-{}-{}", env!("CARGO_PKG_VERSION"), meta.len(), since.as_nanos()))
+    });
+    let content = hex::encode(sha2::Sha256::digest(content));
+    Some(format!("{content} {} {}", config.fingerprint, program.as_ref()?))
 }
 
 /// Merges registers (per delresa, per year, or both); a round id may be

@@ -10,6 +10,7 @@ mod outbox;
 mod platform;
 mod platform_view;
 mod pot;
+mod register_cache;
 mod retention;
 mod runs;
 mod schema;

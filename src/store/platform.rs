@@ -54,7 +54,7 @@ impl Reader<'_> {
     pub fn latest_registers(&self) -> Result<Vec<super::StoredRegister>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT file_name, content, sha256, report, period {CURRENT_REGISTERS}"))
+            .prepare(&format!("SELECT file_name, content, sha256, report, period, id {CURRENT_REGISTERS}"))
             .map_err(self.err())?;
         let rows = stmt
             .query_map([], |r| {
@@ -64,6 +64,7 @@ impl Reader<'_> {
                     sha256: r.get(2)?,
                     report: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     period: r.get(4)?,
+                    id: r.get(5)?,
                 })
             })
             .map_err(self.err())?

@@ -131,6 +131,7 @@ impl RunTx<'_> {
             for table in ["accounts", "completions", "signups", "snapshot_courses", "snapshot_coverage"] {
                 conn.execute(&format!("DELETE FROM {table} WHERE snapshot_id = ?1"), [id]).map_err(&w)?;
             }
+            conn.execute("DELETE FROM register_parsed WHERE snapshot_id = ?1", [id]).map_err(&w)?;
             conn.execute("UPDATE snapshots SET content = NULL, purged_at = ?2 WHERE id = ?1", params![id, now])
                 .map_err(&w)?;
         }
@@ -264,6 +265,8 @@ impl RunTx<'_> {
         self.tx
             .execute("UPDATE snapshots SET content = ?2 WHERE id = ?1", params![id, content])
             .map_err(self.wrap())?;
+        // The parsed form still names the person.
+        self.tx.execute("DELETE FROM register_parsed WHERE snapshot_id = ?1", [id]).map_err(self.wrap())?;
         Ok(())
     }
 

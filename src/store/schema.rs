@@ -327,6 +327,14 @@ DROP TABLE completions;
 ALTER TABLE completion_runs RENAME TO completions;
 CREATE INDEX completions_by_snapshot ON completions (snapshot_id);
 "#,
+    // Parsed registers kept beside their files (see `register_cache`).
+    r#"
+CREATE TABLE register_parsed (
+    snapshot_id  INTEGER PRIMARY KEY REFERENCES snapshots(id),
+    key          TEXT NOT NULL,
+    parsed       BLOB NOT NULL
+);
+"#,
 ];
 
 /// Applies the migrations not yet applied, in one write transaction that

@@ -14,6 +14,8 @@ use rusqlite::{params, OptionalExtension};
 /// A current stored register file: the latest of its report and year.
 #[derive(Debug, Clone)]
 pub struct StoredRegister {
+    /// Its snapshot.
+    pub id: i64,
     /// The file name it had.
     pub file_name: String,
     /// Its report (the file name without a Totara-style date and id, or its stem).
@@ -130,7 +132,8 @@ impl RunTx<'_> {
     }
 
     /// Stores a register file (its bytes; other jobs read it from here). It
-    /// replaces the stored register of the same report and year.
+    /// replaces the stored register of the same report and year. Returns
+    /// its snapshot.
     pub fn store_register(
         &self,
         file: &ExportFile,
@@ -138,7 +141,7 @@ impl RunTx<'_> {
         rows: u64,
         coverage: &str,
         content: &[u8],
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         self.tx
             .execute(
                 "INSERT INTO snapshots (run_id, source, kind, file_name, sha256, rows, period, ingested_at, content,
@@ -158,7 +161,7 @@ impl RunTx<'_> {
                 ],
             )
             .map_err(self.wrap())?;
-        Ok(())
+        Ok(self.tx.last_insert_rowid())
     }
 
     /// Records what a stored export covers: every delresa (an accounts

@@ -24,6 +24,7 @@ mod print;
 mod property;
 mod readers;
 mod reconcile;
+mod register_cache;
 mod several_exports;
 mod smtp;
 mod trainer_pot;

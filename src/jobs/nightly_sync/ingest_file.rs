@@ -8,9 +8,8 @@ use crate::domain::totara::report_identity;
 use crate::domain::Register;
 use crate::domain::{Code, ExportKind, Finding};
 use crate::ingest::exports::{read_export_pipelined, ExportError, ExportOutcome};
-use crate::ingest::read_register_bytes;
 use crate::ingest::{kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
-use crate::jobs::inputs::check_rounds_unique;
+use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register};
 use crate::jobs::reading::guarded;
 use crate::jobs::stages::StageClock;
 use crate::jobs::{JobError, JobSettings};
@@ -116,7 +115,10 @@ fn register(
             let file = ExportFile { source: "inbox", file_name: &name, report: &report_identity(&name), sha256 };
             let coverage =
                 format!("{} round(s), {}", reg.rounds.len(), reg.period().unwrap_or_else(|| "no course days".into()));
-            tx.store_register(&file, reg.period().as_deref(), rows, &coverage, &bytes)?;
+            let snapshot = tx.store_register(&file, reg.period().as_deref(), rows, &coverage, &bytes)?;
+            if let Some(key) = parsed_key(&bytes, &settings.config) {
+                tx.remember_parsed_register(snapshot, &key, &reg)?;
+            }
             reg.sources = vec![stored_name(&name)];
             log.parsed.insert(sha256.to_string(), reg);
             let mut line = IngestLine::new(&name, "register", IngestStatus::Ingested, "");
@@ -147,12 +149,17 @@ fn read_with(
         if stored.report == report && stored.period == period {
             continue;
         }
-        if !log.parsed.contains_key(&stored.sha256) {
-            let reg = read_register_bytes(&stored_name(&stored.file_name), stored.content, &settings.config)
-                .map_err(|e| e.to_string())?;
-            log.parsed.insert(stored.sha256.clone(), reg);
+        let sha256 = stored.sha256.clone();
+        if !log.parsed.contains_key(&sha256) {
+            let (id, name) = (stored.id, stored_name(&stored.file_name));
+            let (reg, fresh) =
+                read_stored_register(&tx.reader(), stored, &name, &settings.config).map_err(|e| e.to_string())?;
+            if let Some(key) = fresh {
+                tx.remember_parsed_register(id, &key, &reg).map_err(|e| e.to_string())?;
+            }
+            log.parsed.insert(sha256.clone(), reg);
         }
-        hashes.push(stored.sha256);
+        hashes.push(sha256);
     }
     Ok(hashes)
 }

@@ -15,12 +15,11 @@ mod ingest_file;
 mod lead;
 
 use super::commit::{close, Finished};
-use super::inputs::merge_registers;
+use super::inputs::{merge_registers, read_stored_register};
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, JobSettings, RunSummary};
 use crate::domain::{Code, Finding, Register, RowProblem, Validators, Year};
-use crate::ingest::read_register_bytes;
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
 use crate::store::{RunInput, RunTx};
 use chrono::Datelike;
@@ -140,14 +139,19 @@ fn regional(
     clock: &mut super::stages::StageClock,
 ) -> Result<Vec<u8>, JobError> {
     let config = &settings.config;
-    let registers = tx
-        .latest_registers()?
-        .into_iter()
-        .map(|s| match log.parsed.remove(&s.sha256) {
-            Some(reg) => Ok(reg),
-            None => read_register_bytes(&files::stored_name(&s.file_name), s.content, config),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut registers = Vec::new();
+    for s in tx.latest_registers()? {
+        if let Some(reg) = log.parsed.remove(&s.sha256) {
+            registers.push(reg);
+            continue;
+        }
+        let (id, name) = (s.id, files::stored_name(&s.file_name));
+        let (reg, fresh) = read_stored_register(&tx.reader(), s, &name, config)?;
+        if let Some(key) = fresh {
+            tx.remember_parsed_register(id, &key, &reg)?;
+        }
+        registers.push(reg);
+    }
     let register = if registers.is_empty() { None } else { Some(merge_registers(registers)?) };
     let year = Year::new(today.year()).expect("a current year");
     let month_start = today.with_day(1).expect("day 1");
