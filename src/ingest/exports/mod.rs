@@ -195,10 +195,10 @@ impl<'a> Typer<'a> {
 /// Records per batch handed between the threads.
 const BATCH: usize = 4096;
 
-/// As [`read_export`], with parsing on a second thread: rows are parsed,
-/// typed and `prepare`d there (e.g. keys computed) and handed over in batches,
-/// while this thread stores them. Uses both cores on big files; memory stays
-/// at a few batches.
+/// As [`read_export`], with parsing on a second thread: rows are parsed and
+/// typed there and handed over in batches, while this thread `prepare`s
+/// them (course numbers, duplicate marks) and stores them. Uses both cores
+/// on big files; memory stays at a few batches.
 pub fn read_export_pipelined<T: Send>(
     path: &Path,
     kind: ExportKind,
@@ -210,24 +210,20 @@ pub fn read_export_pipelined<T: Send>(
     if sniffed.format == Format::Spreadsheet {
         return read_sheet_pipelined(path, kind, config, sniffed, prepare, store);
     }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(8);
-    // Stored batches go back to be freed where they were allocated: freeing
-    // another thread's allocations is slow in glibc.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExportRecord>>(8);
+    // Stored batches go back to be freed where their rows were allocated:
+    // freeing another thread's allocations is slow in glibc.
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<T>>();
     std::thread::scope(|scope| {
         let producer = std::thread::Builder::new().name("parse".into()).spawn_scoped(scope, move || {
             let mut batch = Vec::with_capacity(BATCH);
             let result = read_export(path, kind, config, &mut |_, r| {
-                batch.push(prepare(r));
+                batch.push(r);
                 if batch.len() == BATCH {
-                    let next = match back_rx.try_recv() {
-                        Ok(mut used) => {
-                            used.clear();
-                            used
-                        }
-                        Err(_) => Vec::with_capacity(BATCH),
-                    };
-                    let full = std::mem::replace(&mut batch, next);
+                    while let Ok(used) = back_rx.try_recv() {
+                        drop(used);
+                    }
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     tx.send(full).map_err(|_| "the store stopped".to_string())?;
                 }
                 Ok(())
@@ -244,11 +240,12 @@ pub fn read_export_pipelined<T: Send>(
         let producer = producer.map_err(|e| ExportError::Unreadable(format!("cannot start the reader thread: {e}")))?;
         let mut failed: Option<String> = None;
         for batch in rx.iter() {
-            if let Err(e) = store(&batch) {
+            let prepared: Vec<T> = batch.into_iter().map(&mut prepare).collect();
+            if let Err(e) = store(&prepared) {
                 failed = Some(e);
                 break;
             }
-            let _ = back_tx.send(batch);
+            let _ = back_tx.send(prepared);
         }
         drop(rx);
         drop(back_tx);
