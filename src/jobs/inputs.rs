@@ -8,7 +8,7 @@ use crate::domain::totara::report_identity;
 use crate::domain::Register;
 use crate::ingest::RegisterProblems;
 use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind};
-use crate::store::{Reader, RunInput, Store, StoredRegister};
+use crate::store::{Reader, RunInput, RunTx, Store, StoredRegister};
 use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -77,6 +77,22 @@ pub(crate) fn read_stored_register(
         }
     }
     Ok((read_register_bytes(name, stored.content, config)?, key))
+}
+
+/// As [`read_stored_register`], inside a sync's transaction: a fresh
+/// parse is kept with the run, for the jobs after it.
+pub(crate) fn read_stored_register_in(
+    tx: &RunTx,
+    stored: StoredRegister,
+    name: &Path,
+    config: &Config,
+) -> Result<Register, JobError> {
+    let id = stored.id;
+    let (register, fresh) = read_stored_register(&tx.reader(), stored, name, config)?;
+    if let Some(key) = fresh {
+        tx.remember_parsed_register(id, &key, &register)?;
+    }
+    Ok(register)
 }
 
 /// The key a parsed register is kept under: everything the parse depends

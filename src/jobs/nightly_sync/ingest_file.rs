@@ -9,7 +9,7 @@ use crate::domain::Register;
 use crate::domain::{Code, ExportKind, Finding};
 use crate::ingest::exports::{read_export_pipelined, ExportError, ExportOutcome};
 use crate::ingest::{kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
-use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register};
+use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in};
 use crate::jobs::reading::guarded;
 use crate::jobs::stages::StageClock;
 use crate::jobs::{JobError, JobSettings};
@@ -151,12 +151,8 @@ fn read_with(
         }
         let sha256 = stored.sha256.clone();
         if !log.parsed.contains_key(&sha256) {
-            let (id, name) = (stored.id, stored_name(&stored.file_name));
-            let (reg, fresh) =
-                read_stored_register(&tx.reader(), stored, &name, &settings.config).map_err(|e| e.to_string())?;
-            if let Some(key) = fresh {
-                tx.remember_parsed_register(id, &key, &reg).map_err(|e| e.to_string())?;
-            }
+            let name = stored_name(&stored.file_name);
+            let reg = read_stored_register_in(tx, stored, &name, &settings.config).map_err(|e| e.to_string())?;
             log.parsed.insert(sha256.clone(), reg);
         }
         hashes.push(sha256);

@@ -15,7 +15,7 @@ mod ingest_file;
 mod lead;
 
 use super::commit::{close, Finished};
-use super::inputs::{merge_registers, read_stored_register};
+use super::inputs::{merge_registers, read_stored_register_in};
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, JobSettings, RunSummary};
@@ -145,12 +145,8 @@ fn regional(
             registers.push(reg);
             continue;
         }
-        let (id, name) = (s.id, files::stored_name(&s.file_name));
-        let (reg, fresh) = read_stored_register(&tx.reader(), s, &name, config)?;
-        if let Some(key) = fresh {
-            tx.remember_parsed_register(id, &key, &reg)?;
-        }
-        registers.push(reg);
+        let name = files::stored_name(&s.file_name);
+        registers.push(read_stored_register_in(tx, s, &name, config)?);
     }
     let register = if registers.is_empty() { None } else { Some(merge_registers(registers)?) };
     let year = Year::new(today.year()).expect("a current year");
