@@ -405,7 +405,7 @@ pub struct PreparedRow {
 
 /// Prepares one file's rows for storing: numbers course names, so rows
 /// store a small integer, and marks rows that repeat an earlier row's
-/// unique key (see [`unique_key`]).
+/// unique key.
 #[derive(Debug, Default)]
 pub struct CourseInterner {
     seen: HashMap<String, u32>,
@@ -433,12 +433,32 @@ impl CourseInterner {
                 }
             }
         };
-        let key = match &record {
-            ExportRecord::Completion(c) => (u128::from(self.user_number(&c.user_key)) << 32) | u128::from(course_idx),
-            _ => unique_key(&self.hashers, &record, course_idx),
-        };
+        let key = self.unique_key(&record, course_idx);
         let duplicate = !self.keys.insert(key);
         PreparedRow { record, course_idx, new_course, duplicate }
+    }
+
+    /// A row's unique key, for finding duplicates: a completion's user and
+    /// course exactly (the user numbered); for an account (its lower-cased
+    /// username) and a sign-up (user, course and session start) a 128-bit
+    /// fingerprint of two independently and randomly seeded hashes — a
+    /// collision, which would count a row as a duplicate, is as unlikely as
+    /// with any 128-bit digest and cannot be chosen by whoever writes the file.
+    fn unique_key(&mut self, record: &ExportRecord, course_idx: u32) -> u128 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let half = |state: &foldhash::quality::RandomState| {
+            let mut h = state.build_hasher();
+            match record {
+                ExportRecord::Account(a) => a.username.to_lowercase().hash(&mut h),
+                ExportRecord::Signup(s) => (s.user_key.as_str(), course_idx, s.session_start).hash(&mut h),
+                ExportRecord::Completion(_) => {}
+            }
+            h.finish()
+        };
+        match record {
+            ExportRecord::Completion(c) => (u128::from(self.user_number(&c.user_key)) << 32) | u128::from(course_idx),
+            _ => (u128::from(half(&self.hashers.0)) << 64) | u128::from(half(&self.hashers.1)),
+        }
     }
 
     /// The number of a completion's user (the same key, as written, the same number).
@@ -453,30 +473,6 @@ impl CourseInterner {
         self.last_user = Some((user.to_string(), n));
         n
     }
-}
-
-/// A 128-bit fingerprint of a row's unique key, for finding duplicates: an
-/// account's lower-cased username; a sign-up's user, course and session
-/// start (a completion's user and course have an exact key instead). Two independently (and
-/// randomly) seeded hashes: a collision, which would count a row as a
-/// duplicate, is as unlikely as with any 128-bit digest, and cannot be
-/// chosen by whoever writes the file.
-fn unique_key(
-    hashers: &(foldhash::quality::RandomState, foldhash::quality::RandomState),
-    record: &ExportRecord,
-    course_idx: u32,
-) -> u128 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let half = |state: &foldhash::quality::RandomState| {
-        let mut h = state.build_hasher();
-        match record {
-            ExportRecord::Account(a) => a.username.to_lowercase().hash(&mut h),
-            ExportRecord::Completion(c) => (c.user_key.as_str(), course_idx).hash(&mut h),
-            ExportRecord::Signup(s) => (s.user_key.as_str(), course_idx, s.session_start).hash(&mut h),
-        }
-        h.finish()
-    };
-    (u128::from(half(&hashers.0)) << 64) | u128::from(half(&hashers.1))
 }
 
 /// Rows per multi-row INSERT: fewer statements for SQLite to run.
