@@ -99,24 +99,69 @@ pub fn kind_of(path: &Path, config: &Config) -> InputKind {
     let Ok(sniffed) = sniff(path) else {
         return InputKind::Unknown;
     };
-    let found = if sniffed.format == Format::Spreadsheet {
-        let Ok(mut wb) =
-            std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| Workbook::from_bytes(b, &config.ingest.limits))
-        else {
-            return InputKind::Unknown;
-        };
-        if SHEETS.iter().filter(|s| wb.find_sheet(s).is_some()).count() >= 2 {
-            return InputKind::Register;
-        }
-        workbook_headings(&mut wb)
-    } else {
-        headings(path, &sniffed, &config.ingest.limits)
-    };
-    match found.ok().and_then(|h| detect_kind(&h, config)) {
-        Some(ExportKind::Accounts) => InputKind::Accounts,
-        Some(ExportKind::Completions) => InputKind::Completions,
-        Some(ExportKind::Signups) => InputKind::Signups,
+    if sniffed.format == Format::Spreadsheet {
+        return open_spreadsheet(path, config).kind();
+    }
+    match headings(path, &sniffed, &config.ingest.limits).ok().and_then(|h| detect_kind(&h, config)) {
+        Some(kind) => export_kind(kind),
         None => InputKind::Unknown,
+    }
+}
+
+fn export_kind(kind: ExportKind) -> InputKind {
+    match kind {
+        ExportKind::Accounts => InputKind::Accounts,
+        ExportKind::Completions => InputKind::Completions,
+        ExportKind::Signups => InputKind::Signups,
+    }
+}
+
+/// A spreadsheet opened (and checked) once, recognised, and then read from
+/// the same opening: a register parsed, an export's rows streamed. (This
+/// parses: call it guarded.)
+pub struct OpenedSheet {
+    wb: Option<Workbook>,
+    kind: InputKind,
+}
+
+/// Opens and recognises a spreadsheet; one that cannot be opened is `Unknown`.
+pub fn open_spreadsheet(path: &Path, config: &Config) -> OpenedSheet {
+    let opened =
+        std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| Workbook::from_bytes(b, &config.ingest.limits));
+    let Ok(mut wb) = opened else {
+        return OpenedSheet { wb: None, kind: InputKind::Unknown };
+    };
+    let kind = if SHEETS.iter().filter(|s| wb.find_sheet(s).is_some()).count() >= 2 {
+        InputKind::Register
+    } else {
+        match workbook_headings(&mut wb).ok().and_then(|h| detect_kind(&h, config)) {
+            Some(kind) => export_kind(kind),
+            None => InputKind::Unknown,
+        }
+    };
+    OpenedSheet { wb: Some(wb), kind }
+}
+
+impl OpenedSheet {
+    /// What the spreadsheet holds.
+    pub fn kind(&self) -> InputKind {
+        self.kind
+    }
+
+    /// Reads it as a register (`path` names it in messages).
+    pub fn register(self, path: &Path, config: &Config) -> Result<crate::domain::Register, super::RegisterProblems> {
+        match self.wb {
+            Some(wb) => super::register::read_register_workbook(path, wb, config),
+            None => super::read_register(path, config),
+        }
+    }
+
+    /// Reads an export's rows into `queue` (see [`read_sheet_rows`](super::exports::read_sheet_rows)).
+    pub fn rows_into(self, queue: &super::exports::RowQueue) -> Result<(), String> {
+        match self.wb {
+            Some(mut wb) => super::exports::read_workbook_rows(&mut wb, queue),
+            None => Err("not a readable spreadsheet".into()),
+        }
     }
 }
 

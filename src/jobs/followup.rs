@@ -21,15 +21,7 @@ pub fn run_followup(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobE
     clock.mark("read platform", platform.completions.len() as u64, "completions");
 
     let mut staging = Staging::new(&ctx.out)?;
-    let (findings, _) = stage_regional(
-        &ctx.store.reader(),
-        &mut staging,
-        config,
-        year,
-        Some(&register),
-        &platform,
-        &platform.progress,
-    )?;
+    let (findings, _) = stage_regional(&ctx.store.reader(), &mut staging, config, year, Some(&register), platform)?;
     let table = followup(&register, config, year);
     let mut figures: Vec<String> = table
         .sections

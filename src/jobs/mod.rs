@@ -14,6 +14,7 @@ mod followup;
 mod forget;
 mod inputs;
 mod lock;
+mod memory;
 mod monthly_invoice;
 mod municipality_messages;
 mod nightly_sync;

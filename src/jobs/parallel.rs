@@ -27,6 +27,17 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Runs `a` on a second thread while this one runs `b`; both results. A
+/// panic in `a` is raised here, as it would be had `a` run on this thread.
+pub(crate) fn both<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let other = s.spawn(a);
+        let b = b();
+        let a = other.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (a, b)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +53,12 @@ mod tests {
         });
         assert_eq!(out, items.iter().map(|n| n * n).collect::<Vec<_>>());
         assert!(parallel_map(&[] as &[u8], |_| 1).is_empty());
+    }
+
+    #[test]
+    fn both_gives_each_result() {
+        let (a, b) = both(|| std::thread::current().id(), || std::thread::current().id());
+        assert_ne!(a, b, "a ran on a second thread");
+        assert_eq!(b, std::thread::current().id());
     }
 }

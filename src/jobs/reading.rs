@@ -9,6 +9,13 @@
 //! `inbox/rejected/` with "the previous run stopped while reading this file"
 //! and logs the dead run as failed, so the same file cannot stop the service
 //! again.
+//!
+//! The nightly sync reads a spreadsheet on a second thread while this one
+//! stores a CSV file, so two files may be read at once, each under its own
+//! marker (a [`Slot`]). A run that dies then leaves both, and both files are
+//! set aside: which of them stopped the run cannot be known, and a file that
+//! may crash the service must not be read again unattended. Each file's note
+//! names the other, so the administrator can put the healthy one back.
 
 use super::commit::record_failure;
 use super::JobSettings;
@@ -16,10 +23,26 @@ use crate::safe_fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-/// Where the marker of the file being read is kept.
-fn marker_of(state: &Path) -> PathBuf {
+/// Which of the two readers a marker belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// The job's own thread.
+    Main,
+    /// The nightly sync's reader of spreadsheets ahead of their turn.
+    Ahead,
+}
+
+impl Slot {
+    const ALL: [Slot; 2] = [Slot::Main, Slot::Ahead];
+}
+
+/// Where the marker of the file a slot is reading is kept.
+fn marker_of(state: &Path, slot: Slot) -> PathBuf {
     let mut name = state.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".reading");
+    name.push(match slot {
+        Slot::Main => ".reading",
+        Slot::Ahead => ".reading-ahead",
+    });
     state.with_file_name(name)
 }
 
@@ -57,7 +80,19 @@ pub(crate) fn guarded<T>(
     sha256: &str,
     read: impl FnOnce() -> T,
 ) -> Result<T, String> {
-    let marker = marker_of(&ctx.state);
+    guarded_in(Slot::Main, ctx, job, file, sha256, read)
+}
+
+/// As [`guarded`], under the marker of `slot`.
+pub(crate) fn guarded_in<T>(
+    slot: Slot,
+    ctx: &JobSettings,
+    job: &str,
+    file: &Path,
+    sha256: &str,
+    read: impl FnOnce() -> T,
+) -> Result<T, String> {
+    let marker = marker_of(&ctx.state, slot);
     let m = Marker { job: job.to_string(), started_at: ctx.now(), sha256: sha256.to_string(), file: absolute(file) };
     let _ = std::fs::remove_file(&marker);
     if let Err(e) = safe_fs::write_new(&marker, m.text().as_bytes()) {
@@ -98,22 +133,27 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// The marker's path as a C string, for the signal handler.
-static MARKER_C: std::sync::atomic::AtomicPtr<libc::c_char> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+/// The markers' paths as C strings, for the signal handler.
+static MARKER_C: [std::sync::atomic::AtomicPtr<libc::c_char>; 2] =
+    [const { std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()) }; 2];
 
 /// A stop on request (SIGTERM, Ctrl-C) is not the file's fault: for `run`,
 /// the marker is removed before the process ends, so only a crash or a kill
 /// (abort, OOM killer, SIGKILL) sets the file aside.
 pub fn forget_marker_on_termination(state: &Path) {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(marker_of(state).as_os_str().as_bytes()) else { return };
-    MARKER_C.store(c.into_raw(), std::sync::atomic::Ordering::SeqCst);
+    for (slot, c_path) in Slot::ALL.into_iter().zip(&MARKER_C) {
+        let Ok(c) = std::ffi::CString::new(marker_of(state, slot).as_os_str().as_bytes()) else { return };
+        c_path.store(c.into_raw(), std::sync::atomic::Ordering::SeqCst);
+    }
     extern "C" fn on_signal(sig: libc::c_int) {
-        let p = MARKER_C.load(std::sync::atomic::Ordering::SeqCst);
-        // SAFETY: unlink, signal and raise are async-signal-safe; `p` is a leaked CString or null.
+        // SAFETY: unlink, signal and raise are async-signal-safe; each path is a leaked CString or null.
         unsafe {
-            if !p.is_null() {
-                libc::unlink(p);
+            for c_path in &MARKER_C {
+                let p = c_path.load(std::sync::atomic::Ordering::SeqCst);
+                if !p.is_null() {
+                    libc::unlink(p);
+                }
             }
             libc::signal(sig, libc::SIG_DFL);
             libc::raise(sig);
@@ -126,43 +166,72 @@ pub fn forget_marker_on_termination(state: &Path) {
     }
 }
 
-/// Removes the marker of a run that is cut off on request (`serve` after its grace time).
+/// Removes the markers of a run that is cut off on request (`serve` after its grace time).
 pub fn forget_marker(state: &Path) {
-    let _ = std::fs::remove_file(marker_of(state));
+    for slot in Slot::ALL {
+        let _ = std::fs::remove_file(marker_of(state, slot));
+    }
 }
 
-/// Clears up after a run that died while reading: the file it was reading
-/// goes to `rejected/` (if it is still in this inbox, unchanged) with the
-/// reason, and the dead run is logged as failed. Returns what was done.
+/// Clears up after a run that died while reading: each file it was
+/// reading goes to `rejected/` (if it is still in this inbox, unchanged)
+/// with the reason, and the dead run is logged as failed. Returns what was done.
 pub(crate) fn recover(ctx: &JobSettings) -> Option<String> {
-    let marker = marker_of(&ctx.state);
-    let text = std::fs::read_to_string(&marker).ok()?;
-    let _ = std::fs::remove_file(&marker);
-    let m = Marker::parse(&text)?;
-    let why = format!(
-        "the previous run ({} started {}) stopped while reading this file: the reader crashed or the process \
-         was killed. The file is set aside so it cannot stop the service again. Check it with `yrkesresan \
-         ingest <file>`; to read it again, put it back in the inbox.",
-        m.job, m.started_at
-    );
-    let inbox = absolute(&ctx.inbox);
-    let same = m.file.parent() == Some(inbox.as_path())
-        && crate::ingest::sha256_file(&m.file).is_ok_and(|sha| sha == m.sha256);
-    let mut done = format!("The previous {} run stopped while reading {}", m.job, m.file.display());
-    if same {
-        match set_aside(&inbox, &m.file, &why) {
-            Ok(to) => done += &format!("; the file was moved to {}.", to.display()),
-            Err(e) => done += &format!("; the file could not be moved: {e}."),
+    let mut markers = Vec::new();
+    for slot in Slot::ALL {
+        let marker = marker_of(&ctx.state, slot);
+        if let Ok(text) = std::fs::read_to_string(&marker) {
+            let _ = std::fs::remove_file(&marker);
+            markers.extend(Marker::parse(&text));
         }
-    } else {
-        done += "; the file is no longer in the inbox.";
     }
-    let error = format!("stopped while reading {} ({})", m.file.display(), &m.sha256[..m.sha256.len().min(12)]);
-    if let Some(e) = record_failure(ctx, &m.job, "–", &m.started_at, &error) {
+    // The ingest stores what the reader ahead reads under both markers.
+    markers.dedup_by(|a, b| a.file == b.file);
+    let first = markers.first()?.clone();
+    let inbox = absolute(&ctx.inbox);
+    let mut done = Vec::new();
+    for m in &markers {
+        let others: Vec<String> = markers
+            .iter()
+            .filter(|o| o.file != m.file)
+            .map(|o| o.file.file_name().unwrap_or_default().to_string_lossy().into_owned())
+            .collect();
+        let together = if others.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " It was being read together with {}, which was set aside too: which of them stopped the run \
+                 cannot be told, so if one of them is known to be sound, put it back in the inbox.",
+                others.join(", ")
+            )
+        };
+        let why = format!(
+            "the previous run ({} started {}) stopped while reading this file: the reader crashed or the process \
+             was killed. The file is set aside so it cannot stop the service again.{together} Check it with \
+             `yrkesresan ingest <file>`; to read it again, put it back in the inbox.",
+            m.job, m.started_at
+        );
+        let same = m.file.parent() == Some(inbox.as_path())
+            && crate::ingest::sha256_file(&m.file).is_ok_and(|sha| sha == m.sha256);
+        let mut line = format!("The previous {} run stopped while reading {}", m.job, m.file.display());
+        if same {
+            match set_aside(&inbox, &m.file, &why) {
+                Ok(to) => line += &format!("; the file was moved to {}.", to.display()),
+                Err(e) => line += &format!("; the file could not be moved: {e}."),
+            }
+        } else {
+            line += "; the file is no longer in the inbox.";
+        }
+        tracing::warn!("{line}");
+        done.push(line);
+    }
+    let read: Vec<String> =
+        markers.iter().map(|m| format!("{} ({})", m.file.display(), &m.sha256[..m.sha256.len().min(12)])).collect();
+    let error = format!("stopped while reading {}", read.join(" and "));
+    if let Some(e) = record_failure(ctx, &first.job, "–", &first.started_at, &error) {
         tracing::warn!("The dead run could not be logged: {e}.");
     }
-    tracing::warn!("{done}");
-    Some(done)
+    Some(done.join(" "))
 }
 
 /// Moves a file to `inbox/rejected/` with `<name>.error.txt` saying why.

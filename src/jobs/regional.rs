@@ -8,9 +8,9 @@ use super::JobError;
 use crate::billing::{account_counts, followup};
 use crate::config::Config;
 use crate::domain::Finding;
+use crate::domain::PlatformData;
 use crate::domain::Register;
 use crate::domain::Year;
-use crate::domain::{PlatformData, Progress};
 use crate::reconcile::{overlap_findings, pot_findings, reconcile};
 use crate::report::{
     regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
@@ -19,19 +19,25 @@ use crate::report::{
 use crate::store::Reader;
 
 /// Computes and stages the regional outputs; returns the findings and the
-/// workbook. The pot of a delivered year is its frozen distribution.
+/// workbook. The pot of a delivered year is its frozen distribution. The
+/// platform's rows are let go (on a helper thread) as soon as the findings
+/// and counts are taken from them, before the workbook is built.
 pub(crate) fn stage_regional(
     store: &Reader,
     staging: &mut Staging,
     config: &Config,
     year: Year,
     register: Option<&Register>,
-    platform: &PlatformData,
-    progress: &[Progress],
+    mut platform: PlatformData,
 ) -> Result<(Vec<Finding>, Vec<u8>), JobError> {
     // Checks that need the platform are skipped inside when it has no data yet.
-    let mut findings = register.map(|r| reconcile(r, platform, config)).unwrap_or_default();
+    let mut findings = register.map(|r| reconcile(r, &platform, config)).unwrap_or_default();
     findings.extend(overlap_findings(&platform.overlaps));
+    let accounts = platform.has_accounts.then(|| account_counts(config, &platform.accounts));
+    let has_completions = platform.has_completions;
+    let progress = std::mem::take(&mut platform.progress);
+    let progress = &progress[..];
+    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(platform));
     let (table, pot) = match register {
         Some(r) => {
             let pot = year_pot(store, config, r, year)?;
@@ -41,30 +47,35 @@ pub(crate) fn stage_regional(
         }
         None => (None, None),
     };
-    let accounts = platform.has_accounts.then(|| account_counts(config, &platform.accounts));
 
-    let p = staging.path("reconciliation.csv")?;
-    write_reconciliation_csv(&p, &findings)?;
-    if let Some(a) = &accounts {
-        let p = staging.path("accounts-by-municipality.csv")?;
-        write_accounts_csv(&p, config, a)?;
-    }
-    if platform.has_completions {
-        let p = staging.path("progress-by-municipality.csv")?;
-        write_progress_csv(&p, config, progress)?;
-    }
-    if let Some(t) = &table {
-        let p = staging.path(&format!("followup-{year}.csv"))?;
-        write_followup_csv(&p, t)?;
-    }
+    // The CSV files are written on a second thread while this one builds the workbook.
+    let reconciliation = staging.path("reconciliation.csv")?;
+    let accounts_csv = accounts.as_ref().map(|_| staging.path("accounts-by-municipality.csv")).transpose()?;
+    let progress_csv = has_completions.then(|| staging.path("progress-by-municipality.csv")).transpose()?;
+    let followup_csv = table.as_ref().map(|_| staging.path(&format!("followup-{year}.csv"))).transpose()?;
+    let write_csv = || -> Result<(), JobError> {
+        write_reconciliation_csv(&reconciliation, &findings)?;
+        if let (Some(p), Some(a)) = (&accounts_csv, &accounts) {
+            write_accounts_csv(p, config, a)?;
+        }
+        if let Some(p) = &progress_csv {
+            write_progress_csv(p, config, progress)?;
+        }
+        if let (Some(p), Some(t)) = (&followup_csv, &table) {
+            write_followup_csv(p, t)?;
+        }
+        Ok(())
+    };
     let report = RegionalReport {
         followup: table.as_ref(),
         pot: pot.as_ref(),
         accounts: accounts.as_ref(),
-        progress: platform.has_completions.then_some(progress),
+        progress: has_completions.then_some(progress),
         findings: &findings,
     };
-    let workbook = regional_workbook(config, &report)?;
+    let (csv, workbook) = super::parallel::both(write_csv, || regional_workbook(config, &report));
+    csv?;
+    let workbook = workbook?;
     staging.write(&format!("uppfoljning-{year}.xlsx"), &workbook)?;
     Ok((findings, workbook))
 }

@@ -70,7 +70,11 @@ pub fn regional_workbook(config: &Config, r: &RegionalReport) -> Result<Vec<u8>,
     let what = if r.followup.is_none() && r.pot.is_some() { "utbildarpott" } else { "uppföljning" };
     let year = r.followup.map(|f| f.year).or(r.pot.map(|p| p.year)).map(|y| y.to_string());
     PrintSetup::new(&config.region.name, &format!("Yrkesresan – {what}"), &year.unwrap_or_default()).apply(&mut wb);
-    wb.save_to_buffer().map_err(ReportError::xlsx(name))
+    let bytes = wb.save_to_buffer().map_err(ReportError::xlsx(name));
+    // A national workbook holds a hundred thousand rows of cells: let them go
+    // on a helper thread while the job goes on.
+    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(wb));
+    bytes
 }
 
 /// A row of the accounts sheet (columns [`accounts::REGIONAL`]): the

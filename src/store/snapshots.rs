@@ -131,6 +131,15 @@ impl RunTx<'_> {
             .map_err(self.wrap())
     }
 
+    /// Whether a file with this content is stored, as any kind.
+    pub fn content_stored(&self, sha256: &str) -> Result<bool, StoreError> {
+        self.tx
+            .query_row("SELECT 1 FROM snapshots WHERE sha256 = ?1 LIMIT 1", [sha256], |_| Ok(()))
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(self.wrap())
+    }
+
     /// Stores a register file (its bytes; other jobs read it from here). It
     /// replaces the stored register of the same report and year. Returns
     /// its snapshot.

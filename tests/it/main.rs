@@ -22,6 +22,7 @@ mod personal_data;
 mod pot_settlement;
 mod print;
 mod property;
+mod read_ahead;
 mod readers;
 mod reconcile;
 mod register_cache;

@@ -8,6 +8,7 @@
 mod columns;
 pub mod dates;
 mod parse;
+mod queue;
 mod rows;
 mod sniff;
 
@@ -17,6 +18,7 @@ pub use crate::domain::{
     Account, AccountStatus, Completion, CompletionStatus, ExportKind, ExportRecord, Roles, Signup, SignupStatus,
 };
 pub use columns::ColumnMap;
+pub use queue::{row_bytes, RowBatch, RowQueue};
 pub use sniff::{sniff, Encoding, Format, Sniffed};
 
 use crate::config::{Config, ExportSettings, IngestLimits};
@@ -266,67 +268,116 @@ fn read_sheet_pipelined<T: Send>(
     kind: ExportKind,
     config: &Config,
     sniffed: Sniffed,
-    mut prepare: impl FnMut(ExportRecord) -> T + Send,
+    prepare: impl FnMut(ExportRecord) -> T + Send,
     store: &mut dyn FnMut(&[T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
-    type Rows = Vec<(u64, csv::StringRecord)>;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Rows>(8);
-    // Row batches go back to be freed where they were allocated.
-    let (back_tx, back_rx) = std::sync::mpsc::channel::<Rows>();
+    let queue = RowQueue::new(SHEET_ROWS_AHEAD);
     std::thread::scope(|scope| {
-        let reader = std::thread::Builder::new().name("read".into()).spawn_scoped(scope, move || {
-            let mut batch: Rows = Vec::with_capacity(BATCH);
-            let result = rows::for_each_row(path, &sniffed, &config.ingest.limits, |line, rec| {
-                batch.push((line, rec.clone()));
-                if batch.len() == BATCH {
-                    let next = back_rx.try_recv().map(|mut used| {
-                        used.clear();
-                        used
-                    });
-                    let full = std::mem::replace(&mut batch, next.unwrap_or_else(|_| Vec::with_capacity(BATCH)));
-                    tx.send(full).map_err(|_| ())?;
-                }
-                Ok::<(), ()>(())
-            });
-            if matches!(result, Ok(Ok(()))) && !batch.is_empty() {
-                let _ = tx.send(batch);
-            }
-            drop(tx);
-            for used in back_rx.iter() {
-                drop(used);
-            }
-            result
-        });
-        let reader = reader.map_err(|e| ExportError::Unreadable(format!("cannot start the reader thread: {e}")))?;
-        let mut typer = Typer::new(kind, config, sniffed);
-        let mut typed: Vec<T> = Vec::with_capacity(BATCH);
-        let mut failed: Option<ExportError> = None;
-        'batches: for batch in rx.iter() {
-            for (line, rec) in &batch {
-                let mut sink = |_, r| {
-                    typed.push(prepare(r));
-                    Ok(())
-                };
-                if let Err(e) = typer.row(*line, rec, &mut sink) {
-                    failed = Some(e);
-                    break 'batches;
-                }
-            }
-            if let Err(e) = store(&typed) {
-                failed = Some(ExportError::Sink(e));
-                break;
-            }
-            typed.clear();
-            let _ = back_tx.send(batch);
-        }
-        drop(rx);
-        drop(back_tx);
-        let read = reader.join().map_err(|_| ExportError::Unreadable("the reader thread panicked".into()))?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        // `Ok(Err(()))` only when this side stopped, which returned above.
-        read.map_err(ExportError::Unreadable)?.map_err(|()| ExportError::Sink("the store stopped".into()))?;
-        typer.finish()
+        let reader = std::thread::Builder::new()
+            .name("read".into())
+            .spawn_scoped(scope, || read_sheet_rows(path, &sniffed, &config.ingest.limits, &queue))
+            .map_err(|e| ExportError::Unreadable(format!("cannot start the reader thread: {e}")))?;
+        let read = || reader.join().unwrap_or_else(|_| Err("the reader thread panicked".into()));
+        store_sheet_rows(&queue, read, kind, config, sniffed, prepare, store)
     })
+}
+
+/// How many bytes of rows a spreadsheet's reader keeps ahead of the typing
+/// when both run together.
+const SHEET_ROWS_AHEAD: usize = 16 << 20;
+
+/// The reader's side of a pipelined spreadsheet read: the sheet's rows into
+/// `queue`, which is closed at the end (also on an error). Stops early, with
+/// `Ok`, when the consumer abandons the queue.
+pub fn read_sheet_rows(path: &Path, sniffed: &Sniffed, limits: &IngestLimits, queue: &RowQueue) -> Result<(), String> {
+    let _close = queue::CloseOnDrop(queue);
+    let mut to = Batcher::new(queue);
+    let read = rows::for_each_row(path, sniffed, limits, |line, rec| to.row(line, rec));
+    to.finish(read)
+}
+
+/// As [`read_sheet_rows`], from a workbook already opened (and so checked).
+pub(crate) fn read_workbook_rows(wb: &mut crate::ingest::workbook::Workbook, queue: &RowQueue) -> Result<(), String> {
+    let _close = queue::CloseOnDrop(queue);
+    let mut to = Batcher::new(queue);
+    let read = rows::workbook_rows(wb, &mut |line, rec| to.row(line, rec));
+    to.finish(read)
+}
+
+/// Rows into a queue, a batch at a time.
+struct Batcher<'q> {
+    queue: &'q RowQueue,
+    batch: RowBatch,
+    bytes: usize,
+}
+
+impl<'q> Batcher<'q> {
+    fn new(queue: &'q RowQueue) -> Self {
+        Batcher { queue, batch: queue.fresh(BATCH), bytes: 0 }
+    }
+
+    /// Adds a row; `Err` when the consumer has stopped.
+    fn row(&mut self, line: u64, rec: &csv::StringRecord) -> Result<(), ()> {
+        self.bytes += row_bytes(rec);
+        self.batch.push((line, rec.clone()));
+        if self.batch.len() == BATCH {
+            let full = std::mem::replace(&mut self.batch, self.queue.fresh(BATCH));
+            self.queue.push(full, std::mem::take(&mut self.bytes)).map_err(|_| ())?;
+        }
+        Ok(())
+    }
+
+    /// Sends the last rows after a complete read. `Ok(Err(()))`: the
+    /// consumer stopped, and knows why.
+    fn finish(self, read: Result<Result<(), ()>, String>) -> Result<(), String> {
+        if matches!(read, Ok(Ok(()))) && !self.batch.is_empty() {
+            let _ = self.queue.push(self.batch, self.bytes);
+        }
+        read.map(|_| ())
+    }
+}
+
+/// The consumer's side of a pipelined spreadsheet read: types, prepares and
+/// stores the rows `queue` brings; `read` waits for the reader's result.
+/// Abandons the queue when it stops early, so the reader stops too.
+pub fn store_sheet_rows<T>(
+    queue: &RowQueue,
+    read: impl FnOnce() -> Result<(), String>,
+    kind: ExportKind,
+    config: &Config,
+    sniffed: Sniffed,
+    mut prepare: impl FnMut(ExportRecord) -> T,
+    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+) -> Result<ExportOutcome, ExportError> {
+    let _stop = queue::AbandonOnDrop(queue);
+    let mut typer = Typer::new(kind, config, sniffed);
+    let mut typed: Vec<T> = Vec::with_capacity(BATCH);
+    let mut failed: Option<ExportError> = None;
+    'batches: while let Some(batch) = queue.pop() {
+        for (line, rec) in &batch {
+            let mut sink = |_, r| {
+                typed.push(prepare(r));
+                Ok(())
+            };
+            if let Err(e) = typer.row(*line, rec, &mut sink) {
+                failed = Some(e);
+                break 'batches;
+            }
+        }
+        if let Err(e) = store(&typed) {
+            failed = Some(ExportError::Sink(e));
+            break;
+        }
+        typed.clear();
+        queue.give_back(batch);
+    }
+    if failed.is_some() {
+        queue.abandon();
+    }
+    let read = read();
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    read.map_err(ExportError::Unreadable)?;
+    typer.finish()
 }

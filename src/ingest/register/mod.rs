@@ -5,5 +5,6 @@ pub(crate) mod read;
 mod redact;
 
 pub use problems::{RegisterError, RegisterProblems};
+pub(crate) use read::read_register_workbook;
 pub use read::{read_register, read_register_bytes};
 pub use redact::redact_register;

@@ -34,14 +34,23 @@ pub fn read_register(path: &Path, config: &Config) -> Result<Register, RegisterP
 
 /// Reads a register from its bytes; `path` names it in messages.
 pub fn read_register_bytes(path: &Path, bytes: Vec<u8>, config: &Config) -> Result<Register, RegisterProblems> {
-    let mut p = Problems { file: path.to_path_buf(), list: Vec::new() };
-    let mut wb = match Workbook::from_bytes(bytes, &config.ingest.limits) {
-        Ok(wb) => wb,
+    match Workbook::from_bytes(bytes, &config.ingest.limits) {
+        Ok(wb) => read_register_workbook(path, wb, config),
         Err(e) => {
+            let mut p = Problems { file: path.to_path_buf(), list: Vec::new() };
             p.file_level(e);
-            return Err(RegisterProblems(p.list));
+            Err(RegisterProblems(p.list))
         }
-    };
+    }
+}
+
+/// Reads a register from its opened workbook; `path` names it in messages.
+pub(crate) fn read_register_workbook(
+    path: &Path,
+    mut wb: Workbook,
+    config: &Config,
+) -> Result<Register, RegisterProblems> {
+    let mut p = Problems { file: path.to_path_buf(), list: Vec::new() };
     let mut tables = Vec::new();
     for name in SHEETS {
         match wb.find_sheet(name) {

@@ -2,12 +2,13 @@
 //! read under the reading marker (a reader that panics or dies sets the file
 //! aside instead of stopping the service), stored in its own savepoint.
 
+use super::ahead::{Ahead, ReadAhead, Said, Wanted};
 use super::files::{file_name, first_line, format_of, is_incomplete, stored_name, unknown_reason};
 use super::{SyncLog, JOB};
 use crate::domain::totara::report_identity;
 use crate::domain::Register;
 use crate::domain::{Code, ExportKind, Finding};
-use crate::ingest::exports::{read_export_pipelined, ExportError, ExportOutcome};
+use crate::ingest::exports::{read_export_pipelined, store_sheet_rows, ExportError, ExportOutcome};
 use crate::ingest::{kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
 use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in};
 use crate::jobs::reading::guarded;
@@ -18,18 +19,66 @@ use crate::store::{CourseInterner, ExportFile, RunInput, RunTx, StoredCounts};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// An inbox file as first seen, before anything is read: left for later,
+/// or hashed (and to be read ahead, if it is a spreadsheet not stored yet).
+pub(super) struct Seen {
+    path: PathBuf,
+    /// `None`: still being written.
+    sha256: Option<String>,
+    ahead: bool,
+}
+
+/// Looks at the inbox's files in order: which are complete, their hashes,
+/// which spreadsheets the reader thread can read ahead.
+pub(super) fn look(
+    settings: &JobSettings,
+    tx: &RunTx,
+    paths: Vec<PathBuf>,
+    log: &SyncLog,
+) -> Result<Vec<Seen>, JobError> {
+    let settle = Duration::from_secs(settings.config.ingest.settle_seconds);
+    let mut seen = Vec::with_capacity(paths.len());
+    for path in paths {
+        let downloaded = log.downloads.iter().any(|(p, ..)| *p == path);
+        if !downloaded && is_incomplete(&path, settle) {
+            seen.push(Seen { path, sha256: None, ahead: false });
+            continue;
+        }
+        let sha256 = sha256_file(&path).map_err(JobError::io(&path))?;
+        let ahead = is_zip(&path) && !tx.content_stored(&sha256)?;
+        seen.push(Seen { path, sha256: Some(sha256), ahead });
+    }
+    Ok(seen)
+}
+
+/// The spreadsheets of `seen` for the reader thread, in inbox order.
+pub(super) fn wanted(seen: &[Seen]) -> Vec<Wanted> {
+    seen.iter()
+        .filter(|s| s.ahead)
+        .filter_map(|s| Some(Wanted { path: s.path.clone(), sha256: s.sha256.clone()? }))
+        .collect()
+}
+
+/// A zip container (xlsx, ods), by its first bytes.
+fn is_zip(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"PK\x03\x04"
+}
+
 /// Takes one inbox file: left for later, unchanged, ingested or rejected.
 pub(super) fn ingest(
     settings: &JobSettings,
     tx: &mut RunTx,
-    path: &Path,
+    seen: Seen,
+    ahead: &mut Ahead,
     log: &mut SyncLog,
     clock: &mut StageClock,
 ) -> Result<(), JobError> {
     let config = &settings.config;
+    let path = seen.path.as_path();
     let name = file_name(path);
-    let downloaded = log.downloads.iter().any(|(p, ..)| p == path);
-    if !downloaded && is_incomplete(path, Duration::from_secs(config.ingest.settle_seconds)) {
+    let Some(sha256) = seen.sha256 else {
         log.lines.push(IngestLine::new(
             &name,
             "",
@@ -37,9 +86,17 @@ pub(super) fn ingest(
             "still being written; left for the next run",
         ));
         return Ok(());
-    }
-    let sha256 = sha256_file(path).map_err(JobError::io(path))?;
-    let kind = match guarded(settings, JOB, path, &sha256, || kind_of(path, config)) {
+    };
+    let read_ahead = ahead.take(path);
+    let kind = match &read_ahead {
+        Some(r) => match r.next() {
+            Said::Kind(kind) => Ok(kind),
+            Said::Failed(why) => Err(why),
+            _ => Err(OUT_OF_STEP.to_string()),
+        },
+        None => guarded(settings, JOB, path, &sha256, || kind_of(path, config)),
+    };
+    let kind = match kind {
         Ok(kind) => kind,
         Err(why) => {
             reject(log, path, &name, "", first_line(&why).to_string(), why);
@@ -64,15 +121,27 @@ pub(super) fn ingest(
         InputKind::Accounts => ExportKind::Accounts,
         InputKind::Completions => ExportKind::Completions,
         InputKind::Signups => ExportKind::Signups,
-        InputKind::Register => return register(settings, tx, path, &sha256, log, clock),
+        InputKind::Register => {
+            return register(settings, tx, Reading { path, sha256: &sha256, read_ahead }, log, clock)
+        }
         InputKind::Unknown => {
             let why = unknown_reason(path, &config.ingest.limits);
             reject(log, path, &name, "", why.clone(), why);
             return Ok(());
         }
     };
-    export(settings, tx, path, &sha256, export_kind, log, clock)
+    export(settings, tx, Reading { path, sha256: &sha256, read_ahead }, export_kind, log, clock)
 }
+
+/// A file to read now: its path and hash, and what was read ahead of it.
+struct Reading<'a> {
+    path: &'a Path,
+    sha256: &'a str,
+    read_ahead: Option<ReadAhead>,
+}
+
+/// The reader thread said something else than it should have next (a bug).
+const OUT_OF_STEP: &str = "the reader thread got out of step (internal error); please report it";
 
 /// Records a rejected file: its line and its move to `rejected/`.
 fn reject(log: &mut SyncLog, path: &Path, name: &str, kind: &str, detail: String, why: String) {
@@ -84,13 +153,21 @@ fn reject(log: &mut SyncLog, path: &Path, name: &str, kind: &str, detail: String
 fn register(
     settings: &JobSettings,
     tx: &mut RunTx,
-    path: &Path,
-    sha256: &str,
+    file: Reading,
     log: &mut SyncLog,
     clock: &mut StageClock,
 ) -> Result<(), JobError> {
+    let Reading { path, sha256, read_ahead } = file;
     let name = file_name(path);
-    let read = guarded(settings, JOB, path, sha256, || read_register(path, &settings.config))
+    let read = match read_ahead {
+        Some(r) => match r.next() {
+            Said::Register(read) => Ok(read),
+            Said::Failed(why) => Err(why),
+            _ => Err(OUT_OF_STEP.to_string()),
+        },
+        None => guarded(settings, JOB, path, sha256, || read_register(path, &settings.config)),
+    };
+    let read = read
         .map_err(|why| {
             RegisterProblems(vec![RegisterError {
                 file: path.to_path_buf(),
@@ -164,12 +241,12 @@ fn read_with(
 fn export(
     settings: &JobSettings,
     tx: &mut RunTx,
-    path: &Path,
-    sha256: &str,
+    file: Reading,
     kind: ExportKind,
     log: &mut SyncLog,
     clock: &mut StageClock,
 ) -> Result<(), JobError> {
+    let Reading { path, sha256, read_ahead } = file;
     let config = &settings.config;
     let name = file_name(path);
     let mut outcome = None;
@@ -182,7 +259,11 @@ fn export(
                 bar.inc(batch.len() as u64);
                 insert(batch)
             };
-            let o = read_export_pipelined(path, kind, config, move |r| courses.prepare(r), &mut store)?;
+            let prepare = move |r| courses.prepare(r);
+            let o = match &read_ahead {
+                Some(r) => stored_ahead(r, kind, config, prepare, &mut store)?,
+                None => read_export_pipelined(path, kind, config, prepare, &mut store)?,
+            };
             bar.finish_and_clear();
             tracing::info!("Read {name}: {} rows.", o.rows);
             let skipped = o.bad_rows.len() as u64;
@@ -203,6 +284,27 @@ fn export(
         }
     }
     Ok(())
+}
+
+/// Stores the rows the reader thread reads from an export (see [`store_sheet_rows`]).
+fn stored_ahead<T>(
+    r: &ReadAhead,
+    kind: ExportKind,
+    config: &crate::config::Config,
+    prepare: impl FnMut(crate::domain::ExportRecord) -> T,
+    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+) -> Result<ExportOutcome, ExportError> {
+    let sniffed = match r.next() {
+        Said::Rows(sniffed) => sniffed,
+        Said::Read(Err(why)) | Said::Failed(why) => return Err(ExportError::Unreadable(why)),
+        _ => return Err(ExportError::Unreadable(OUT_OF_STEP.into())),
+    };
+    let read = || match r.next() {
+        Said::Read(read) => read,
+        Said::Failed(why) => Err(why),
+        _ => Err(OUT_OF_STEP.into()),
+    };
+    store_sheet_rows(&r.queue, read, kind, config, sniffed, prepare, store)
 }
 
 /// Records a stored export: its line, its findings, its skipped rows.

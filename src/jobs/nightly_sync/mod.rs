@@ -9,6 +9,7 @@
 //! one [`close`](super::commit::close) every job ends with), then move the
 //! files and send the project lead's follow-up.
 
+mod ahead;
 mod fetch;
 mod files;
 mod ingest_file;
@@ -68,9 +69,15 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
     fetch::fetch(ctx, &mut log);
     let JobContext { settings, store } = ctx;
     let mut tx = store.begin_run(JOB, &today.to_string(), &started_at)?;
-    for path in files::inbox_files(&settings.inbox)? {
-        ingest_file::ingest(settings, &mut tx, &path, &mut log, &mut clock)?;
-    }
+    let seen = ingest_file::look(settings, &tx, files::inbox_files(&settings.inbox)?, &log)?;
+    std::thread::scope(|scope| {
+        let mut ahead = ahead::start(scope, settings, JOB, ingest_file::wanted(&seen));
+        for file in seen {
+            ingest_file::ingest(settings, &mut tx, file, &mut ahead, &mut log, &mut clock)?;
+        }
+        Ok::<(), JobError>(())
+    })?;
+    crate::jobs::memory::give_back_freed();
     log.add_notes();
     for f in tx.reader().view_files()? {
         let mut line = IngestLine::new(&f.file_name, &f.kind, IngestStatus::Current, &f.describe());
@@ -157,8 +164,7 @@ fn regional(
     let platform = tx.platform(month_start, Some(&courses))?;
     clock.mark("read platform back", platform.completions.len() as u64, "completions");
     let reader = tx.reader();
-    let (found, workbook) =
-        stage_regional(&reader, staging, config, year, register.as_ref(), &platform, &platform.progress)?;
+    let (found, workbook) = stage_regional(&reader, staging, config, year, register.as_ref(), platform)?;
     log.findings.extend(found);
     clock.mark("reconcile and regional workbook", log.findings.len() as u64, "findings");
     Ok(workbook)
