@@ -33,16 +33,17 @@ pub struct GenerateArgs {
     /// Seed of the generator (same seed, same bytes).
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
-    /// National scale only: generate this fraction of the national size (0.5 = half).
+    /// National scale only: generate this multiple of the national size (0.5 = half, 10 = ten times).
     #[arg(long, default_value_t = 1.0, value_parser = parse_fraction)]
     pub fraction: f64,
 }
 
 /// A number in (0, 1].
 pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    use crate::generate::national::MAX_FACTOR;
     match s.parse::<f64>() {
-        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
-        _ => Err(format!("'{s}' is not a fraction between 0 (exclusive) and 1, e.g. 0.5")),
+        Ok(f) if f > 0.0 && f <= MAX_FACTOR => Ok(f),
+        _ => Err(format!("'{s}' is not a multiple between 0 (exclusive) and {MAX_FACTOR}, e.g. 0.5 or 10")),
     }
 }
 

@@ -48,9 +48,11 @@ impl NationalScale {
     pub const FULL: NationalScale =
         NationalScale { accounts: 300_000, completions: 3_000_000, signups: 200_000, rounds: 5_000 };
 
-    /// Every count of [`FULL`](Self::FULL) times `fraction` (0 < fraction ≤ 1; at least one round).
+    /// Every count of [`FULL`](Self::FULL) times `fraction` (0 < fraction ≤
+    /// [`MAX_FACTOR`]: half for the linearity check, ten for the 10× target;
+    /// at least one round).
     pub fn fraction(fraction: f64) -> NationalScale {
-        let f = fraction.clamp(0.0, 1.0);
+        let f = fraction.clamp(0.0, MAX_FACTOR);
         let scale = |n: usize| (n as f64 * f).round() as usize;
         let full = Self::FULL;
         NationalScale {
@@ -119,6 +121,12 @@ const NAME_SUFFIXES: [&str; 10] = ["by", "vik", "sund", "åsen", "hammar", "köp
 
 /// The generated config's region.
 const REGION_NAME: &str = "SKR";
+
+/// The largest multiple of the national size generated (10 × national).
+pub const MAX_FACTOR: f64 = 10.0;
+
+/// The data rows of one xlsx sheet (Excel's 1 048 576 rows, less the headings).
+const XLSX_DATA_ROWS: usize = 1_048_575;
 
 /// The delresor the national year covers.
 const DELRESOR: [&str; 5] = ["bou", "funk-u", "beroende", "aldre-u", "funk-m"];
@@ -249,7 +257,12 @@ pub fn generate_national(dir: &Path, year: Year, seed: u64, scale: NationalScale
     std::fs::write(&config, nation.config_text())?;
     let register = inbox.join(format!("kursdagsregister-{year}.xlsx"));
     nation.register_sheets().write(&register).map_err(io::Error::other)?;
-    let accounts_file = inbox.join(format!("user_report_{year}1101.xlsx"));
+    // Beyond a sheet's rows (10 × national) Totara can only export CSV.
+    let accounts_file = if scale.accounts < XLSX_DATA_ROWS {
+        inbox.join(format!("user_report_{year}1101.xlsx"))
+    } else {
+        inbox.join(format!("user_report_{year}1101.csv"))
+    };
     let accounts = nation.write_accounts(&accounts_file)?;
     let completions_file = inbox.join(format!("course_completion_{year}1101.csv"));
     let completions = nation.write_completions(&completions_file, accounts, scale.completions)?;
@@ -734,8 +747,12 @@ impl Nation {
         people.chain(learners).chain(trainers).chain(admins)
     }
 
-    /// The accounts export as an xlsx workbook (constant-memory writer); returns its row count.
+    /// The accounts export as an xlsx workbook (constant-memory writer), or
+    /// as CSV when `path` says so; returns its row count.
     fn write_accounts(&self, path: &Path) -> io::Result<usize> {
+        if path.extension().is_some_and(|e| e == "csv") {
+            return self.write_accounts_csv(path);
+        }
         let xlsx = |e: rust_xlsxwriter::XlsxError| io::Error::other(e);
         let mut wb = rust_xlsxwriter::Workbook::new();
         wb.set_properties(&fixed_properties());
@@ -768,6 +785,24 @@ impl Nation {
         }
         wb.save(path).map_err(xlsx)?;
         Ok(rows as usize)
+    }
+
+    /// The accounts export as CSV (UTF-8 with BOM), the same columns and rows.
+    fn write_accounts_csv(&self, path: &Path) -> io::Result<usize> {
+        let mut file = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+        file.write_all("\u{feff}".as_bytes())?;
+        let mut w = csv::Writer::from_writer(file);
+        w.write_record(account_headings())?;
+        let mut rows = 0;
+        for a in self.accounts() {
+            rows += 1;
+            let delresa = a.delresa.map(|d| DELRESOR[d]).unwrap_or("");
+            let created = totara_date(a.created);
+            let kommun = &self.municipalities[a.kommun].1;
+            w.write_record([&a.username, &a.email, a.first, a.last, kommun, a.roles, delresa, "Active", &created])?;
+        }
+        w.flush()?;
+        Ok(rows)
     }
 
     /// The completions export: `total` rows spread evenly over the accounts,

@@ -4,6 +4,7 @@
 //! invoice basis of each month, so the finance workbook can show the months
 //! already computed. A run's effects are written in one transaction.
 
+mod completion_keys;
 mod completion_runs;
 mod invoices;
 mod outbox;

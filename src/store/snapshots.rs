@@ -5,6 +5,7 @@
 //! snapshots or none. Duplicate rows (same user and course) are kept once by the primary
 //! key and counted.
 
+use super::completion_keys::CompletionKeys;
 use super::completion_runs::{Entry, RunWriter};
 use super::{RunTx, Store, StoreError};
 use crate::domain::hash::{HashMap, HashSet};
@@ -418,11 +419,13 @@ pub struct PreparedRow {
 #[derive(Debug, Default)]
 pub struct CourseInterner {
     seen: HashMap<String, u32>,
+    /// Accounts' and sign-ups' keys seen.
     keys: HashSet<u128>,
     hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
     /// Completions: each user numbered once (an export lists a user's
-    /// courses together), so a row's key is exact and cheap.
+    /// courses together), their courses checked per user.
     users: HashMap<String, u32>,
+    completions: CompletionKeys,
     last_user: Option<(String, u32)>,
 }
 
@@ -442,18 +445,23 @@ impl CourseInterner {
                 }
             }
         };
-        let key = self.unique_key(&record, course_idx);
-        let duplicate = !self.keys.insert(key);
+        let duplicate = match &record {
+            ExportRecord::Completion(c) => {
+                let user = self.user_number(&c.user_key);
+                !self.completions.insert(user, course_idx)
+            }
+            _ => !self.keys.insert(self.unique_key(&record, course_idx)),
+        };
         PreparedRow { record, course_idx, new_course, duplicate }
     }
 
-    /// A row's unique key, for finding duplicates: a completion's user and
-    /// course exactly (the user numbered); for an account (its lower-cased
-    /// username) and a sign-up (user, course and session start) a 128-bit
+    /// The unique key of an account (its lower-cased username) or a sign-up
+    /// (user, course and session start), for finding duplicates: a 128-bit
     /// fingerprint of two independently and randomly seeded hashes — a
     /// collision, which would count a row as a duplicate, is as unlikely as
-    /// with any 128-bit digest and cannot be chosen by whoever writes the file.
-    fn unique_key(&mut self, record: &ExportRecord, course_idx: u32) -> u128 {
+    /// with any 128-bit digest and cannot be chosen by whoever writes the
+    /// file. (Completions are checked exactly, per user: [`CompletionKeys`].)
+    fn unique_key(&self, record: &ExportRecord, course_idx: u32) -> u128 {
         use std::hash::{BuildHasher, Hash, Hasher};
         let half = |state: &foldhash::quality::RandomState| {
             let mut h = state.build_hasher();
@@ -464,10 +472,7 @@ impl CourseInterner {
             }
             h.finish()
         };
-        match record {
-            ExportRecord::Completion(c) => (u128::from(self.user_number(&c.user_key)) << 32) | u128::from(course_idx),
-            _ => (u128::from(half(&self.hashers.0)) << 64) | u128::from(half(&self.hashers.1)),
-        }
+        (u128::from(half(&self.hashers.0)) << 64) | u128::from(half(&self.hashers.1))
     }
 
     /// The number of a completion's user (the same key, as written, the same number).

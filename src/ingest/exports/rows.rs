@@ -44,23 +44,25 @@ struct LineLimit<R> {
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
+        // Line ends found a word at a time (memchr), not byte by byte.
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &buf[..n]).chain([n]) {
+            self.current += end - start;
+            if self.current > self.max {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {} is longer than ingest.max_line_bytes ({} bytes): not an export, or a damaged one",
+                        self.line + 1,
+                        self.max
+                    ),
+                ));
+            }
+            if end < n {
                 self.line += 1;
                 self.current = 0;
-            } else {
-                self.current += 1;
-                if self.current > self.max {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!(
-                            "line {} is longer than ingest.max_line_bytes ({} bytes): not an export, or a damaged one",
-                            self.line + 1,
-                            self.max
-                        ),
-                    ));
-                }
             }
+            start = end + 1;
         }
         Ok(n)
     }
