@@ -116,6 +116,15 @@ fn export_kind(kind: ExportKind) -> InputKind {
     }
 }
 
+/// Whether a file is a zip spreadsheet (xlsx, ods) by its first bytes
+/// alone; [`sniff`] also checks a text file's encoding, reading it whole.
+pub fn is_spreadsheet(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok()
+        && super::workbook::FileType::sniff(&head) == super::workbook::FileType::Zip
+}
+
 /// A spreadsheet opened (and checked) once, recognised, and then read from
 /// the same opening: a register parsed, an export's rows streamed. (This
 /// parses: call it guarded.)

@@ -13,7 +13,7 @@ mod workbook;
 
 pub use crate::domain::totara::report_identity;
 pub use inbox::{
-    inbox_paths, kind_of, open_spreadsheet, recognise, recognise_file, sha256_file, unknown_reason, InputKind,
-    OpenedSheet, RecognisedFile,
+    inbox_paths, is_spreadsheet, kind_of, open_spreadsheet, recognise, recognise_file, sha256_file, unknown_reason,
+    InputKind, OpenedSheet, RecognisedFile,
 };
 pub use register::{read_register, read_register_bytes, redact_register, RegisterError, RegisterProblems};

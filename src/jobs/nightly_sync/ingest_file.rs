@@ -1,6 +1,8 @@
 //! One inbox file into the run's transaction: recognised by its content,
 //! read under the reading marker (a reader that panics or dies sets the file
-//! aside instead of stopping the service), stored in its own savepoint.
+//! aside instead of stopping the service), stored in its own savepoint. A
+//! spreadsheet may have been read ahead on the second thread ([`super::ahead`]):
+//! then what was read is stored, with the same effects as reading it now.
 
 use super::ahead::{Ahead, ReadAhead, Said, Wanted};
 use super::files::{file_name, first_line, format_of, is_incomplete, stored_name, unknown_reason};
@@ -9,7 +11,7 @@ use crate::domain::totara::report_identity;
 use crate::domain::Register;
 use crate::domain::{Code, ExportKind, Finding};
 use crate::ingest::exports::{read_export_pipelined, store_sheet_rows, ExportError, ExportOutcome};
-use crate::ingest::{kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
+use crate::ingest::{is_spreadsheet, kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
 use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in};
 use crate::jobs::reading::guarded;
 use crate::jobs::stages::StageClock;
@@ -45,7 +47,7 @@ pub(super) fn look(
             continue;
         }
         let sha256 = sha256_file(&path).map_err(JobError::io(&path))?;
-        let ahead = is_zip(&path) && !tx.content_stored(&sha256)?;
+        let ahead = is_spreadsheet(&path) && !tx.content_stored(&sha256)?;
         seen.push(Seen { path, sha256: Some(sha256), ahead });
     }
     Ok(seen)
@@ -57,13 +59,6 @@ pub(super) fn wanted(seen: &[Seen]) -> Vec<Wanted> {
         .filter(|s| s.ahead)
         .filter_map(|s| Some(Wanted { path: s.path.clone(), sha256: s.sha256.clone()? }))
         .collect()
-}
-
-/// A zip container (xlsx, ods), by its first bytes.
-fn is_zip(path: &Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"PK\x03\x04"
 }
 
 /// Takes one inbox file: left for later, unchanged, ingested or rejected.
