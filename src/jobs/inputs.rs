@@ -1,7 +1,7 @@
 //! Finding and reading a job's inputs: register workbooks in the inbox, and
 //! the registers earlier syncs stored (the inbox wins for the same year).
 
-use super::reading::{guarded, set_aside};
+use super::reading::{guarded, set_aside, Slot};
 use super::{JobContext, JobError};
 use crate::config::Config;
 use crate::domain::totara::report_identity;
@@ -27,7 +27,7 @@ pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunIn
     let mut replaced: BTreeSet<(String, Option<String>)> = BTreeSet::new();
     for path in paths {
         let sha256 = sha256_file(&path).map_err(JobError::io(&path))?;
-        let read = guarded(&ctx.settings, job, &path, &sha256, || match kind_of(&path, config) {
+        let read = guarded(Slot::Main, &ctx.settings, job, &path, &sha256, || match kind_of(&path, config) {
             InputKind::Register => Some(read_register(&path, config)),
             _ => None,
         });

@@ -71,20 +71,9 @@ impl Marker {
     }
 }
 
-/// Reads `file` (already hashed) under the marker: `read` runs with the
-/// marker on disk; a panic in it is returned as `Err` with its message.
+/// Reads `file` (already hashed) under the marker of `slot`: `read` runs
+/// with the marker on disk; a panic in it is returned as `Err` with its message.
 pub(crate) fn guarded<T>(
-    ctx: &JobSettings,
-    job: &str,
-    file: &Path,
-    sha256: &str,
-    read: impl FnOnce() -> T,
-) -> Result<T, String> {
-    guarded_in(Slot::Main, ctx, job, file, sha256, read)
-}
-
-/// As [`guarded`], under the marker of `slot`.
-pub(crate) fn guarded_in<T>(
     slot: Slot,
     ctx: &JobSettings,
     job: &str,

@@ -13,14 +13,14 @@
 use crate::domain::Register;
 use crate::ingest::exports::{sniff, Sniffed};
 use crate::ingest::{open_spreadsheet, InputKind, RegisterProblems};
-use crate::jobs::reading::{guarded_in, Slot};
+use crate::jobs::reading::{guarded, Slot};
 use crate::jobs::JobSettings;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
-pub(super) use crate::ingest::exports::RowQueue;
+use crate::ingest::exports::RowQueue;
 
 /// How many bytes of an export's rows the reader may hold ahead of the
 /// ingest: a whole national accounts export (300 000 rows) fits.
@@ -125,7 +125,7 @@ pub(super) fn start<'scope>(
 /// Reads one spreadsheet under the reader's marker, saying what it finds.
 fn read_one(settings: &JobSettings, job: &str, w: &Wanted, tell: &Sender<Said>, queue: &RowQueue) {
     let config = &settings.config;
-    let read = guarded_in(Slot::Ahead, settings, job, &w.path, &w.sha256, || {
+    let read = guarded(Slot::Ahead, settings, job, &w.path, &w.sha256, || {
         let sheet = open_spreadsheet(&w.path, config);
         let kind = sheet.kind();
         let _ = tell.send(Said::Kind(kind));

@@ -13,7 +13,7 @@ use crate::domain::{Code, ExportKind, Finding};
 use crate::ingest::exports::{read_export_pipelined, store_sheet_rows, ExportError, ExportOutcome};
 use crate::ingest::{is_spreadsheet, kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
 use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in};
-use crate::jobs::reading::guarded;
+use crate::jobs::reading::{guarded, Slot};
 use crate::jobs::stages::StageClock;
 use crate::jobs::{JobError, JobSettings};
 use crate::report::{IngestLine, IngestStatus};
@@ -89,7 +89,7 @@ pub(super) fn ingest(
             Said::Failed(why) => Err(why),
             _ => Err(OUT_OF_STEP.to_string()),
         },
-        None => guarded(settings, JOB, path, &sha256, || kind_of(path, config)),
+        None => guarded(Slot::Main, settings, JOB, path, &sha256, || kind_of(path, config)),
     };
     let kind = match kind {
         Ok(kind) => kind,
@@ -160,7 +160,7 @@ fn register(
             Said::Failed(why) => Err(why),
             _ => Err(OUT_OF_STEP.to_string()),
         },
-        None => guarded(settings, JOB, path, sha256, || read_register(path, &settings.config)),
+        None => guarded(Slot::Main, settings, JOB, path, sha256, || read_register(path, &settings.config)),
     };
     let read = read
         .map_err(|why| {
@@ -245,7 +245,7 @@ fn export(
     let config = &settings.config;
     let name = file_name(path);
     let mut outcome = None;
-    let stored = guarded(settings, JOB, path, sha256, || {
+    let stored = guarded(Slot::Main, settings, JOB, path, sha256, || {
         let file = ExportFile { source: "inbox", file_name: &name, report: &report_identity(&name), sha256 };
         tx.store_export(&file, kind, |insert| {
             let mut courses = CourseInterner::default();
