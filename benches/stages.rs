@@ -16,9 +16,9 @@ use yrkesresan::domain::{Month, Year};
 use yrkesresan::generate::{generate_national, NationalScale};
 use yrkesresan::ingest::exports::read_export;
 use yrkesresan::ingest::read_register;
-use yrkesresan::jobs::{run_nightly_sync, JobContext};
+use yrkesresan::jobs::{run_nightly_sync, JobContext, JobSettings};
 use yrkesresan::reconcile::reconcile;
-use yrkesresan::report::{municipality_workbook, MunicipalityReport};
+use yrkesresan::report::{municipality_workbook, MunicipalityReport, Part};
 use yrkesresan::store::Store;
 
 /// Generated input at 2 % of national size, synced once into a state database.
@@ -44,19 +44,13 @@ fn fixture() -> Fixture {
     for f in &made.files {
         std::fs::copy(f, sync_inbox.join(f.file_name().unwrap())).unwrap();
     }
-    let ctx = JobContext {
-        config: config.clone(),
-        inbox: sync_inbox,
-        out: dir.path().join("out"),
-        state: dir.path().join("state.sqlite"),
-        delivery: Default::default(),
-        scheduled_at: None,
-        sources: None,
-    };
-    run_nightly_sync(&ctx).expect("sync");
-    let month_start = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let settings =
+        JobSettings::new(config.clone(), sync_inbox, dir.path().join("out"), dir.path().join("state.sqlite"))
+            .expect("the process clock");
+    let state = settings.state.clone();
+    run_nightly_sync(&mut JobContext::open(&settings).expect("a state database")).expect("sync");
     let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
-    let platform = Store::open(&ctx.state).unwrap().platform(month_start, Some(&courses)).unwrap();
+    let platform = Store::open(&state).unwrap().platform(Some(&courses)).unwrap();
     Fixture { _dir: dir, config, inbox, register, platform }
 }
 
@@ -115,6 +109,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("one municipality workbook", |b| {
         b.iter_batched(
             || MunicipalityReport {
+                part: Part::Whole,
                 municipality: m,
                 month,
                 lines: basis.lines_of(m.code).collect(),

@@ -19,6 +19,7 @@ mod mail;
 mod money;
 mod period;
 pub mod platform;
+mod platform_summary;
 mod pot;
 pub mod register;
 pub mod rounding;
@@ -42,6 +43,7 @@ pub use platform::{
     ExportRecord, Overlap, PlatformData, Progress, Roles, RowProblem, Signup, SignupStatus, StoredCompletion,
     StoredSignup, Validators, ViewFile, ViewSource,
 };
+pub use platform_summary::PlatformSummary;
 pub use pot::{
     DistributionRule, PotAdjustment, PotDay, PotDistribution, PotExtra, PotRow, PotTrainerDay, TrainerShare,
 };

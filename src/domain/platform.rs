@@ -354,8 +354,6 @@ pub struct Overlap {
 pub struct PlatformData {
     /// The current accounts.
     pub accounts: Vec<Account>,
-    /// Accounts of the latest snapshot taken before the current month (for "change since last month").
-    pub accounts_before: Option<Vec<Account>>,
     /// Completions of the latest snapshot, for the courses asked for.
     pub completions: Vec<StoredCompletion>,
     /// Course progress per municipality and course, from all completions of the latest snapshot.
@@ -399,7 +397,7 @@ pub struct StoredSignup {
 }
 
 /// Course progress of one municipality and course.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Progress {
     /// The municipality.
     pub kommun: KommunKod,
@@ -414,7 +412,7 @@ pub struct Progress {
 }
 
 /// Accounts of one municipality and delresa.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccountCount {
     /// Active accounts (konton).
     pub accounts: u64,

@@ -2,6 +2,7 @@
 //! the platform's latest snapshots, and the regional workbook.
 
 use super::commit::{commit, Finished};
+use super::platform_summary::platform_summary;
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
@@ -15,13 +16,11 @@ pub fn run_followup(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobE
     let config = &ctx.config;
     let (register, inputs) = load_register(ctx, "followup")?;
     clock.mark("read register", register.participants.len() as u64, "rows");
-    let month_start = chrono::NaiveDate::from_ymd_opt(year.get(), 1, 1).expect("valid");
-    let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
-    let platform = ctx.store.platform(month_start, Some(&courses))?;
-    clock.mark("read platform", platform.completions.len() as u64, "completions");
+    let summary = platform_summary(&ctx.store.reader(), config, &register)?;
+    clock.mark("platform summary", summary.findings.len() as u64, "findings");
 
     let mut staging = Staging::new(&ctx.out)?;
-    let (findings, _) = stage_regional(&ctx.store.reader(), &mut staging, config, year, Some(&register), platform)?;
+    let (findings, _) = stage_regional(&ctx.store.reader(), &mut staging, config, year, Some(&register), summary)?;
     let table = followup(&register, config, year);
     let mut figures: Vec<String> = table
         .sections

@@ -100,14 +100,22 @@ pub(crate) fn read_stored_register_in(
 /// and time), so a changed file, config or program parses again. `None`
 /// when the program cannot be told apart (nothing is kept then).
 pub(crate) fn parsed_key(content: &[u8], config: &Config) -> Option<String> {
+    let content = hex::encode(sha2::Sha256::digest(content));
+    Some(format!("{content} {} {}", config.fingerprint, program_id()?))
+}
+
+/// This program, by its version, size and time: what is kept from one run
+/// for the next (a parsed register, a platform summary) is kept under it,
+/// so a rebuilt program computes them again. `None` when the program cannot
+/// be told apart (nothing is kept then).
+pub(crate) fn program_id() -> Option<&'static str> {
     static PROGRAM: OnceLock<Option<String>> = OnceLock::new();
     let program = PROGRAM.get_or_init(|| {
         let meta = std::env::current_exe().and_then(std::fs::metadata).ok()?;
         let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
         Some(format!("{}-{}-{}", env!("CARGO_PKG_VERSION"), meta.len(), since.as_nanos()))
     });
-    let content = hex::encode(sha2::Sha256::digest(content));
-    Some(format!("{content} {} {}", config.fingerprint, program.as_ref()?))
+    program.as_deref()
 }
 
 /// Merges registers (per delresa, per year, or both); a round id may be

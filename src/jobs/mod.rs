@@ -21,6 +21,7 @@ mod nightly_sync;
 mod outbox;
 mod outbox_admin;
 mod parallel;
+mod platform_summary;
 mod pot;
 mod purge;
 pub mod reading;

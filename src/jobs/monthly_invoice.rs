@@ -10,18 +10,19 @@ use super::commit::{commit, Finished};
 use super::municipality_messages::{municipality_messages, Messages};
 use super::outbox::{enqueue_all, send_after_commit, sending};
 use super::parallel::parallel_map;
+use super::platform_summary::{accounts_before, platform_summary};
 use super::pot::{year_pot, YearPot};
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
-use crate::billing::{account_counts, late_adjustments, ClosedMonth};
 use crate::billing::{invoice_basis, participant_days, trainer_days, InvoiceInputs};
+use crate::billing::{late_adjustments, ClosedMonth};
 use crate::config::{Config, Municipality, Settlement};
 use crate::deliver::{compose, csv, xlsx, Draft, OutgoingMessage};
 use crate::domain::{
-    AccountTable, Adjustment, Audience, Code, Finding, InvoiceBasis, KommunKod, Month, ParticipantDay, PlatformData,
+    AccountTable, Adjustment, Audience, Code, Finding, InvoiceBasis, KommunKod, Month, ParticipantDay, PlatformSummary,
     Recipient, Register, TrainerDayRow,
 };
-use crate::reconcile::{pot_findings, reconcile};
+use crate::reconcile::pot_findings;
 use crate::report::{finance_workbook, write_invoice_csv, MunicipalityReport, Part};
 use crate::store::Store;
 use std::collections::HashMap;
@@ -39,7 +40,8 @@ struct Computed {
     pot: Option<YearPot>,
     basis: InvoiceBasis,
     late: Vec<Adjustment>,
-    platform: PlatformData,
+    platform: PlatformSummary,
+    accounts_before: Option<AccountTable>,
     findings: Vec<Finding>,
 }
 
@@ -133,20 +135,21 @@ fn compute(
     crate::billing::sort_lines(&mut basis.lines);
     clock.mark("invoice basis", days.len() as u64, "participant-days");
 
-    // The platform as its latest snapshots show it: accounts (and those
-    // before the month began), course progress, findings against the register.
+    // The platform as its latest snapshots show it (the summary the sync
+    // kept, if it is for this state): findings against the register,
+    // accounts (and those before the month began), course progress.
     let month_start = chrono::NaiveDate::from_ymd_opt(month.year().get(), month.number(), 1).expect("valid");
-    let courses = register.rounds.iter().map(|r| r.course.to_lowercase()).collect();
-    let platform = ctx.store.platform(month_start, Some(&courses))?;
-    clock.mark("read platform", platform.completions.len() as u64, "completions");
+    let reader = ctx.store.reader();
+    let mut platform = platform_summary(&reader, config, register)?;
+    let accounts_before = accounts_before(&reader, config, month_start)?;
+    clock.mark("platform summary", platform.findings.len() as u64, "findings");
     let mut findings: Vec<Finding> = late.iter().map(|a| late_finding(a, month)).collect();
-    findings.extend(reconcile(register, &platform, config));
+    findings.append(&mut platform.findings);
     if let Some(p) = &pot {
         findings.extend(pot_findings(&p.pot));
         findings.extend(p.findings.iter().cloned());
     }
-    clock.mark("reconcile", register.participants.len() as u64, "rows");
-    Ok(Computed { days, trainers, pot, basis, late, platform, findings })
+    Ok(Computed { days, trainers, pot, basis, late, platform, accounts_before, findings })
 }
 
 /// The closed months before `month`, as the store holds them.
@@ -223,8 +226,8 @@ fn stage(
 fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed) -> Vec<Built> {
     let config = &ctx.config;
     let own = Own::group(c);
-    let counts = c.platform.has_accounts.then(|| account_counts(config, &c.platform.accounts));
-    let before = c.platform.accounts_before.as_ref().map(|b| account_counts(config, b));
+    let counts = c.platform.accounts.as_ref();
+    let before = c.accounts_before.as_ref();
     let build = |m: &Municipality| -> Built {
         let report = MunicipalityReport {
             part: Part::Whole,
@@ -235,8 +238,8 @@ fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed) -> Vec<Bui
             trainer_days: own.trainers.get(&m.code).cloned().unwrap_or_default(),
             pot_payout: c.pot.as_ref().map(|p| (p.pot.year, p.pot.payout(Recipient::Kommun(m.code)))),
             findings: open_in(own.findings.get(&m.code), month),
-            accounts: counts.as_ref().map(|now| accounts_of(m.code, now, before.as_ref())),
-            progress: c.platform.has_completions.then(|| own.progress.get(&m.code).cloned().unwrap_or_default()),
+            accounts: counts.map(|now| accounts_of(m.code, now, before)),
+            progress: c.platform.progress.is_some().then(|| own.progress.get(&m.code).cloned().unwrap_or_default()),
         };
         if report.is_empty() {
             return Ok(Messages { built: Vec::new(), findings: Vec::new() });
@@ -281,7 +284,7 @@ impl<'a> Own<'a> {
                 own.findings.entry(k).or_default().push(f);
             }
         }
-        for p in &c.platform.progress {
+        for p in c.platform.progress.iter().flatten() {
             own.progress.entry(p.kommun).or_default().push(p);
         }
         own

@@ -5,39 +5,35 @@
 use super::pot::year_pot;
 use super::staging::Staging;
 use super::JobError;
-use crate::billing::{account_counts, followup};
+use crate::billing::followup;
 use crate::config::Config;
 use crate::domain::Finding;
-use crate::domain::PlatformData;
+use crate::domain::PlatformSummary;
 use crate::domain::Register;
 use crate::domain::Year;
-use crate::reconcile::{overlap_findings, pot_findings, reconcile};
+use crate::reconcile::pot_findings;
 use crate::report::{
     regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
     RegionalReport,
 };
 use crate::store::Reader;
 
-/// Computes and stages the regional outputs; returns the findings and the
-/// workbook. The pot of a delivered year is its frozen distribution. The
-/// platform's rows are let go (on a helper thread) as soon as the findings
-/// and counts are taken from them, before the workbook is built.
+/// Computes and stages the regional outputs from the platform's summary;
+/// returns the findings and the workbook. The pot of a delivered year is
+/// its frozen distribution.
 pub(crate) fn stage_regional(
     store: &Reader,
     staging: &mut Staging,
     config: &Config,
     year: Year,
     register: Option<&Register>,
-    mut platform: PlatformData,
+    summary: PlatformSummary,
 ) -> Result<(Vec<Finding>, Vec<u8>), JobError> {
-    // Checks that need the platform are skipped inside when it has no data yet.
-    let mut findings = register.map(|r| reconcile(r, &platform, config)).unwrap_or_default();
-    findings.extend(overlap_findings(&platform.overlaps));
-    let accounts = platform.has_accounts.then(|| account_counts(config, &platform.accounts));
-    let has_completions = platform.has_completions;
-    let progress = std::mem::take(&mut platform.progress);
+    let PlatformSummary { mut findings, overlaps, accounts, progress } = summary;
+    findings.extend(overlaps);
+    let has_completions = progress.is_some();
+    let progress = progress.unwrap_or_default();
     let progress = &progress[..];
-    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(platform));
     let (table, pot) = match register {
         Some(r) => {
             let pot = year_pot(store, config, r, year)?;

@@ -1,6 +1,9 @@
 //! Wall time, rows and peak memory of each stage of a run, for `bench` and
-//! the run log. Peak memory is the process's high-water mark (`VmHWM`), reset
-//! after each stage so that every stage reports its own peak.
+//! the run log. Peak memory is the process's high-water mark (`VmHWM`) since
+//! the run started: each stage reports the run's peak so far, so the stage
+//! that raised it shows, and the process's own peak (what `wait4` reports to
+//! `bench --peer`) is the run's. (Resetting it after every stage, as before,
+//! hid an earlier stage's peak from the process's figure.)
 
 use std::time::Instant;
 
@@ -15,7 +18,7 @@ pub struct StageTime {
     pub unit: &'static str,
     /// Wall time in seconds.
     pub seconds: f64,
-    /// Peak resident memory during the stage, in MB (0 where unknown).
+    /// Peak resident memory of the run up to the end of the stage, in MB (0 where unknown).
     pub peak_mb: f64,
 }
 
@@ -52,7 +55,6 @@ impl StageClock {
             time.peak_mb
         );
         self.marks.push(time);
-        reset_peak();
         self.last = Instant::now();
     }
 
@@ -62,7 +64,7 @@ impl StageClock {
     }
 }
 
-/// Peak resident memory of this process since the last reset (Linux `VmHWM`), in MB.
+/// Peak resident memory of this process since the run started (Linux `VmHWM`), in MB.
 fn peak_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -91,5 +93,6 @@ mod tests {
         assert_eq!(marks.iter().map(|m| m.stage.as_str()).collect::<Vec<_>>(), ["slow", "fast"]);
         assert!(marks[0].seconds >= 0.03 && marks[1].seconds < marks[0].seconds, "{marks:?}");
         assert!(cfg!(not(target_os = "linux")) || marks[0].peak_mb > 0.0);
+        assert!(marks[1].peak_mb >= marks[0].peak_mb, "the run's peak so far never falls: {marks:?}");
     }
 }

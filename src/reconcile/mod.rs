@@ -22,7 +22,7 @@ pub fn register_findings(register: &Register) -> Vec<Finding> {
             code: n.code,
             kommun: n.kommun,
             subject: n.subject.clone(),
-            detail: n.detail.clone(),
+            detail: n.detail.clone().into(),
             date: n.date,
             delresa: n.delresa.clone(),
         })

@@ -36,7 +36,13 @@ impl<'a> Accounts<'a> {
     }
 }
 
-fn finding(severity: Severity, code: Code, kommun: Option<KommunKod>, subject: String, detail: String) -> Finding {
+fn finding(
+    severity: Severity,
+    code: Code,
+    kommun: Option<KommunKod>,
+    subject: String,
+    detail: impl Into<std::borrow::Cow<'static, str>>,
+) -> Finding {
     Finding::new(code, kommun, subject, detail).with_severity(severity)
 }
 
@@ -174,8 +180,7 @@ impl<'a> Check<'a> {
                         Some(p.kommun),
                         who(p),
                         "Deltagaren finns i kursdagsregistret men har inget konto i lärplattformen (sökt på e-post och \
-                         användarnamn). Be kommunens k-admin skapa kontot, eller rätta e-postadressen i registret."
-                            .into(),
+                         användarnamn). Be kommunens k-admin skapa kontot, eller rätta e-postadressen i registret.",
                     ),
                 )),
                 Some(a) => {
@@ -255,8 +260,7 @@ impl<'a> Check<'a> {
                         format!("{}, {} omgång {} dag {d} ({})", who(p), round.course, round.id, swedish_date(date)),
                         "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen \
                          anmälan med status Fully attended eller Partially attended). Markera närvaron på \
-                         seminariet i lärplattformen."
-                            .into(),
+                         seminariet i lärplattformen.",
                     )
                     .on(date)
                     .in_delresa(&round.delresa),
@@ -272,8 +276,6 @@ impl<'a> Check<'a> {
         let lc = |name: &str| self.lc(name);
         let course_days: HashMap<(&str, NaiveDate), &Round> =
             register.days.iter().map(|d| ((lc(&rounds[&d.round].course), d.date), rounds[&d.round])).collect();
-        let by_key: HashMap<String, &Account> =
-            platform.accounts.iter().map(|a| (a.username.to_lowercase(), a)).collect();
         let mut out = Vec::new();
         for s in platform.signups.iter().filter(|s| s.status.attended()) {
             let date = s.session_start.date();
@@ -283,7 +285,7 @@ impl<'a> Check<'a> {
             if attended_in_register.contains(&(s.user_key.as_str(), date)) {
                 continue;
             }
-            let account = by_key.get(&s.user_key).copied();
+            let account = self.accounts.by_username.get(&s.user_key).copied();
             if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
                 continue;
             }
@@ -300,8 +302,7 @@ impl<'a> Check<'a> {
                         swedish_date(date)
                     ),
                     "Lärplattformen visar närvaro på kursdagen men kursdagsregistret har ingen närvaro för personen. \
-                     Kontrollera närvaron och för in den i registret (den faktureras annars inte)."
-                        .into(),
+                     Kontrollera närvaron och för in den i registret (den faktureras annars inte).",
                 )
                 .on(date)
                 .in_delresa(&round.delresa),
@@ -328,34 +329,28 @@ impl<'a> Check<'a> {
                 let status = done.get(&(key.as_str(), lc(&round.course))).copied();
                 let subject = format!("{}, {} omgång {}", who(p), round.course, round.id);
                 match (p.approved, status) {
-                    (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(
-                        self.about(
-                            p,
-                            finding(
-                                Severity::Warning,
-                                Code::ApprovedNotCompleted,
-                                Some(p.kommun),
-                                subject,
-                                "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
-                         Kontrollera att webbdelarna är gjorda eller rätta Godkänd i registret."
-                                    .into(),
-                            ),
+                    (Some(true), s) if s != Some(CompletionStatus::Complete) => out.push(self.about(
+                        p,
+                        finding(
+                            Severity::Warning,
+                            Code::ApprovedNotCompleted,
+                            Some(p.kommun),
+                            subject,
+                            "Deltagaren är godkänd i registret men kursen är inte slutförd i lärplattformen. \
+                         Kontrollera att webbdelarna är gjorda eller rätta Godkänd i registret.",
                         ),
-                    ),
-                    (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(
-                        self.about(
-                            p,
-                            finding(
-                                if a == Some(false) { Severity::Warning } else { Severity::Info },
-                                Code::CompletedNotApproved,
-                                Some(p.kommun),
-                                subject,
-                                "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
-                         Sätt Godkänd = ja om kursdagarna är genomförda."
-                                    .into(),
-                            ),
+                    )),
+                    (a, Some(CompletionStatus::Complete)) if a != Some(true) => out.push(self.about(
+                        p,
+                        finding(
+                            if a == Some(false) { Severity::Warning } else { Severity::Info },
+                            Code::CompletedNotApproved,
+                            Some(p.kommun),
+                            subject,
+                            "Kursen är slutförd i lärplattformen men deltagaren är inte godkänd i registret. \
+                         Sätt Godkänd = ja om kursdagarna är genomförda.",
                         ),
-                    ),
+                    )),
                     _ => {}
                 }
             }
@@ -394,7 +389,7 @@ impl<'a> Check<'a> {
                     Code::TrainerWithoutTrainerRole,
                     kommun,
                     format!("{name} <{email}>"),
-                    detail.into(),
+                    detail,
                 ));
             }
         }

@@ -39,3 +39,9 @@ pub use pot_tables::{
     payout_workbook, pot_statement, published_rows as published_rows_of, PUBLISHED_HEADINGS, STATEMENT_HEADINGS,
 };
 pub use regional_workbook::{regional_workbook, AccountTable, RegionalReport};
+
+/// The zip compression of the workbooks built in bulk (each municipality's,
+/// the regional one): level 3 of 1–9 instead of rust_xlsxwriter's 6. The
+/// sheets inside are the same; the files are 5–13 % larger and built in a
+/// fifth less time (README, Speed).
+const ZIP_LEVEL: u8 = 3;

@@ -104,6 +104,7 @@ pub fn municipality_workbook(config: &Config, r: &MunicipalityReport) -> Result<
 fn workbook_with(config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<Vec<u8>, ReportError> {
     let name = format!("{} {}", r.municipality.name, r.month.swedish());
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(super::ZIP_LEVEL);
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         summary(wb, config, r, s)?;
         invoice_lines(wb, config, r, s)?;

@@ -45,6 +45,7 @@ pub fn regional_workbook(config: &Config, r: &RegionalReport) -> Result<Vec<u8>,
     let name = "regional uppföljning";
     let s = Styles::new();
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(super::ZIP_LEVEL);
     let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
         if let Some(f) = r.followup {
             followup_sheet(wb, config, f, &s)?;

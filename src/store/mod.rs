@@ -9,6 +9,7 @@ mod completion_runs;
 mod invoices;
 mod outbox;
 mod platform;
+mod platform_summary;
 mod platform_view;
 mod pot;
 mod register_cache;

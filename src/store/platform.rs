@@ -108,26 +108,16 @@ impl Reader<'_> {
         Ok(accounts)
     }
 
-    /// The platform data as the current exports show it: accounts (and
-    /// those current before `month_start`), sign-ups, and completions of the
-    /// given courses (all if `courses` is `None`), with the exports used and
-    /// the overlaps between them.
-    pub fn platform(
-        &self,
-        month_start: NaiveDate,
-        courses: Option<&BTreeSet<String>>,
-    ) -> Result<PlatformData, StoreError> {
+    /// The platform data as the current exports show it: accounts,
+    /// sign-ups, and completions of the given courses (all if `courses` is
+    /// `None`), with the exports used and the overlaps between them.
+    pub fn platform(&self, courses: Option<&BTreeSet<String>>) -> Result<PlatformData, StoreError> {
         let mut data = PlatformData::default();
         let mut overlaps = Vec::new();
         let accounts = self.current(ExportKind::Accounts, None)?;
         if !accounts.is_empty() {
             data.has_accounts = true;
             data.accounts = self.accounts_view(&accounts, &mut overlaps)?;
-            let before = format!("{month_start}T00:00:00Z");
-            let earlier = self.current(ExportKind::Accounts, Some(&before))?;
-            if !earlier.is_empty() {
-                data.accounts_before = Some(self.accounts_view(&earlier, &mut Vec::new())?);
-            }
         }
         let completions = self.current(ExportKind::Completions, None)?;
         if !completions.is_empty() {
@@ -145,6 +135,16 @@ impl Reader<'_> {
         data.sources = accounts.into_iter().chain(completions).chain(signups).collect();
         data.overlaps = overlaps;
         Ok(data)
+    }
+
+    /// The accounts as the exports ingested before `before` (an RFC 3339
+    /// time) showed them; `None` when there were none.
+    pub fn accounts_as_of(&self, before: &str) -> Result<Option<Vec<Account>>, StoreError> {
+        let earlier = self.current(ExportKind::Accounts, Some(before))?;
+        if earlier.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.accounts_view(&earlier, &mut Vec::new())?))
     }
 
     /// The current sign-ups: a newer export replaces in older ones the
@@ -327,12 +327,8 @@ impl Store {
     }
 
     /// See [`Reader::platform`].
-    pub fn platform(
-        &self,
-        month_start: NaiveDate,
-        courses: Option<&BTreeSet<String>>,
-    ) -> Result<PlatformData, StoreError> {
-        self.reader().platform(month_start, courses)
+    pub fn platform(&self, courses: Option<&BTreeSet<String>>) -> Result<PlatformData, StoreError> {
+        self.reader().platform(courses)
     }
 
     /// See [`Reader::latest_registers`].
@@ -353,12 +349,8 @@ impl super::RunTx<'_> {
     }
 
     /// The platform data as this sync will commit it.
-    pub fn platform(
-        &self,
-        month_start: NaiveDate,
-        courses: Option<&BTreeSet<String>>,
-    ) -> Result<PlatformData, StoreError> {
-        self.reader().platform(month_start, courses)
+    pub fn platform(&self, courses: Option<&BTreeSet<String>>) -> Result<PlatformData, StoreError> {
+        self.reader().platform(courses)
     }
 
     /// The latest register of each year, as this sync will commit them.

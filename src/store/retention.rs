@@ -134,6 +134,8 @@ impl RunTx<'_> {
             conn.execute("DELETE FROM register_parsed WHERE snapshot_id = ?1", [id]).map_err(&w)?;
             conn.execute("UPDATE snapshots SET content = NULL, purged_at = ?2 WHERE id = ?1", params![id, now])
                 .map_err(&w)?;
+            // A kept summary may have come from these rows (and names their people).
+            self.forget_platform_summaries()?;
         }
         let settled = "state IN ('sent', 'cancelled') AND COALESCE(sent_at, updated_at) < ?1
                        AND (subject IS NOT NULL OR body IS NOT NULL OR eml IS NOT NULL
@@ -212,6 +214,8 @@ impl RunTx<'_> {
             conn.execute(&format!("DELETE FROM accounts WHERE {account_rows}"), []).map_err(&w)?;
             conn.execute(&format!("DELETE FROM completions WHERE lower(user_key) IN {KEYS}"), []).map_err(&w)?;
             conn.execute(&format!("DELETE FROM signups WHERE lower(user_key) IN {KEYS}"), []).map_err(&w)?;
+            // A kept summary's findings may name the person.
+            self.forget_platform_summaries()?;
             conn.execute(
                 &format!(
                     "UPDATE outbox_recipients SET address = '(raderad ' || rowid || ')' WHERE lower(address) IN {KEYS}"

@@ -98,6 +98,15 @@ impl RunTx<'_> {
         self.clock.stamp()
     }
 
+    /// Writes what the run has written so far to the write-ahead log (not
+    /// committed: a rollback still drops it) and frees the page cache it
+    /// held. A sync's bulk rows otherwise stay in memory, as dirty pages,
+    /// through the reports built after them.
+    pub fn write_out(&self) -> Result<(), StoreError> {
+        self.tx.cache_flush().map_err(self.wrap())?;
+        self.tx.release_memory().map_err(self.wrap())
+    }
+
     /// Logs the run as failed with `error` when it finishes, though its
     /// effects still commit: one bad export must not hold back the rest, and
     /// the run log (and so `status`, which exits 1) still says the run

@@ -335,6 +335,18 @@ CREATE TABLE register_parsed (
     parsed       BLOB NOT NULL
 );
 "#,
+    // What the reports read of the platform, kept with the exports it came
+    // from (see `platform_summary`).
+    r#"
+CREATE TABLE platform_summary (
+    key      TEXT PRIMARY KEY,
+    summary  BLOB NOT NULL
+);
+CREATE TABLE account_counts (
+    key      TEXT PRIMARY KEY,
+    counts   BLOB NOT NULL
+);
+"#,
 ];
 
 /// Applies the migrations not yet applied, in one write transaction that

@@ -19,6 +19,7 @@ mod national;
 mod nightly_sync;
 mod outbox;
 mod personal_data;
+mod platform_summary;
 mod pot_settlement;
 mod print;
 mod property;

@@ -14,7 +14,7 @@ use yrkesresan::ingest::{read_register_bytes, redact_register};
 use yrkesresan::store::Store;
 
 /// The shipped config with the fixed cost decided, files read at once, and `extra` appended.
-fn year_config(w: &Workdir, extra: &str) -> PathBuf {
+pub(super) fn year_config(w: &Workdir, extra: &str) -> PathBuf {
     let (from, to) = Workdir::DECIDED_FIXED_COST;
     let text = std::fs::read_to_string(config_path()).unwrap().replacen(from, to, 1).replacen(
         "settle_seconds = 60",
@@ -27,7 +27,7 @@ fn year_config(w: &Workdir, extra: &str) -> PathBuf {
 }
 
 /// A generated Dalarna year (config and inbox files) in `<w>/g`; returns its inbox files.
-fn generated(w: &Workdir) -> Vec<PathBuf> {
+pub(super) fn generated(w: &Workdir) -> Vec<PathBuf> {
     let out = bin(&["generate", "--out", "g"], w.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let mut files: Vec<PathBuf> =
@@ -37,7 +37,7 @@ fn generated(w: &Workdir) -> Vec<PathBuf> {
 }
 
 /// Copies `from` into the inbox as `name`, without its last `drop` lines.
-fn into_inbox(w: &Workdir, from: &Path, name: &str, drop: usize) {
+pub(super) fn into_inbox(w: &Workdir, from: &Path, name: &str, drop: usize) {
     let bytes = std::fs::read(from).unwrap();
     let bytes = if drop == 0 {
         bytes
@@ -50,19 +50,19 @@ fn into_inbox(w: &Workdir, from: &Path, name: &str, drop: usize) {
 }
 
 /// Runs at `now`; exit 1 only says the generated year has findings (it has, on purpose).
-fn run_at(w: &Workdir, args: &[&str], config: &Path, now: &str) -> String {
+pub(super) fn run_at(w: &Workdir, args: &[&str], config: &Path, now: &str) -> String {
     let out = w.run_env(args, config, &[("YRKESRESAN_NOW", now)]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?} at {now}: {}", text(&out));
     text(&out)
 }
 
 /// A nightly sync at `now` that takes every file.
-fn sync_at(w: &Workdir, config: &Path, now: &str) {
+pub(super) fn sync_at(w: &Workdir, config: &Path, now: &str) {
     let out = run_at(w, &["run", "nightly-sync"], config, now);
     assert!(out.contains("0 rejected"), "{out}");
 }
 
-fn state(w: &Workdir) -> PathBuf {
+pub(super) fn state(w: &Workdir) -> PathBuf {
     w.out().join("yrkesresan-state.sqlite")
 }
 
@@ -72,6 +72,12 @@ fn rows(w: &Workdir) -> [i64; 3] {
     let db = rusqlite::Connection::open(state(w)).unwrap();
     ["COUNT(*) FROM accounts", "COALESCE(SUM(length(entries)), 0) / 7 FROM completions", "COUNT(*) FROM signups"]
         .map(|t| db.query_row(&format!("SELECT {t}"), [], |r| r.get(0)).unwrap())
+}
+
+/// Platform summaries kept in the state (see `store::platform_summary`).
+pub(super) fn kept_summaries(w: &Workdir) -> i64 {
+    let db = rusqlite::Connection::open(state(w)).unwrap();
+    db.query_row("SELECT COUNT(*) FROM platform_summary", [], |r| r.get(0)).unwrap()
 }
 
 /// The stored basis of each closed month and the frozen pot, as the store reads them.
@@ -119,11 +125,13 @@ fn purge_removes_what_is_old_and_closed_months_and_the_pot_stay_as_delivered() {
         std::fs::read(w.out().join("invoice-basis-2026-12.csv")).unwrap()
     };
     let before = (delivered(&w), open_month(&w), rows(&w));
+    assert_eq!(kept_summaries(&w), 1, "the last sync kept its platform summary");
     assert!(std::fs::read_dir(w.inbox().join("processed")).unwrap().count() > 0, "processed files to purge");
 
     let dry = run_at(&w, &["purge", "--dry-run"], &config, later);
     assert!(dry.contains("Would remove (--dry-run): 3 snapshot(s) older than 13 months"), "{dry}");
     assert_eq!(rows(&w), before.2, "a dry run removes nothing");
+    assert_eq!(kept_summaries(&w), 1, "a dry run keeps the summary");
 
     let purged = run_at(&w, &["purge"], &config, later);
     let [accounts, completions, signups] = before.2;
@@ -135,6 +143,7 @@ fn purge_removes_what_is_old_and_closed_months_and_the_pot_stay_as_delivered() {
         "{purged}"
     );
     assert_eq!(std::fs::read_dir(w.inbox().join("processed")).unwrap().count(), 0, "{purged}");
+    assert_eq!(kept_summaries(&w), 0, "the summary of purged rows (it names people) goes with them");
     assert_eq!(delivered(&w), before.0, "closed months and the frozen pot are re-read as delivered");
     assert_eq!(open_month(&w), before.1, "the open month is billed the same");
 
@@ -248,6 +257,7 @@ fn forget_removes_every_stored_trace_of_one_person_and_says_where_they_still_are
     let dry = w.run_env(&["forget", &email, "--dry-run"], &config, &[("YRKESRESAN_NOW", "2026-11-04T08:00:00Z")]);
     assert!(text(&dry).contains("Would remove (--dry-run) from the state: 1 account row(s)"), "{}", text(&dry));
     assert_eq!(db_names(&w), 1, "a dry run changes nothing");
+    assert_eq!(kept_summaries(&w), 1, "a dry run keeps the platform summary");
 
     let out = w.run_env(&["forget", &email], &config, &[("YRKESRESAN_NOW", "2026-11-04T08:00:00Z")]);
     let said = text(&out);
@@ -265,6 +275,7 @@ fn forget_removes_every_stored_trace_of_one_person_and_says_where_they_still_are
     assert!(said.contains("inbox/processed/kursdagsregister"), "{said}");
     assert!(!said.contains(&email) && !said.contains(&name), "forget names nobody: {said}");
     assert_eq!(db_names(&w), 0);
+    assert_eq!(kept_summaries(&w), 0, "the platform summary (its findings name people) is made again");
 
     // The state no longer holds them anywhere: not in a row, not in the
     // register copy, not in a message body; rows are overwritten on delete.

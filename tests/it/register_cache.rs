@@ -4,6 +4,7 @@
 //! goes with the person when `forget` rewrites the file.
 
 use super::helpers::*;
+use yrkesresan::domain::Register;
 
 /// A register with one regional round in March: Leksand 3 participant-days.
 fn synced(w: &Workdir) -> std::path::PathBuf {
@@ -35,11 +36,11 @@ fn leksand_days(w: &Workdir, config: &std::path::Path) -> String {
 fn tamper(w: &Workdir) {
     let db = db(w);
     let parsed: Vec<u8> = db.query_row("SELECT parsed FROM register_parsed", [], |r| r.get(0)).unwrap();
-    let mut register: serde_json::Value = serde_json::from_slice(&parsed).unwrap();
-    for p in register["participants"].as_array_mut().unwrap() {
-        p["attended"] = serde_json::json!([]);
+    let mut register: Register = postcard::from_bytes(&parsed).unwrap();
+    for p in &mut register.participants {
+        p.attended.clear();
     }
-    db.execute("UPDATE register_parsed SET parsed = ?1", [serde_json::to_vec(&register).unwrap()]).unwrap();
+    db.execute("UPDATE register_parsed SET parsed = ?1", [postcard::to_allocvec(&register).unwrap()]).unwrap();
 }
 
 #[test]

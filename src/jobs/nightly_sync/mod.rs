@@ -17,6 +17,7 @@ mod lead;
 
 use super::commit::{close, Finished};
 use super::inputs::{merge_registers, read_stored_register_in};
+use super::platform_summary::sync_summary;
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, JobSettings, RunSummary};
@@ -24,7 +25,7 @@ use crate::domain::{Code, Finding, Register, RowProblem, Validators, Year};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
 use crate::store::{RunInput, RunTx};
 use chrono::Datelike;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// The job's name in the run log and the outbox.
@@ -77,6 +78,8 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
         }
         Ok::<(), JobError>(())
     })?;
+    // The files' rows are written: their pages leave memory before the platform is read back.
+    tx.write_out()?;
     crate::jobs::memory::give_back_freed();
     log.add_notes();
     for f in tx.reader().view_files()? {
@@ -157,16 +160,18 @@ fn regional(
     }
     let register = if registers.is_empty() { None } else { Some(merge_registers(registers)?) };
     let year = Year::new(today.year()).expect("a current year");
-    let month_start = today.with_day(1).expect("day 1");
-    let courses: BTreeSet<String> =
-        register.iter().flat_map(|r| r.rounds.iter().map(|x| x.course.to_lowercase())).collect();
     clock.mark("read register back", register.as_ref().map_or(0, |r| r.participants.len()) as u64, "rows");
-    let platform = tx.platform(month_start, Some(&courses))?;
-    clock.mark("read platform back", platform.completions.len() as u64, "completions");
+    let made = sync_summary(tx, config, register.as_ref())?;
+    // So is the summary kept with them, before the workbook is built.
+    tx.write_out()?;
+    match made.completions {
+        Some(n) => clock.mark("read platform back and reconcile", n as u64, "completions"),
+        None => clock.mark("platform summary (unchanged, kept)", made.summary.findings.len() as u64, "findings"),
+    }
     let reader = tx.reader();
-    let (found, workbook) = stage_regional(&reader, staging, config, year, register.as_ref(), platform)?;
+    let (found, workbook) = stage_regional(&reader, staging, config, year, register.as_ref(), made.summary)?;
     log.findings.extend(found);
-    clock.mark("reconcile and regional workbook", log.findings.len() as u64, "findings");
+    clock.mark("regional workbook", log.findings.len() as u64, "findings");
     Ok(workbook)
 }
 

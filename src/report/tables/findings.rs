@@ -60,6 +60,6 @@ pub(crate) fn value<'a>(config: Option<&'a Config>, f: &'a Finding, field: Field
             Value::Text(m.map(|m| m.name.as_str()).unwrap_or("").into())
         }
         Field::Subject => Value::Wrapped(f.subject.as_str().into()),
-        Field::Detail | Field::WhatToDo => Value::Wrapped(f.detail.as_str().into()),
+        Field::Detail | Field::WhatToDo => Value::Wrapped(f.detail.as_ref().into()),
     }
 }

@@ -1,0 +1,133 @@
+//! The platform as the reports read it ([`PlatformSummary`]): made from the
+//! rows by the sync that commits them and kept with them; read back by the
+//! invoice and follow-up jobs, which at national scale would otherwise read
+//! three million completions and 300 000 accounts and reconcile again.
+//!
+//! A kept summary is used only under exactly the key it was made under:
+//! this program, this config, this register's content and the exports the
+//! view is built from. Anything else is a miss, and the summary is made
+//! from the rows as before, so what a job writes never depends on whether
+//! one was kept.
+
+use super::inputs::program_id;
+use super::JobError;
+use crate::billing::account_counts;
+use crate::config::Config;
+use crate::domain::{AccountTable, ExportKind, PlatformData, PlatformSummary, Register};
+use crate::reconcile::{overlap_findings, reconcile};
+use crate::store::{Reader, RunTx};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+/// The register's courses, lower-cased: the completions the view keeps.
+pub(crate) fn courses_of(register: Option<&Register>) -> BTreeSet<String> {
+    register.iter().flat_map(|r| r.rounds.iter().map(|x| x.course.to_lowercase())).collect()
+}
+
+/// Made from the rows: the register (if any) reconciled against the
+/// platform, the overlaps, the account counts and the progress. The
+/// platform's progress is moved out; the rest of it is left as it was.
+pub(crate) fn summarise(register: Option<&Register>, platform: &mut PlatformData, config: &Config) -> PlatformSummary {
+    PlatformSummary {
+        findings: register.map(|r| reconcile(r, platform, config)).unwrap_or_default(),
+        overlaps: overlap_findings(&platform.overlaps),
+        accounts: platform.has_accounts.then(|| account_counts(config, &platform.accounts)),
+        progress: platform.has_completions.then(|| std::mem::take(&mut platform.progress)),
+    }
+}
+
+/// The summary of `register` against the current exports: the kept one if
+/// it was made for exactly this state, else made from the rows.
+pub(crate) fn platform_summary(
+    reader: &Reader,
+    config: &Config,
+    register: &Register,
+) -> Result<PlatformSummary, JobError> {
+    if let Some(kept) = summary_key(reader, config, register)?.and_then(|k| reader.platform_summary(&k).transpose()) {
+        return Ok(kept?);
+    }
+    let mut platform = reader.platform(Some(&courses_of(Some(register))))?;
+    Ok(summarise(Some(register), &mut platform, config))
+}
+
+/// As [`platform_summary`], inside a sync's transaction: a summary made
+/// from the rows is kept with the run, with the counts of its accounts (for
+/// a later month's "accounts before"). The platform's rows are let go on a
+/// helper thread.
+pub(crate) fn sync_summary(tx: &RunTx, config: &Config, register: Option<&Register>) -> Result<Made, JobError> {
+    let reader = tx.reader();
+    let key = match register {
+        Some(r) => summary_key(&reader, config, r)?,
+        None => None,
+    };
+    if let Some(k) = &key {
+        if let Some(kept) = reader.platform_summary(k)? {
+            return Ok(Made { summary: kept, completions: None });
+        }
+    }
+    let mut platform = reader.platform(Some(&courses_of(register)))?;
+    let completions = platform.completions.len();
+    let summary = summarise(register, &mut platform, config);
+    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(platform));
+    if let Some(k) = &key {
+        tx.keep_platform_summary(k, &summary)?;
+    }
+    if let (Some(counts), Some(k)) = (&summary.accounts, counts_key(&reader, config, None)?) {
+        tx.keep_account_counts(&k, counts)?;
+    }
+    Ok(Made { summary, completions: Some(completions) })
+}
+
+/// A summary for the sync, and how many completions were read to make it
+/// (`None` when it was kept from an earlier run).
+pub(crate) struct Made {
+    /// The summary.
+    pub summary: PlatformSummary,
+    /// Completions read from the rows, if it was made from them.
+    pub completions: Option<usize>,
+}
+
+/// The accounts per municipality and delresa as the exports ingested
+/// before `month_start` showed them (`None` when there were none): the
+/// counts kept for that view, else counted from its rows.
+pub(crate) fn accounts_before(
+    reader: &Reader,
+    config: &Config,
+    month_start: NaiveDate,
+) -> Result<Option<AccountTable>, JobError> {
+    let before = format!("{month_start}T00:00:00Z");
+    if let Some(k) = counts_key(reader, config, Some(&before))? {
+        if let Some(kept) = reader.account_counts(&k)? {
+            return Ok(Some(kept));
+        }
+    }
+    Ok(reader.accounts_as_of(&before)?.map(|accounts| account_counts(config, &accounts)))
+}
+
+/// The key of a summary: the program, the config, the register's content
+/// (as its parsed form, so the same content read from the inbox or from the
+/// store is the same) and the exports each kind's view is built from.
+fn summary_key(reader: &Reader, config: &Config, register: &Register) -> Result<Option<String>, JobError> {
+    let Some(program) = program_id() else { return Ok(None) };
+    let mut hash = Sha256::new();
+    hash.update(format!("platform summary\n{program}\n{}\n", config.fingerprint));
+    postcard::to_io(register, &mut hash).expect("a register serialises");
+    for kind in [ExportKind::Accounts, ExportKind::Completions, ExportKind::Signups] {
+        hash.update(format!("\n{}: {:?}", kind.as_str(), reader.view_ids(kind, None)?));
+    }
+    Ok(Some(hex::encode(hash.finalize())))
+}
+
+/// The key of account counts: the program, the config and the accounts
+/// exports of the view (as it stood before `before`, if given). `None` when
+/// there are no such exports or the program cannot be told apart.
+fn counts_key(reader: &Reader, config: &Config, before: Option<&str>) -> Result<Option<String>, JobError> {
+    let Some(program) = program_id() else { return Ok(None) };
+    let ids = reader.view_ids(ExportKind::Accounts, before)?;
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let text = format!("account counts\n{program}\n{}\n{ids:?}", config.fingerprint);
+    Ok(Some(hex::encode(Sha256::digest(text))))
+}
