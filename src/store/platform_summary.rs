@@ -13,7 +13,7 @@ use super::{RunTx, StoreError};
 use crate::domain::{AccountCount, AccountTable, DelresaCode, ExportKind, KommunKod, PlatformSummary};
 use rusqlite::{params, OptionalExtension};
 
-/// An account table's row as stored: JSON map keys cannot be pairs, so the table is a list.
+/// An account table's row as stored (the table as a list of its rows).
 type CountRow = ((KommunKod, Option<DelresaCode>), AccountCount);
 
 impl Reader<'_> {
@@ -51,12 +51,7 @@ fn readable<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Option<
 impl RunTx<'_> {
     /// Keeps `summary` under `key`, with this run; any earlier summary goes.
     pub fn keep_platform_summary(&self, key: &str, summary: &PlatformSummary) -> Result<(), StoreError> {
-        // Sized once: growing a buffer of tens of megabytes step by step
-        // makes the allocator sweep the freed reconciliation (a tenth of a second).
-        let text: usize =
-            summary.findings.iter().chain(&summary.overlaps).map(|f| f.subject.len() + f.detail.len()).sum();
-        let room = text + 64 * (summary.findings.len() + summary.overlaps.len()) + 4096;
-        let bytes = postcard::to_extend(summary, Vec::with_capacity(room)).expect("a summary serialises");
+        let bytes = postcard::to_allocvec(summary).expect("a summary serialises");
         let conn = self.connection();
         conn.execute("DELETE FROM platform_summary", []).map_err(self.wrap())?;
         conn.execute("INSERT INTO platform_summary (key, summary) VALUES (?1, ?2)", params![key, bytes])
