@@ -99,6 +99,7 @@ impl RunTx<'_> {
         let conn = &self.tx;
         let w = self.wrap();
         let mut out = Purged::default();
+        let mut purged_rows = false;
         let old: Vec<(i64, String)> = conn
             .prepare(
                 "SELECT id, kind FROM snapshots WHERE purged_at IS NULL AND ingested_at < ?1
@@ -134,6 +135,9 @@ impl RunTx<'_> {
             conn.execute("DELETE FROM register_parsed WHERE snapshot_id = ?1", [id]).map_err(&w)?;
             conn.execute("UPDATE snapshots SET content = NULL, purged_at = ?2 WHERE id = ?1", params![id, now])
                 .map_err(&w)?;
+            purged_rows = true;
+        }
+        if purged_rows {
             // A kept summary may have come from these rows (and names their people).
             self.forget_platform_summaries()?;
         }
