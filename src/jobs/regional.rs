@@ -17,6 +17,7 @@ use crate::report::{
     RegionalReport,
 };
 use crate::store::Reader;
+use std::collections::HashMap;
 
 /// Computes and stages the regional outputs from the platform's summary;
 /// returns the findings and the workbook. The pot of a delivered year is
@@ -98,18 +99,20 @@ fn counts_by_code(config: &Config, findings: &[Finding]) -> Vec<(crate::domain::
     codes
         .into_iter()
         .map(|code| {
-            let of_code: Vec<&Finding> = findings.iter().filter(|f| f.code == code).collect();
-            let mut per: Vec<(String, usize)> = Vec::new();
-            for f in &of_code {
-                let name =
-                    f.kommun.and_then(|k| config.municipality(k)).map(|m| m.name.clone()).unwrap_or_else(|| "–".into());
-                match per.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, c)) => *c += 1,
-                    None => per.push((name, 1)),
-                }
+            // Per name, in the order the names first appear.
+            let mut per: Vec<(&str, usize)> = Vec::new();
+            let mut at: HashMap<&str, usize> = HashMap::new();
+            for f in findings.iter().filter(|f| f.code == code) {
+                let name = f.kommun.and_then(|k| config.municipality(k)).map_or("–", |m| m.name.as_str());
+                let i = *at.entry(name).or_insert_with(|| {
+                    per.push((name, 0));
+                    per.len() - 1
+                });
+                per[i].1 += 1;
             }
+            let n = per.iter().map(|(_, c)| c).sum();
             let detail = per.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", ");
-            (code, of_code.len(), detail)
+            (code, n, detail)
         })
         .collect()
 }

@@ -20,7 +20,7 @@ use crate::domain::{DelresaCode, KommunKod};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Chart, ChartType, Format, Worksheet};
 use rust_xlsxwriter::{Workbook, XlsxError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Accounts per (municipality, delresa).
 pub type AccountTable = BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount>;
@@ -179,11 +179,16 @@ fn progress_sheet(wb: &mut Workbook, config: &Config, progress: &[Progress], s: 
     print::table(ws, 2, usize::from(sum_col) + 2)?;
     let mut row = 3u32;
     let mut totals = vec![0u64; 2 * courses.len() + 2];
+    // Each (municipality, course) looked up once, the first row of it counting.
+    let mut of: HashMap<(KommunKod, &str), &Progress> = HashMap::with_capacity(progress.len());
+    for p in progress {
+        of.entry((p.kommun, p.course.as_str())).or_insert(p);
+    }
     for m in &config.municipalities {
         ws.write_text(row, 0, &m.name)?;
         let (mut ip, mut done) = (0, 0);
         for (i, c) in courses.iter().enumerate() {
-            let p = progress.iter().find(|p| p.kommun == m.code && p.course == *c);
+            let p = of.get(&(m.code, *c));
             let (a, b) = p.map(|p| (p.in_progress, p.complete)).unwrap_or((0, 0));
             ws.write_number(row, col(1 + 2 * i), a as f64)?;
             ws.write_number(row, col(2 + 2 * i), b as f64)?;
@@ -274,12 +279,16 @@ fn findings_per_municipality_sheet(
         config.municipalities.iter().map(|m| (Some(m.code), m.name.clone())).collect();
     names.push((None, format!("{} / ingen kommun", config.region.name)));
     let mut col_totals = vec![0u64; codes.len() + 1];
+    // The findings counted once per (municipality, code), not once per cell.
+    let mut counts: HashMap<(Option<KommunKod>, &str), u64> = HashMap::new();
+    for f in findings {
+        *counts.entry((f.kommun, f.code.as_str())).or_default() += 1;
+    }
     for (k, name) in names {
         ws.write_text(row, 0, &name)?;
         let mut sum = 0;
         for (i, code) in codes.iter().enumerate() {
-            let n = findings.iter().filter(|f| f.kommun == k && f.code.as_str() == *code).count();
-            let n = u64::try_from(n).unwrap_or(u64::MAX);
+            let n = counts.get(&(k, *code)).copied().unwrap_or(0);
             ws.write_number(row, col(1 + i), n as f64)?;
             col_totals[i] += n;
             sum += n;
