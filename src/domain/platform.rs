@@ -134,6 +134,16 @@ pub enum CompletionStatus {
 impl CompletionStatus {
     /// Parses Totara's words (English, Swedish) and numeric codes.
     pub fn parse(s: &str) -> Result<Self, String> {
+        // Totara's English words and the codes, matched without lower-casing a copy.
+        const ASCII: [(&str, CompletionStatus); 3] = [
+            ("Complete", CompletionStatus::Complete),
+            ("In progress", CompletionStatus::InProgress),
+            ("Not yet started", CompletionStatus::NotStarted),
+        ];
+        let t = s.trim();
+        if let Some((_, status)) = ASCII.iter().find(|(w, _)| t.eq_ignore_ascii_case(w)) {
+            return Ok(*status);
+        }
         match fold(s).as_ref() {
             "not yet started" | "ännu ej påbörjad" | "ej påbörjad" | "10" => Ok(Self::NotStarted),
             "in progress" | "pågående" | "25" => Ok(Self::InProgress),
@@ -467,4 +477,29 @@ pub struct RowProblem {
     pub value: String,
     /// What is wrong.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CompletionStatus as S;
+
+    #[test]
+    fn completion_statuses_read_in_any_case_english_swedish_and_as_codes() {
+        for (text, want) in [
+            ("Complete", S::Complete),
+            (" COMPLETE ", S::Complete),
+            ("Complete via RPL", S::Complete),
+            ("in Progress", S::InProgress),
+            ("Not yet started", S::NotStarted),
+            ("Pågående", S::InProgress),
+            ("ÄNNU EJ PÅBÖRJAD", S::NotStarted),
+            ("Genomfört", S::Complete),
+            ("25", S::InProgress),
+            ("75", S::Complete),
+        ] {
+            assert_eq!(S::parse(text), Ok(want), "{text}");
+        }
+        assert!(S::parse("Completed!").unwrap_err().contains("'completed!'"));
+        assert!(S::parse("").is_err());
+    }
 }

@@ -78,24 +78,32 @@ fn clock(s: &str) -> Option<NaiveTime> {
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    let w = crate::domain::platform::fold(word.trim_end_matches('.'));
+    let word = word.trim_end_matches('.');
+    // ASCII (`Mar`, `okt`): compared without lower-casing a copy.
+    if word.is_ascii() {
+        let word = word.trim();
+        return NAMES.iter().find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(word))).map(|(_, n)| *n);
+    }
+    let w = crate::domain::platform::fold(word);
     let w = w.as_ref();
-    const NAMES: [(&[&str], u32); 12] = [
-        (&["jan", "january", "januari"], 1),
-        (&["feb", "february", "februari"], 2),
-        (&["mar", "march", "mars"], 3),
-        (&["apr", "april"], 4),
-        (&["may", "maj"], 5),
-        (&["jun", "june", "juni"], 6),
-        (&["jul", "july", "juli"], 7),
-        (&["aug", "august", "augusti"], 8),
-        (&["sep", "sept", "september"], 9),
-        (&["oct", "october", "okt", "oktober"], 10),
-        (&["nov", "november"], 11),
-        (&["dec", "december"], 12),
-    ];
     NAMES.iter().find(|(names, _)| names.contains(&w)).map(|(_, n)| *n)
 }
+
+/// Month names and abbreviations, English and Swedish, lower case.
+const NAMES: [(&[&str], u32); 12] = [
+    (&["jan", "january", "januari"], 1),
+    (&["feb", "february", "februari"], 2),
+    (&["mar", "march", "mars"], 3),
+    (&["apr", "april"], 4),
+    (&["may", "maj"], 5),
+    (&["jun", "june", "juni"], 6),
+    (&["jul", "july", "juli"], 7),
+    (&["aug", "august", "augusti"], 8),
+    (&["sep", "sept", "september"], 9),
+    (&["oct", "october", "okt", "oktober"], 10),
+    (&["nov", "november"], 11),
+    (&["dec", "december"], 12),
+];
 
 #[cfg(test)]
 mod tests {
@@ -113,6 +121,9 @@ mod tests {
         assert_eq!(dt("5 March 2024, 1:15 PM"), "2024-03-05 13:15");
         assert_eq!(dt("5 mars 2024, 09:00"), "2024-03-05 09:00");
         assert_eq!(dt("17 okt. 2025"), "2025-10-17 00:00");
+        assert_eq!(dt("17 OKT. 2025"), "2025-10-17 00:00");
+        assert_eq!(dt("1 Maj 2025"), "2025-05-01 00:00");
+        assert_eq!(dt("9 SEPTEMBER 2025"), "2025-09-09 00:00");
         assert_eq!(dt("2024-03-05"), "2024-03-05 00:00");
         assert_eq!(dt("2024-03-05 09:00"), "2024-03-05 09:00");
         assert_eq!(parse_datetime("  ").unwrap(), None);
@@ -120,7 +131,7 @@ mod tests {
 
     #[test]
     fn text_that_is_not_a_date_is_rejected() {
-        for bad in ["5/3/2024", "31 Feb 2024", "soon", "5 Mar", "5 Mar 2024, 25:00"] {
+        for bad in ["5/3/2024", "31 Feb 2024", "soon", "5 Mar", "5 Mar 2024, 25:00", "5 Mär 2024", "5 Marc 2024"] {
             assert!(parse_datetime(bad).is_err(), "{bad} accepted");
         }
     }
