@@ -62,8 +62,9 @@ impl Store {
         }
         let wrap = |source| StoreError { path: path.to_path_buf(), source };
         let conn = Connection::open(path).map_err(wrap)?;
-        // WAL; a 64 MB page cache
-        // for bulk loads (constant, whatever the file size).
+        // WAL; a 512 MB page cache for bulk loads (constant, whatever the
+        // file size; a run lowers it once its rows are written out, see
+        // `RunTx::write_out`).
         conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
         // FULL: a commit that closes a month, freezes a pot or records a sent
         // message is on disk when it returns (a run commits once; cheap).
