@@ -14,14 +14,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 struct Accounts<'a> {
     by_email: HashMap<&'a str, &'a Account>,
-    by_username: HashMap<String, &'a Account>,
+    by_username: HashMap<std::borrow::Cow<'a, str>, &'a Account>,
 }
 
 impl<'a> Accounts<'a> {
     fn new(list: &'a [Account]) -> Self {
         Accounts {
             by_email: list.iter().map(|a| (a.email.as_str(), a)).collect(),
-            by_username: list.iter().map(|a| (a.username.to_lowercase(), a)).collect(),
+            by_username: list.iter().map(|a| (lower(&a.username), a)).collect(),
         }
     }
 
@@ -33,6 +33,15 @@ impl<'a> Accounts<'a> {
             .or_else(|| self.by_username.get(e))
             .or_else(|| e.split('@').next().and_then(|local| self.by_username.get(local)))
             .copied()
+    }
+}
+
+/// Lower-cased, borrowed when it already is (stored usernames are).
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 
@@ -285,7 +294,7 @@ impl<'a> Check<'a> {
             if attended_in_register.contains(&(s.user_key.as_str(), date)) {
                 continue;
             }
-            let account = self.accounts.by_username.get(&s.user_key).copied();
+            let account = self.accounts.by_username.get(s.user_key.as_str()).copied();
             if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
                 continue;
             }

@@ -136,9 +136,7 @@ impl Reader<'_> {
             all_covered |= s.covers_all;
             covered.extend(delresor);
         }
-        let mut accounts: Vec<Account> = seen.into_values().map(|(_, a)| a).collect();
-        accounts.sort_by(|a, b| a.username.cmp(&b.username));
-        Ok(accounts)
+        Ok(super::platform::by_username(seen.into_values().map(|(_, a)| a).collect()))
     }
 }
 
