@@ -413,14 +413,22 @@ impl<'a> Check<'a> {
         let date_of = |p: &Participant, d| self.date_of(p, d);
         let mut out = Vec::new();
         let teams = register.trainers_by_day();
-        // Who attended on each date, by e-mail, to find trainers who also sit as
-        // participants: one lookup per trainer and day, not a scan of the date.
+        // The trainers' e-mails on each regional day, and who of them attended
+        // as a participant on that date: one lookup per trainer and day, not
+        // a scan of the date, and a list only where a trainer is looked for.
         let mut attending: HashMap<(&str, NaiveDate), Vec<&Participant>> = HashMap::default();
+        for d in register.days.iter().filter(|d| rounds[&d.round].organiser == Organiser::Regional) {
+            for t in teams.get(&(&d.round, d.day)).into_iter().flatten() {
+                if let Some(e) = &t.email {
+                    attending.entry((e.as_str(), d.date)).or_default();
+                }
+            }
+        }
         for p in &register.participants {
             let Some(email) = &p.email else { continue };
             for &n in &p.attended {
-                if let Some(date) = date_of(p, n) {
-                    attending.entry((email.as_str(), date)).or_default().push(p);
+                if let Some(list) = date_of(p, n).and_then(|date| attending.get_mut(&(email.as_str(), date))) {
+                    list.push(p);
                 }
             }
         }
