@@ -3,11 +3,6 @@
 use super::{Store, StoreError};
 use rusqlite::{params, Transaction, TransactionBehavior};
 
-/// The page cache (KiB) a run keeps once its bulk rows are written out:
-/// what is left reads the rows once and writes little, so a cache the size
-/// of the rows read back would only hold memory.
-const READ_CACHE_KIB: i64 = 16_384;
-
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -109,7 +104,6 @@ impl RunTx<'_> {
     /// through the reports built after them.
     pub fn write_out(&self) -> Result<(), StoreError> {
         self.tx.cache_flush().map_err(self.wrap())?;
-        self.tx.pragma_update(None, "cache_size", -READ_CACHE_KIB).map_err(self.wrap())?;
         self.tx.release_memory().map_err(self.wrap())
     }
 

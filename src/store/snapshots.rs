@@ -483,8 +483,22 @@ impl CourseInterner {
             }
         }
         let next = self.users.len() as u32;
-        let n = *self.users.entry(user.to_string()).or_insert(next);
-        self.last_user = Some((user.to_string(), n));
+        let n = match self.users.get(user) {
+            Some(&known) => known,
+            None => {
+                self.users.insert(user.to_string(), next);
+                next
+            }
+        };
+        // The last user's name kept in one reused buffer.
+        match &mut self.last_user {
+            Some((last, m)) => {
+                last.clear();
+                last.push_str(user);
+                *m = n;
+            }
+            None => self.last_user = Some((user.to_string(), n)),
+        }
         n
     }
 }

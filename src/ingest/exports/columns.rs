@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone)]
 pub struct ColumnMap {
     idx: BTreeMap<&'static str, usize>,
+    /// The same pairs as a short list: every cell of every row is looked up
+    /// by its field, and a scan of a few names beats a tree walk.
+    list: Vec<(&'static str, usize)>,
     headings: Vec<String>,
 }
 
@@ -40,7 +43,8 @@ impl ColumnMap {
             missing.push(format!("username or email (any of: {}, {})", USERNAME.join(", "), EMAIL.join(", ")));
         }
         if missing.is_empty() {
-            Ok(ColumnMap { idx, headings: headings.to_vec() })
+            let list = idx.iter().map(|(f, i)| (*f, *i)).collect();
+            Ok(ColumnMap { idx, list, headings: headings.to_vec() })
         } else {
             Err(format!(
                 "required column(s) missing: {}; headings found: {}",
@@ -57,7 +61,7 @@ impl ColumnMap {
 
     /// The column of a field, if present.
     pub fn get(&self, field: &str) -> Option<usize> {
-        self.idx.get(field).copied()
+        self.list.iter().find(|(f, _)| *f == field).map(|(_, i)| *i)
     }
 
     /// The heading of a column, for messages.

@@ -82,7 +82,11 @@ fn month_number(word: &str) -> Option<u32> {
     // ASCII (`Mar`, `okt`): compared without lower-casing a copy.
     if word.is_ascii() {
         let word = word.trim();
-        return NAMES.iter().find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(word))).map(|(_, n)| *n);
+        // No two months' names share their first three letters: those pick the month.
+        let b = word.as_bytes();
+        let three = [b.first()?, b.get(1)?, b.get(2)?].map(u8::to_ascii_lowercase);
+        let (names, n) = NAMES.iter().find(|(names, _)| names.iter().any(|n| n.as_bytes().starts_with(&three)))?;
+        return names.iter().any(|n| n.eq_ignore_ascii_case(word)).then_some(*n);
     }
     let w = crate::domain::platform::fold(word);
     let w = w.as_ref();
