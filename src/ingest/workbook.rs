@@ -80,7 +80,7 @@ impl Workbook {
             if let Some(e) = beyond_grid(sheet, r, c) {
                 return Err(e);
             }
-            if !cell_text(&d).is_empty() {
+            if !is_blank(&d) {
                 cells.push((r, c, d));
             }
             Ok(())
@@ -216,6 +216,17 @@ pub(crate) fn column_letter(mut idx: u32) -> String {
     String::from_utf8(s).expect("ascii")
 }
 
+/// Whether [`cell_text`] of the cell is empty, without making the text.
+fn is_blank(c: &Data) -> bool {
+    match c {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.is_empty(),
+        Data::Float(_) | Data::Int(_) | Data::Bool(_) | Data::Error(_) => false,
+        Data::DateTime(_) => cell_text(c).is_empty(),
+    }
+}
+
 /// A cell as trimmed text; whole numbers without `.0`.
 pub(crate) fn cell_text(c: &Data) -> String {
     match c {
@@ -289,5 +300,27 @@ mod tests {
         assert_eq!(cell_date(&Data::String("2026-03-05 09:00".into())).unwrap().to_string(), "2026-03-05");
         assert!(cell_date(&Data::Float(45000.0)).is_err());
         assert!(cell_date(&Data::String("5/3".into())).is_err());
+    }
+
+    #[test]
+    fn a_blank_cell_is_one_whose_text_is_empty() {
+        let cells = [
+            Data::Empty,
+            Data::String(String::new()),
+            Data::String("  \t ".into()),
+            Data::String(" x ".into()),
+            Data::Float(0.0),
+            Data::Float(f64::NAN),
+            Data::Int(0),
+            Data::Bool(false),
+            Data::DateTimeIso(String::new()),
+            Data::DateTimeIso("2026-03-05".into()),
+            Data::DurationIso(String::new()),
+            Data::DateTime(calamine::ExcelDateTime::new(45000.0, calamine::ExcelDateTimeType::DateTime, false)),
+            Data::Error(calamine::CellErrorType::NA),
+        ];
+        for c in &cells {
+            assert_eq!(is_blank(c), cell_text(c).is_empty(), "{c:?}");
+        }
     }
 }
