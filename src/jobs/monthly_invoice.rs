@@ -12,7 +12,7 @@ use super::outbox::{enqueue_all, send_after_commit, sending};
 use super::parallel::parallel_map;
 use super::platform_summary::{accounts_before, platform_summary};
 use super::pot::{year_pot, YearPot};
-use super::staging::Staging;
+use super::staging::{StagedWriter, Staging};
 use super::{load_register, JobContext, JobError, RunSummary};
 use crate::billing::{invoice_basis, participant_days, trainer_days, InvoiceInputs};
 use crate::billing::{late_adjustments, ClosedMonth};
@@ -30,8 +30,9 @@ use std::collections::HashMap;
 /// The job's name in the run log and the outbox.
 const JOB: &str = "monthly-invoice";
 
-/// A municipality's workbooks and messages (none if it has nothing this month).
-type Built = Result<Messages, JobError>;
+/// A municipality's messages, their files staged (none if it has nothing
+/// this month), and the findings about delresor nobody is contact for.
+type Built = Result<(Vec<OutgoingMessage>, Vec<Finding>), JobError>;
 
 /// Everything the month's outputs are made from.
 struct Computed {
@@ -201,12 +202,13 @@ fn stage(
     staging.write(&format!("fakturaunderlag-{}.xlsx", month.year()), &finance_xlsx)?;
 
     let mut outgoing = Vec::new();
-    for built in municipality_outputs(ctx, month, c) {
-        let messages = built?;
-        findings.extend(messages.findings);
-        for (workbook, msg) in messages.built {
-            staging.write(&format!("kommuner/{}.xlsx", msg.stem), &workbook)?;
-            staging.write(&format!("outbox/{}.eml", msg.stem), &msg.bytes)?;
+    // Each worker writes its municipalities' files; they are listed here in the config's order.
+    for built in municipality_outputs(ctx, month, c, &staging.writer()) {
+        let (messages, found) = built?;
+        findings.extend(found);
+        for msg in messages {
+            staging.adopt(&workbook_file(&msg));
+            staging.adopt(&message_file(&msg));
             if ctx.delivery.includes("contacts") {
                 outgoing.push(msg);
             }
@@ -221,9 +223,19 @@ fn stage(
     Ok((outgoing, findings))
 }
 
+/// Where a municipality message's workbook is staged.
+fn workbook_file(msg: &OutgoingMessage) -> String {
+    format!("kommuner/{}.xlsx", msg.stem)
+}
+
+/// Where a message is staged.
+fn message_file(msg: &OutgoingMessage) -> String {
+    format!("outbox/{}.eml", msg.stem)
+}
+
 /// Each municipality's rows grouped once, its report built, its workbook
-/// and message made — on every core, in the config's order.
-fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed) -> Vec<Built> {
+/// and message made and staged — on every core, in the config's order.
+fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed, files: &StagedWriter) -> Vec<Built> {
     let config = &ctx.config;
     let own = Own::group(c);
     let counts = c.platform.accounts.as_ref();
@@ -242,9 +254,16 @@ fn municipality_outputs(ctx: &JobContext, month: Month, c: &Computed) -> Vec<Bui
             progress: c.platform.progress.is_some().then(|| own.progress.get(&m.code).cloned().unwrap_or_default()),
         };
         if report.is_empty() {
-            return Ok(Messages { built: Vec::new(), findings: Vec::new() });
+            return Ok((Vec::new(), Vec::new()));
         }
-        municipality_messages(config, m, &report)
+        let Messages { built, findings } = municipality_messages(config, m, &report)?;
+        let mut messages = Vec::with_capacity(built.len());
+        for (workbook, msg) in built {
+            files.write(&workbook_file(&msg), &workbook)?;
+            files.write(&message_file(&msg), &msg.bytes)?;
+            messages.push(msg);
+        }
+        Ok((messages, findings))
     };
     parallel_map(&config.municipalities, build)
 }

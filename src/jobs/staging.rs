@@ -42,8 +42,21 @@ impl Staging {
 
     /// Stages bytes as an output.
     pub(crate) fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), JobError> {
-        let p = self.path(rel)?;
-        safe_fs::write_new(&p, bytes).map_err(JobError::io(&p))
+        self.writer().write(rel, bytes)?;
+        self.adopt(rel);
+        Ok(())
+    }
+
+    /// Writes staged files from other threads (the invoice's workers write
+    /// their own municipalities' files); each is an output once
+    /// [`adopt`](Staging::adopt)ed, in the order the outputs are listed.
+    pub(crate) fn writer(&self) -> StagedWriter<'_> {
+        StagedWriter { dir: &self.dir }
+    }
+
+    /// Lists a file a [`StagedWriter`] wrote as an output.
+    pub(crate) fn adopt(&mut self, rel: &str) {
+        self.files.push(PathBuf::from(rel));
     }
 
     /// How many outputs are staged.
@@ -86,6 +99,23 @@ impl Staging {
     }
 }
 
+/// Writes files into a staging folder from any thread (see [`Staging::writer`]).
+pub(crate) struct StagedWriter<'a> {
+    dir: &'a Path,
+}
+
+impl StagedWriter<'_> {
+    /// Creates the staged file `rel` (exclusively, never through a link)
+    /// with `bytes`, synced; its folder is made if missing.
+    pub(crate) fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), JobError> {
+        let p = self.dir.join(rel);
+        if let Some(parent) = p.parent() {
+            safe_fs::ensure_dir(parent).map_err(JobError::io(parent))?;
+        }
+        safe_fs::write_new(&p, bytes).map_err(JobError::io(&p))
+    }
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -103,5 +133,31 @@ fn remove_leftovers(out: &Path) {
             tracing::info!("Removing {name}, left by a run that did not finish.");
             let _ = std::fs::remove_dir_all(e.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_written_on_other_threads_are_published_in_the_order_adopted() {
+        let out = tempfile::tempdir().unwrap();
+        let mut staging = Staging::new(out.path()).unwrap();
+        staging.write("first.csv", b"1").unwrap();
+        let writer = staging.writer();
+        std::thread::scope(|s| {
+            s.spawn(|| writer.write("kommuner/b.xlsx", b"b").unwrap());
+            s.spawn(|| writer.write("kommuner/a.xlsx", b"a").unwrap());
+        });
+        // Written twice is refused: staged files are created, never overwritten.
+        assert!(staging.writer().write("kommuner/a.xlsx", b"again").is_err());
+        staging.adopt("kommuner/a.xlsx");
+        staging.adopt("kommuner/b.xlsx");
+        staging.sync().unwrap();
+        let published = staging.publish().unwrap();
+        let names: Vec<_> = published.iter().map(|p| p.strip_prefix(out.path()).unwrap().to_path_buf()).collect();
+        assert_eq!(names, [PathBuf::from("first.csv"), "kommuner/a.xlsx".into(), "kommuner/b.xlsx".into()]);
+        assert_eq!(std::fs::read(out.path().join("kommuner/a.xlsx")).unwrap(), b"a");
     }
 }
