@@ -42,15 +42,34 @@ pub(super) fn stage(
     Ok(Some(msg.stem))
 }
 
-/// A fingerprint of the findings, to tell whether they changed.
+/// A fingerprint of the findings, to tell whether they changed: the
+/// SHA-256 of their lines `code|kommun|subject`, sorted, joined by line
+/// feeds. The lines are written into one buffer and sorted as slices of it
+/// (at national scale 95 000 findings: no string of its own for each).
 fn findings_hash(findings: &[Finding]) -> String {
     use sha2::{Digest, Sha256};
-    let mut lines: Vec<String> = findings
-        .iter()
-        .map(|f| format!("{}|{}|{}", f.code, f.kommun.map(|k| k.to_string()).unwrap_or_default(), f.subject))
-        .collect();
-    lines.sort();
-    hex::encode(Sha256::digest(lines.join("\n").as_bytes()))
+    use std::fmt::Write;
+    let mut text = String::with_capacity(findings.len() * 64);
+    let mut lines = Vec::with_capacity(findings.len());
+    for f in findings {
+        let start = text.len();
+        let _ = write!(text, "{}|", f.code);
+        if let Some(k) = f.kommun {
+            let _ = write!(text, "{k}");
+        }
+        text.push('|');
+        text.push_str(&f.subject);
+        lines.push(start..text.len());
+    }
+    lines.sort_unstable_by(|a, b| text[a.clone()].cmp(&text[b.clone()]));
+    let mut hash = Sha256::new();
+    for (i, line) in lines.into_iter().enumerate() {
+        if i > 0 {
+            hash.update(b"\n");
+        }
+        hash.update(text[line].as_bytes());
+    }
+    hex::encode(hash.finalize())
 }
 
 /// The regional follow-up for the project lead, with the findings counted in the body.
@@ -88,4 +107,43 @@ fn message(
         attachments: vec![xlsx(workbook)],
     };
     Ok(compose(&settings.config, "projektledaren", draft)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::KommunKod;
+
+    /// The fingerprint as first written (one string per line, joined): a
+    /// stored fingerprint must still match, or the project lead gets the
+    /// same findings again.
+    fn as_first_written(findings: &[Finding]) -> String {
+        use sha2::{Digest, Sha256};
+        let mut lines: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{}|{}|{}", f.code, f.kommun.map(|k| k.to_string()).unwrap_or_default(), f.subject))
+            .collect();
+        lines.sort();
+        hex::encode(Sha256::digest(lines.join("\n").as_bytes()))
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_one_first_written_in_any_order() {
+        let k = |c: &str| Some(KommunKod::parse(c).unwrap());
+        let mut findings = vec![
+            Finding::new(Code::UnderstaffedDay, None, "Kurs A omgång 1 dag 2", "x"),
+            Finding::new(Code::FileRejected, k("2080"), "b", "y"),
+            Finding::new(Code::FileRejected, k("2080"), "a", "y"),
+            Finding::new(Code::FileRejected, k("2080"), "a", "z"),
+            Finding::new(Code::MessageNotSent, k("2021"), "Åsa <asa@example.se>", "y"),
+            Finding::new(Code::MessageNotSent, None, "", "y"),
+        ];
+        let want = as_first_written(&findings);
+        assert_eq!(findings_hash(&findings), want);
+        findings.reverse();
+        assert_eq!(findings_hash(&findings), want);
+        findings.pop();
+        assert_ne!(findings_hash(&findings), want);
+        assert_eq!(findings_hash(&[]), as_first_written(&[]));
+    }
 }
