@@ -89,11 +89,15 @@ impl AccountStatus {
 
 /// Trimmed and lower-cased, borrowing when it already is (the common case).
 pub(crate) fn fold(s: &str) -> std::borrow::Cow<'_, str> {
-    let t = s.trim();
-    if t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-        std::borrow::Cow::Owned(t.to_lowercase())
+    lower(s.trim())
+}
+
+/// Lower-cased, borrowed when it already is (ASCII without capitals).
+pub(crate) fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        std::borrow::Cow::Owned(s.to_lowercase())
     } else {
-        std::borrow::Cow::Borrowed(t)
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

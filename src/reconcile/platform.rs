@@ -21,7 +21,8 @@ impl<'a> Accounts<'a> {
     fn new(list: &'a [Account]) -> Self {
         Accounts {
             by_email: list.iter().map(|a| (a.email.as_str(), a)).collect(),
-            by_username: list.iter().map(|a| (lower(&a.username), a)).collect(),
+            // Stored usernames are lower-cased already: borrowed, not copied.
+            by_username: list.iter().map(|a| (crate::domain::platform::lower(&a.username), a)).collect(),
         }
     }
 
@@ -33,15 +34,6 @@ impl<'a> Accounts<'a> {
             .or_else(|| self.by_username.get(e))
             .or_else(|| e.split('@').next().and_then(|local| self.by_username.get(local)))
             .copied()
-    }
-}
-
-/// Lower-cased, borrowed when it already is (stored usernames are).
-fn lower(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-        std::borrow::Cow::Owned(s.to_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(s)
     }
 }
 

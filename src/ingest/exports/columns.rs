@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 /// Column positions of the fields found in a heading row.
 #[derive(Debug, Clone)]
 pub struct ColumnMap {
-    idx: BTreeMap<&'static str, usize>,
-    /// The same pairs as a short list: every cell of every row is looked up
-    /// by its field, and a scan of a few names beats a tree walk.
+    /// Field and column, by field name: a short list, since every cell of
+    /// every row is looked up by its field and a scan of a few names beats
+    /// a tree walk.
     list: Vec<(&'static str, usize)>,
     headings: Vec<String>,
 }
@@ -43,8 +43,7 @@ impl ColumnMap {
             missing.push(format!("username or email (any of: {}, {})", USERNAME.join(", "), EMAIL.join(", ")));
         }
         if missing.is_empty() {
-            let list = idx.iter().map(|(f, i)| (*f, *i)).collect();
-            Ok(ColumnMap { idx, list, headings: headings.to_vec() })
+            Ok(ColumnMap { list: idx.into_iter().collect(), headings: headings.to_vec() })
         } else {
             Err(format!(
                 "required column(s) missing: {}; headings found: {}",
@@ -71,6 +70,6 @@ impl ColumnMap {
 
     /// `field ← 'Heading'` pairs, for `yrkesresan ingest`.
     pub fn describe(&self) -> Vec<String> {
-        self.idx.iter().map(|(f, &i)| format!("{f} ← '{}'", self.heading(i))).collect()
+        self.list.iter().map(|&(f, i)| format!("{f} ← '{}'", self.heading(i))).collect()
     }
 }
