@@ -32,11 +32,8 @@ impl Staging {
 
     /// The staged path of an output given relative to the output folder.
     pub(crate) fn path(&mut self, rel: &str) -> Result<PathBuf, JobError> {
-        let p = self.dir.join(rel);
-        if let Some(parent) = p.parent() {
-            safe_fs::ensure_dir(parent).map_err(JobError::io(parent))?;
-        }
-        self.files.push(PathBuf::from(rel));
+        let p = self.writer().prepared(rel)?;
+        self.adopt(rel);
         Ok(p)
     }
 
@@ -108,11 +105,17 @@ impl StagedWriter<'_> {
     /// Creates the staged file `rel` (exclusively, never through a link)
     /// with `bytes`, synced; its folder is made if missing.
     pub(crate) fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), JobError> {
+        let p = self.prepared(rel)?;
+        safe_fs::write_new(&p, bytes).map_err(JobError::io(&p))
+    }
+
+    /// The staged path of `rel`, its folder made (a real folder) if missing.
+    fn prepared(&self, rel: &str) -> Result<PathBuf, JobError> {
         let p = self.dir.join(rel);
         if let Some(parent) = p.parent() {
             safe_fs::ensure_dir(parent).map_err(JobError::io(parent))?;
         }
-        safe_fs::write_new(&p, bytes).map_err(JobError::io(&p))
+        Ok(p)
     }
 }
 
