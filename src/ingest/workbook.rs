@@ -70,18 +70,27 @@ impl Workbook {
     /// checked) into a sparse table whose first non-empty row holds the
     /// headings: memory follows the cells the sheet really has.
     pub(crate) fn table(&mut self, sheet: &str) -> Result<Table, String> {
-        Ok(Table::new(sheet.to_string(), self.cells(sheet)?))
+        let mut rows = RowsBuilder::default();
+        self.each_cell(sheet, |r, c, d| rows.push(r, c, d))?;
+        Ok(rows.finish(sheet.to_string()))
     }
 
     /// A sheet's non-empty cells `(row, column, value)`, 0-based, as stored.
     pub(crate) fn cells(&mut self, sheet: &str) -> Result<Vec<(u32, u32, Data)>, String> {
         let mut cells: Vec<(u32, u32, Data)> = Vec::new();
+        self.each_cell(sheet, |r, c, d| cells.push((r, c, d)))?;
+        Ok(cells)
+    }
+
+    /// Gives each non-empty cell `(row, column, value)` of a sheet, 0-based,
+    /// in the order stored; a cell beyond the sheet's grid is an error.
+    fn each_cell(&mut self, sheet: &str, mut keep: impl FnMut(u32, u32, Data)) -> Result<(), String> {
         let mut keep = |r: u32, c: u32, d: Data| -> Result<(), String> {
             if let Some(e) = beyond_grid(sheet, r, c) {
                 return Err(e);
             }
             if !is_blank(&d) {
-                cells.push((r, c, d));
+                keep(r, c, d);
             }
             Ok(())
         };
@@ -101,7 +110,79 @@ impl Workbook {
                 }
             }
         }
-        Ok(cells)
+        Ok(())
+    }
+}
+
+/// Groups cells into rows as they are read. Spreadsheets store cells row
+/// by row, so each cell normally ends the row being built or starts the
+/// next one; a cell out of that order (allowed, but rare) makes it gather
+/// every cell and sort them, as before. Going straight to rows keeps a
+/// second list of a million cells (and its sort's scratch) out of memory.
+#[derive(Default)]
+struct RowsBuilder {
+    /// Rows by 0-based row number, cells in column order.
+    rows: Vec<(u32, Vec<(u32, Data)>)>,
+    /// Set once a cell came out of order: every cell, to be sorted.
+    unordered: Option<Vec<(u32, u32, Data)>>,
+    /// The smallest column seen.
+    first_col: Option<u32>,
+}
+
+impl RowsBuilder {
+    fn push(&mut self, r: u32, c: u32, d: Data) {
+        self.first_col = Some(self.first_col.map_or(c, |f| f.min(c)));
+        if let Some(cells) = &mut self.unordered {
+            cells.push((r, c, d));
+            return;
+        }
+        let width = match self.rows.last_mut() {
+            Some((last, cells)) if *last == r && cells.last().is_some_and(|(lc, _)| *lc < c) => {
+                cells.push((c, d));
+                return;
+            }
+            Some((last, cells)) if *last < r => cells.len(),
+            None => 1,
+            Some(_) => {
+                let mut all: Vec<(u32, u32, Data)> = Vec::new();
+                for (row, cells) in std::mem::take(&mut self.rows) {
+                    all.extend(cells.into_iter().map(|(col, d)| (row, col, d)));
+                }
+                all.push((r, c, d));
+                self.unordered = Some(all);
+                return;
+            }
+        };
+        let mut cells = Vec::with_capacity(width);
+        cells.push((c, d));
+        self.rows.push((r, cells));
+    }
+
+    fn finish(self, sheet: String) -> Table {
+        let first_col = self.first_col.unwrap_or(0);
+        let rows = match self.unordered {
+            None => self.rows,
+            Some(mut cells) => {
+                cells.sort_by_key(|(r, c, _)| (*r, *c));
+                let mut rows: Vec<(u32, Vec<(u32, Data)>)> = Vec::new();
+                for (r, c, d) in cells {
+                    match rows.last_mut() {
+                        Some((last, row)) if *last == r => row.push((c, d)),
+                        _ => rows.push((r, vec![(c, d)])),
+                    }
+                }
+                rows
+            }
+        };
+        let mut rows = rows.into_iter().map(|(r, cells)| (r + 1, Row { cells, first_col }));
+        let headings = match rows.next() {
+            Some((_, head)) => {
+                let width = head.cells.last().map(|(c, _)| c - first_col + 1).unwrap_or(0);
+                (0..width as usize).map(|i| cell_text(head.get(i))).collect()
+            }
+            None => Vec::new(),
+        };
+        Table { sheet, headings, first_col, rows: rows.collect() }
     }
 }
 
@@ -138,28 +219,6 @@ pub(crate) struct CellRef {
 }
 
 impl Table {
-    /// Groups non-empty cells `(row, column, value)` into rows; the first row is the headings.
-    fn new(sheet: String, mut cells: Vec<(u32, u32, Data)>) -> Self {
-        cells.sort_by_key(|(r, c, _)| (*r, *c));
-        let first_col = cells.iter().map(|(_, c, _)| *c).min().unwrap_or(0);
-        let mut rows: Vec<(u32, Row)> = Vec::new();
-        for (r, c, d) in cells {
-            match rows.last_mut() {
-                Some((last, row)) if *last == r + 1 => row.cells.push((c, d)),
-                _ => rows.push((r + 1, Row { cells: vec![(c, d)], first_col })),
-            }
-        }
-        let mut rows = rows.into_iter();
-        let headings = match rows.next() {
-            Some((_, head)) => {
-                let width = head.cells.last().map(|(c, _)| c - first_col + 1).unwrap_or(0);
-                (0..width as usize).map(|i| cell_text(head.get(i))).collect()
-            }
-            None => Vec::new(),
-        };
-        Table { sheet, headings, first_col, rows: rows.collect() }
-    }
-
     /// The headings, as written.
     pub(crate) fn headings(&self) -> &[String] {
         &self.headings
@@ -285,6 +344,56 @@ fn parse_iso_date(s: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table as text: headings, then each row's number and cells.
+    fn shown(t: &Table) -> Vec<String> {
+        let mut out = vec![t.headings().join("|")];
+        for (r, row) in t.rows() {
+            let cells: Vec<String> = row.cells.iter().map(|(c, d)| format!("{c}={}", cell_text(d))).collect();
+            out.push(format!("{r}: {} (first column {})", cells.join(" "), row.first_col));
+        }
+        out
+    }
+
+    #[test]
+    fn rows_built_as_cells_arrive_equal_rows_of_the_sorted_cells() {
+        let s = |t: &str| Data::String(t.into());
+        // Row by row as a spreadsheet stores them, with gaps, a row that
+        // starts left of the headings and a blank row skipped.
+        let ordered = vec![
+            (0, 1, s("Namn")),
+            (0, 2, s("Kommun")),
+            (1, 1, s("Anna")),
+            (1, 3, s("x")),
+            (3, 0, s("left")),
+            (3, 2, s("2080")),
+            (4, 2, s("2021")),
+        ];
+        let build = |cells: &[(u32, u32, Data)]| {
+            let mut b = RowsBuilder::default();
+            for (r, c, d) in cells.iter().cloned() {
+                b.push(r, c, d);
+            }
+            shown(&b.finish("Blad".into()))
+        };
+        let want = build(&ordered);
+        assert_eq!(want[0], "|Namn|Kommun", "headings start at the first column used");
+        assert_eq!(want[2], "4: 0=left 2=2080 (first column 0)");
+        // The same cells out of order: late in a row, a row back, a column back.
+        let mut shuffled = ordered.clone();
+        shuffled.swap(4, 6);
+        assert_eq!(build(&shuffled), want);
+        let mut reversed = ordered.clone();
+        reversed.reverse();
+        assert_eq!(build(&reversed), want);
+        let mut columns_back = ordered.clone();
+        columns_back.swap(2, 3);
+        assert_eq!(build(&columns_back), want);
+        // A cell given twice is kept twice in both orders, as a sort keeps it.
+        let mut twice = ordered.clone();
+        twice.insert(3, (1, 1, s("Anna igen")));
+        assert_eq!(build(&twice)[1], "2: 1=Anna 1=Anna igen 3=x (first column 0)");
+    }
 
     #[test]
     fn column_letters_follow_spreadsheet_naming() {

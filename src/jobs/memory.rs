@@ -5,6 +5,11 @@
 /// reader threads end, their buffers would otherwise still count towards
 /// the process's peak while the next stages allocate their own.
 pub(crate) fn give_back_freed() {
+    // SAFETY: mi_collect only returns mimalloc's free pages; it is a no-op
+    // for a program whose allocator is not mimalloc (the tests).
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free memory; it has no preconditions.
     unsafe {

@@ -107,13 +107,13 @@ impl Reader<'_> {
         overlaps: &mut Vec<Overlap>,
     ) -> Result<Vec<Account>, StoreError> {
         if let [only] = sources {
-            return self.accounts_of(only.id);
+            return self.accounts_of(only);
         }
         let mut covered: HashSet<Option<DelresaCode>> = HashSet::default();
         let mut all_covered = false;
         let mut seen: HashMap<String, (usize, Account)> = HashMap::default();
         for (i, s) in sources.iter().enumerate().rev() {
-            let rows = self.accounts_of(s.id)?;
+            let rows = self.accounts_of(s)?;
             let delresor: HashSet<Option<DelresaCode>> = rows.iter().map(|a| a.delresa.clone()).collect();
             for a in rows {
                 let key = a.username.to_lowercase();
