@@ -73,6 +73,7 @@ impl Reader<'_> {
         Ok(rows)
     }
 
+    /// One snapshot's accounts, in the order stored.
     pub(crate) fn accounts_of(&self, snap: &ViewSource) -> Result<Vec<Account>, StoreError> {
         let mut stmt = self
             .conn
@@ -102,7 +103,7 @@ impl Reader<'_> {
                 created: None,
             });
         }
-        Ok(by_username(accounts))
+        Ok(accounts)
     }
 
     /// The platform data as the current exports show it: accounts,
@@ -112,23 +113,50 @@ impl Reader<'_> {
         let mut data = PlatformData::default();
         let mut overlaps = Vec::new();
         let accounts = self.current(ExportKind::Accounts, None)?;
+        let mut unsorted = Vec::new();
         if !accounts.is_empty() {
             data.has_accounts = true;
-            data.accounts = self.accounts_view(&accounts, &mut overlaps)?;
+            unsorted = self.accounts_view_unsorted(&accounts, &mut overlaps)?;
         }
         let completions = self.current(ExportKind::Completions, None)?;
-        if !completions.is_empty() {
+        let signups = self.current(ExportKind::Signups, None)?;
+        // A second thread sorts the accounts and maps users to their
+        // municipality while this one reads the sign-ups back; then the
+        // completions are read with that map. (Their overlaps are listed
+        // before the sign-ups', as ever.)
+        let mut signup_overlaps = Vec::new();
+        let (mut order, read) = std::thread::scope(|scope| {
+            let sorted = scope.spawn(|| {
+                let order = username_order(&unsorted);
+                let kommun_of = kommun_by_user(order.iter().map(|&i| &unsorted[i]));
+                (order, kommun_of)
+            });
+            let signups_read =
+                if signups.is_empty() { Ok(None) } else { self.signups_view(&signups, &mut signup_overlaps).map(Some) };
+            let (order, kommun_of) = sorted.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let read = signups_read.and_then(|signups_read| {
+                let completions_read = if completions.is_empty() {
+                    None
+                } else {
+                    Some(self.completions_and_progress(&completions, courses, &kommun_of, &mut overlaps)?)
+                };
+                Ok((completions_read, signups_read))
+            });
+            (order, read)
+        });
+        let (completions_read, signups_read) = read?;
+        permute_in_place(&mut unsorted, &mut order);
+        data.accounts = unsorted;
+        if let Some((list, progress)) = completions_read {
             data.has_completions = true;
-            let (list, progress) =
-                self.completions_and_progress(&completions, courses, &data.accounts, &mut overlaps)?;
             data.completions = list;
             data.progress = progress;
         }
-        let signups = self.current(ExportKind::Signups, None)?;
-        if !signups.is_empty() {
+        if let Some(list) = signups_read {
             data.has_signups = true;
-            data.signups = self.signups_view(&signups, &mut overlaps)?;
+            data.signups = list;
         }
+        overlaps.extend(signup_overlaps);
         data.sources = accounts.into_iter().chain(completions).chain(signups).collect();
         data.overlaps = overlaps;
         Ok(data)
@@ -216,10 +244,9 @@ impl Reader<'_> {
         &self,
         sources: &[ViewSource],
         courses: Option<&BTreeSet<String>>,
-        accounts: &[Account],
+        kommun_of: &HashMap<&str, u16>,
         overlaps: &mut Vec<Overlap>,
     ) -> Result<(Vec<StoredCompletion>, Vec<Progress>), StoreError> {
-        let kommun_of = kommun_by_user(accounts);
         let mut completions = Vec::new();
         // (kommun, course name) → counts of not started, in progress, complete.
         let mut counts: HashMap<(u16, String), [u64; 3]> = HashMap::default();
@@ -294,6 +321,13 @@ impl Reader<'_> {
 /// usernames, each in its own allocation, made the sort a cache miss per
 /// comparison.
 pub(super) fn by_username(mut accounts: Vec<Account>) -> Vec<Account> {
+    let mut order = username_order(&accounts);
+    permute_in_place(&mut accounts, &mut order);
+    accounts
+}
+
+/// The positions of `accounts` in username order (see [`by_username`]).
+fn username_order(accounts: &[Account]) -> Vec<usize> {
     let prefix = |name: &str| {
         let mut b = [0u8; 8];
         let n = name.len().min(8);
@@ -304,9 +338,7 @@ pub(super) fn by_username(mut accounts: Vec<Account>) -> Vec<Account> {
     order.sort_unstable_by(|x, y| {
         x.0.cmp(&y.0).then_with(|| accounts[x.1].username.cmp(&accounts[y.1].username)).then(x.1.cmp(&y.1))
     });
-    let mut source: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-    permute_in_place(&mut accounts, &mut source);
-    accounts
+    order.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Puts `items[source[p]]` at position `p` for every `p`, in place and in
@@ -336,9 +368,10 @@ fn capacity_hint(rows: u64) -> usize {
 
 /// Each account's municipality by username, and by e-mail where no username
 /// claims the same text (a completion row names its user by either).
-fn kommun_by_user(accounts: &[Account]) -> HashMap<&str, u16> {
-    let mut kommun_of: HashMap<&str, u16> = HashMap::with_capacity_and_hasher(accounts.len() * 2, Default::default());
-    for a in accounts {
+fn kommun_by_user<'a>(accounts: impl Iterator<Item = &'a Account> + Clone) -> HashMap<&'a str, u16> {
+    let mut kommun_of: HashMap<&str, u16> =
+        HashMap::with_capacity_and_hasher(accounts.size_hint().0 * 2, Default::default());
+    for a in accounts.clone() {
         if let Some(k) = a.kommun {
             kommun_of.insert(a.username.as_str(), k.as_u16());
         }

@@ -106,6 +106,15 @@ impl Reader<'_> {
         sources: &[ViewSource],
         overlaps: &mut Vec<Overlap>,
     ) -> Result<Vec<Account>, StoreError> {
+        Ok(super::platform::by_username(self.accounts_view_unsorted(sources, overlaps)?))
+    }
+
+    /// As [`Reader::accounts_view`], in no particular order.
+    pub(crate) fn accounts_view_unsorted(
+        &self,
+        sources: &[ViewSource],
+        overlaps: &mut Vec<Overlap>,
+    ) -> Result<Vec<Account>, StoreError> {
         if let [only] = sources {
             return self.accounts_of(only);
         }
@@ -136,7 +145,7 @@ impl Reader<'_> {
             all_covered |= s.covers_all;
             covered.extend(delresor);
         }
-        Ok(super::platform::by_username(seen.into_values().map(|(_, a)| a).collect()))
+        Ok(seen.into_values().map(|(_, a)| a).collect())
     }
 }
 
