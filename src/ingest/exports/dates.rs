@@ -10,6 +10,10 @@ pub fn parse_datetime(s: &str) -> Result<Option<NaiveDateTime>, String> {
     if t.is_empty() {
         return Ok(None);
     }
+    // The form Totara writes most (`5 Mar 2026`), read straight from its bytes.
+    if let Some(date) = day_month_year(t.as_bytes()) {
+        return Ok(Some(date.and_time(NaiveTime::MIN)));
+    }
     let err =
         || format!("'{t}' is not a date (e.g. 2026-03-05, 5 Mar 2026, 5 March 2026, 9:00 AM or 5 mars 2026, 09:00)");
     if let Some(dt) = iso(t) {
@@ -37,6 +41,26 @@ pub fn parse_datetime(s: &str) -> Result<Option<NaiveDateTime>, String> {
 /// Parses a date, dropping any time of day.
 pub fn parse_date(s: &str) -> Result<Option<NaiveDate>, String> {
     parse_datetime(s).map(|o| o.map(|dt| dt.date()))
+}
+
+/// `5 Mar 2026` or `25 aug 2026`: a day of one or two digits, a month of
+/// three ASCII letters and a four-digit year, single spaces; the date the
+/// general path gives, or `None` to let it decide (and word any error).
+/// Millions of completion rows carry two such dates each.
+fn day_month_year(b: &[u8]) -> Option<NaiveDate> {
+    let digit = |c: u8| c.is_ascii_digit().then(|| u32::from(c - b'0'));
+    let (day, rest) = match b {
+        [d, b' ', rest @ ..] => (digit(*d)?, rest),
+        [d1, d2, b' ', rest @ ..] => (digit(*d1)? * 10 + digit(*d2)?, rest),
+        _ => return None,
+    };
+    let [m1, m2, m3, b' ', y1, y2, y3, y4] = *rest else { return None };
+    if ![m1, m2, m3].iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let month = month_number(std::str::from_utf8(&rest[..3]).ok()?)?;
+    let year = [y1, y2, y3, y4].iter().try_fold(0u32, |acc, &c| Some(acc * 10 + digit(c)?))?;
+    NaiveDate::from_ymd_opt(year as i32, month, day)
 }
 
 fn iso(t: &str) -> Option<NaiveDateTime> {
@@ -131,6 +155,58 @@ mod tests {
         assert_eq!(dt("2024-03-05"), "2024-03-05 00:00");
         assert_eq!(dt("2024-03-05 09:00"), "2024-03-05 09:00");
         assert_eq!(parse_datetime("  ").unwrap(), None);
+    }
+
+    /// The general path alone, for comparing the short form with it.
+    fn general(s: &str) -> Result<Option<NaiveDateTime>, String> {
+        let t = s.trim();
+        let (date_part, time_part) = match t.split_once(',') {
+            Some((d, rest)) => (d.trim(), Some(rest.trim())),
+            None => (t, None),
+        };
+        let mut words = date_part.split_whitespace();
+        let (Some(day), Some(month), Some(year), None) = (words.next(), words.next(), words.next(), words.next())
+        else {
+            return Err("not a date".into());
+        };
+        let day: u32 = day.trim_end_matches('.').parse().map_err(|_| "day")?;
+        let month = month_number(month).ok_or("month")?;
+        let year: i32 = year.parse().map_err(|_| "year")?;
+        let date = NaiveDate::from_ymd_opt(year, month, day).ok_or("date")?;
+        let time = match time_part {
+            None | Some("") => NaiveTime::MIN,
+            Some(tp) => clock(tp).ok_or("time")?,
+        };
+        Ok(Some(date.and_time(time)))
+    }
+
+    #[test]
+    fn the_short_form_reads_every_day_as_the_general_path_does() {
+        let months = ["Jan", "feb", "MAR", "Apr", "maj", "May", "jun", "Jul", "aug", "Sep", "okt", "Oct", "nov", "Dec"];
+        let odd = ["Mär", "Xyz", "Ma1", "Marc", "ma", "m r"];
+        let mut tried = 0;
+        for day in ["0", "1", "5", "05", "9", "10", "28", "29", "30", "31", "32", "99", "x1", "1x"] {
+            for month in months.iter().chain(&odd) {
+                for year in ["2024", "2026", "2100", "0000", "999", "20266", "2o26"] {
+                    let s = format!("{day} {month} {year}");
+                    let short = day_month_year(s.as_bytes());
+                    if let Some(d) = short {
+                        assert_eq!(Ok(Some(d.and_time(NaiveTime::MIN))), general(&s), "{s}");
+                        tried += 1;
+                    }
+                    // Whatever the short form leaves, the whole parser decides as before.
+                    assert_eq!(parse_datetime(&s).is_ok(), general(&s).is_ok(), "{s}");
+                }
+            }
+        }
+        assert!(tried > 400, "the short form read {tried} dates");
+        for not_short in
+            ["5  Mar 2026", " 5 Mar 2026", "5 Mar 2026 ", "5 Mar 2026, 9:00 AM", "5. Mar 2026", "123 Mar 2026"]
+        {
+            assert_eq!(day_month_year(not_short.as_bytes()), None, "{not_short}");
+        }
+        assert_eq!(dt(" 5 Mar 2026 "), "2026-03-05 00:00");
+        assert!(parse_datetime("31 Feb 2024").is_err() && parse_datetime("29 Feb 2024").is_ok());
     }
 
     #[test]
