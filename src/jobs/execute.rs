@@ -110,6 +110,8 @@ pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobEr
         Ok(summary)
     }))
     .unwrap_or_else(|p| Err(JobError::Internal(super::reading::panic_text(&p))));
+    // What the job freed goes back to the system (`serve` waits for the next job).
+    super::memory::give_back_freed();
     if let Err(e) = &result {
         if let Some(log_err) = record_failure(settings, job.name(), &job.period(settings), &started, &e.to_string()) {
             tracing::warn!("The failed run could not be logged: {log_err}.");
