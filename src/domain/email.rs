@@ -12,7 +12,14 @@ pub struct Email(String);
 impl Email {
     /// Parses an address; rejects text without a local part or a dotted domain.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let t = s.trim().to_lowercase();
+        let t = s.trim();
+        // Nearly every address is ASCII: lower-cased and checked byte by
+        // byte (`char::is_whitespace` of an ASCII byte is `\t`–`\r` or a space).
+        let (t, blank) = if t.is_ascii() {
+            (t.to_ascii_lowercase(), t.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' ')))
+        } else {
+            (t.to_lowercase(), t.chars().any(char::is_whitespace))
+        };
         let ok = match t.split_once('@') {
             Some((local, domain)) => {
                 !local.is_empty()
@@ -20,7 +27,7 @@ impl Email {
                     && domain.contains('.')
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
-                    && !t.chars().any(char::is_whitespace)
+                    && !blank
             }
             None => false,
         };
@@ -50,6 +57,33 @@ mod tests {
     #[test]
     fn addresses_are_trimmed_and_lower_cased() {
         assert_eq!(Email::parse(" Anna.A@Falun.Example ").unwrap().as_str(), "anna.a@falun.example");
+    }
+
+    #[test]
+    fn ascii_text_is_read_as_the_general_path_reads_it() {
+        // The general path: Unicode lower case and whitespace, as before the ASCII one.
+        let general = |s: &str| {
+            let t = s.trim().to_lowercase();
+            let ok = t.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !t.chars().any(char::is_whitespace)
+            });
+            ok.then_some(t)
+        };
+        // Every ASCII byte inside an address, and around it.
+        for b in 0u8..128 {
+            let c = b as char;
+            for s in [format!("An{c}na@Falun.se"), format!("{c}a@b.se{c}"), format!("a@b{c}se"), format!("a{c}@b.se")] {
+                assert_eq!(Email::parse(&s).ok().map(|e| e.0), general(&s), "{s:?}");
+            }
+        }
+        for s in ["ÅSA@Falun.SE", "åsa\u{a0}x@b.se", "a@b.se\u{2003}", "Ärla@Ö.se"] {
+            assert_eq!(Email::parse(s).ok().map(|e| e.0), general(s), "{s:?}");
+        }
     }
 
     #[test]
