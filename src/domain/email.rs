@@ -13,13 +13,7 @@ impl Email {
     /// Parses an address; rejects text without a local part or a dotted domain.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
-        // Nearly every address is ASCII: lower-cased and checked byte by
-        // byte (`char::is_whitespace` of an ASCII byte is `\t`–`\r` or a space).
-        let (t, blank) = if t.is_ascii() {
-            (t.to_ascii_lowercase(), t.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' ')))
-        } else {
-            (t.to_lowercase(), t.chars().any(char::is_whitespace))
-        };
+        let (t, blank) = if t.is_ascii() { ascii_lower_and_blank(t) } else { lower_and_blank(t) };
         let ok = match t.split_once('@') {
             Some((local, domain)) => {
                 !local.is_empty()
@@ -44,6 +38,17 @@ impl Email {
     }
 }
 
+/// The text lower-cased, and whether it holds whitespace.
+fn lower_and_blank(t: &str) -> (String, bool) {
+    (t.to_lowercase(), t.chars().any(char::is_whitespace))
+}
+
+/// [`lower_and_blank`] of ASCII text, byte by byte (nearly every address):
+/// `char::is_whitespace` of an ASCII byte is `\t`–`\r` or a space.
+fn ascii_lower_and_blank(t: &str) -> (String, bool) {
+    (t.to_ascii_lowercase(), t.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' ')))
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -60,30 +65,16 @@ mod tests {
     }
 
     #[test]
-    fn ascii_text_is_read_as_the_general_path_reads_it() {
-        // The general path: Unicode lower case and whitespace, as before the ASCII one.
-        let general = |s: &str| {
-            let t = s.trim().to_lowercase();
-            let ok = t.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !t.chars().any(char::is_whitespace)
-            });
-            ok.then_some(t)
-        };
-        // Every ASCII byte inside an address, and around it.
+    fn ascii_text_is_lower_cased_and_checked_as_the_general_path_does() {
+        // Every ASCII byte, alone, inside text and around it.
         for b in 0u8..128 {
             let c = b as char;
-            for s in [format!("An{c}na@Falun.se"), format!("{c}a@b.se{c}"), format!("a@b{c}se"), format!("a{c}@b.se")] {
-                assert_eq!(Email::parse(&s).ok().map(|e| e.0), general(&s), "{s:?}");
+            for t in [format!("{c}"), format!("An{c}na@Falun.SE"), format!("{c}a@B.se{c}")] {
+                assert_eq!(ascii_lower_and_blank(&t), lower_and_blank(&t), "{t:?}");
             }
         }
-        for s in ["ÅSA@Falun.SE", "åsa\u{a0}x@b.se", "a@b.se\u{2003}", "Ärla@Ö.se"] {
-            assert_eq!(Email::parse(s).ok().map(|e| e.0), general(s), "{s:?}");
-        }
+        assert_eq!(Email::parse("ÅSA@Falun.SE").unwrap().as_str(), "åsa@falun.se");
+        assert!(Email::parse("åsa\u{a0}x@b.se").is_err() && Email::parse("a\tb@c.se").is_err());
     }
 
     #[test]

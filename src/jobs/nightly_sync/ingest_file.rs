@@ -39,21 +39,23 @@ pub(super) fn look(
     log: &SyncLog,
 ) -> Result<Vec<Seen>, JobError> {
     let settle = Duration::from_secs(settings.config.ingest.settle_seconds);
-    let ready: Vec<bool> = paths
-        .iter()
-        .map(|path| log.downloads.iter().any(|(p, ..)| p == path) || !is_incomplete(path, settle))
+    let ready: Vec<(PathBuf, bool)> = paths
+        .into_iter()
+        .map(|path| {
+            let ready = log.downloads.iter().any(|(p, ..)| *p == path) || !is_incomplete(&path, settle);
+            (path, ready)
+        })
         .collect();
     // Hashed on both cores: the largest export alone is most of the work,
     // and the other core was idle until the ingest began.
-    let to_hash: Vec<&PathBuf> = paths.iter().zip(&ready).filter_map(|(p, r)| r.then_some(p)).collect();
-    let mut hashes = crate::jobs::parallel::parallel_map(&to_hash, |p| sha256_file(p)).into_iter();
-    let mut seen = Vec::with_capacity(paths.len());
-    for (path, ready) in paths.into_iter().zip(ready) {
-        if !ready {
+    let hashes = crate::jobs::parallel::parallel_map(&ready, |(path, ready)| ready.then(|| sha256_file(path)));
+    let mut seen = Vec::with_capacity(ready.len());
+    for ((path, _), hash) in ready.into_iter().zip(hashes) {
+        let Some(hash) = hash else {
             seen.push(Seen { path, sha256: None, ahead: false });
             continue;
-        }
-        let sha256 = hashes.next().expect("one hash per file ready").map_err(JobError::io(&path))?;
+        };
+        let sha256 = hash.map_err(JobError::io(&path))?;
         let ahead = is_spreadsheet(&path) && !tx.content_stored(&sha256)?;
         seen.push(Seen { path, sha256: Some(sha256), ahead });
     }
