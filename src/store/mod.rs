@@ -7,6 +7,7 @@
 mod completion_keys;
 mod completion_runs;
 mod invoices;
+mod kept_accounts;
 mod outbox;
 mod platform;
 mod platform_summary;

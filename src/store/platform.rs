@@ -34,6 +34,8 @@ fn completion_status(code: u8) -> CompletionStatus {
 pub struct Reader<'a> {
     pub(crate) conn: &'a rusqlite::Connection,
     pub(crate) path: &'a std::path::Path,
+    /// In a run: the accounts it stored, taken instead of read back.
+    pub(crate) kept: Option<&'a super::kept_accounts::KeptAccounts>,
 }
 
 /// The current registers, one rule for every reader: per report and year
@@ -75,6 +77,9 @@ impl Reader<'_> {
 
     /// One snapshot's accounts, in the order stored.
     pub(crate) fn accounts_of(&self, snap: &ViewSource) -> Result<Vec<Account>, StoreError> {
+        if let Some(kept) = self.kept.and_then(|k| k.take(snap.id)) {
+            return Ok(kept);
+        }
         let mut stmt = self
             .conn
             .prepare(
@@ -399,7 +404,7 @@ fn progress_list(counts: HashMap<(u16, String), [u64; 3]>) -> Vec<Progress> {
 impl Store {
     /// Reads through the store's connection.
     pub fn reader(&self) -> Reader<'_> {
-        Reader { conn: &self.conn, path: &self.path }
+        Reader { conn: &self.conn, path: &self.path, kept: None }
     }
 
     /// See [`Reader::platform`].
@@ -421,7 +426,7 @@ impl Store {
 impl super::RunTx<'_> {
     /// Reads through the run's transaction.
     pub fn reader(&self) -> Reader<'_> {
-        Reader { conn: self.connection(), path: self.path() }
+        Reader { conn: self.connection(), path: self.path(), kept: Some(&self.kept_accounts) }
     }
 
     /// The platform data as this sync will commit it.

@@ -86,6 +86,10 @@ pub struct RunTx<'a> {
     pub(crate) clock: std::sync::Arc<dyn crate::domain::Clock>,
     /// Set by [`RunTx::fail_with`]: the run commits, logged as failed.
     failure: Option<String>,
+    /// The accounts this run stored, by snapshot, as reading them back would
+    /// give them: the reconciliation takes them from here instead of from
+    /// SQLite (see [`super::kept_accounts`]).
+    pub(crate) kept_accounts: super::kept_accounts::KeptAccounts,
 }
 
 impl RunTx<'_> {
@@ -170,7 +174,14 @@ impl Store {
         )
         .map_err(wrap)?;
         let run_id = tx.last_insert_rowid();
-        Ok(RunTx { tx, path: self.path.clone(), run_id, clock: self.clock.clone(), failure: None })
+        Ok(RunTx {
+            tx,
+            path: self.path.clone(),
+            run_id,
+            clock: self.clock.clone(),
+            failure: None,
+            kept_accounts: Default::default(),
+        })
     }
 
     /// Logs a run and applies its other effects in the same transaction: all

@@ -214,6 +214,7 @@ impl RunTx<'_> {
         let mut coverage = Coverage::default();
         // Completions go in as runs (see `completion_runs`), the others a row each.
         let mut runs = (kind == ExportKind::Completions).then(|| RunWriter::new(snap));
+        let mut accounts: Vec<crate::domain::Account> = Vec::new();
         let result = {
             let (table, columns) = match kind {
                 ExportKind::Accounts => (
@@ -239,6 +240,7 @@ impl RunTx<'_> {
             // course and session) were marked by the preparer, the first row kept.
             let coverage = &mut coverage;
             let runs = &mut runs;
+            let accounts = &mut accounts;
             let mut insert = |batch: &[PreparedRow]| -> Result<(), String> {
                 for p in batch.iter().filter(|p| p.new_course) {
                     course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
@@ -260,6 +262,10 @@ impl RunTx<'_> {
                     }
                     return Ok(());
                 }
+                accounts.extend(kept.iter().filter_map(|p| match &p.record {
+                    ExportRecord::Account(a) => super::kept_accounts::as_stored(a),
+                    _ => None,
+                }));
                 for chunk in kept.chunks(ROWS_PER_INSERT) {
                     let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
                     let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
@@ -291,6 +297,9 @@ impl RunTx<'_> {
                 }
                 drop(key);
                 sp.commit().map_err(wrap)?;
+                if kind == ExportKind::Accounts {
+                    self.kept_accounts.keep(snap, accounts);
+                }
                 Ok(Ok(counts))
             }
             Err(e) => {
