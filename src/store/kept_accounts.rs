@@ -4,7 +4,7 @@
 //! savepoint committed is kept; the run's transaction and this go together.
 
 use crate::domain::hash::HashMap;
-use crate::domain::{Account, Email};
+use crate::domain::Account;
 use std::sync::Mutex;
 
 /// Accounts by snapshot id, each list in the order stored.
@@ -25,14 +25,14 @@ impl KeptAccounts {
     }
 }
 
-/// An account as it is stored and read back (`None` where reading back
-/// skips it): the username lower-cased, without the organisation as
-/// written, the ID number or the creation date (no stage uses them; see
-/// `snapshots::bind_record`).
-pub(crate) fn as_stored(a: &Account) -> Option<Account> {
-    Some(Account {
+/// An account as it is stored and read back: the username lower-cased,
+/// without the organisation as written, the ID number or the creation date
+/// (no stage uses them; see `snapshots::bind_record`). The e-mail address
+/// reads back as itself (an `Email` is already trimmed and lower-cased).
+pub(crate) fn as_stored(a: &Account) -> Account {
+    Account {
         username: a.username.to_lowercase(),
-        email: Email::parse(a.email.as_str()).ok()?,
+        email: a.email.clone(),
         name: a.name.clone(),
         kommun: a.kommun,
         organisation: String::new(),
@@ -40,12 +40,13 @@ pub(crate) fn as_stored(a: &Account) -> Option<Account> {
         delresa: a.delresa.clone(),
         status: a.status,
         created: None,
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Email;
     use crate::domain::{AccountStatus, DelresaCode, ExportKind, ExportRecord, KommunKod, Roles, ViewSource};
     use crate::store::snapshots::{CourseInterner, ExportFile};
     use crate::store::{Reader, Store};

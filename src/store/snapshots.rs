@@ -263,7 +263,7 @@ impl RunTx<'_> {
                     return Ok(());
                 }
                 accounts.extend(kept.iter().filter_map(|p| match &p.record {
-                    ExportRecord::Account(a) => super::kept_accounts::as_stored(a),
+                    ExportRecord::Account(a) => Some(super::kept_accounts::as_stored(a)),
                     _ => None,
                 }));
                 for chunk in kept.chunks(ROWS_PER_INSERT) {
