@@ -27,7 +27,7 @@ impl KeptAccounts {
 
 /// An account as it is stored and read back: the username lower-cased,
 /// without the organisation as written, the ID number or the creation date
-/// (no stage uses them; see `snapshots::bind_record`). The e-mail address
+/// (no stage uses them; `snapshots::bind_account` stores this form). The e-mail address
 /// reads back as itself (an `Email` is already trimmed and lower-cased).
 pub(crate) fn as_stored(a: &Account) -> Account {
     Account {

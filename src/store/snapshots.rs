@@ -262,10 +262,24 @@ impl RunTx<'_> {
                     }
                     return Ok(());
                 }
-                accounts.extend(kept.iter().filter_map(|p| match &p.record {
-                    ExportRecord::Account(a) => Some(super::kept_accounts::as_stored(a)),
-                    _ => None,
-                }));
+                // Accounts are stored from their stored form, which the run also keeps.
+                if kind == ExportKind::Accounts {
+                    let first = accounts.len();
+                    accounts.extend(kept.iter().filter_map(|p| match &p.record {
+                        ExportRecord::Account(a) => Some(super::kept_accounts::as_stored(a)),
+                        _ => None,
+                    }));
+                    for chunk in accounts[first..].chunks(ROWS_PER_INSERT) {
+                        let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
+                        let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
+                        let mut at = 1;
+                        for a in chunk {
+                            bind_account(&mut stmt, &mut at, snap, a).map_err(|e| e.to_string())?;
+                        }
+                        stmt.raw_execute().map_err(|e| e.to_string())?;
+                    }
+                    return Ok(());
+                }
                 for chunk in kept.chunks(ROWS_PER_INSERT) {
                     let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
                     let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
@@ -515,6 +529,35 @@ impl CourseInterner {
 /// Rows per multi-row INSERT: fewer statements for SQLite to run.
 const ROWS_PER_INSERT: usize = 64;
 
+/// Binds one account, in its stored form ([`super::kept_accounts::as_stored`]:
+/// the username lower-cased, as the key completions and sign-ups refer to),
+/// at `*at`, `*at + 1`, …
+fn bind_account(
+    stmt: &mut rusqlite::CachedStatement,
+    at: &mut usize,
+    snap: i64,
+    a: &crate::domain::Account,
+) -> rusqlite::Result<()> {
+    let mut bind = |v: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(*at, v)?;
+        *at += 1;
+        Ok(())
+    };
+    bind(&snap)?;
+    bind(&a.username)?;
+    bind(&a.email.as_str())?;
+    // Not stored: the ID number, the organisation as written and the
+    // creation date (no stage uses them).
+    bind(&rusqlite::types::Null)?;
+    bind(&a.name)?;
+    bind(&a.kommun.map(|k| k.as_u16()))?;
+    bind(&a.organisation)?;
+    bind(&a.roles.bits())?;
+    bind(&a.delresa.as_ref().map(|d| d.as_str()))?;
+    bind(&a.status.as_str())?;
+    bind(&rusqlite::types::Null)
+}
+
 /// Binds one record's values at `*at`, `*at + 1`, …
 fn bind_record(
     stmt: &mut rusqlite::CachedStatement,
@@ -528,23 +571,8 @@ fn bind_record(
         Ok(())
     };
     match &p.record {
-        ExportRecord::Account(a) => {
-            bind(&snap)?;
-            // Usernames are case-insensitive on the platform; stored lower-cased,
-            // they are the key that completions and sign-ups refer to.
-            bind(&a.username.to_lowercase())?;
-            bind(&a.email.as_str())?;
-            // Not stored: the ID number, the organisation as written and
-            // the creation date (no stage uses them).
-            bind(&rusqlite::types::Null)?;
-            bind(&a.name)?;
-            bind(&a.kommun.map(|k| k.as_u16()))?;
-            bind(&"")?;
-            bind(&a.roles.bits())?;
-            bind(&a.delresa.as_ref().map(|d| d.as_str()))?;
-            bind(&a.status.as_str())?;
-            bind(&rusqlite::types::Null)
-        }
+        // Stored from their stored form by `bind_account`.
+        ExportRecord::Account(_) => Err(rusqlite::Error::InvalidQuery),
         // Stored as runs by `completion_runs::RunWriter`, never a row each.
         ExportRecord::Completion(_) => Err(rusqlite::Error::InvalidQuery),
         ExportRecord::Signup(s) => {
