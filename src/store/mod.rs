@@ -9,6 +9,7 @@ mod completion_runs;
 mod invoices;
 mod kept_accounts;
 mod outbox;
+pub mod packed;
 mod platform;
 mod platform_summary;
 mod platform_view;

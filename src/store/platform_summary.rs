@@ -43,7 +43,7 @@ impl Reader<'_> {
 /// A stored value read back; one that does not read (another program's
 /// form) is logged and treated as a miss.
 fn readable<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Option<T> {
-    postcard::from_bytes(bytes)
+    super::packed::unpack(bytes)
         .inspect_err(|e| tracing::warn!("The stored {what} is unreadable ({e}); computing it from the rows."))
         .ok()
 }
@@ -51,7 +51,7 @@ fn readable<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Option<
 impl RunTx<'_> {
     /// Keeps `summary` under `key`, with this run; any earlier summary goes.
     pub fn keep_platform_summary(&self, key: &str, summary: &PlatformSummary) -> Result<(), StoreError> {
-        let bytes = postcard::to_allocvec(summary).expect("a summary serialises");
+        let bytes = super::packed::pack(summary);
         let conn = self.connection();
         conn.execute("DELETE FROM platform_summary", []).map_err(self.wrap())?;
         conn.execute("INSERT INTO platform_summary (key, summary) VALUES (?1, ?2)", params![key, bytes])
@@ -61,7 +61,7 @@ impl RunTx<'_> {
 
     /// Keeps the account counts of a view under `key`, with this run.
     pub fn keep_account_counts(&self, key: &str, counts: &AccountTable) -> Result<(), StoreError> {
-        let bytes = postcard::to_allocvec(&counts.iter().collect::<Vec<_>>()).expect("counts serialise");
+        let bytes = super::packed::pack(&counts.iter().collect::<Vec<_>>());
         self.connection()
             .execute(
                 "INSERT INTO account_counts (key, counts) VALUES (?1, ?2)

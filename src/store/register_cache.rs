@@ -25,7 +25,7 @@ impl Reader<'_> {
             )
             .optional()
             .map_err(self.err())?;
-        Ok(stored.and_then(|bytes| match postcard::from_bytes(&bytes) {
+        Ok(stored.and_then(|bytes| match super::packed::unpack(&bytes) {
             Ok(register) => Some(register),
             Err(e) => {
                 tracing::warn!(
@@ -41,7 +41,7 @@ impl RunTx<'_> {
     /// Keeps the parsed form of register snapshot `snapshot` under `key`
     /// (replacing any other), with this run.
     pub fn remember_parsed_register(&self, snapshot: i64, key: &str, register: &Register) -> Result<(), StoreError> {
-        let bytes = postcard::to_allocvec(register).expect("a register serialises");
+        let bytes = super::packed::pack(register);
         self.connection()
             .execute(
                 "INSERT INTO register_parsed (snapshot_id, key, parsed) VALUES (?1, ?2, ?3)

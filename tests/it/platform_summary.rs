@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use yrkesresan::domain::{Code, Finding, KommunKod, PlatformSummary};
+use yrkesresan::store::packed::{pack, unpack};
 
 fn db(w: &Workdir) -> rusqlite::Connection {
     rusqlite::Connection::open(state(w)).unwrap()
@@ -67,7 +68,7 @@ fn the_jobs_read_the_kept_summary_of_the_same_state_only_and_write_the_same_eith
     }
     sync_at(&w, &config, "2026-11-02T02:00:00Z");
     let (key, bytes) = kept(&w);
-    let summary: PlatformSummary = postcard::from_bytes(&bytes).unwrap();
+    let summary: PlatformSummary = unpack(&bytes).unwrap();
     assert!(!summary.findings.is_empty() && summary.accounts.is_some() && summary.progress.is_some());
 
     let with = jobs(&w, &config);
@@ -86,7 +87,7 @@ fn the_jobs_read_the_kept_summary_of_the_same_state_only_and_write_the_same_eith
         "Kept Summary",
         "Ur sammanfattningen.",
     ));
-    let bytes = postcard::to_allocvec(&tampered).unwrap();
+    let bytes = pack(&tampered);
     db(&w)
         .execute("INSERT INTO platform_summary (key, summary) VALUES (?1, ?2)", rusqlite::params![key, bytes])
         .unwrap();
