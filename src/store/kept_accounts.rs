@@ -25,19 +25,26 @@ impl KeptAccounts {
     }
 }
 
-/// An account as it is stored and read back: the username lower-cased,
-/// without the organisation as written, the ID number or the creation date
-/// (no stage uses them; `snapshots::bind_account` stores this form). The e-mail address
-/// reads back as itself (an `Email` is already trimmed and lower-cased).
-pub(crate) fn as_stored(a: &Account) -> Account {
+/// An account as it is stored and read back, its texts taken out of `a`:
+/// the username lower-cased, without the organisation as written, the ID
+/// number or the creation date (no stage uses them;
+/// `snapshots::bind_account` stores this form). The e-mail address reads
+/// back as itself (an `Email` is already trimmed and lower-cased).
+pub(crate) fn into_stored(a: &mut Account) -> Account {
+    let mut username = std::mem::take(&mut a.username);
+    if username.is_ascii() {
+        username.make_ascii_lowercase();
+    } else {
+        username = username.to_lowercase();
+    }
     Account {
-        username: a.username.to_lowercase(),
+        username,
         email: a.email.clone(),
-        name: a.name.clone(),
+        name: std::mem::take(&mut a.name),
         kommun: a.kommun,
         organisation: String::new(),
         roles: a.roles,
-        delresa: a.delresa.clone(),
+        delresa: a.delresa.take(),
         status: a.status,
         created: None,
     }
@@ -78,9 +85,10 @@ mod tests {
             account("åsa", "asa@mora.se", Some(2062), Some("funk-u")),
         ];
         let mut interner = CourseInterner::default();
-        let rows: Vec<_> = accounts.iter().map(|a| interner.prepare(ExportRecord::Account(a.clone()))).collect();
+        let mut rows: Vec<_> = accounts.iter().map(|a| interner.prepare(ExportRecord::Account(a.clone()))).collect();
         let file = ExportFile { source: "inbox", file_name: "users.csv", report: "users", sha256: "ab" };
-        let counts = tx.store_export(&file, ExportKind::Accounts, |insert| insert(&rows).map(|_| 0)).unwrap().unwrap();
+        let counts =
+            tx.store_export(&file, ExportKind::Accounts, |insert| insert(&mut rows).map(|_| 0)).unwrap().unwrap();
         let source = ViewSource {
             id: counts.snapshot,
             kind: ExportKind::Accounts,
@@ -107,11 +115,11 @@ mod tests {
         let mut store = Store::open(&dir.path().join("state.sqlite")).unwrap();
         let mut tx = store.begin_run("nightly-sync", "2026-11-24", "2026-11-24T03:00:00Z").unwrap();
         let mut interner = CourseInterner::default();
-        let rows = vec![interner.prepare(ExportRecord::Account(account("bo", "bo@borlange.se", None, None)))];
+        let mut rows = vec![interner.prepare(ExportRecord::Account(account("bo", "bo@borlange.se", None, None)))];
         let file = ExportFile { source: "inbox", file_name: "users.csv", report: "users", sha256: "ab" };
         let failed = tx
             .store_export(&file, ExportKind::Accounts, |insert| {
-                insert(&rows)?;
+                insert(&mut rows)?;
                 Err::<u64, String>("row 7: no username".into())
             })
             .unwrap();

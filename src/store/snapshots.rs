@@ -197,7 +197,7 @@ impl RunTx<'_> {
         &mut self,
         file: &ExportFile,
         kind: ExportKind,
-        fill: impl FnOnce(&mut dyn FnMut(&[PreparedRow]) -> Result<(), String>) -> Result<u64, E>,
+        fill: impl FnOnce(&mut dyn FnMut(&mut [PreparedRow]) -> Result<(), String>) -> Result<u64, E>,
     ) -> Result<Result<StoredCounts, E>, StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError { path: path.clone(), source };
@@ -241,7 +241,7 @@ impl RunTx<'_> {
             let coverage = &mut coverage;
             let runs = &mut runs;
             let accounts = &mut accounts;
-            let mut insert = |batch: &[PreparedRow]| -> Result<(), String> {
+            let mut insert = |batch: &mut [PreparedRow]| -> Result<(), String> {
                 for p in batch.iter().filter(|p| p.new_course) {
                     course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
                 }
@@ -262,11 +262,12 @@ impl RunTx<'_> {
                     }
                     return Ok(());
                 }
-                // Accounts are stored from their stored form, which the run also keeps.
+                // Accounts are stored from their stored form, which the run
+                // also keeps: taken out of the rows (nothing reads them after this).
                 if kind == ExportKind::Accounts {
                     let first = accounts.len();
-                    accounts.extend(kept.iter().filter_map(|p| match &p.record {
-                        ExportRecord::Account(a) => Some(super::kept_accounts::as_stored(a)),
+                    accounts.extend(batch.iter_mut().filter(|p| !p.duplicate).filter_map(|p| match &mut p.record {
+                        ExportRecord::Account(a) => Some(super::kept_accounts::into_stored(a)),
                         _ => None,
                     }));
                     for chunk in accounts[first..].chunks(ROWS_PER_INSERT) {

@@ -206,7 +206,7 @@ pub fn read_export_pipelined<T: Send>(
     kind: ExportKind,
     config: &Config,
     mut prepare: impl FnMut(ExportRecord) -> T + Send,
-    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+    store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let sniffed = sniff(path).map_err(|e| ExportError::Unreadable(format!("cannot read: {e}")))?;
     if sniffed.format == Format::Spreadsheet {
@@ -242,8 +242,8 @@ pub fn read_export_pipelined<T: Send>(
         let producer = producer.map_err(|e| ExportError::Unreadable(format!("cannot start the reader thread: {e}")))?;
         let mut failed: Option<String> = None;
         for batch in rx.iter() {
-            let prepared: Vec<T> = batch.into_iter().map(&mut prepare).collect();
-            if let Err(e) = store(&prepared) {
+            let mut prepared: Vec<T> = batch.into_iter().map(&mut prepare).collect();
+            if let Err(e) = store(&mut prepared) {
                 failed = Some(e);
                 break;
             }
@@ -269,7 +269,7 @@ fn read_sheet_pipelined<T: Send>(
     config: &Config,
     sniffed: Sniffed,
     prepare: impl FnMut(ExportRecord) -> T + Send,
-    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+    store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let queue = RowQueue::new(SHEET_ROWS_AHEAD);
     std::thread::scope(|scope| {
@@ -347,7 +347,7 @@ pub fn store_sheet_rows<T>(
     config: &Config,
     sniffed: Sniffed,
     mut prepare: impl FnMut(ExportRecord) -> T,
-    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+    store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let _stop = queue::AbandonOnDrop(queue);
     let mut typer = Typer::new(kind, config, sniffed);
@@ -364,7 +364,7 @@ pub fn store_sheet_rows<T>(
                 break 'batches;
             }
         }
-        if let Err(e) = store(&typed) {
+        if let Err(e) = store(&mut typed) {
             failed = Some(ExportError::Sink(e));
             break;
         }

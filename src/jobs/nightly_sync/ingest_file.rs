@@ -259,7 +259,7 @@ fn export(
         tx.store_export(&file, kind, |insert| {
             let mut courses = CourseInterner::default();
             let bar = progress(&name);
-            let mut store = |batch: &[_]| {
+            let mut store = |batch: &mut [_]| {
                 bar.inc(batch.len() as u64);
                 insert(batch)
             };
@@ -296,7 +296,7 @@ fn stored_ahead<T>(
     kind: ExportKind,
     config: &crate::config::Config,
     prepare: impl FnMut(crate::domain::ExportRecord) -> T,
-    store: &mut dyn FnMut(&[T]) -> Result<(), String>,
+    store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let sniffed = match r.next() {
         Said::Rows(sniffed) => sniffed,
