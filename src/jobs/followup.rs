@@ -3,6 +3,7 @@
 
 use super::commit::{commit, Finished};
 use super::platform_summary::platform_summary;
+use super::pot::year_pot;
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{load_register, JobContext, JobError, RunSummary};
@@ -20,7 +21,8 @@ pub fn run_followup(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobE
     clock.mark("platform summary", summary.findings.len() as u64, "findings");
 
     let mut staging = Staging::new(&ctx.out)?;
-    let (findings, _) = stage_regional(&ctx.store.reader(), &mut staging, config, year, Some(&register), summary)?;
+    let pot = year_pot(&ctx.store.reader(), config, &register, year)?;
+    let (findings, _) = stage_regional(&mut staging, config, year, Some((&register, pot)), summary)?;
     let table = followup(&register, config, year);
     let mut figures: Vec<String> = table
         .sections

@@ -24,29 +24,70 @@ pub(crate) struct YearPot {
 /// The pot of `year`: frozen if delivered, else computed with the adjustments
 /// that late changes to earlier delivered years carry into it.
 pub(crate) fn year_pot(store: &Reader, config: &Config, register: &Register, year: Year) -> Result<YearPot, JobError> {
+    pot_basis(store, register, year)?.year_pot(config, register, year)
+}
+
+/// What the store holds that a year's pot depends on: read on the store's
+/// thread, so that the computation ([`PotBasis::year_pot`]) can run on
+/// another while the store is busy (the nightly sync reads the platform back).
+pub(crate) enum PotBasis {
+    /// The year was delivered: its frozen distribution and the adjustments
+    /// already carried out of it (when the register still has its days).
+    Frozen(PotDistribution, Option<Vec<Carried>>),
+    /// Not delivered: each earlier delivered year the register still has
+    /// days of, with its frozen distribution and the adjustments already
+    /// carried out of it into `year`.
+    Open(Vec<(Year, PotDistribution, Vec<Carried>)>),
+}
+
+/// An amount already carried out of a delivered year, to a recipient.
+type Carried = (Recipient, crate::domain::Money);
+
+/// Reads the [`PotBasis`] of `year`.
+pub(crate) fn pot_basis(store: &Reader, register: &Register, year: Year) -> Result<PotBasis, JobError> {
     if let Some(frozen) = store.frozen_pot(year)? {
-        let mut findings = Vec::new();
-        if has_regional_days(register, year) {
-            let now = trainer_pot(register, config, year, &frozen.adjustments)?;
-            let carried = store.pot_adjustments_for(year, year)?;
-            let next = Year::new(year.get() + 1).unwrap_or(year);
-            findings.extend(pot_adjustments(&now, &frozen, &carried).iter().map(|a| late_finding(config, a, next)));
-        }
-        return Ok(YearPot { pot: frozen, frozen: true, findings });
+        let carried =
+            if has_regional_days(register, year) { Some(store.pot_adjustments_for(year, year)?) } else { None };
+        return Ok(PotBasis::Frozen(frozen, carried));
     }
-    let mut carried: Vec<PotAdjustment> = Vec::new();
+    let mut earlier_years = Vec::new();
     for earlier in store.frozen_years_before(year)? {
         // Without the year's days in the register there is nothing to compare with.
         if !has_regional_days(register, earlier) {
             continue;
         }
         let Some(frozen) = store.frozen_pot(earlier)? else { continue };
-        let now = trainer_pot(register, config, earlier, &frozen.adjustments)?;
-        carried.extend(pot_adjustments(&now, &frozen, &store.pot_adjustments_for(earlier, year)?));
+        earlier_years.push((earlier, frozen, store.pot_adjustments_for(earlier, year)?));
     }
-    let findings = carried.iter().map(|a| late_finding(config, a, year)).collect();
-    let pot = trainer_pot(register, config, year, &carried)?;
-    Ok(YearPot { pot, frozen: false, findings })
+    Ok(PotBasis::Open(earlier_years))
+}
+
+impl PotBasis {
+    /// The pot of `year` from what the store held (no store needed).
+    pub(crate) fn year_pot(self, config: &Config, register: &Register, year: Year) -> Result<YearPot, JobError> {
+        match self {
+            PotBasis::Frozen(frozen, carried) => {
+                let mut findings = Vec::new();
+                if let Some(carried) = carried {
+                    let now = trainer_pot(register, config, year, &frozen.adjustments)?;
+                    let next = Year::new(year.get() + 1).unwrap_or(year);
+                    findings
+                        .extend(pot_adjustments(&now, &frozen, &carried).iter().map(|a| late_finding(config, a, next)));
+                }
+                Ok(YearPot { pot: frozen, frozen: true, findings })
+            }
+            PotBasis::Open(earlier_years) => {
+                let mut carried: Vec<PotAdjustment> = Vec::new();
+                for (earlier, frozen, already) in earlier_years {
+                    let now = trainer_pot(register, config, earlier, &frozen.adjustments)?;
+                    carried.extend(pot_adjustments(&now, &frozen, &already));
+                }
+                let findings = carried.iter().map(|a| late_finding(config, a, year)).collect();
+                let pot = trainer_pot(register, config, year, &carried)?;
+                Ok(YearPot { pot, frozen: false, findings })
+            }
+        }
+    }
 }
 
 fn has_regional_days(register: &Register, year: Year) -> bool {

@@ -2,7 +2,7 @@
 //! reconciliation findings, accounts and progress per municipality, the
 //! follow-up table and the pot of a year, as CSV and as the regional workbook.
 
-use super::pot::year_pot;
+use super::pot::YearPot;
 use super::staging::Staging;
 use super::JobError;
 use crate::billing::followup;
@@ -16,18 +16,16 @@ use crate::report::{
     regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
     RegionalReport,
 };
-use crate::store::Reader;
 use std::collections::HashMap;
 
-/// Computes and stages the regional outputs from the platform's summary;
-/// returns the findings and the workbook. The pot of a delivered year is
-/// its frozen distribution.
+/// Computes and stages the regional outputs from the platform's summary
+/// and the year's pot (given with the register it was computed from; see
+/// [`year_pot`]); returns the findings and the workbook.
 pub(crate) fn stage_regional(
-    store: &Reader,
     staging: &mut Staging,
     config: &Config,
     year: Year,
-    register: Option<&Register>,
+    register: Option<(&Register, YearPot)>,
     summary: PlatformSummary,
 ) -> Result<(Vec<Finding>, Vec<u8>), JobError> {
     let PlatformSummary { mut findings, overlaps, accounts, progress } = summary;
@@ -36,8 +34,7 @@ pub(crate) fn stage_regional(
     let progress = progress.unwrap_or_default();
     let progress = &progress[..];
     let (table, pot) = match register {
-        Some(r) => {
-            let pot = year_pot(store, config, r, year)?;
+        Some((r, pot)) => {
             findings.extend(pot_findings(&pot.pot));
             findings.extend(pot.findings);
             (Some(followup(r, config, year)), Some(pot.pot))

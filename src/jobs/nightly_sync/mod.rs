@@ -18,6 +18,7 @@ mod lead;
 use super::commit::{close, Finished};
 use super::inputs::{merge_registers, read_stored_register_in};
 use super::platform_summary::sync_summary;
+use super::pot::pot_basis;
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, JobSettings, RunSummary};
@@ -161,15 +162,22 @@ fn regional(
     let register = if registers.is_empty() { None } else { Some(merge_registers(registers)?) };
     let year = Year::new(today.year()).expect("a current year");
     clock.mark("read register back", register.as_ref().map_or(0, |r| r.participants.len()) as u64, "rows");
-    let made = sync_summary(tx, config, register.as_ref())?;
+    // The year's pot is computed on a second thread while the platform is read back.
+    let basis = register.as_ref().map(|r| pot_basis(&tx.reader(), r, year)).transpose()?;
+    let (pot, made) = super::parallel::both(
+        || basis.zip(register.as_ref()).map(|(b, r)| b.year_pot(config, r, year)).transpose(),
+        || sync_summary(tx, config, register.as_ref()),
+    );
+    // The summary's error first, as when the pot was computed after it.
+    let made = made?;
+    let pot = pot?;
     // So is the summary kept with them, before the workbook is built.
     tx.write_out()?;
     match made.completions {
         Some(n) => clock.mark("read platform back and reconcile", n as u64, "completions"),
         None => clock.mark("platform summary (unchanged, kept)", made.summary.findings.len() as u64, "findings"),
     }
-    let reader = tx.reader();
-    let (found, workbook) = stage_regional(&reader, staging, config, year, register.as_ref(), made.summary)?;
+    let (found, workbook) = stage_regional(staging, config, year, register.as_ref().zip(pot), made.summary)?;
     log.findings.extend(found);
     clock.mark("regional workbook", log.findings.len() as u64, "findings");
     Ok(workbook)
