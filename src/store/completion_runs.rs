@@ -96,9 +96,11 @@ impl RunWriter {
         if self.ready.is_empty() {
             return Ok(());
         }
+        // OR FAIL: no statement journal (see `snapshots::store_export`).
         let values = vec!["(?,?,?)"; self.ready.len()].join(",");
-        let mut stmt =
-            conn.prepare_cached(&format!("INSERT INTO completions (snapshot_id, user_key, entries) VALUES {values}"))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT OR FAIL INTO completions (snapshot_id, user_key, entries) VALUES {values}"
+        ))?;
         let mut at = 1;
         for (user, entries) in &self.ready {
             stmt.raw_bind_parameter(at, self.snapshot)?;

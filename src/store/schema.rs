@@ -347,6 +347,57 @@ CREATE TABLE account_counts (
     counts   BLOB NOT NULL
 );
 "#,
+    // Snapshot rows name their snapshot with a foreign key checked at
+    // commit (deferred) instead of after each statement: an insert of many
+    // rows with an immediate key (or NOT NULL that aborts, hence `INSERT OR
+    // FAIL` in `snapshots` and `completion_runs`) made SQLite copy the pages
+    // it touched to a statement journal first, 12 % of a national sync's
+    // CPU. A row naming no snapshot is refused all the same, at the commit,
+    // and the run's transaction fails whole. Rows keep their rowids (and so
+    // the order they were stored in).
+    r#"
+CREATE TABLE account_rows (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id) DEFERRABLE INITIALLY DEFERRED,
+    username     TEXT NOT NULL,
+    email        TEXT NOT NULL,
+    idnumber     TEXT,
+    name         TEXT NOT NULL,
+    kommunkod    INTEGER,
+    organisation TEXT NOT NULL,
+    roles        INTEGER NOT NULL,
+    delresa      TEXT,
+    status       TEXT NOT NULL,
+    created      INTEGER
+);
+INSERT INTO account_rows (rowid, snapshot_id, username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created)
+SELECT rowid, snapshot_id, username, email, idnumber, name, kommunkod, organisation, roles, delresa, status, created FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE account_rows RENAME TO accounts;
+CREATE INDEX accounts_by_snapshot ON accounts (snapshot_id);
+CREATE TABLE signup_rows (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshots(id) DEFERRABLE INITIALLY DEFERRED,
+    user_key      TEXT NOT NULL,
+    course_idx    INTEGER NOT NULL,
+    seminar       TEXT,
+    session_start INTEGER NOT NULL,
+    status        INTEGER NOT NULL
+);
+INSERT INTO signup_rows (rowid, snapshot_id, user_key, course_idx, seminar, session_start, status)
+SELECT rowid, snapshot_id, user_key, course_idx, seminar, session_start, status FROM signups;
+DROP TABLE signups;
+ALTER TABLE signup_rows RENAME TO signups;
+CREATE INDEX signups_by_snapshot ON signups (snapshot_id);
+CREATE TABLE completion_rows (
+    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id) DEFERRABLE INITIALLY DEFERRED,
+    user_key     TEXT NOT NULL,
+    entries      BLOB NOT NULL
+);
+INSERT INTO completion_rows (rowid, snapshot_id, user_key, entries)
+SELECT rowid, snapshot_id, user_key, entries FROM completions;
+DROP TABLE completions;
+ALTER TABLE completion_rows RENAME TO completions;
+CREATE INDEX completions_by_snapshot ON completions (snapshot_id);
+"#,
 ];
 
 /// Applies the migrations not yet applied, in one write transaction that
@@ -476,5 +527,50 @@ mod tests {
         let runs: Vec<(&str, Vec<Entry>)> = rows.iter().map(|(u, b)| (u.as_str(), entries(b).collect())).collect();
         let e = |course_idx, status, kommun| Entry { course_idx, status, kommun };
         assert_eq!(runs, [("anna", vec![e(2, 50, Some(2080)), e(1, 25, None)]), ("bo", vec![e(1, 10, None)])]);
+    }
+
+    #[test]
+    fn snapshot_rows_keep_their_rowids_and_name_their_snapshot_with_a_key_checked_at_commit() {
+        let deferred = MIGRATIONS.iter().position(|m| m.contains("CREATE TABLE account_rows (\n    snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id) DEFERRABLE")).unwrap();
+        let conn = at_version(deferred);
+        conn.execute_batch(
+            "INSERT INTO runs (id, job, period, started_at, ended_at, outcome) VALUES (1, 'nightly-sync', '-', 't', 't', 'ok');
+             INSERT INTO snapshots (id, run_id, source, kind, file_name, sha256, ingested_at)
+             VALUES (1, 1, 'inbox', 'accounts', 'u.csv', 'x', '2026-01-01T00:00:00Z');
+             INSERT INTO accounts (rowid, snapshot_id, username, email, name, organisation, roles, status)
+             VALUES (7, 1, 'bo', 'bo@mora.example', 'Bo', '', 1, 'active'), (3, 1, 'anna', 'a@mora.example', 'Anna', '', 1, 'active');
+             INSERT INTO signups (rowid, snapshot_id, user_key, course_idx, session_start, status) VALUES (5, 1, 'bo', 0, 20260101, 1);
+             INSERT INTO completions (rowid, snapshot_id, user_key, entries) VALUES (9, 1, 'anna', x'00');",
+        )
+        .unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrate(&conn).unwrap();
+        let accounts: Vec<(i64, String)> = conn
+            .prepare("SELECT rowid, username FROM accounts ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(accounts, [(3, "anna".to_string()), (7, "bo".to_string())]);
+        let rowid =
+            |table: &str| -> i64 { conn.query_row(&format!("SELECT rowid FROM {table}"), [], |r| r.get(0)).unwrap() };
+        assert_eq!((rowid("signups"), rowid("completions")), (5, 9));
+
+        // A row naming no snapshot: the statement goes through, the commit does not.
+        for table in ["accounts", "signups", "completions"] {
+            conn.execute_batch("BEGIN").unwrap();
+            let insert = match table {
+                "accounts" => "INSERT OR FAIL INTO accounts (snapshot_id, username, email, name, organisation, roles, status)
+                               VALUES (99, 'x', 'x@mora.example', 'X', '', 0, 'active'), (99, 'y', 'y@mora.example', 'Y', '', 0, 'active')",
+                "signups" => "INSERT OR FAIL INTO signups (snapshot_id, user_key, course_idx, session_start, status) VALUES (99, 'x', 0, 1, 1), (99, 'y', 0, 1, 1)",
+                _ => "INSERT OR FAIL INTO completions (snapshot_id, user_key, entries) VALUES (99, 'x', x'00'), (99, 'y', x'00')",
+            };
+            conn.execute_batch(insert).unwrap();
+            let commit = conn.execute_batch("COMMIT").unwrap_err().to_string();
+            assert!(commit.contains("FOREIGN KEY"), "{table}: {commit}");
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+        assert_eq!(conn.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
     }
 }
