@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 /// Computes and stages the regional outputs from the platform's summary
 /// and the year's pot (given with the register it was computed from; see
-/// [`year_pot`]); returns the findings and the workbook.
+/// [`super::pot::year_pot`]); returns the findings and the workbook.
 pub(crate) fn stage_regional(
     staging: &mut Staging,
     config: &Config,

@@ -18,9 +18,20 @@ const MOST_PER_BYTE: usize = 255;
 /// Why a packed value could not be read back.
 #[derive(Debug, thiserror::Error)]
 pub enum UnpackError {
-    /// Too short to hold its length, or longer than its bytes can unpack to.
-    #[error("a packed value of {packed} bytes cannot unpack to {declared}")]
-    Length { packed: usize, declared: u64 },
+    /// Too short to hold its length.
+    #[error("a packed value of {packed} bytes is too short to hold its length")]
+    Short {
+        /// The bytes there are.
+        packed: usize,
+    },
+    /// Declares more than its bytes can unpack to.
+    #[error("a packed value of {packed} bytes cannot unpack to the {declared} it declares")]
+    Length {
+        /// The bytes there are.
+        packed: usize,
+        /// The unpacked length it declares.
+        declared: u64,
+    },
     /// The LZ4 block is broken or unpacks to another length.
     #[error("the packed bytes do not unpack: {0}")]
     Lz4(String),
@@ -41,7 +52,7 @@ pub fn pack<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 /// Reads back what [`pack`] made.
 pub fn unpack<T: DeserializeOwned>(packed: &[u8]) -> Result<T, UnpackError> {
     let length = |declared| UnpackError::Length { packed: packed.len(), declared };
-    let (head, block) = packed.split_first_chunk::<8>().ok_or(length(0))?;
+    let (head, block) = packed.split_first_chunk::<8>().ok_or(UnpackError::Short { packed: packed.len() })?;
     let declared = u64::from_le_bytes(*head);
     let size = usize::try_from(declared).map_err(|_| length(declared))?;
     if size > block.len().saturating_mul(MOST_PER_BYTE) {
@@ -93,7 +104,7 @@ mod tests {
         assert!(matches!(unpack::<Kept>(&packed), Err(UnpackError::Lz4(_))));
         packed[..8].copy_from_slice(&(honest - 1).to_le_bytes());
         assert!(matches!(unpack::<Kept>(&packed), Err(UnpackError::Lz4(_))));
-        assert!(matches!(unpack::<Kept>(&packed[..5]), Err(UnpackError::Length { .. })));
+        assert!(matches!(unpack::<Kept>(&packed[..5]), Err(UnpackError::Short { packed: 5 })));
     }
 
     #[test]
