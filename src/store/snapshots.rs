@@ -192,7 +192,10 @@ impl RunTx<'_> {
 
     // Long: the savepoint, the batched insert and its rollback belong together.
     /// Stores an export inside a savepoint: `fill` gets a writer for its rows;
-    /// if `fill` fails, nothing of the file remains.
+    /// if `fill` fails, nothing of the file remains (`Ok(Err(_))`: the file
+    /// is rejected). If the store fails while the rows go in (a full disk),
+    /// the error is the store's (`Err`): the run must fail and commit
+    /// nothing, and the file is not to blame.
     pub fn store_export<E>(
         &mut self,
         file: &ExportFile,
@@ -215,6 +218,7 @@ impl RunTx<'_> {
         // Completions go in as runs (see `completion_runs`), the others a row each.
         let mut runs = (kind == ExportKind::Completions).then(|| RunWriter::new(snap));
         let mut accounts: Vec<crate::domain::Account> = Vec::new();
+        let mut store_failed: Option<rusqlite::Error> = None;
         let result = {
             let (table, columns) = match kind {
                 ExportKind::Accounts => (
@@ -244,9 +248,9 @@ impl RunTx<'_> {
             let coverage = &mut coverage;
             let runs = &mut runs;
             let accounts = &mut accounts;
-            let mut insert = |batch: &mut [PreparedRow]| -> Result<(), String> {
+            let mut put = |batch: &mut [PreparedRow]| -> rusqlite::Result<()> {
                 for p in batch.iter().filter(|p| p.new_course) {
-                    course.execute(params![snap, p.course_idx, p.record.course()]).map_err(|e| e.to_string())?;
+                    course.execute(params![snap, p.course_idx, p.record.course()])?;
                 }
                 batch.iter().for_each(|p| coverage.add(p));
                 let kept: Vec<&PreparedRow> = batch.iter().filter(|p| !p.duplicate).collect();
@@ -260,7 +264,7 @@ impl RunTx<'_> {
                                 status: c.status.code(),
                                 kommun: c.kommun.map(|k| k.as_u16()),
                             };
-                            runs.push(&sp, &c.user_key, entry).map_err(|e| e.to_string())?;
+                            runs.push(&sp, &c.user_key, entry)?;
                         }
                     }
                     return Ok(());
@@ -275,28 +279,45 @@ impl RunTx<'_> {
                     }));
                     for chunk in accounts[first..].chunks(ROWS_PER_INSERT) {
                         let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
-                        let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
+                        let mut stmt = sp.prepare_cached(&text)?;
                         let mut at = 1;
                         for a in chunk {
-                            bind_account(&mut stmt, &mut at, snap, a).map_err(|e| e.to_string())?;
+                            bind_account(&mut stmt, &mut at, snap, a)?;
                         }
-                        stmt.raw_execute().map_err(|e| e.to_string())?;
+                        stmt.raw_execute()?;
                     }
                     return Ok(());
                 }
                 for chunk in kept.chunks(ROWS_PER_INSERT) {
                     let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
-                    let mut stmt = sp.prepare_cached(&text).map_err(|e| e.to_string())?;
+                    let mut stmt = sp.prepare_cached(&text)?;
                     let mut at = 1;
                     for p in chunk {
-                        bind_record(&mut stmt, &mut at, snap, p).map_err(|e| e.to_string())?;
+                        bind_record(&mut stmt, &mut at, snap, p)?;
                     }
-                    stmt.raw_execute().map_err(|e| e.to_string())?;
+                    stmt.raw_execute()?;
                 }
                 Ok(())
             };
+            // The file's reading stops with the store's message; the run
+            // then fails with the store's error (below).
+            let mut insert = |batch: &mut [PreparedRow]| {
+                put(batch).map_err(|e| {
+                    let text = e.to_string();
+                    store_failed = Some(e);
+                    text
+                })
+            };
             fill(&mut insert)
         };
+        // The store failed (a full disk, say), not the file: nothing of the
+        // run may commit, and the file stays for the next run instead of
+        // being rejected. (SQLite may already have rolled the whole
+        // transaction back.)
+        if let Some(e) = store_failed {
+            drop(sp);
+            return Err(wrap(e));
+        }
         match result {
             Ok(skipped) => {
                 if let Some(runs) = runs {
@@ -533,7 +554,7 @@ impl CourseInterner {
 /// Rows per multi-row INSERT: fewer statements for SQLite to run.
 const ROWS_PER_INSERT: usize = 64;
 
-/// Binds one account, in its stored form ([`super::kept_accounts::as_stored`]:
+/// Binds one account, in its stored form ([`super::kept_accounts::into_stored`]:
 /// the username lower-cased, as the key completions and sign-ups refer to),
 /// at `*at`, `*at + 1`, …
 fn bind_account(
@@ -586,6 +607,49 @@ fn bind_record(
             bind(&s.seminar)?;
             bind(&datetime_int(s.session_start))?;
             bind(&s.status.code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Account, AccountStatus, Email, Roles};
+    use crate::store::Store;
+
+    fn account(i: u32) -> Account {
+        Account {
+            username: format!("user{i:06}"),
+            email: Email::parse(&format!("user{i:06}@falun.example")).unwrap(),
+            name: format!("Namn Namnsson {i}"),
+            kommun: None,
+            organisation: String::new(),
+            roles: Roles::parse("participant"),
+            delresa: None,
+            status: AccountStatus::Active,
+            created: None,
+        }
+    }
+
+    /// A database that cannot grow (here `max_page_count`; in operation a
+    /// full disk) while a file's rows go in is the store's failure, not the
+    /// file's: the store's error comes back, so the run fails and commits
+    /// nothing, and the file is not rejected.
+    #[test]
+    fn a_store_that_cannot_grow_fails_the_run_instead_of_rejecting_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.sqlite")).unwrap();
+        let mut tx = store.begin_run("nightly-sync", "2026-11-24", "2026-11-24T03:00:00Z").unwrap();
+        let pages: i64 = tx.connection().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+        let _: i64 =
+            tx.connection().query_row(&format!("PRAGMA max_page_count = {}", pages + 4), [], |r| r.get(0)).unwrap();
+        let mut interner = CourseInterner::default();
+        let mut rows: Vec<_> = (0..5000).map(|i| interner.prepare(ExportRecord::Account(account(i)))).collect();
+        let file = ExportFile { source: "inbox", file_name: "users.csv", report: "users", sha256: "ab" };
+        let stored = tx.store_export(&file, ExportKind::Accounts, |insert| insert(&mut rows).map(|_| 0u64));
+        match stored {
+            Err(e) => assert!(e.to_string().contains("full"), "{e}"),
+            Ok(file) => panic!("the file was blamed: {:?}", file.map(|c| c.rows)),
         }
     }
 }
