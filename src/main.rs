@@ -14,6 +14,7 @@ use yrkesresan::cli::{
     bench::bench,
     check::check,
     demo::demo,
+    error_text,
     generate::generate,
     ingest::ingest,
     outbox::outbox,
@@ -63,7 +64,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             ExitCode::from(2)
         }
     }

@@ -4,6 +4,7 @@ pub mod bench;
 mod bench_peer;
 pub mod check;
 pub mod demo;
+mod error_text;
 pub mod generate;
 pub mod ingest;
 pub mod outbox;
@@ -11,6 +12,8 @@ pub mod privacy;
 pub mod run;
 pub mod serve;
 pub mod status;
+
+pub use error_text::error_text;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
