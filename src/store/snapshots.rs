@@ -277,27 +277,11 @@ impl RunTx<'_> {
                         ExportRecord::Account(a) => Some(super::kept_accounts::into_stored(a)),
                         _ => None,
                     }));
-                    for chunk in accounts[first..].chunks(ROWS_PER_INSERT) {
-                        let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
-                        let mut stmt = sp.prepare_cached(&text)?;
-                        let mut at = 1;
-                        for a in chunk {
-                            bind_account(&mut stmt, &mut at, snap, a)?;
-                        }
-                        stmt.raw_execute()?;
-                    }
-                    return Ok(());
+                    return insert_chunked(&sp, (&full_sql, &sql), &accounts[first..], |stmt, at, a| {
+                        bind_account(stmt, at, snap, a)
+                    });
                 }
-                for chunk in kept.chunks(ROWS_PER_INSERT) {
-                    let text = if chunk.len() == ROWS_PER_INSERT { full_sql.clone() } else { sql(chunk.len()) };
-                    let mut stmt = sp.prepare_cached(&text)?;
-                    let mut at = 1;
-                    for p in chunk {
-                        bind_record(&mut stmt, &mut at, snap, p)?;
-                    }
-                    stmt.raw_execute()?;
-                }
-                Ok(())
+                insert_chunked(&sp, (&full_sql, &sql), &kept, |stmt, at, p| bind_record(stmt, at, snap, p))
             };
             // The file's reading stops with the store's message; the run
             // then fails with the store's error (below).
@@ -553,6 +537,34 @@ impl CourseInterner {
 
 /// Rows per multi-row INSERT: fewer statements for SQLite to run.
 const ROWS_PER_INSERT: usize = 64;
+
+/// Inserts `rows` in statements of [`ROWS_PER_INSERT`] rows (the last one
+/// fewer), binding each row's values with `bind`. `sql` is the statement
+/// for a full chunk and the maker of one for `n` rows.
+fn insert_chunked<T>(
+    sp: &rusqlite::Savepoint,
+    sql: (&str, &dyn Fn(usize) -> String),
+    rows: &[T],
+    mut bind: impl FnMut(&mut rusqlite::CachedStatement, &mut usize, &T) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let (full, of) = sql;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let partial;
+        let text = if chunk.len() == ROWS_PER_INSERT {
+            full
+        } else {
+            partial = of(chunk.len());
+            partial.as_str()
+        };
+        let mut stmt = sp.prepare_cached(text)?;
+        let mut at = 1;
+        for row in chunk {
+            bind(&mut stmt, &mut at, row)?;
+        }
+        stmt.raw_execute()?;
+    }
+    Ok(())
+}
 
 /// Binds one account, in its stored form ([`super::kept_accounts::into_stored`]:
 /// the username lower-cased, as the key completions and sign-ups refer to),
