@@ -435,7 +435,7 @@ fn datetime_int(t: chrono::NaiveDateTime) -> i64 {
 }
 
 /// A record ready to store: its course interned and its duplicates marked
-/// (on the parsing thread, which has time to spare while SQLite stores).
+/// (by [`CourseInterner::prepare_in_place`], on the storing thread).
 #[derive(Debug)]
 pub struct PreparedRow {
     record: ExportRecord,
@@ -443,6 +443,13 @@ pub struct PreparedRow {
     new_course: bool,
     /// An earlier row of the file has the same unique key: counted, not stored.
     duplicate: bool,
+}
+
+/// A record not yet prepared (no course number, not a duplicate).
+impl From<ExportRecord> for PreparedRow {
+    fn from(record: ExportRecord) -> Self {
+        PreparedRow { record, course_idx: 0, new_course: false, duplicate: false }
+    }
 }
 
 /// Prepares one file's rows for storing: numbers course names, so rows
@@ -464,7 +471,17 @@ pub struct CourseInterner {
 impl CourseInterner {
     /// Prepares a record for [`super::RunTx::store_export`].
     pub fn prepare(&mut self, record: ExportRecord) -> PreparedRow {
-        let name = record.course();
+        let mut row = PreparedRow::from(record);
+        self.prepare_in_place(&mut row);
+        row
+    }
+
+    /// Prepares a row where it lies: its course numbered, its duplicate
+    /// marked. (Rows are wrapped where they are parsed and prepared in the
+    /// batch that carries them: moving each record into a new row cost a
+    /// copy of every record and a fresh batch of pages.)
+    pub fn prepare_in_place(&mut self, row: &mut PreparedRow) {
+        let name = row.record.course();
         let (course_idx, new_course) = if name.is_empty() {
             (0, false)
         } else {
@@ -477,14 +494,16 @@ impl CourseInterner {
                 }
             }
         };
-        let duplicate = match &record {
+        let duplicate = match &row.record {
             ExportRecord::Completion(c) => {
                 let user = self.user_number(&c.user_key);
                 !self.completions.insert(user, course_idx)
             }
-            _ => !self.keys.insert(self.unique_key(&record, course_idx)),
+            record => !self.keys.insert(self.unique_key(record, course_idx)),
         };
-        PreparedRow { record, course_idx, new_course, duplicate }
+        row.course_idx = course_idx;
+        row.new_course = new_course;
+        row.duplicate = duplicate;
     }
 
     /// The unique key of an account (its lower-cased username) or a sign-up

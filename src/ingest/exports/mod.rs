@@ -198,34 +198,40 @@ impl<'a> Typer<'a> {
 const BATCH: usize = 4096;
 
 /// As [`read_export`], with parsing on a second thread: rows are parsed and
-/// typed there and handed over in batches, while this thread `prepare`s
-/// them (course numbers, duplicate marks) and stores them. Uses both cores
-/// on big files; memory stays at a few batches.
-pub fn read_export_pipelined<T: Send>(
+/// typed there and handed over in batches of `T` (each record wrapped where
+/// it was parsed), while this thread `prepare`s them in place (course
+/// numbers, duplicate marks) and stores them. Uses both cores on big files;
+/// memory stays at a few batches, whose allocations go round between the
+/// threads.
+pub fn read_export_pipelined<T: Send + From<ExportRecord>>(
     path: &Path,
     kind: ExportKind,
     config: &Config,
-    mut prepare: impl FnMut(ExportRecord) -> T + Send,
+    mut prepare: impl FnMut(&mut T) + Send,
     store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let sniffed = sniff(path).map_err(|e| ExportError::Unreadable(format!("cannot read: {e}")))?;
     if sniffed.format == Format::Spreadsheet {
         return read_sheet_pipelined(path, kind, config, sniffed, prepare, store);
     }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ExportRecord>>(8);
-    // Stored batches go back to be freed where their rows were allocated:
-    // freeing another thread's allocations is slow in glibc.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(8);
+    // Stored batches go back to the parsing thread: their rows are freed
+    // where they were allocated, and the emptied batch is filled again.
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<T>>();
     std::thread::scope(|scope| {
         let producer = std::thread::Builder::new().name("parse".into()).spawn_scoped(scope, move || {
-            let mut batch = Vec::with_capacity(BATCH);
+            let next_batch = || match back_rx.try_recv() {
+                Ok(mut used) => {
+                    used.clear();
+                    used
+                }
+                Err(_) => Vec::with_capacity(BATCH),
+            };
+            let mut batch = next_batch();
             let result = read_export(path, kind, config, &mut |_, r| {
-                batch.push(r);
+                batch.push(T::from(r));
                 if batch.len() == BATCH {
-                    while let Ok(used) = back_rx.try_recv() {
-                        drop(used);
-                    }
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    let full = std::mem::replace(&mut batch, next_batch());
                     tx.send(full).map_err(|_| "the store stopped".to_string())?;
                 }
                 Ok(())
@@ -241,13 +247,13 @@ pub fn read_export_pipelined<T: Send>(
         });
         let producer = producer.map_err(|e| ExportError::Unreadable(format!("cannot start the reader thread: {e}")))?;
         let mut failed: Option<String> = None;
-        for batch in rx.iter() {
-            let mut prepared: Vec<T> = batch.into_iter().map(&mut prepare).collect();
-            if let Err(e) = store(&mut prepared) {
+        for mut batch in rx.iter() {
+            batch.iter_mut().for_each(&mut prepare);
+            if let Err(e) = store(&mut batch) {
                 failed = Some(e);
                 break;
             }
-            let _ = back_tx.send(prepared);
+            let _ = back_tx.send(batch);
         }
         drop(rx);
         drop(back_tx);
@@ -263,12 +269,12 @@ pub fn read_export_pipelined<T: Send>(
 /// alone fills one core, so the reader thread only reads cells into rows,
 /// and this thread types, prepares and stores them. (CSV parsing is cheaper
 /// than storing, so there the reader thread also types the rows.)
-fn read_sheet_pipelined<T: Send>(
+fn read_sheet_pipelined<T: Send + From<ExportRecord>>(
     path: &Path,
     kind: ExportKind,
     config: &Config,
     sniffed: Sniffed,
-    prepare: impl FnMut(ExportRecord) -> T + Send,
+    prepare: impl FnMut(&mut T) + Send,
     store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let queue = RowQueue::new(SHEET_ROWS_AHEAD);
@@ -340,13 +346,13 @@ impl<'q> Batcher<'q> {
 /// The consumer's side of a pipelined spreadsheet read: types, prepares and
 /// stores the rows `queue` brings; `read` waits for the reader's result.
 /// Abandons the queue when it stops early, so the reader stops too.
-pub fn store_sheet_rows<T>(
+pub fn store_sheet_rows<T: From<ExportRecord>>(
     queue: &RowQueue,
     read: impl FnOnce() -> Result<(), String>,
     kind: ExportKind,
     config: &Config,
     sniffed: Sniffed,
-    mut prepare: impl FnMut(ExportRecord) -> T,
+    mut prepare: impl FnMut(&mut T),
     store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let _stop = queue::AbandonOnDrop(queue);
@@ -356,7 +362,8 @@ pub fn store_sheet_rows<T>(
     'batches: while let Some(batch) = queue.pop() {
         for (line, rec) in &batch {
             let mut sink = |_, r| {
-                typed.push(prepare(r));
+                typed.push(T::from(r));
+                prepare(typed.last_mut().expect("just pushed"));
                 Ok(())
             };
             if let Err(e) = typer.row(*line, rec, &mut sink) {

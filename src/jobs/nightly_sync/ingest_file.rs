@@ -263,7 +263,7 @@ fn export(
                 bar.inc(batch.len() as u64);
                 insert(batch)
             };
-            let prepare = move |r| courses.prepare(r);
+            let prepare = move |r: &mut _| courses.prepare_in_place(r);
             let o = match &read_ahead {
                 Some(r) => stored_ahead(r, kind, config, prepare, &mut store)?,
                 None => read_export_pipelined(path, kind, config, prepare, &mut store)?,
@@ -291,11 +291,11 @@ fn export(
 }
 
 /// Stores the rows the reader thread reads from an export (see [`store_sheet_rows`]).
-fn stored_ahead<T>(
+fn stored_ahead<T: From<crate::domain::ExportRecord>>(
     r: &ReadAhead,
     kind: ExportKind,
     config: &crate::config::Config,
-    prepare: impl FnMut(crate::domain::ExportRecord) -> T,
+    prepare: impl FnMut(&mut T),
     store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let sniffed = match r.next() {
