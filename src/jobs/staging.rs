@@ -15,6 +15,9 @@ pub(crate) struct Staging {
     dir: PathBuf,
     out: PathBuf,
     files: Vec<PathBuf>,
+    /// The folder, open from before any file is written in it: syncing
+    /// through it reports any write-back error since (see [`Staging::sync`]).
+    handle: std::fs::File,
 }
 
 impl Staging {
@@ -27,7 +30,8 @@ impl Staging {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.f");
         let dir = out.join(format!(".staging-{}-{stamp}", std::process::id()));
         safe_fs::ensure_dir(&dir).map_err(JobError::io(&dir))?;
-        Ok(Staging { dir, out: out.to_path_buf(), files: Vec::new() })
+        let handle = std::fs::File::open(&dir).map_err(JobError::io(&dir))?;
+        Ok(Staging { dir, out: out.to_path_buf(), files: Vec::new(), handle })
     }
 
     /// The staged path of an output given relative to the output folder.
@@ -61,19 +65,29 @@ impl Staging {
         self.files.len()
     }
 
-    /// Syncs every staged file and folder to disk (before the commit).
+    /// Syncs every staged file and folder to disk (before the commit). The
+    /// files are written unsynced; on Linux they are synced together, with
+    /// the file system (one journal commit instead of one per file; see
+    /// [`safe_fs::sync_file_system`]), elsewhere one by one.
     pub(crate) fn sync(&self) -> Result<(), JobError> {
-        let mut dirs = std::collections::BTreeSet::new();
-        for rel in &self.files {
-            let p = self.dir.join(rel);
-            safe_fs::sync_file(&p).map_err(JobError::io(&p))?;
-            dirs.extend(p.parent().map(Path::to_path_buf));
+        #[cfg(target_os = "linux")]
+        {
+            safe_fs::sync_file_system(&self.handle).map_err(JobError::io(&self.dir))
         }
-        dirs.insert(self.dir.clone());
-        for d in dirs {
-            safe_fs::sync_dir(&d).map_err(JobError::io(&d))?;
+        #[cfg(not(target_os = "linux"))]
+        {
+            let mut dirs = std::collections::BTreeSet::new();
+            for rel in &self.files {
+                let p = self.dir.join(rel);
+                safe_fs::sync_file(&p).map_err(JobError::io(&p))?;
+                dirs.extend(p.parent().map(Path::to_path_buf));
+            }
+            dirs.insert(self.dir.clone());
+            for d in dirs {
+                safe_fs::sync_dir(&d).map_err(JobError::io(&d))?;
+            }
+            Ok(())
         }
-        Ok(())
     }
 
     /// Moves every staged file into the output folder; returns their final paths.
@@ -103,10 +117,12 @@ pub(crate) struct StagedWriter<'a> {
 
 impl StagedWriter<'_> {
     /// Creates the staged file `rel` (exclusively, never through a link)
-    /// with `bytes`, synced; its folder is made if missing.
+    /// with `bytes`; its folder is made if missing. It is synced with the
+    /// others before the commit ([`Staging::sync`]): a worker does not wait
+    /// for the disk after each file.
     pub(crate) fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), JobError> {
         let p = self.prepared(rel)?;
-        safe_fs::write_new(&p, bytes).map_err(JobError::io(&p))
+        safe_fs::write_new_unsynced(&p, bytes).map_err(JobError::io(&p))
     }
 
     /// The staged path of `rel`, its folder made (a real folder) if missing.
