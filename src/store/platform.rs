@@ -125,29 +125,25 @@ impl Reader<'_> {
         }
         let completions = self.current(ExportKind::Completions, None)?;
         let signups = self.current(ExportKind::Signups, None)?;
-        // A second thread sorts the accounts and maps users to their
-        // municipality while this one reads the sign-ups back; then the
-        // completions are read with that map. (Their overlaps are listed
-        // before the sign-ups', as ever.)
+        // A second thread sorts the accounts while this one reads the
+        // sign-ups back, maps users to their municipality (in the order the
+        // accounts lie in memory) and reads the completions with that map.
+        // (Their overlaps are listed before the sign-ups', as ever.)
         let mut signup_overlaps = Vec::new();
         let (mut order, read) = std::thread::scope(|scope| {
-            let sorted = scope.spawn(|| {
-                let order = username_order(&unsorted);
-                let kommun_of = kommun_by_user(order.iter().map(|&i| &unsorted[i]));
-                (order, kommun_of)
-            });
-            let signups_read =
-                if signups.is_empty() { Ok(None) } else { self.signups_view(&signups, &mut signup_overlaps).map(Some) };
-            let (order, kommun_of) = sorted.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            let read = signups_read.and_then(|signups_read| {
+            let sorted = scope.spawn(|| username_order(&unsorted));
+            let read = (|| {
+                let signups_read =
+                    if signups.is_empty() { None } else { Some(self.signups_view(&signups, &mut signup_overlaps)?) };
                 let completions_read = if completions.is_empty() {
                     None
                 } else {
+                    let kommun_of = KommunOf::new(&unsorted);
                     Some(self.completions_and_progress(&completions, courses, &kommun_of, &mut overlaps)?)
                 };
                 Ok((completions_read, signups_read))
-            });
-            (order, read)
+            })();
+            (sorted.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), read)
         });
         let (completions_read, signups_read) = read?;
         permute_in_place(&mut unsorted, &mut order);
@@ -249,7 +245,7 @@ impl Reader<'_> {
         &self,
         sources: &[ViewSource],
         courses: Option<&BTreeSet<String>>,
-        kommun_of: &HashMap<&str, u16>,
+        kommun_of: &KommunOf,
         overlaps: &mut Vec<Overlap>,
     ) -> Result<(Vec<StoredCompletion>, Vec<Progress>), StoreError> {
         let mut completions = Vec::new();
@@ -279,7 +275,7 @@ impl Reader<'_> {
                 };
                 // A run is one user's: look the user up once.
                 let who = String::from_utf8_lossy(user);
-                let run_kommun = kommun_of.get(who.as_ref()).copied();
+                let run_kommun = kommun_of.get(who.as_ref());
                 for Entry { course_idx, status: code, kommun: own } in entries(blob) {
                     let idx = course_idx as usize;
                     let status = completion_status(code);
@@ -372,21 +368,51 @@ fn capacity_hint(rows: u64) -> usize {
 }
 
 /// Each account's municipality by username, and by e-mail where no username
-/// claims the same text (a completion row names its user by either).
-fn kommun_by_user<'a>(accounts: impl Iterator<Item = &'a Account> + Clone) -> HashMap<&'a str, u16> {
-    let mut kommun_of: HashMap<&str, u16> =
-        HashMap::with_capacity_and_hasher(accounts.size_hint().0 * 2, Default::default());
-    for a in accounts.clone() {
-        if let Some(k) = a.kommun {
-            kommun_of.insert(a.username.as_str(), k.as_u16());
+/// claims the same text (a completion row names its user by either). Where
+/// several accounts share an e-mail, the one first in username order gives
+/// it (as when the accounts were mapped in that order): built in the order
+/// the accounts lie in memory, while a second thread sorts them, each
+/// e-mail keeps the account with the smallest username seen so far.
+pub(crate) struct KommunOf<'a> {
+    /// The municipality, and the account whose e-mail the key is ([`USERNAME`] for a username).
+    map: HashMap<&'a str, (u16, u32)>,
+}
+
+/// The owner of a key that is a username.
+const USERNAME: u32 = u32::MAX;
+
+impl<'a> KommunOf<'a> {
+    /// Maps the users of `accounts` (fewer than `u32::MAX`).
+    pub(crate) fn new(accounts: &'a [Account]) -> Self {
+        let mut map: HashMap<&str, (u16, u32)> =
+            HashMap::with_capacity_and_hasher(accounts.len() * 2, Default::default());
+        for a in accounts {
+            if let Some(k) = a.kommun {
+                map.insert(a.username.as_str(), (k.as_u16(), USERNAME));
+            }
         }
-    }
-    for a in accounts {
-        if let Some(k) = a.kommun {
-            kommun_of.entry(a.email.as_str()).or_insert(k.as_u16());
+        for (i, a) in accounts.iter().enumerate() {
+            let Some(k) = a.kommun else { continue };
+            let i = u32::try_from(i).ok().filter(|&i| i != USERNAME).expect("fewer accounts than u32::MAX");
+            match map.entry(a.email.as_str()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((k.as_u16(), i));
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let owner = o.get().1;
+                    if owner != USERNAME && a.username < accounts[owner as usize].username {
+                        o.insert((k.as_u16(), i));
+                    }
+                }
+            }
         }
+        KommunOf { map }
     }
-    kommun_of
+
+    /// The municipality of the user named `user` (a username or an e-mail).
+    pub(crate) fn get(&self, user: &str) -> Option<u16> {
+        self.map.get(user).map(|&(k, _)| k)
+    }
 }
 
 /// Progress counts as rows, in municipality and course order.
@@ -455,6 +481,62 @@ mod tests {
             delresa: None,
             status: AccountStatus::Active,
             created: None,
+        }
+    }
+
+    /// The map as first built: the accounts in username order, usernames
+    /// first, then each e-mail from the first account in that order.
+    fn kommun_by_user_in_username_order(accounts: &[Account]) -> std::collections::HashMap<String, u16> {
+        let mut sorted: Vec<&Account> = accounts.iter().collect();
+        sorted.sort_by(|a, b| a.username.cmp(&b.username));
+        let mut map = std::collections::HashMap::new();
+        for a in &sorted {
+            if let Some(k) = a.kommun {
+                map.insert(a.username.clone(), k.as_u16());
+            }
+        }
+        for a in &sorted {
+            if let Some(k) = a.kommun {
+                map.entry(a.email.as_str().to_string()).or_insert(k.as_u16());
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn users_map_to_the_municipality_the_username_order_gives_in_any_memory_order() {
+        use rand::{seq::SliceRandom, Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        let kommuner: Vec<KommunKod> = ["2080", "2081", "2021"].iter().map(|c| KommunKod::parse(c).unwrap()).collect();
+        for _ in 0..300 {
+            let n = rng.gen_range(0..30);
+            let mut accounts: Vec<Account> = (0..n)
+                .map(|_| {
+                    // Few names and addresses: shared e-mails, repeated
+                    // usernames and usernames that are someone's e-mail.
+                    let username = match rng.gen_range(0..4) {
+                        0 => format!("u{}@x.se", rng.gen_range(0..4)),
+                        _ => format!("user{}", rng.gen_range(0..12)),
+                    };
+                    let mut a = account(&username, "");
+                    a.email = Email::parse(&format!("u{}@x.se", rng.gen_range(0..6))).unwrap();
+                    a.kommun = (rng.gen_range(0..5) > 0).then(|| kommuner[rng.gen_range(0..3)]);
+                    a
+                })
+                .collect();
+            accounts.shuffle(&mut rng);
+            let want = kommun_by_user_in_username_order(&accounts);
+            let got = KommunOf::new(&accounts);
+            let keys: BTreeSet<&str> =
+                accounts.iter().flat_map(|a| [a.username.as_str(), a.email.as_str()]).chain(["nobody"]).collect();
+            for key in keys {
+                assert_eq!(
+                    got.get(key),
+                    want.get(key).copied(),
+                    "{key} in {:?}",
+                    accounts.iter().map(|a| (&a.username, a.email.as_str(), a.kommun)).collect::<Vec<_>>()
+                );
+            }
         }
     }
 
