@@ -43,7 +43,7 @@ pub use platform::{
     ExportRecord, Overlap, PlatformData, Progress, Roles, RowProblem, Signup, SignupStatus, StoredCompletion,
     StoredSignup, Validators, ViewFile, ViewSource,
 };
-pub use platform_summary::{PlatformSummary, SummaryParts};
+pub use platform_summary::PlatformSummary;
 pub use pot::{
     DistributionRule, PotAdjustment, PotDay, PotDistribution, PotExtra, PotRow, PotTrainerDay, TrainerShare,
 };

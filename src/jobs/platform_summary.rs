@@ -52,10 +52,9 @@ pub(crate) fn platform_summary(
 }
 
 /// As [`platform_summary`], inside a sync's transaction: a summary made
-/// from the rows comes with the key to keep it under (the caller keeps it
-/// with the run, see [`RunTx::keep_platform_summary`]); the counts of its
-/// accounts (for a later month's "accounts before") are kept here. The
-/// platform's rows are let go on a helper thread.
+/// from the rows is kept with the run, with the counts of its accounts (for
+/// a later month's "accounts before"). The platform's rows are let go on a
+/// helper thread.
 pub(crate) fn sync_summary(tx: &RunTx, config: &Config, register: Option<&Register>) -> Result<Made, JobError> {
     let reader = tx.reader();
     let key = match register {
@@ -64,17 +63,20 @@ pub(crate) fn sync_summary(tx: &RunTx, config: &Config, register: Option<&Regist
     };
     if let Some(k) = &key {
         if let Some(kept) = reader.platform_summary(k)? {
-            return Ok(Made { summary: kept, completions: None, keep_as: None });
+            return Ok(Made { summary: kept, completions: None });
         }
     }
     let mut platform = reader.platform(Some(&courses_of(register)))?;
     let completions = platform.completions.len();
     let summary = summarise(register, &mut platform, config);
     let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(platform));
+    if let Some(k) = &key {
+        tx.keep_platform_summary(k, &summary)?;
+    }
     if let (Some(counts), Some(k)) = (&summary.accounts, counts_key(&reader, config, None)?) {
         tx.keep_account_counts(&k, counts)?;
     }
-    Ok(Made { summary, completions: Some(completions), keep_as: key })
+    Ok(Made { summary, completions: Some(completions) })
 }
 
 /// A summary for the sync, and how many completions were read to make it
@@ -84,9 +86,6 @@ pub(crate) struct Made {
     pub summary: PlatformSummary,
     /// Completions read from the rows, if it was made from them.
     pub completions: Option<usize>,
-    /// The key to keep a summary made from the rows under (`None`: kept
-    /// already, or not to be kept).
-    pub keep_as: Option<String>,
 }
 
 /// The accounts per municipality and delresa as the exports ingested

@@ -8,12 +8,12 @@ use super::JobError;
 use crate::billing::followup;
 use crate::config::Config;
 use crate::domain::Finding;
+use crate::domain::PlatformSummary;
 use crate::domain::Register;
 use crate::domain::Year;
-use crate::domain::{PlatformSummary, SummaryParts};
 use crate::reconcile::pot_findings;
 use crate::report::{
-    regional_workbook_beside, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
+    regional_workbook, write_accounts_csv, write_followup_csv, write_progress_csv, write_reconciliation_csv,
     RegionalReport,
 };
 use std::collections::HashMap;
@@ -21,19 +21,14 @@ use std::collections::HashMap;
 /// Computes and stages the regional outputs from the platform's summary
 /// and the year's pot (given with the register it was computed from; see
 /// [`super::pot::year_pot`]); returns the findings and the workbook.
-/// `keep` gets the summary's parts while the findings sheets are built (the
-/// sync keeps the summary with its run; `Ok` for the others).
 pub(crate) fn stage_regional(
     staging: &mut Staging,
     config: &Config,
     year: Year,
     register: Option<(&Register, YearPot)>,
     summary: PlatformSummary,
-    keep: impl FnOnce(SummaryParts) -> Result<(), JobError>,
 ) -> Result<(Vec<Finding>, Vec<u8>), JobError> {
     let PlatformSummary { mut findings, overlaps, accounts, progress } = summary;
-    // One list, the summary's own findings then its overlaps, as the summary holds them.
-    let (found, overlapping) = (findings.len(), overlaps.len());
     findings.extend(overlaps);
     let has_completions = progress.is_some();
     let progress = progress.unwrap_or_default();
@@ -47,19 +42,12 @@ pub(crate) fn stage_regional(
         None => (None, None),
     };
 
-    // While a second thread builds the findings sheets, this one builds the
-    // other sheets, keeps the summary and writes the CSV files.
+    // The CSV files are written on a second thread while this one builds the workbook.
     let reconciliation = staging.path("reconciliation.csv")?;
     let accounts_csv = accounts.as_ref().map(|_| staging.path("accounts-by-municipality.csv")).transpose()?;
     let progress_csv = has_completions.then(|| staging.path("progress-by-municipality.csv")).transpose()?;
     let followup_csv = table.as_ref().map(|_| staging.path(&format!("followup-{year}.csv"))).transpose()?;
-    let meanwhile = || -> Result<(), JobError> {
-        keep(SummaryParts {
-            findings: &findings[..found],
-            overlaps: &findings[found..found + overlapping],
-            accounts: accounts.as_ref(),
-            progress: has_completions.then_some(progress),
-        })?;
+    let write_csv = || -> Result<(), JobError> {
         write_reconciliation_csv(&reconciliation, &findings)?;
         if let (Some(p), Some(a)) = (&accounts_csv, &accounts) {
             write_accounts_csv(p, config, a)?;
@@ -79,8 +67,8 @@ pub(crate) fn stage_regional(
         progress: has_completions.then_some(progress),
         findings: &findings,
     };
-    let (workbook, done) = regional_workbook_beside(config, &report, meanwhile);
-    done?;
+    let (csv, workbook) = super::parallel::both(write_csv, || regional_workbook(config, &report));
+    csv?;
     let workbook = workbook?;
     staging.write(&format!("uppfoljning-{year}.xlsx"), &workbook)?;
     Ok((findings, workbook))

@@ -38,7 +38,7 @@ pub use municipality_workbook::{municipality_workbook, AccountsRow, Municipality
 pub use pot_tables::{
     payout_workbook, pot_statement, published_rows as published_rows_of, PUBLISHED_HEADINGS, STATEMENT_HEADINGS,
 };
-pub use regional_workbook::{regional_workbook, regional_workbook_beside, AccountTable, RegionalReport};
+pub use regional_workbook::{regional_workbook, AccountTable, RegionalReport};
 
 /// The zip compression of the workbooks built in bulk (each municipality's,
 /// the regional one): level 3 of 1–9 instead of rust_xlsxwriter's 6. The

@@ -42,81 +42,40 @@ pub struct RegionalReport<'a> {
 
 /// Builds the regional workbook with whichever parts are given.
 pub fn regional_workbook(config: &Config, r: &RegionalReport) -> Result<Vec<u8>, ReportError> {
-    regional_workbook_beside(config, r, || ()).0
-}
-
-/// As [`regional_workbook`], with `meanwhile` run on this thread while a
-/// second builds the findings sheets, most of a national workbook's cells
-/// (95 000 rows). They are built in a workbook of their own and moved into
-/// this one, last as before: the file is the same as when every sheet is
-/// built here. Returns the workbook and what `meanwhile` returned.
-pub fn regional_workbook_beside<T>(
-    config: &Config,
-    r: &RegionalReport,
-    meanwhile: impl FnOnce() -> T,
-) -> (Result<Vec<u8>, ReportError>, T) {
     let name = "regional uppföljning";
     let s = Styles::new();
-    let findings_sheets = || -> Result<Vec<Worksheet>, XlsxError> {
-        let mut own = Workbook::new();
-        findings_sheet(&mut own, config, r.findings, &s)?;
-        Ok(std::mem::take(own.worksheets_mut()))
-    };
-    let others = || -> (Result<Workbook, XlsxError>, T) {
-        let mut wb = Workbook::new();
-        let built = other_sheets(&mut wb, config, r, &s).map(|()| wb);
-        (built, meanwhile())
-    };
-    let (sheets, (wb, t)) = std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new().name("findings sheet".into()).spawn_scoped(scope, findings_sheets);
-        match helper {
-            Ok(helper) => {
-                let here = others();
-                (helper.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), here)
-            }
-            // No second thread to be had: one after the other.
-            Err(_) => {
-                let here = others();
-                (findings_sheets(), here)
-            }
+    let mut wb = Workbook::new();
+    wb.set_zip_compression_level(super::ZIP_LEVEL);
+    let build = |wb: &mut Workbook| -> Result<(), XlsxError> {
+        if let Some(f) = r.followup {
+            followup_sheet(wb, config, f, &s)?;
         }
-    });
-    let bytes = (|| -> Result<Vec<u8>, XlsxError> {
-        let mut wb = wb?;
-        sheets?.into_iter().for_each(|ws| wb.push_worksheet(ws));
-        wb.set_zip_compression_level(super::ZIP_LEVEL);
-        // The pot alone is the trainer-pot workbook (utbildarpott-YYYY.xlsx).
-        let what = if r.followup.is_none() && r.pot.is_some() { "utbildarpott" } else { "uppföljning" };
-        let year = r.followup.map(|f| f.year).or(r.pot.map(|p| p.year)).map(|y| y.to_string());
-        PrintSetup::new(&config.region.name, &format!("Yrkesresan – {what}"), &year.unwrap_or_default()).apply(&mut wb);
-        let bytes = wb.save_to_buffer();
-        // A national workbook holds a hundred thousand rows of cells: let them go
-        // on a helper thread while the job goes on.
-        let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(wb));
-        bytes
-    })()
-    .map_err(ReportError::xlsx(name));
-    (bytes, t)
-}
-
-/// Every sheet before the findings, in order.
-fn other_sheets(wb: &mut Workbook, config: &Config, r: &RegionalReport, s: &Styles) -> Result<(), XlsxError> {
-    if let Some(f) = r.followup {
-        followup_sheet(wb, config, f, s)?;
-    }
-    if let Some(p) = r.pot {
-        published_pot_sheet(wb, config, p, s)?;
-        pot_sheet(wb, config, p, s)?;
-        trainer_sheet(wb, config, p, s)?;
-        pot_days_sheet(wb, p, s)?;
-    }
-    if let Some(a) = r.accounts {
-        accounts_sheet(wb, config, a, s)?;
-    }
-    if let Some(p) = r.progress {
-        progress_sheet(wb, config, p, s)?;
-    }
-    findings_per_municipality_sheet(wb, config, r.findings, s)
+        if let Some(p) = r.pot {
+            published_pot_sheet(wb, config, p, &s)?;
+            pot_sheet(wb, config, p, &s)?;
+            trainer_sheet(wb, config, p, &s)?;
+            pot_days_sheet(wb, p, &s)?;
+        }
+        if let Some(a) = r.accounts {
+            accounts_sheet(wb, config, a, &s)?;
+        }
+        if let Some(p) = r.progress {
+            progress_sheet(wb, config, p, &s)?;
+        }
+        findings_per_municipality_sheet(wb, config, r.findings, &s)?;
+        findings_sheet(wb, config, r.findings, &s)?;
+        Ok(())
+    };
+    build(&mut wb).map_err(ReportError::xlsx(name))?;
+    // The pot alone is the trainer-pot workbook (utbildarpott-YYYY.xlsx).
+    let what = if r.followup.is_none() && r.pot.is_some() { "utbildarpott" } else { "uppföljning" };
+    let year = r.followup.map(|f| f.year).or(r.pot.map(|p| p.year)).map(|y| y.to_string());
+    PrintSetup::new(&config.region.name, &format!("Yrkesresan – {what}"), &year.unwrap_or_default()).apply(&mut wb);
+    let bytes = wb.save_to_buffer().map_err(ReportError::xlsx(name));
+    // A national workbook holds a hundred thousand rows of cells: let them go
+    // on a helper thread while the job goes on.
+    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(wb));
+    bytes
 }
 
 /// A row of the accounts sheet (columns [`accounts::REGIONAL`]): the

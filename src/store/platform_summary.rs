@@ -10,7 +10,7 @@
 
 use super::platform::Reader;
 use super::{RunTx, StoreError};
-use crate::domain::{AccountCount, AccountTable, DelresaCode, ExportKind, KommunKod, PlatformSummary, SummaryParts};
+use crate::domain::{AccountCount, AccountTable, DelresaCode, ExportKind, KommunKod, PlatformSummary};
 use rusqlite::{params, OptionalExtension};
 
 /// An account table's row as stored (the table as a list of its rows).
@@ -49,9 +49,9 @@ fn readable<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Option<
 }
 
 impl RunTx<'_> {
-    /// Keeps the summary `parts` make under `key`, with this run; any earlier summary goes.
-    pub fn keep_platform_summary(&self, key: &str, parts: &SummaryParts) -> Result<(), StoreError> {
-        let bytes = super::packed::pack(parts);
+    /// Keeps `summary` under `key`, with this run; any earlier summary goes.
+    pub fn keep_platform_summary(&self, key: &str, summary: &PlatformSummary) -> Result<(), StoreError> {
+        let bytes = super::packed::pack(summary);
         let conn = self.connection();
         conn.execute("DELETE FROM platform_summary", []).map_err(self.wrap())?;
         conn.execute("INSERT INTO platform_summary (key, summary) VALUES (?1, ?2)", params![key, bytes])

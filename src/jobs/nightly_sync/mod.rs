@@ -22,7 +22,7 @@ use super::pot::pot_basis;
 use super::regional::{finding_counts, stage_regional};
 use super::staging::Staging;
 use super::{JobContext, JobError, JobSettings, RunSummary};
-use crate::domain::{Code, Finding, Register, RowProblem, SummaryParts, Validators, Year};
+use crate::domain::{Code, Finding, Register, RowProblem, Validators, Year};
 use crate::report::{write_ingest_problems_csv, write_ingest_report_csv, IngestLine, IngestStatus};
 use crate::store::{RunInput, RunTx};
 use chrono::Datelike;
@@ -171,19 +171,13 @@ fn regional(
     // The summary's error first, as when the pot was computed after it.
     let made = made?;
     let pot = pot?;
-    // The rows read back leave the page cache before the workbook is built.
+    // So is the summary kept with them, before the workbook is built.
     tx.write_out()?;
     match made.completions {
         Some(n) => clock.mark("read platform back and reconcile", n as u64, "completions"),
         None => clock.mark("platform summary (unchanged, kept)", made.summary.findings.len() as u64, "findings"),
     }
-    // The summary is kept with the run while the findings sheets are built.
-    let keep_as = made.keep_as;
-    let keep = |parts: SummaryParts| match &keep_as {
-        Some(k) => Ok(tx.keep_platform_summary(k, &parts)?),
-        None => Ok(()),
-    };
-    let (found, workbook) = stage_regional(staging, config, year, register.as_ref().zip(pot), made.summary, keep)?;
+    let (found, workbook) = stage_regional(staging, config, year, register.as_ref().zip(pot), made.summary)?;
     log.findings.extend(found);
     clock.mark("regional workbook", log.findings.len() as u64, "findings");
     Ok(workbook)
