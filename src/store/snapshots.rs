@@ -469,8 +469,10 @@ pub struct CourseInterner {
 }
 
 impl CourseInterner {
-    /// Prepares a record for [`super::RunTx::store_export`].
-    pub fn prepare(&mut self, record: ExportRecord) -> PreparedRow {
+    /// Prepares a record for [`super::RunTx::store_export`] (in tests; the
+    /// ingest prepares rows where they lie, [`Self::prepare_in_place`]).
+    #[cfg(test)]
+    pub(crate) fn prepare(&mut self, record: ExportRecord) -> PreparedRow {
         let mut row = PreparedRow::from(record);
         self.prepare_in_place(&mut row);
         row
