@@ -4,6 +4,7 @@
 //! invoice basis of each month, so the finance workbook can show the months
 //! already computed. A run's effects are written in one transaction.
 
+mod checkpoint;
 mod completion_keys;
 mod completion_runs;
 mod invoices;
@@ -47,6 +48,7 @@ pub struct Store {
     path: PathBuf,
     conn: Connection,
     clock: Arc<dyn Clock>,
+    checkpointer: Arc<checkpoint::Checkpointer>,
 }
 
 impl Store {
@@ -69,6 +71,8 @@ impl Store {
         // to the log anyway: 512 MB made the 10 × national sync slower and
         // 480 MB bigger, and the read-back filled it again.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
+        // Checkpoints run on a thread of their own after each run's commit (see `checkpoint`).
+        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(wrap)?;
         // FULL: a commit that closes a month, freezes a pot or records a sent
         // message is on disk when it returns (a run commits once; cheap).
         conn.pragma_update(None, "synchronous", "FULL").map_err(wrap)?;
@@ -81,7 +85,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(wrap)?;
         schema::migrate(&conn).map_err(wrap)?;
         schema::name_reports(&conn).map_err(wrap)?;
-        Ok(Store { path: path.to_path_buf(), conn, clock })
+        let checkpointer = Arc::new(checkpoint::Checkpointer::new(path));
+        Ok(Store { path: path.to_path_buf(), conn, clock, checkpointer })
     }
 
     /// Now, as the store stamps it.
@@ -92,6 +97,7 @@ impl Store {
     /// Moves the write-ahead log into the database and empties it (after a
     /// purge: the removed rows leave the log file too).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.checkpointer.wait();
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(self.err())
     }
 
@@ -102,5 +108,12 @@ impl Store {
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError { path: self.path.clone(), source }
+    }
+}
+
+impl Drop for Store {
+    /// A checkpoint still running ends before the connection closes.
+    fn drop(&mut self) {
+        self.checkpointer.wait();
     }
 }

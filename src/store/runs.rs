@@ -90,6 +90,7 @@ pub struct RunTx<'a> {
     /// give them: the reconciliation takes them from here instead of from
     /// SQLite (see [`super::kept_accounts`]).
     pub(crate) kept_accounts: super::kept_accounts::KeptAccounts,
+    checkpointer: std::sync::Arc<super::checkpoint::Checkpointer>,
 }
 
 impl RunTx<'_> {
@@ -157,6 +158,8 @@ impl RunTx<'_> {
         }
         let id = self.run_id;
         self.tx.commit().map_err(wrap)?;
+        // The log is checkpointed beside what follows the commit (see `checkpoint`).
+        self.checkpointer.start();
         Ok(id)
     }
 }
@@ -181,6 +184,7 @@ impl Store {
             clock: self.clock.clone(),
             failure: None,
             kept_accounts: Default::default(),
+            checkpointer: self.checkpointer.clone(),
         })
     }
 
