@@ -64,7 +64,7 @@ fn day_month_year(b: &[u8]) -> Option<NaiveDate> {
     if ![m1, m2, m3].iter().all(u8::is_ascii_alphabetic) {
         return None;
     }
-    let month = month_number(std::str::from_utf8(&rest[..3]).ok()?)?;
+    let month = month_of_three([m1, m2, m3])?;
     let year = [y1, y2, y3, y4].iter().try_fold(0u32, |acc, &c| Some(acc * 10 + digit(c)?))?;
     NaiveDate::from_ymd_opt(year as i32, month, day)
 }
@@ -105,6 +105,27 @@ fn clock(s: &str) -> Option<NaiveTime> {
         _ => {}
     }
     NaiveTime::from_hms_opt(h, m, 0)
+}
+
+/// The month three ASCII letters name (`Mar`, `okt`, `MAJ`), as
+/// [`month_number`] reads them, without its search: the short form's month,
+/// millions of times per completions export.
+fn month_of_three(letters: [u8; 3]) -> Option<u32> {
+    Some(match &letters.map(|b| b.to_ascii_lowercase()) {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" | b"maj" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" | b"okt" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    })
 }
 
 fn month_number(word: &str) -> Option<u32> {
@@ -190,6 +211,26 @@ mod tests {
         }
         assert_eq!(dt(" 5 Mar 2026 "), "2026-03-05 00:00");
         assert!(parse_datetime("31 Feb 2024").is_err() && parse_datetime("29 Feb 2024").is_ok());
+    }
+
+    /// Every three ASCII letters, in any case, name the month the general
+    /// path's search finds for them, or none when it finds none.
+    #[test]
+    fn three_letters_name_the_month_the_search_finds() {
+        let letters: Vec<u8> = (b'a'..=b'z').chain(b'A'..=b'Z').collect();
+        let mut months = 0;
+        for &a in &letters {
+            for &b in &letters {
+                for &c in &letters {
+                    let word = [a, b, c];
+                    let found = month_number(std::str::from_utf8(&word).unwrap());
+                    assert_eq!(month_of_three(word), found, "{}", String::from_utf8_lossy(&word));
+                    months += usize::from(found.is_some());
+                }
+            }
+        }
+        // 14 names (may/maj, oct/okt) in 8 cases each.
+        assert_eq!(months, 14 * 8);
     }
 
     #[test]
