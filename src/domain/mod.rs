@@ -14,6 +14,7 @@ mod finding;
 mod followup;
 pub mod hash;
 mod invoice;
+mod kept_findings;
 mod kommun;
 mod mail;
 mod money;

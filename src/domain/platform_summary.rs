@@ -10,8 +10,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformSummary {
     /// The register against the platform (`reconcile::reconcile`), in its order.
+    #[serde(with = "super::kept_findings")]
     pub findings: Vec<Finding>,
     /// Keys two current exports disagree on (`reconcile::overlap_findings`).
+    #[serde(with = "super::kept_findings")]
     pub overlaps: Vec<Finding>,
     /// Accounts per municipality and delresa; `None` before any accounts export.
     #[serde(serialize_with = "table_out", deserialize_with = "table_in")]
