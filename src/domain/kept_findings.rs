@@ -12,7 +12,7 @@ use super::{DelresaCode, Finding, KommunKod, Severity};
 use crate::domain::finding::Code;
 use crate::domain::hash::HashMap;
 use chrono::NaiveDate;
-use serde::de::Error as _;
+use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
@@ -84,14 +84,55 @@ pub(crate) fn serialize<S: Serializer>(findings: &[Finding], s: S) -> Result<S::
     (texts, Numbered { findings, numbers: &numbers }).serialize(s)
 }
 
-/// Reads back what [`serialize`] wrote.
+/// Reads back what [`serialize`] wrote: each finding made as it is read,
+/// its detail looked up (no list of findings as kept beside the findings).
 pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Finding>, D::Error> {
-    let (texts, kept) = <(Vec<String>, Vec<Kept>)>::deserialize(d)?;
-    kept.into_iter()
-        .map(|k| {
+    d.deserialize_tuple(2, TextsThenFindings)
+}
+
+/// The texts, then the findings that name them.
+struct TextsThenFindings;
+
+impl<'de> Visitor<'de> for TextsThenFindings {
+    type Value = Vec<Finding>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of detail texts and a list of findings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Finding>, A::Error> {
+        let texts: Vec<String> = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
+        seq.next_element_seed(FindingsNaming(&texts))?.ok_or_else(|| A::Error::invalid_length(1, &self))
+    }
+}
+
+/// The findings, each with its detail taken from the texts.
+struct FindingsNaming<'t>(&'t [String]);
+
+impl<'de> DeserializeSeed<'de> for FindingsNaming<'_> {
+    type Value = Vec<Finding>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Finding>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindingsNaming<'_> {
+    type Value = Vec<Finding>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of findings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Finding>, A::Error> {
+        // The declared length is the file's word: at most 1 MiB reserved on it
+        // (as serde does), the rest grows with what is read.
+        let most = (1 << 20) / std::mem::size_of::<Finding>();
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(most));
+        while let Some(k) = seq.next_element::<Kept>()? {
             let detail =
-                texts.get(k.detail as usize).ok_or_else(|| D::Error::custom("a finding's detail names no text"))?;
-            Ok(Finding {
+                self.0.get(k.detail as usize).ok_or_else(|| A::Error::custom("a finding's detail names no text"))?;
+            out.push(Finding {
                 severity: k.severity,
                 code: k.code,
                 kommun: k.kommun,
@@ -99,9 +140,10 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Finding
                 detail: Cow::Owned(detail.clone()),
                 date: k.date,
                 delresa: k.delresa,
-            })
-        })
-        .collect()
+            });
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
