@@ -184,21 +184,25 @@ impl Reader<'_> {
         let mut union = (sources.len() > 1).then(|| super::platform_view::Union::<(String, i64)>::new(sources));
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT s.user_key, k.name, s.session_start, s.status FROM signups s
-                 JOIN snapshot_courses k ON k.snapshot_id = s.snapshot_id AND k.idx = s.course_idx
-                 WHERE s.snapshot_id = ?1",
-            )
+            .prepare_cached("SELECT user_key, course_idx, session_start, status FROM signups WHERE snapshot_id = ?1")
             .map_err(self.err())?;
         for (i, source) in sources.iter().enumerate().rev() {
+            // Course names are interned per snapshot: read once, not joined to every row.
+            let names = self.course_names(source.id)?;
             let rows = stmt
                 .query_map([source.id], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, u8>(3)?))
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, u8>(3)?))
                 })
                 .map_err(self.err())?;
             let mut sessions = Vec::new();
             for row in rows {
-                let (user_key, course, start, status) = row.map_err(self.err())?;
+                let (user_key, idx, start, status) = row.map_err(self.err())?;
+                // A row whose course is not named (none is) is left out, as the join left it.
+                let Some(course) = usize::try_from(idx).ok().and_then(|i| names.get(i)).filter(|n| !n.is_empty())
+                else {
+                    continue;
+                };
+                let course = course.clone();
                 let session = (course.to_lowercase(), start);
                 if let Some(u) = union.as_mut() {
                     let describe = || format!("{user_key}, {course} {start}");
