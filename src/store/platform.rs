@@ -188,7 +188,9 @@ impl Reader<'_> {
             .map_err(self.err())?;
         for (i, source) in sources.iter().enumerate().rev() {
             // Course names are interned per snapshot: read once, not joined to every row.
+            // Lower-cased once per course too, for the sessions a newer export covers.
             let names = self.course_names(source.id)?;
+            let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
             let rows = stmt
                 .query_map([source.id], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, u8>(3)?))
@@ -198,13 +200,13 @@ impl Reader<'_> {
             for row in rows {
                 let (user_key, idx, start, status) = row.map_err(self.err())?;
                 // A row whose course is not named (none is) is left out, as the join left it.
-                let Some(course) = usize::try_from(idx).ok().and_then(|i| names.get(i)).filter(|n| !n.is_empty())
+                let Some(at) = usize::try_from(idx).ok().filter(|&i| names.get(i).is_some_and(|n| !n.is_empty()))
                 else {
                     continue;
                 };
-                let course = course.clone();
-                let session = (course.to_lowercase(), start);
+                let course = names[at].clone();
                 if let Some(u) = union.as_mut() {
+                    let session = (lower[at].clone(), start);
                     let describe = || format!("{user_key}, {course} {start}");
                     if !u.take(i, &user_key, &session, status, describe) {
                         continue;
