@@ -17,7 +17,7 @@ pub fn run_followup(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobE
     let config = &ctx.config;
     let (register, inputs) = load_register(ctx, "followup")?;
     clock.mark("read register", register.participants.len() as u64, "rows");
-    let summary = platform_summary(&ctx.store.reader(), config, &register)?;
+    let summary = platform_summary(&ctx.store.reader(), config, &register, None)?;
     clock.mark("platform summary", summary.findings.len() as u64, "findings");
 
     let mut staging = Staging::new(&ctx.out)?;

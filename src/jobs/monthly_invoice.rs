@@ -10,7 +10,7 @@ use super::commit::{commit, Finished};
 use super::municipality_messages::{municipality_messages, Messages};
 use super::outbox::{enqueue_all, send_after_commit, sending};
 use super::parallel::parallel_map;
-use super::platform_summary::{accounts_before, platform_summary};
+use super::platform_summary::{accounts_before, platform_summary, unpack_kept, Unpacking};
 use super::pot::{year_pot, YearPot};
 use super::staging::{StagedWriter, Staging};
 use super::{load_register, JobContext, JobError, RunSummary};
@@ -53,9 +53,14 @@ pub fn run_monthly_invoice(ctx: &mut JobContext, month: Month) -> Result<RunSumm
     if let Some(closed_at) = ctx.store.month_closed(month)? {
         return closed_month(ctx, month, &closed_at);
     }
-    let (register, inputs) = load_register(ctx, JOB)?;
-    clock.mark("read register", register.participants.len() as u64, "rows");
-    let c = compute(ctx, &register, month, &mut clock)?;
+    // The kept summary is unpacked on a second thread while the register is read and billed.
+    let (inputs, c) = std::thread::scope(|scope| {
+        let early = unpack_kept(scope, &ctx.store.reader())?;
+        let (register, inputs) = load_register(ctx, JOB)?;
+        clock.mark("read register", register.participants.len() as u64, "rows");
+        let c = compute(ctx, &register, month, &mut clock, early)?;
+        Ok::<_, JobError>((inputs, c))
+    })?;
 
     let mut staging = Staging::new(&ctx.out)?;
     let (outgoing, unsent) = stage(ctx, &mut staging, month, &c)?;
@@ -117,6 +122,7 @@ fn compute(
     register: &Register,
     month: Month,
     clock: &mut super::stages::StageClock,
+    early: Option<Unpacking>,
 ) -> Result<Computed, JobError> {
     let config = &ctx.config;
     let days = participant_days(register, config, month)?;
@@ -141,7 +147,7 @@ fn compute(
     // accounts (and those before the month began), course progress.
     let month_start = chrono::NaiveDate::from_ymd_opt(month.year().get(), month.number(), 1).expect("valid");
     let reader = ctx.store.reader();
-    let mut platform = platform_summary(&reader, config, register)?;
+    let mut platform = platform_summary(&reader, config, register, early)?;
     let accounts_before = accounts_before(&reader, config, month_start)?;
     clock.mark("platform summary", platform.findings.len() as u64, "findings");
     let mut findings: Vec<Finding> = late.iter().map(|a| late_finding(a, month)).collect();

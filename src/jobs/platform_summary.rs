@@ -38,17 +38,63 @@ pub(crate) fn summarise(register: Option<&Register>, platform: &mut PlatformData
 }
 
 /// The summary of `register` against the current exports: the kept one if
-/// it was made for exactly this state, else made from the rows.
+/// it was made for exactly this state, else made from the rows. `early`:
+/// the kept summary already being unpacked ([`unpack_kept`]), used if its
+/// key is this state's.
 pub(crate) fn platform_summary(
     reader: &Reader,
     config: &Config,
     register: &Register,
+    early: Option<Unpacking>,
 ) -> Result<PlatformSummary, JobError> {
-    if let Some(kept) = summary_key(reader, config, register)?.and_then(|k| reader.platform_summary(&k).transpose()) {
-        return Ok(kept?);
+    let key = summary_key(reader, config, register)?;
+    let kept = match (early, &key) {
+        // Only one summary is kept: if it is not this state's, none is.
+        (Some(early), Some(k)) => early.take_if_for(k),
+        (Some(_), None) => None,
+        (None, Some(k)) => reader.platform_summary(k)?,
+        (None, None) => None,
+    };
+    if let Some(kept) = kept {
+        return Ok(kept);
     }
     let mut platform = reader.platform(Some(&courses_of(Some(register))))?;
     Ok(summarise(Some(register), &mut platform, config))
+}
+
+/// The kept summary being unpacked on a thread of its own while the job
+/// reads its register, with the key it was kept under. The invoice read it
+/// only once the register was read and the key made, on its only busy thread.
+pub(crate) struct Unpacking<'scope> {
+    key: String,
+    summary: std::thread::ScopedJoinHandle<'scope, Option<PlatformSummary>>,
+}
+
+impl Unpacking<'_> {
+    /// The summary, if it was kept under `key` and reads (else it is let go).
+    fn take_if_for(self, key: &str) -> Option<PlatformSummary> {
+        let summary = self.summary.join();
+        if self.key != key {
+            return None;
+        }
+        summary.unwrap_or_else(|_| {
+            tracing::warn!("Reading the kept platform summary failed; computing it from the rows.");
+            None
+        })
+    }
+}
+
+/// Starts unpacking the kept summary, if there is one, on a thread of `scope`.
+pub(crate) fn unpack_kept<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    reader: &Reader,
+) -> Result<Option<Unpacking<'scope>>, JobError> {
+    let Some((key, packed)) = reader.latest_platform_summary()? else { return Ok(None) };
+    let summary = std::thread::Builder::new()
+        .name("summary".into())
+        .spawn_scoped(scope, move || crate::store::unpack_platform_summary(&packed));
+    // No thread: the summary is read where it is needed, as before.
+    Ok(summary.ok().map(|summary| Unpacking { key, summary }))
 }
 
 /// As [`platform_summary`], inside a sync's transaction: a summary made

@@ -23,6 +23,7 @@ mod snapshots;
 
 pub use outbox::{MailState, NewMessage, OutboxEntry, RecipientOutcome, TryEnd};
 pub use platform::Reader;
+pub use platform_summary::unpack_platform_summary;
 pub use retention::{Forgotten, PurgePlan, Purged};
 pub use runs::{Outcome, RunInput, RunRecord, RunTx};
 pub use snapshots::{CourseInterner, ExportFile, PreparedRow, StoredCounts, StoredRegister};

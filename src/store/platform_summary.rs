@@ -29,6 +29,18 @@ impl Reader<'_> {
         Ok(bytes.and_then(|b| readable(&b, "platform summary")))
     }
 
+    /// The one summary kept (only the latest is), still packed, with the key
+    /// it was kept under: to unpack beside other work before the caller
+    /// knows its own key ([`unpack_platform_summary`]).
+    pub fn latest_platform_summary(&self) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        self.conn
+            .query_row("SELECT key, summary FROM platform_summary ORDER BY rowid DESC LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(self.err())
+    }
+
     /// The account counts stored under `key`, if any.
     pub fn account_counts(&self, key: &str) -> Result<Option<AccountTable>, StoreError> {
         let bytes = self.blob("SELECT counts FROM account_counts WHERE key = ?1", key)?;
@@ -38,6 +50,12 @@ impl Reader<'_> {
     fn blob(&self, sql: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.conn.query_row(sql, [key], |r| r.get(0)).optional().map_err(self.err())
     }
+}
+
+/// A summary as [`Reader::latest_platform_summary`] gave it, unpacked (an
+/// unreadable one is logged and is a miss, as with [`Reader::platform_summary`]).
+pub fn unpack_platform_summary(packed: &[u8]) -> Option<PlatformSummary> {
+    readable(packed, "platform summary")
 }
 
 /// A stored value read back; one that does not read (another program's
