@@ -99,7 +99,9 @@ pub(crate) fn write_rows(
         }
         w.write_record(None::<&[u8]>).map_err(err)?;
     }
-    w.flush().map_err(|e| err(e.into()))?;
+    let file = w.into_inner().map_err(|e| err(e.into_error().into()))?;
+    let file = file.into_inner().map_err(|e| err(e.into_error().into()))?;
+    crate::safe_fs::start_write_back(&file);
     Ok(())
 }
 

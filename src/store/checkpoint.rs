@@ -120,4 +120,41 @@ mod tests {
         drop(store);
         assert!(!dir.path().join("state.sqlite-wal").exists(), "the last close removes the log");
     }
+
+    /// What a run writes out before its commit starts for the disk at once
+    /// (on a thread of its own), so the commit's sync finds little to wait
+    /// for: after `write_out`, the log's pages stop being dirty well before
+    /// the kernel's own pass (half a minute) would write them. Skipped where
+    /// the file system keeps no dirty pages or the kernel cannot tell.
+    #[test]
+    fn the_log_written_out_is_on_its_way_to_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let tx = store.begin_run("nightly-sync", "2026-11-24", "2026-11-24T03:00:00Z").unwrap();
+        tx.tx
+            .execute_batch(
+                "CREATE TABLE bulk (b BLOB);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+                 INSERT INTO bulk SELECT randomblob(4000) FROM n;",
+            )
+            .unwrap();
+        tx.tx.cache_flush().unwrap();
+        let log = std::fs::File::open(dir.path().join("state.sqlite-wal")).unwrap();
+        let Some(dirty) = crate::safe_fs::dirty_pages(&log).filter(|&n| n > 1000) else {
+            eprintln!("skipped: this file system or kernel shows no dirty pages");
+            return;
+        };
+        tx.write_out().unwrap();
+        let start = std::time::Instant::now();
+        let mut left = dirty;
+        while start.elapsed() < std::time::Duration::from_secs(5) {
+            left = crate::safe_fs::dirty_pages(&log).unwrap();
+            if left < 16 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(left < 16, "{left} of {dirty} pages of the log still dirty after 5 s");
+    }
 }
