@@ -441,12 +441,11 @@ fn findings(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styl
     let mut table = LongTable::new(wb, "Avvikelser", &tables::headings(&tables::findings::COLUMNS, fields), s)?;
     let mut list: Vec<&&Finding> = r.findings.iter().collect();
     list.sort_by_key(|f| (f.code.owner() != Owner::Kommun, f.code.as_str(), f.subject.as_str()));
-    for f in list {
-        let (ws, row) = table.row(wb, s)?;
-        tables::write_row(ws, row, fields, |field| tables::findings::value(Some(config), f, field), s)?;
-    }
     let at = |f| tables::position(fields, &f);
     table.wrapped(&[(at(Explanation), 30.0), (at(Subject), 30.0), (at(WhatToDo), 45.0)]);
+    for f in list {
+        table.write_row(wb, s, fields, |field| tables::findings::value(Some(config), f, field))?;
+    }
     table.finish(wb)
 }
 

@@ -456,12 +456,11 @@ fn findings_sheet(wb: &mut Workbook, config: &Config, list: &[Finding], s: &Styl
     use findings::Field::{Detail, Explanation, Subject};
     let fields = &findings::REGIONAL;
     let mut table = LongTable::new(wb, "Avvikelser", &tables::headings(&findings::COLUMNS, fields), s)?;
-    for f in list {
-        let (ws, row) = table.row(wb, s)?;
-        tables::write_row(ws, row, fields, |field| findings::value(Some(config), f, field), s)?;
-    }
     let at = |f| tables::position(fields, &f);
     table.wrapped(&[(at(Explanation), 30.0), (at(Subject), 30.0), (at(Detail), 50.0)]);
+    for f in list {
+        table.write_row(wb, s, fields, |field| findings::value(Some(config), f, field))?;
+    }
     table.finish(wb)
 }
 

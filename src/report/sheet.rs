@@ -7,6 +7,7 @@
 //! a string cell (never a formula) that fits.
 
 use super::style::{filter, headings, Styles};
+use super::tables::Value;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
 
@@ -95,6 +96,8 @@ pub(crate) fn groups_that_fit(fixed: usize, width: usize) -> usize {
 struct Part {
     sheet: usize,
     rows: u32,
+    /// A wrapped text has been written on it (so its sheet knows `Styles::wrap`).
+    wraps: bool,
 }
 
 /// A table whose length depends on the data: a heading row at the top, then
@@ -106,7 +109,7 @@ struct Part {
 /// over each part's data and fits the columns, each at least as wide as
 /// [`LongTable::min_widths`] says.
 #[derive(Debug)]
-pub(crate) struct LongTable {
+pub(crate) struct LongTable<'a> {
     name: String,
     headings: Vec<String>,
     max_rows: u32,
@@ -114,9 +117,13 @@ pub(crate) struct LongTable {
     next: u32,
     min_widths: Vec<(u16, f64)>,
     wrapped: Vec<(u16, f64)>,
+    /// Wrapped texts of the columns of fixed width, written after the
+    /// columns are fitted (see [`LongTable::write_row`]): (part, row, column, text).
+    later: Vec<(usize, u32, u16, Cow<'a, str>)>,
+    wrap: Format,
 }
 
-impl LongTable {
+impl<'a> LongTable<'a> {
     /// Adds the first sheet, named `name`, with its heading row; the sheet
     /// size is `s.max_rows` (Excel's, smaller in tests).
     pub(crate) fn new(wb: &mut Workbook, name: &str, head: &[&str], s: &Styles) -> Result<Self, XlsxError> {
@@ -128,6 +135,8 @@ impl LongTable {
             next: 0,
             min_widths: Vec::new(),
             wrapped: Vec::new(),
+            later: Vec::new(),
+            wrap: s.wrap.clone(),
         };
         t.add_part(wb, s)?;
         Ok(t)
@@ -176,11 +185,47 @@ impl LongTable {
     /// Gives each `(column, width)` exactly `width` on every part, for long
     /// text written with `Styles::wrap`: autofit would make such a column as
     /// wide as its longest sentence and the printed page unreadably small.
+    /// Said before the rows, it also spares autofit those columns' texts
+    /// (see [`LongTable::write_row`]).
     pub(crate) fn wrapped(&mut self, widths: &[(u16, f64)]) {
         self.wrapped.extend_from_slice(widths);
     }
 
-    /// Adds an autofilter over each part's data and fits each part's columns.
+    /// Writes the next data row: `fields` from column 0, as
+    /// [`tables::write_row`](super::tables::write_row) does. A wrapped text
+    /// in a column of fixed width ([`LongTable::wrapped`]) is written by
+    /// [`LongTable::finish`] after the columns are fitted: autofit measured
+    /// every character of those texts (the longest of a findings sheet) for
+    /// a width then replaced. The workbook is the same: cells, shared
+    /// strings and column widths do not depend on the order of writing,
+    /// and each part writes its first wrapped text at once, so its formats
+    /// are numbered in the same order.
+    pub(crate) fn write_row<F: Copy>(
+        &mut self,
+        wb: &mut Workbook,
+        s: &Styles,
+        fields: &[F],
+        value: impl Fn(F) -> Value<'a>,
+    ) -> Result<(), XlsxError> {
+        let (ws, row) = self.row(wb, s)?;
+        let part = self.parts.len() - 1;
+        for (i, f) in fields.iter().enumerate() {
+            let c = col(i);
+            match value(*f) {
+                Value::Wrapped(text) if self.parts[part].wraps && self.wrapped.iter().any(|(w, _)| *w == c) => {
+                    self.later.push((part, row, c, text));
+                }
+                v => {
+                    self.parts[part].wraps |= matches!(v, Value::Wrapped(_));
+                    v.write(ws, row, c, s)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an autofilter over each part's data and fits each part's
+    /// columns; then writes the wrapped texts kept for later.
     pub(crate) fn finish(self, wb: &mut Workbook) -> Result<(), XlsxError> {
         for p in &self.parts {
             let ws = wb.worksheet_from_index(p.sheet)?;
@@ -190,6 +235,9 @@ impl LongTable {
             for &(c, width) in &self.wrapped {
                 ws.set_column_width(c, width)?;
             }
+        }
+        for (part, row, c, text) in &self.later {
+            wb.worksheet_from_index(self.parts[*part].sheet)?.write_text_with_format(*row, *c, text, &self.wrap)?;
         }
         Ok(())
     }
@@ -203,7 +251,7 @@ impl LongTable {
         };
         let head: Vec<&str> = self.headings.iter().map(String::as_str).collect();
         headings(ws, 0, &head, s)?;
-        self.parts.push(Part { sheet, rows: 0 });
+        self.parts.push(Part { sheet, rows: 0, wraps: false });
         self.next = 1;
         Ok(())
     }
@@ -295,6 +343,67 @@ mod tests {
         assert_eq!(cells(&mut back, "Avvikelser"), ["Kod|Antal", "k1|1", "k2|2"]);
         assert_eq!(cells(&mut back, "Avvikelser (2)"), ["Kod|Antal", "k3|3", "k4|4"]);
         assert_eq!(cells(&mut back, "Avvikelser (3)"), ["Kod|Antal", "k5|5", "Totalt|15"]);
+    }
+
+    /// Every part of a workbook but its creation time, by name.
+    fn parts(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = Vec::new();
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            let mut content = Vec::new();
+            part.read_to_end(&mut content).unwrap();
+            if part.name() != "docProps/core.xml" {
+                out.push((part.name().to_string(), content));
+            }
+        }
+        out
+    }
+
+    /// Wrapped texts of fixed-width columns written after the fitting give
+    /// the workbook that writing them in place gives: cells, shared strings,
+    /// formats (one first used in a later row included), widths; over two
+    /// parts, each writing its first wrapped text at once.
+    #[test]
+    fn wrapped_texts_written_after_fitting_give_the_same_workbook() {
+        let s = Styles { max_rows: 4, ..Styles::new() };
+        let rows: [(&str, &str, Option<i64>); 5] = [
+            ("a", "Kort förklaring.", None),
+            ("bb", "En längre förklaring som autofit annars skulle mäta tecken för tecken.", Some(1200)),
+            ("c", "", None),
+            ("dddd", "Ännu en förklaring, den längsta av dem alla, med å, ä och ö i.", Some(5)),
+            ("e", "Sista.", None),
+        ];
+        let build = |declared_first: bool| {
+            let mut wb = Workbook::new();
+            let mut t = LongTable::new(&mut wb, "Avvikelser", &["Kod", "Förklaring", "Belopp"], &s).unwrap();
+            if declared_first {
+                t.wrapped(&[(1, 30.0)]);
+            }
+            for (code, text, amount) in rows {
+                t.write_row(&mut wb, &s, &[0, 1, 2], |f| match f {
+                    0 => Value::Text(code.into()),
+                    1 => Value::Wrapped(text.into()),
+                    _ => amount.map_or(Value::Empty, |a| Value::Money(crate::domain::Money::new(a.into()))),
+                })
+                .unwrap();
+            }
+            if !declared_first {
+                t.wrapped(&[(1, 30.0)]);
+            }
+            let later = t.later.len();
+            t.finish(&mut wb).unwrap();
+            (parts(wb.save_to_buffer().unwrap()), later)
+        };
+        let (after, later) = build(true);
+        let (in_place, none) = build(false);
+        // Two parts (three rows, two rows): each writes its first wrapped text at once.
+        assert_eq!((later, none), (3, 0));
+        assert_eq!(after.len(), in_place.len());
+        for ((name, a), (_, b)) in after.iter().zip(&in_place) {
+            assert!(a == b, "{name} differs:\n{}\n{}", String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+        }
     }
 
     #[test]
