@@ -114,7 +114,8 @@ fn register_names(ctx: &super::JobContext, keys: &[String]) -> Result<Vec<String
     let mut names = Vec::new();
     for stored in ctx.store.latest_registers()? {
         let path = PathBuf::from(format!("stored:{}", stored.file_name));
-        let Ok(reg) = crate::ingest::read_register_bytes(&path, stored.content, &ctx.config) else { continue };
+        let content = ctx.store.reader().register_content(stored.id)?;
+        let Ok(reg) = crate::ingest::read_register_bytes(&path, content, &ctx.config) else { continue };
         let has = |e: &Option<crate::domain::Email>| e.as_ref().is_some_and(|e| keys.iter().any(|k| k == e.as_str()));
         names.extend(reg.participants.iter().filter(|p| has(&p.email)).map(|p| p.name.clone()));
         names.extend(reg.trainers.iter().filter(|t| has(&t.email)).map(|t| t.name.clone()));

@@ -6,7 +6,6 @@ use super::{JobContext, JobError};
 use crate::config::Config;
 use crate::domain::totara::report_identity;
 use crate::domain::Register;
-use crate::ingest::RegisterProblems;
 use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind};
 use crate::store::{Reader, RunInput, RunTx, Store, StoredRegister};
 use sha2::Digest;
@@ -50,7 +49,7 @@ pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunIn
         }
         let name = PathBuf::from(format!("stored:{}", stored.file_name));
         let sha256 = stored.sha256.clone();
-        let (reg, _) = read_stored_register(&ctx.store.reader(), stored, &name, config)?;
+        let (reg, _) = read_stored_register(&ctx.store.reader(), &stored, &name, config)?;
         registers.push(reg);
         inputs.push(RunInput { path: name.display().to_string(), kind: "register".into(), sha256 });
     }
@@ -62,21 +61,27 @@ pub fn load_register(ctx: &JobContext, job: &str) -> Result<(Register, Vec<RunIn
 
 /// A stored register, parsed: the parsed form kept with it if there is one
 /// for these bytes, this config and this program (see
-/// `store::register_cache`), else parsed from its bytes. Returns the key
-/// to keep a fresh parse under (`None` when it came from the store).
+/// `store::register_cache`), else parsed from its bytes, which only then
+/// are read from the store. Returns the key to keep a fresh parse under
+/// (`None` when it came from the store).
+///
+/// The key names the bytes by the hash stored with them; the sync kept the
+/// parse under the hash of the bytes it stored, so a file that changed
+/// while it was taken (the two hashes differ) is parsed again here.
 pub(crate) fn read_stored_register(
     reader: &Reader,
-    stored: StoredRegister,
+    stored: &StoredRegister,
     name: &Path,
     config: &Config,
-) -> Result<(Register, Option<String>), RegisterProblems> {
-    let key = parsed_key(&stored.content, config);
-    if let Some(key) = &key {
-        if let Ok(Some(register)) = reader.parsed_register(stored.id, key) {
+) -> Result<(Register, Option<String>), JobError> {
+    if let Some(key) = parsed_key(&stored.sha256, config) {
+        if let Ok(Some(register)) = reader.parsed_register(stored.id, &key) {
             return Ok((Register { sources: vec![name.to_path_buf()], ..register }, None));
         }
     }
-    Ok((read_register_bytes(name, stored.content, config)?, key))
+    let content = reader.register_content(stored.id)?;
+    let key = parsed_key(&sha256_hex(&content), config);
+    Ok((read_register_bytes(name, content, config)?, key))
 }
 
 /// As [`read_stored_register`], inside a sync's transaction: a fresh
@@ -88,7 +93,7 @@ pub(crate) fn read_stored_register_in(
     config: &Config,
 ) -> Result<Register, JobError> {
     let id = stored.id;
-    let (register, fresh) = read_stored_register(&tx.reader(), stored, name, config)?;
+    let (register, fresh) = read_stored_register(&tx.reader(), &stored, name, config)?;
     if let Some(key) = fresh {
         tx.remember_parsed_register(id, &key, &register)?;
     }
@@ -96,12 +101,17 @@ pub(crate) fn read_stored_register_in(
 }
 
 /// The key a parsed register is kept under: everything the parse depends
-/// on (the file's bytes, the config text, the program itself, by its size
-/// and time), so a changed file, config or program parses again. `None`
-/// when the program cannot be told apart (nothing is kept then).
-pub(crate) fn parsed_key(content: &[u8], config: &Config) -> Option<String> {
-    let content = hex::encode(sha2::Sha256::digest(content));
-    Some(format!("{content} {} {}", config.fingerprint, program_id()?))
+/// on (the file's bytes, by their SHA-256 in hex, the config text, the
+/// program itself, by its size and time), so a changed file, config or
+/// program parses again. `None` when the program cannot be told apart
+/// (nothing is kept then).
+pub(crate) fn parsed_key(sha256: &str, config: &Config) -> Option<String> {
+    Some(format!("{sha256} {} {}", config.fingerprint, program_id()?))
+}
+
+/// The SHA-256 of `bytes` in hex, as [`parsed_key`] takes it.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// This program, by its version, size and time: what is kept from one run

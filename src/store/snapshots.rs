@@ -23,9 +23,9 @@ pub struct StoredRegister {
     pub report: String,
     /// The year of its first course day.
     pub period: Option<String>,
-    /// The workbook bytes.
-    pub content: Vec<u8>,
-    /// SHA-256.
+    /// SHA-256 of the workbook bytes (read them with
+    /// [`Reader::register_content`](super::Reader::register_content), only
+    /// when the parsed form kept with them does not do).
     pub sha256: String,
 }
 

@@ -65,6 +65,23 @@ fn a_later_job_reads_the_stored_parse_of_the_same_file_config_and_program_only()
     assert_eq!(leksand_days(&w, &config), "3");
 }
 
+/// A job that takes the kept parse does not read the stored workbook at
+/// all (a national register is 5.6 MB): with its bytes damaged the job
+/// still gives the same figures, and only without the kept parse does it
+/// read them, and so fails on them.
+#[test]
+fn the_stored_workbook_is_read_only_when_no_parse_is_kept() {
+    let w = Workdir::new();
+    let config = synced(&w);
+    db(&w).execute("UPDATE snapshots SET content = x'504b0304' WHERE kind = 'register'", []).unwrap();
+    assert_eq!(leksand_days(&w, &config), "3", "the kept parse was used without the bytes");
+
+    db(&w).execute("DELETE FROM register_parsed", []).unwrap();
+    let out = w.run(&["run", "monthly-invoice", "--month", "2026-03", "--dry-run"], &config);
+    assert!(!out.status.success(), "the damaged bytes were read: {}", text(&out));
+    assert!(text(&out).contains("stored:"), "the error names the stored register: {}", text(&out));
+}
+
 #[test]
 fn forgetting_a_person_removes_the_stored_parse_that_names_them() {
     let w = Workdir::new();

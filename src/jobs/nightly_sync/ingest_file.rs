@@ -12,7 +12,7 @@ use crate::domain::Register;
 use crate::domain::{Code, ExportKind, Finding};
 use crate::ingest::exports::{read_export_pipelined, store_sheet_rows, ExportError, ExportOutcome};
 use crate::ingest::{is_spreadsheet, kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
-use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in};
+use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in, sha256_hex};
 use crate::jobs::reading::{guarded, Slot};
 use crate::jobs::stages::StageClock;
 use crate::jobs::{JobError, JobSettings};
@@ -211,7 +211,7 @@ fn register(
             let coverage =
                 format!("{} round(s), {}", reg.rounds.len(), reg.period().unwrap_or_else(|| "no course days".into()));
             let snapshot = tx.store_register(&file, reg.period().as_deref(), rows, &coverage, &bytes)?;
-            if let Some(key) = parsed_key(&bytes, &settings.config) {
+            if let Some(key) = parsed_key(&sha256_hex(&bytes), &settings.config) {
                 tx.remember_parsed_register(snapshot, &key, &reg)?;
             }
             reg.sources = vec![stored_name(&name)];
