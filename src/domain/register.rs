@@ -14,6 +14,12 @@ pub struct Register {
     /// reader names them).
     #[serde(skip)]
     pub sources: Vec<PathBuf>,
+    /// What its content is known as, when it was kept in packed form (the
+    /// SHA-256 of that form; for a merged register, of its parts' in
+    /// order): a key to what is made from it without serialising it again.
+    /// Not stored either.
+    #[serde(skip)]
+    pub content_key: Option<String>,
     /// Rounds in sheet order.
     pub rounds: Vec<Round>,
     /// Course days, in sheet order.

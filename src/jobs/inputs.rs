@@ -93,9 +93,9 @@ pub(crate) fn read_stored_register_in(
     config: &Config,
 ) -> Result<Register, JobError> {
     let id = stored.id;
-    let (register, fresh) = read_stored_register(&tx.reader(), &stored, name, config)?;
+    let (mut register, fresh) = read_stored_register(&tx.reader(), &stored, name, config)?;
     if let Some(key) = fresh {
-        tx.remember_parsed_register(id, &key, &register)?;
+        register.content_key = Some(tx.remember_parsed_register(id, &key, &register)?);
     }
     Ok(register)
 }
@@ -130,12 +130,18 @@ pub(crate) fn program_id() -> Option<&'static str> {
 
 /// Merges registers (per delresa, per year, or both); a round id may be
 /// used in one of them only.
+/// The merged register is known by its parts' content keys in order, when
+/// each has one ([`Register::content_key`]): merging is the same for the
+/// same parts in the same order.
 pub(crate) fn merge_registers(registers: Vec<Register>) -> Result<Register, JobError> {
     check_rounds_unique(&registers)?;
+    let parts: Option<Vec<&str>> = registers.iter().map(|r| r.content_key.as_deref()).collect();
+    let content_key = parts.map(|keys| sha256_hex(format!("merged register\n{}", keys.join("\n")).as_bytes()));
     let mut merged = Register::default();
     for reg in registers {
         merged.merge(reg);
     }
+    merged.content_key = content_key;
     Ok(merged)
 }
 
@@ -157,4 +163,27 @@ pub(crate) fn check_rounds_unique<'a>(registers: impl IntoIterator<Item = &'a Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(key: Option<&str>) -> Register {
+        Register { content_key: key.map(str::to_string), ..Register::default() }
+    }
+
+    /// A merged register is known by its parts' keys in their order, and
+    /// not at all when one part is unknown (it is serialised for a key then).
+    #[test]
+    fn a_merged_register_is_known_by_its_parts_in_order() {
+        let key =
+            |parts: Vec<Option<&str>>| merge_registers(parts.into_iter().map(known).collect()).unwrap().content_key;
+        let ab = key(vec![Some("a"), Some("b")]);
+        assert!(ab.is_some());
+        assert_eq!(ab, key(vec![Some("a"), Some("b")]));
+        assert_ne!(ab, key(vec![Some("b"), Some("a")]), "the order of the parts counts");
+        assert_ne!(ab, key(vec![Some("a")]));
+        assert_eq!(key(vec![Some("a"), None]), None);
+    }
 }

@@ -14,7 +14,9 @@ use crate::domain::Register;
 use rusqlite::{params, OptionalExtension};
 
 impl Reader<'_> {
-    /// The parsed form of register snapshot `snapshot` stored under `key`, if any.
+    /// The parsed form of register snapshot `snapshot` stored under `key`,
+    /// if any, knowing its content by the hash of the kept form
+    /// ([`Register::content_key`]).
     pub fn parsed_register(&self, snapshot: i64, key: &str) -> Result<Option<Register>, StoreError> {
         let stored: Option<Vec<u8>> = self
             .conn
@@ -25,8 +27,8 @@ impl Reader<'_> {
             )
             .optional()
             .map_err(self.err())?;
-        Ok(stored.and_then(|bytes| match super::packed::unpack(&bytes) {
-            Ok(register) => Some(register),
+        Ok(stored.and_then(|bytes| match super::packed::unpack::<Register>(&bytes) {
+            Ok(register) => Some(Register { content_key: Some(content_key(&bytes)), ..register }),
             Err(e) => {
                 tracing::warn!(
                     "The stored parse of register snapshot {snapshot} is unreadable ({e}); parsing the file."
@@ -39,9 +41,16 @@ impl Reader<'_> {
 
 impl RunTx<'_> {
     /// Keeps the parsed form of register snapshot `snapshot` under `key`
-    /// (replacing any other), with this run.
-    pub fn remember_parsed_register(&self, snapshot: i64, key: &str, register: &Register) -> Result<(), StoreError> {
+    /// (replacing any other), with this run. Returns what its content is
+    /// known as ([`Register::content_key`]), as a later read of it gives.
+    pub fn remember_parsed_register(
+        &self,
+        snapshot: i64,
+        key: &str,
+        register: &Register,
+    ) -> Result<String, StoreError> {
         let bytes = super::packed::pack(register);
+        let known_as = content_key(&bytes);
         self.connection()
             .execute(
                 "INSERT INTO register_parsed (snapshot_id, key, parsed) VALUES (?1, ?2, ?3)
@@ -49,6 +58,12 @@ impl RunTx<'_> {
                 params![snapshot, key, bytes],
             )
             .map_err(self.wrap())?;
-        Ok(())
+        Ok(known_as)
     }
+}
+
+/// A kept register's content key: the SHA-256 of its packed form, in hex.
+fn content_key(packed: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(packed))
 }

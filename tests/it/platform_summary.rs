@@ -102,6 +102,19 @@ fn the_jobs_read_the_kept_summary_of_the_same_state_only_and_write_the_same_eith
         assert!(shows(&read, name), "{name}: the jobs read the kept summary");
     }
 
+    // The register the jobs read is part of the state: its kept parse with
+    // other content (every participant renamed) is another register, so the summary is
+    // made from the rows, not taken from the key of the file it came from.
+    let parse: Vec<u8> = db(&w).query_row("SELECT parsed FROM register_parsed", [], |r| r.get(0)).unwrap();
+    let mut register: yrkesresan::domain::Register = unpack(&parse).unwrap();
+    register.participants.iter_mut().for_each(|p| p.name.push_str(" Omdöpt"));
+    db(&w).execute("UPDATE register_parsed SET parsed = ?1", [pack(&register)]).unwrap();
+    let other_register = jobs(&w, &config);
+    for name in ["kommuner", "findings.csv", "reconciliation.csv"] {
+        assert!(!shows(&other_register, name), "{name}: another register's content reads the rows");
+    }
+    db(&w).execute("UPDATE register_parsed SET parsed = ?1", [parse]).unwrap();
+
     // Another config (one comment more) is another state: made from the rows.
     let other = w.path().join("other.toml");
     std::fs::write(&other, std::fs::read_to_string(&config).unwrap() + "\n# another config\n").unwrap();

@@ -95,7 +95,16 @@ pub(crate) fn read_register_workbook(
     if !p.list.is_empty() {
         return Err(RegisterProblems(p.list));
     }
-    Ok(Register { sources: vec![path.to_path_buf()], rounds, days, trainers, participants, extra_lines, notes })
+    Ok(Register {
+        sources: vec![path.to_path_buf()],
+        content_key: None,
+        rounds,
+        days,
+        trainers,
+        participants,
+        extra_lines,
+        notes,
+    })
 }
 
 /// A register's file name for people: without its folder or the `stored:`

@@ -212,7 +212,7 @@ fn register(
                 format!("{} round(s), {}", reg.rounds.len(), reg.period().unwrap_or_else(|| "no course days".into()));
             let snapshot = tx.store_register(&file, reg.period().as_deref(), rows, &coverage, &bytes)?;
             if let Some(key) = parsed_key(&sha256_hex(&bytes), &settings.config) {
-                tx.remember_parsed_register(snapshot, &key, &reg)?;
+                reg.content_key = Some(tx.remember_parsed_register(snapshot, &key, &reg)?);
             }
             reg.sources = vec![stored_name(&name)];
             log.parsed.insert(sha256.to_string(), reg);
