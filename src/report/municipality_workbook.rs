@@ -443,10 +443,8 @@ fn findings(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styl
     list.sort_by_key(|f| (f.code.owner() != Owner::Kommun, f.code.as_str(), f.subject.as_str()));
     let at = |f| tables::position(fields, &f);
     table.wrapped(&[(at(Explanation), 30.0), (at(Subject), 30.0), (at(WhatToDo), 45.0)]);
-    for f in list {
-        table.write_row(wb, s, fields, |field| tables::findings::value(Some(config), f, field))?;
-    }
-    table.finish(wb)
+    table.fill(wb, s, fields, list.iter().copied(), |f, field| tables::findings::value(Some(config), f, field))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -458,10 +458,8 @@ fn findings_sheet(wb: &mut Workbook, config: &Config, list: &[Finding], s: &Styl
     let mut table = LongTable::new(wb, "Avvikelser", &tables::headings(&findings::COLUMNS, fields), s)?;
     let at = |f| tables::position(fields, &f);
     table.wrapped(&[(at(Explanation), 30.0), (at(Subject), 30.0), (at(Detail), 50.0)]);
-    for f in list {
-        table.write_row(wb, s, fields, |field| findings::value(Some(config), f, field))?;
-    }
-    table.finish(wb)
+    table.fill(wb, s, fields, list.iter(), |f, field| findings::value(Some(config), f, field))?;
+    Ok(())
 }
 
 #[cfg(test)]

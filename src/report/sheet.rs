@@ -98,6 +98,9 @@ struct Part {
     rows: u32,
     /// A wrapped text has been written on it (so its sheet knows `Styles::wrap`).
     wraps: bool,
+    /// The first row whose wrapped texts of fixed-width columns wait for
+    /// the fitting ([`LongTable::fill`]).
+    waiting_from: Option<u32>,
 }
 
 /// A table whose length depends on the data: a heading row at the top, then
@@ -109,7 +112,7 @@ struct Part {
 /// over each part's data and fits the columns, each at least as wide as
 /// [`LongTable::min_widths`] says.
 #[derive(Debug)]
-pub(crate) struct LongTable<'a> {
+pub(crate) struct LongTable {
     name: String,
     headings: Vec<String>,
     max_rows: u32,
@@ -117,13 +120,9 @@ pub(crate) struct LongTable<'a> {
     next: u32,
     min_widths: Vec<(u16, f64)>,
     wrapped: Vec<(u16, f64)>,
-    /// Wrapped texts of the columns of fixed width, written after the
-    /// columns are fitted (see [`LongTable::write_row`]): (part, row, column, text).
-    later: Vec<(usize, u32, u16, Cow<'a, str>)>,
-    wrap: Format,
 }
 
-impl<'a> LongTable<'a> {
+impl LongTable {
     /// Adds the first sheet, named `name`, with its heading row; the sheet
     /// size is `s.max_rows` (Excel's, smaller in tests).
     pub(crate) fn new(wb: &mut Workbook, name: &str, head: &[&str], s: &Styles) -> Result<Self, XlsxError> {
@@ -135,8 +134,6 @@ impl<'a> LongTable<'a> {
             next: 0,
             min_widths: Vec::new(),
             wrapped: Vec::new(),
-            later: Vec::new(),
-            wrap: s.wrap.clone(),
         };
         t.add_part(wb, s)?;
         Ok(t)
@@ -185,48 +182,82 @@ impl<'a> LongTable<'a> {
     /// Gives each `(column, width)` exactly `width` on every part, for long
     /// text written with `Styles::wrap`: autofit would make such a column as
     /// wide as its longest sentence and the printed page unreadably small.
-    /// Said before the rows, it also spares autofit those columns' texts
-    /// (see [`LongTable::write_row`]).
+    /// With [`LongTable::fill`], it also spares autofit those columns' texts.
     pub(crate) fn wrapped(&mut self, widths: &[(u16, f64)]) {
         self.wrapped.extend_from_slice(widths);
     }
 
-    /// Writes the next data row: `fields` from column 0, as
-    /// [`tables::write_row`](super::tables::write_row) does. A wrapped text
-    /// in a column of fixed width ([`LongTable::wrapped`]) is written by
-    /// [`LongTable::finish`] after the columns are fitted: autofit measured
-    /// every character of those texts (the longest of a findings sheet) for
-    /// a width then replaced. The workbook is the same: cells, shared
-    /// strings and column widths do not depend on the order of writing,
-    /// and each part writes its first wrapped text at once, so its formats
-    /// are numbered in the same order.
-    pub(crate) fn write_row<F: Copy>(
-        &mut self,
+    /// Writes a data row of `fields` (from column 0, as
+    /// [`tables::write_row`](super::tables::write_row) does) for each of
+    /// `items`, then finishes the table ([`LongTable::finish`]). A wrapped
+    /// text in a column of fixed width ([`LongTable::wrapped`]) is written
+    /// after the columns are fitted, in a second pass over `items`:
+    /// autofit measured every character of those texts (the longest of a
+    /// findings sheet) for a width then replaced. The workbook is the same:
+    /// cells, shared strings and column widths do not depend on the order
+    /// of writing, and each part writes its first rows whole until a
+    /// wrapped text is written, so its formats are numbered in the same
+    /// order. Returns how many texts waited for the fitting.
+    pub(crate) fn fill<'v, I, F>(
+        mut self,
         wb: &mut Workbook,
         s: &Styles,
         fields: &[F],
-        value: impl Fn(F) -> Value<'a>,
-    ) -> Result<(), XlsxError> {
-        let (ws, row) = self.row(wb, s)?;
-        let part = self.parts.len() - 1;
-        for (i, f) in fields.iter().enumerate() {
-            let c = col(i);
-            match value(*f) {
-                Value::Wrapped(text) if self.parts[part].wraps && self.wrapped.iter().any(|(w, _)| *w == c) => {
-                    self.later.push((part, row, c, text));
+        items: I,
+        value: impl Fn(I::Item, F) -> Value<'v>,
+    ) -> Result<usize, XlsxError>
+    where
+        I: Iterator + Clone,
+        I::Item: Copy,
+        F: Copy,
+    {
+        let fixed: Vec<bool> =
+            (0..fields.len()).map(|i| self.wrapped.iter().any(|(w, _)| usize::from(*w) == i)).collect();
+        let waits = |v: &Value, i: usize| matches!(v, Value::Wrapped(_)) && fixed[i];
+        for item in items.clone() {
+            let (ws, row) = self.row(wb, s)?;
+            let part = self.parts.last_mut().expect("a table has a sheet");
+            let wait = part.wraps;
+            if wait && part.waiting_from.is_none() {
+                part.waiting_from = Some(row);
+            }
+            for (i, f) in fields.iter().enumerate() {
+                let v = value(item, *f);
+                if wait && waits(&v, i) {
+                    continue;
                 }
-                v => {
-                    self.parts[part].wraps |= matches!(v, Value::Wrapped(_));
-                    v.write(ws, row, c, s)?;
+                part.wraps |= matches!(v, Value::Wrapped(_));
+                v.write(ws, row, col(i), s)?;
+            }
+        }
+        self.fit(wb)?;
+        let mut waited = 0;
+        let mut items = items;
+        for p in &self.parts {
+            let ws = wb.worksheet_from_index(p.sheet)?;
+            for row in 1..=p.rows {
+                let Some(item) = items.next() else { break };
+                if p.waiting_from.is_none_or(|from| row < from) {
+                    continue;
+                }
+                for (i, f) in fields.iter().enumerate() {
+                    let v = value(item, *f);
+                    if waits(&v, i) {
+                        v.write(ws, row, col(i), s)?;
+                        waited += 1;
+                    }
                 }
             }
         }
-        Ok(())
+        Ok(waited)
     }
 
-    /// Adds an autofilter over each part's data and fits each part's
-    /// columns; then writes the wrapped texts kept for later.
+    /// Adds an autofilter over each part's data and fits each part's columns.
     pub(crate) fn finish(self, wb: &mut Workbook) -> Result<(), XlsxError> {
+        self.fit(wb)
+    }
+
+    fn fit(&self, wb: &mut Workbook) -> Result<(), XlsxError> {
         for p in &self.parts {
             let ws = wb.worksheet_from_index(p.sheet)?;
             filter(ws, 0, p.rows, col(self.headings.len()))?;
@@ -235,9 +266,6 @@ impl<'a> LongTable<'a> {
             for &(c, width) in &self.wrapped {
                 ws.set_column_width(c, width)?;
             }
-        }
-        for (part, row, c, text) in &self.later {
-            wb.worksheet_from_index(self.parts[*part].sheet)?.write_text_with_format(*row, *c, text, &self.wrap)?;
         }
         Ok(())
     }
@@ -251,7 +279,7 @@ impl<'a> LongTable<'a> {
         };
         let head: Vec<&str> = self.headings.iter().map(String::as_str).collect();
         headings(ws, 0, &head, s)?;
-        self.parts.push(Part { sheet, rows: 0, wraps: false });
+        self.parts.push(Part { sheet, rows: 0, wraps: false, waiting_from: None });
         self.next = 1;
         Ok(())
     }
@@ -364,7 +392,7 @@ mod tests {
     /// Wrapped texts of fixed-width columns written after the fitting give
     /// the workbook that writing them in place gives: cells, shared strings,
     /// formats (one first used in a later row included), widths; over two
-    /// parts, each writing its first wrapped text at once.
+    /// parts, each writing its first row whole.
     #[test]
     fn wrapped_texts_written_after_fitting_give_the_same_workbook() {
         let s = Styles { max_rows: 4, ..Styles::new() };
@@ -375,31 +403,30 @@ mod tests {
             ("dddd", "Ännu en förklaring, den längsta av dem alla, med å, ä och ö i.", Some(5)),
             ("e", "Sista.", None),
         ];
-        let build = |declared_first: bool| {
+        let value = |(code, text, amount): (&'static str, &'static str, Option<i64>), f: usize| match f {
+            0 => Value::Text(code.into()),
+            1 => Value::Wrapped(text.into()),
+            _ => amount.map_or(Value::Empty, |a| Value::Money(crate::domain::Money::new(a.into()))),
+        };
+        let waited = std::cell::Cell::new(0);
+        let build = |filled: bool| {
             let mut wb = Workbook::new();
             let mut t = LongTable::new(&mut wb, "Avvikelser", &["Kod", "Förklaring", "Belopp"], &s).unwrap();
-            if declared_first {
-                t.wrapped(&[(1, 30.0)]);
+            t.wrapped(&[(1, 30.0)]);
+            if filled {
+                waited.set(t.fill(&mut wb, &s, &[0, 1, 2], rows.iter().copied(), value).unwrap());
+            } else {
+                for r in rows {
+                    let (ws, row) = t.row(&mut wb, &s).unwrap();
+                    crate::report::tables::write_row(ws, row, &[0, 1, 2], |f| value(r, f), &s).unwrap();
+                }
+                t.finish(&mut wb).unwrap();
             }
-            for (code, text, amount) in rows {
-                t.write_row(&mut wb, &s, &[0, 1, 2], |f| match f {
-                    0 => Value::Text(code.into()),
-                    1 => Value::Wrapped(text.into()),
-                    _ => amount.map_or(Value::Empty, |a| Value::Money(crate::domain::Money::new(a.into()))),
-                })
-                .unwrap();
-            }
-            if !declared_first {
-                t.wrapped(&[(1, 30.0)]);
-            }
-            let later = t.later.len();
-            t.finish(&mut wb).unwrap();
-            (parts(wb.save_to_buffer().unwrap()), later)
+            parts(wb.save_to_buffer().unwrap())
         };
-        let (after, later) = build(true);
-        let (in_place, none) = build(false);
-        // Two parts (three rows, two rows): each writes its first wrapped text at once.
-        assert_eq!((later, none), (3, 0));
+        let (after, in_place) = (build(true), build(false));
+        // Two parts (three rows, two rows): each writes its first row whole.
+        assert_eq!(waited.get(), 3);
         assert_eq!(after.len(), in_place.len());
         for ((name, a), (_, b)) in after.iter().zip(&in_place) {
             assert!(a == b, "{name} differs:\n{}\n{}", String::from_utf8_lossy(a), String::from_utf8_lossy(b));
