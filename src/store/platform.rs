@@ -279,42 +279,59 @@ impl Reader<'_> {
                 .prepare_cached("SELECT user_key, entries FROM completions WHERE snapshot_id = ?1")
                 .map_err(self.err())?;
             let mut rows = stmt.query([source.id]).map_err(self.err())?;
-            while let Some(r) = rows.next().map_err(self.err())? {
-                let user = match r.get_ref(0).map_err(self.err())? {
-                    rusqlite::types::ValueRef::Text(t) => t,
-                    _ => &[],
-                };
-                let blob = match r.get_ref(1).map_err(self.err())? {
-                    rusqlite::types::ValueRef::Blob(b) => b,
-                    _ => &[],
-                };
+            // Rows are taken a batch at a time and their users looked up
+            // together: each lookup is a few cache misses in a map of the
+            // whole country's users, and a loop of only lookups lets the
+            // processor wait for several at once.
+            let mut batch = RunBatch::default();
+            let mut kommuns: Vec<Option<u16>> = Vec::with_capacity(RUN_BATCH);
+            loop {
+                batch.clear();
+                while batch.len() < RUN_BATCH {
+                    let Some(r) = rows.next().map_err(self.err())? else { break };
+                    let user = match r.get_ref(0).map_err(self.err())? {
+                        rusqlite::types::ValueRef::Text(t) => t,
+                        _ => &[],
+                    };
+                    let blob = match r.get_ref(1).map_err(self.err())? {
+                        rusqlite::types::ValueRef::Blob(b) => b,
+                        _ => &[],
+                    };
+                    batch.push(user, blob);
+                }
+                if batch.len() == 0 {
+                    break;
+                }
+                let whos: Vec<_> = (0..batch.len()).map(|n| String::from_utf8_lossy(batch.user(n))).collect();
                 // A run is one user's: look the user up once.
-                let who = String::from_utf8_lossy(user);
-                let run_kommun = kommun_of.get(who.as_ref());
-                for Entry { course_idx, status: code, kommun: own } in entries(blob) {
-                    let idx = course_idx as usize;
-                    let status = completion_status(code);
-                    if let Some(u) = union.as_mut() {
-                        let name = lower.get(idx).cloned().unwrap_or_default();
-                        let describe = || format!("{who}, {}", names.get(idx).map(String::as_str).unwrap_or(""));
-                        if !u.take(i, &who, &name, code, describe) {
-                            continue;
+                kommuns.clear();
+                kommuns.extend(whos.iter().map(|who| kommun_of.get(who.as_ref())));
+                for (n, (who, &run_kommun)) in whos.iter().zip(&kommuns).enumerate() {
+                    for Entry { course_idx, status: code, kommun: own } in entries(batch.blob(n)) {
+                        let idx = course_idx as usize;
+                        let status = completion_status(code);
+                        if let Some(u) = union.as_mut() {
+                            let name = lower.get(idx).cloned().unwrap_or_default();
+                            let describe = || format!("{who}, {}", names.get(idx).map(String::as_str).unwrap_or(""));
+                            if !u.take(i, who, &name, code, describe) {
+                                continue;
+                            }
                         }
-                    }
-                    if let Some(kommun) = own.or(run_kommun) {
-                        let slot = match status {
-                            CompletionStatus::NotStarted => 0,
-                            CompletionStatus::InProgress => 1,
-                            CompletionStatus::Complete => 2,
-                        };
-                        local.entry((kommun, idx)).or_default()[slot] += 1;
-                    }
-                    if wanted.get(idx).copied().unwrap_or(false) {
-                        completions.push(StoredCompletion {
-                            user_key: who.clone().into_owned(),
-                            course: names[idx].clone(),
-                            status,
-                        });
+                        if let Some(kommun) = own.or(run_kommun) {
+                            let slot = match status {
+                                CompletionStatus::NotStarted => 0,
+                                CompletionStatus::InProgress => 1,
+                                CompletionStatus::Complete => 2,
+                            };
+                            local.entry((kommun, idx)).or_default()[slot] += 1;
+                        }
+                        if wanted.get(idx).copied().unwrap_or(false) {
+                            completions.push(StoredCompletion {
+                                user_key: who.clone().into_owned(),
+                                course: names[idx].clone(),
+                                status,
+                            });
+                        }
                     }
                 }
             }
@@ -328,6 +345,47 @@ impl Reader<'_> {
         }
         overlaps.extend(union.map(|u| u.overlaps).unwrap_or_default());
         Ok((completions, progress_list(counts)))
+    }
+}
+
+/// Completion runs taken from the store per batch ([`Reader::completions_and_progress`]).
+const RUN_BATCH: usize = 512;
+
+/// The users and entries of a batch of completion runs, in one buffer.
+#[derive(Default)]
+struct RunBatch {
+    bytes: Vec<u8>,
+    /// Per run: where its user ends and its entries end in `bytes`.
+    ends: Vec<(usize, usize)>,
+}
+
+impl RunBatch {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn push(&mut self, user: &[u8], entries: &[u8]) {
+        self.bytes.extend_from_slice(user);
+        let user_end = self.bytes.len();
+        self.bytes.extend_from_slice(entries);
+        self.ends.push((user_end, self.bytes.len()));
+    }
+
+    fn start(&self, n: usize) -> usize {
+        n.checked_sub(1).map_or(0, |p| self.ends[p].1)
+    }
+
+    fn user(&self, n: usize) -> &[u8] {
+        &self.bytes[self.start(n)..self.ends[n].0]
+    }
+
+    fn blob(&self, n: usize) -> &[u8] {
+        &self.bytes[self.ends[n].0..self.ends[n].1]
     }
 }
 
@@ -484,6 +542,24 @@ impl super::RunTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch gives back each run's user and entries as pushed, empty ones included.
+    #[test]
+    fn a_run_batch_gives_back_what_was_pushed() {
+        let runs: [(&[u8], &[u8]); 4] =
+            [(b"anna", b"\x01\x02"), (b"", b"\x03"), (b"bo", b""), (b"cecilia", b"\x04\x05\x06")];
+        let mut batch = RunBatch::default();
+        for _ in 0..2 {
+            batch.clear();
+            for (user, entries) in runs {
+                batch.push(user, entries);
+            }
+            assert_eq!(batch.len(), 4);
+            for (n, (user, entries)) in runs.iter().enumerate() {
+                assert_eq!((batch.user(n), batch.blob(n)), (*user, *entries), "run {n}");
+            }
+        }
+    }
 
     fn account(username: &str, name: &str) -> Account {
         Account {
