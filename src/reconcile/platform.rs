@@ -231,15 +231,22 @@ impl<'a> Check<'a> {
     /// also returns every (participant key, date) the register marks attended.
     fn register_attendance_not_in_platform(&self) -> (Vec<Finding>, HashSet<(&str, NaiveDate)>) {
         let rounds = &self.rounds;
-        let attended_in_platform: HashSet<(&str, NaiveDate)> = self
-            .platform
-            .signups
-            .iter()
-            .filter(|s| s.status.attended())
-            .map(|s| (s.user_key.as_str(), s.session_start.date()))
-            .collect();
+        // Both sets sized at once from what they can hold at most (growing
+        // them was a third of this check at national scale: rehashing into
+        // fresh, zeroed pages).
+        let mut attended_in_platform: HashSet<(&str, NaiveDate)> =
+            HashSet::with_capacity_and_hasher(self.platform.signups.len(), Default::default());
+        attended_in_platform.extend(
+            self.platform
+                .signups
+                .iter()
+                .filter(|s| s.status.attended())
+                .map(|s| (s.user_key.as_str(), s.session_start.date())),
+        );
         let mut out = Vec::new();
-        let mut attended_in_register: HashSet<(&str, NaiveDate)> = HashSet::default();
+        let days = self.register.participants.iter().map(|p| p.attended.len()).sum();
+        let mut attended_in_register: HashSet<(&str, NaiveDate)> =
+            HashSet::with_capacity_and_hasher(days, Default::default());
         for (p, key) in self.register.participants.iter().zip(&self.keys) {
             let round = rounds[&p.round];
             // RSS marks attendance in the platform for its own (regional) days only.
