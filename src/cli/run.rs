@@ -88,7 +88,14 @@ pub fn run(job: &RunJob) -> anyhow::Result<u8> {
     let (name, period) = (spec.name(), spec.period(&ctx));
     crate::jobs::reading::forget_marker_on_termination(&ctx.state);
     match execute(&ctx, spec) {
-        Ok(summary) => Ok(report(&summary)),
+        Ok(summary) => {
+            let code = report(&summary);
+            // The process ends now and its memory goes back whole: freeing
+            // a national run's 95 000 findings one by one only delayed the
+            // exit (0.01 s). `serve` drops its summaries as ever.
+            std::mem::forget(summary);
+            Ok(code)
+        }
         Err(e @ JobError::Busy { .. }) => Err(e).with_context(|| format!("{name} {period} did not start")),
         Err(e) => Err(e).with_context(|| format!("{name} {period} failed; nothing was written")),
     }
