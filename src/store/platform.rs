@@ -134,21 +134,24 @@ impl Reader<'_> {
         }
         let completions = self.current(ExportKind::Completions, None)?;
         let signups = self.current(ExportKind::Signups, None)?;
-        // A second thread sorts the accounts while this one reads the
-        // sign-ups back, maps users to their municipality (in the order the
-        // accounts lie in memory) and reads the completions with that map.
-        // (Their overlaps are listed before the sign-ups', as ever.)
+        // A second thread sorts the accounts and a third maps users to their
+        // municipality (in the order the accounts lie in memory) while this
+        // one reads the sign-ups back; then it reads the completions with
+        // that map. (Their overlaps are listed before the sign-ups', as ever.)
         let mut signup_overlaps = Vec::new();
         let (mut order, read) = std::thread::scope(|scope| {
             let sorted = scope.spawn(|| username_order(&unsorted));
+            let mapped = (!completions.is_empty()).then(|| scope.spawn(|| KommunOf::new(&unsorted)));
             let read = (|| {
                 let signups_read =
                     if signups.is_empty() { None } else { Some(self.signups_view(&signups, &mut signup_overlaps)?) };
-                let completions_read = if completions.is_empty() {
-                    None
-                } else {
-                    let kommun_of = KommunOf::new(&unsorted);
-                    Some(self.completions_and_progress(&completions, courses, &kommun_of, &mut overlaps)?)
+                let completions_read = match mapped {
+                    None => None,
+                    Some(mapped) => {
+                        // A panic there is the reader's, not the thread's: raise it here.
+                        let kommun_of = mapped.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                        Some(self.completions_and_progress(&completions, courses, &kommun_of, &mut overlaps)?)
+                    }
                 };
                 Ok((completions_read, signups_read))
             })();
