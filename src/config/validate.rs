@@ -6,7 +6,6 @@ use super::number::RawNumber;
 use super::raw::*;
 use crate::domain::{Category, DelresaCode, Email, KommunKod, Money, Recipient};
 use rust_decimal::Decimal;
-use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use toml::Spanned;
@@ -39,7 +38,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
     let config = build(raw, &mut c);
     if c.errors.is_empty() {
         let mut config = config.expect("no errors means a config");
-        config.fingerprint = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+        config.fingerprint = crate::domain::hash::sha256_hex(text);
         Ok(config)
     } else {
         Err(ConfigErrors(c.errors))

@@ -4,11 +4,11 @@
 use super::reading::{guarded, set_aside, Slot};
 use super::{JobContext, JobError};
 use crate::config::Config;
+use crate::domain::hash::sha256_hex;
 use crate::domain::totara::report_identity;
 use crate::domain::Register;
 use crate::ingest::{inbox_paths, kind_of, read_register, read_register_bytes, sha256_file, InputKind};
 use crate::store::{Reader, RunInput, RunTx, Store, StoredRegister};
-use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -109,11 +109,6 @@ pub(crate) fn parsed_key(sha256: &str, config: &Config) -> Option<String> {
     Some(format!("{sha256} {} {}", config.fingerprint, program_id()?))
 }
 
-/// The SHA-256 of `bytes` in hex, as [`parsed_key`] takes it.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
 /// This program, by its version, size and time: what is kept from one run
 /// for the next (a parsed register, a platform summary) is kept under it,
 /// so a rebuilt program computes them again. `None` when the program cannot
@@ -136,7 +131,7 @@ pub(crate) fn program_id() -> Option<&'static str> {
 pub(crate) fn merge_registers(registers: Vec<Register>) -> Result<Register, JobError> {
     check_rounds_unique(&registers)?;
     let parts: Option<Vec<&str>> = registers.iter().map(|r| r.content_key.as_deref()).collect();
-    let content_key = parts.map(|keys| sha256_hex(format!("merged register\n{}", keys.join("\n")).as_bytes()));
+    let content_key = parts.map(|keys| sha256_hex(format!("merged register\n{}", keys.join("\n"))));
     let mut merged = Register::default();
     for reg in registers {
         merged.merge(reg);

@@ -187,5 +187,5 @@ fn counts_key(reader: &Reader, config: &Config, before: Option<&str>) -> Result<
         return Ok(None);
     }
     let text = format!("account counts\n{program}\n{}\n{ids:?}", config.fingerprint);
-    Ok(Some(hex::encode(Sha256::digest(text))))
+    Ok(Some(crate::domain::hash::sha256_hex(text)))
 }

@@ -64,6 +64,5 @@ impl RunTx<'_> {
 
 /// A kept register's content key: the SHA-256 of its packed form, in hex.
 fn content_key(packed: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(packed))
+    crate::domain::hash::sha256_hex(packed)
 }

@@ -7,12 +7,13 @@
 use super::ahead::{Ahead, ReadAhead, Said, Wanted};
 use super::files::{file_name, first_line, format_of, is_incomplete, stored_name, unknown_reason};
 use super::{SyncLog, JOB};
+use crate::domain::hash::sha256_hex;
 use crate::domain::totara::report_identity;
 use crate::domain::Register;
 use crate::domain::{Code, ExportKind, Finding};
 use crate::ingest::exports::{read_export_pipelined, store_sheet_rows, ExportError, ExportOutcome};
 use crate::ingest::{is_spreadsheet, kind_of, read_register, sha256_file, InputKind, RegisterError, RegisterProblems};
-use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in, sha256_hex};
+use crate::jobs::inputs::{check_rounds_unique, parsed_key, read_stored_register_in};
 use crate::jobs::reading::{guarded, Slot};
 use crate::jobs::stages::StageClock;
 use crate::jobs::{JobError, JobSettings};

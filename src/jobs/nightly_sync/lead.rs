@@ -118,13 +118,12 @@ mod tests {
     /// stored fingerprint must still match, or the project lead gets the
     /// same findings again.
     fn as_first_written(findings: &[Finding]) -> String {
-        use sha2::{Digest, Sha256};
         let mut lines: Vec<String> = findings
             .iter()
             .map(|f| format!("{}|{}|{}", f.code, f.kommun.map(|k| k.to_string()).unwrap_or_default(), f.subject))
             .collect();
         lines.sort();
-        hex::encode(Sha256::digest(lines.join("\n").as_bytes()))
+        crate::domain::hash::sha256_hex(lines.join("\n"))
     }
 
     #[test]
