@@ -8,7 +8,6 @@
 
 use super::staging::Staging;
 use super::{JobContext, JobError, JobSettings};
-use crate::domain::Finding;
 use crate::store::{Outcome, RunInput, RunRecord, RunTx, Store, StoreError};
 use std::path::PathBuf;
 
@@ -18,7 +17,9 @@ pub(crate) struct Finished<'a> {
     pub period: String,
     pub started_at: String,
     pub inputs: Vec<RunInput>,
-    pub findings: &'a [Finding],
+    /// How many findings the run had (the run log keeps the count; the
+    /// findings themselves are in `findings.csv`).
+    pub findings: usize,
     pub staging: Staging,
     /// Input files and rows stored (the nightly sync).
     pub files: u64,
@@ -27,7 +28,7 @@ pub(crate) struct Finished<'a> {
 
 impl<'a> Finished<'a> {
     /// A run with its staged outputs and findings (no inputs stored).
-    pub fn new(job: &'a str, period: String, started_at: String, findings: &'a [Finding], staging: Staging) -> Self {
+    pub fn new(job: &'a str, period: String, started_at: String, findings: usize, staging: Staging) -> Self {
         Finished { job, period, started_at, inputs: Vec::new(), findings, staging, files: 0, rows: 0 }
     }
 }
@@ -50,9 +51,9 @@ pub(crate) fn close(tx: RunTx, settings: &JobSettings, done: Finished) -> Result
         period: done.period,
         started_at: done.started_at,
         ended_at: settings.now(),
-        outcome: if done.findings.is_empty() { Outcome::Ok } else { Outcome::Findings },
+        outcome: if done.findings == 0 { Outcome::Ok } else { Outcome::Findings },
         error: None,
-        findings: done.findings.len() as u32,
+        findings: done.findings as u32,
         outputs: done.staging.len() as u32,
         inputs: done.inputs,
         scheduled_at: settings.scheduled_at.clone(),

@@ -40,7 +40,7 @@ pub fn run_followup(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobE
         })
         .collect();
     figures.extend(finding_counts(config, &findings));
-    let done = Finished { inputs, ..Finished::new("followup", year.to_string(), started_at, &findings, staging) };
+    let done = Finished { inputs, ..Finished::new("followup", year.to_string(), started_at, findings.len(), staging) };
     let outputs = commit(ctx, done, |_| Ok(()))?;
     clock.mark("follow-up, reconcile and regional workbook", table.sections.len() as u64, "delresor");
     let stages = clock.finish();

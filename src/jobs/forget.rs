@@ -53,7 +53,7 @@ pub fn forget(settings: &JobSettings, who: &str, dry: bool) -> Result<ForgetRepo
     let mut register_rows = 0;
     let limits = ctx.config.ingest.limits;
     let emails: Vec<String> = keys.iter().filter(|k| k.contains('@')).cloned().collect();
-    let done = Finished::new("forget", period, started_at, &[], staging);
+    let done = Finished::new("forget", period, started_at, 0, staging);
     commit(&mut ctx, done, |tx| {
         removed = tx.forget(&keys, &mentions, dry)?;
         for &id in &removed.registers {

@@ -75,7 +75,7 @@ pub fn run_monthly_invoice(ctx: &mut JobContext, month: Month) -> Result<RunSumm
     let sending = sending(ctx);
     let closing = !ctx.delivery.dry_run;
     let freeze = c.pot.as_ref().filter(|p| closing && !p.frozen).map(|p| &p.pot);
-    let done = Finished { inputs, ..Finished::new(JOB, month.to_string(), started_at, &c.findings, staging) };
+    let done = Finished { inputs, ..Finished::new(JOB, month.to_string(), started_at, c.findings.len(), staging) };
     let outputs = commit(ctx, done, |tx| {
         tx.save_invoice_basis(&c.basis)?;
         tx.save_adjustments_and_close(month, &c.late, closing)?;

@@ -42,7 +42,7 @@ pub fn run_purge(ctx: &mut JobContext, dry: bool) -> Result<RunSummary, JobError
     let staging = Staging::new(&ctx.out)?;
     let period = ctx.today().to_string();
     let mut purged = Purged::default();
-    let done = Finished::new(JOB, period.clone(), started_at, &[], staging);
+    let done = Finished::new(JOB, period.clone(), started_at, 0, staging);
     commit(ctx, done, |tx| {
         purged = tx.purge(&plan, dry)?;
         Ok(())

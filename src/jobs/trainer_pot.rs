@@ -42,7 +42,7 @@ pub fn run_trainer_pot(ctx: &mut JobContext, year: Year) -> Result<RunSummary, J
     let mut figures = pot_figures(pot, computed.frozen, delivering);
     let sending = super::outbox::sending(ctx);
     let freeze = (delivering && !computed.frozen).then_some(pot);
-    let done = Finished { inputs, ..Finished::new(JOB, year.to_string(), started_at, &findings, staging) };
+    let done = Finished { inputs, ..Finished::new(JOB, year.to_string(), started_at, findings.len(), staging) };
     let outputs = commit(ctx, done, |tx| {
         if let Some(pot) = freeze {
             tx.freeze_pot(pot)?;

@@ -104,12 +104,11 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
         }
     }
     let rejected = log.count(IngestStatus::Rejected);
-    let logged = with_rejected(&log.findings, rejected);
     let done = Finished {
         inputs: std::mem::take(&mut log.inputs),
         files: log.count(IngestStatus::Ingested) as u64,
         rows: log.ingested_rows(),
-        ..Finished::new(JOB, today.to_string(), started_at, &logged, staging)
+        ..Finished::new(JOB, today.to_string(), started_at, log.findings.len() + usize::from(rejected > 0), staging)
     };
     if let Some(why) = files::rejected_error(&log.lines) {
         tx.fail_with(why);
@@ -197,23 +196,22 @@ fn write_reports(staging: &mut Staging, log: &SyncLog) -> Result<(), JobError> {
 }
 
 /// The findings with one for the rejected files, if any.
-fn with_rejected(findings: &[Finding], rejected: usize) -> Vec<Finding> {
-    let mut all = findings.to_vec();
+fn with_rejected(mut findings: Vec<Finding>, rejected: usize) -> Vec<Finding> {
     if rejected > 0 {
-        all.push(Finding::new(
+        findings.push(Finding::new(
             Code::FileRejected,
             None,
             format!("{rejected} fil(er)"),
             "Se inkorgens mapp rejected/ och filen <namn>.error.txt bredvid varje fil.",
         ));
     }
-    all
+    findings
 }
 
 /// What the run did, for the terminal and the exit code.
 fn summary(
     ctx: &JobContext,
-    log: SyncLog,
+    mut log: SyncLog,
     outputs: Vec<PathBuf>,
     messages: usize,
     to_lead: Option<String>,
@@ -240,7 +238,7 @@ fn summary(
         figures.push(format!("Rejected {}: the reason is in inbox/rejected/{}.error.txt.", l.file, l.file));
     }
     figures.extend(finding_counts(&ctx.config, &log.findings));
-    let findings = with_rejected(&log.findings, rejected);
+    let findings = with_rejected(std::mem::take(&mut log.findings), rejected);
     if let Some(stem) = &to_lead {
         figures.push(format!("Findings changed: the follow-up {stem} goes to the project lead."));
     }
