@@ -22,7 +22,7 @@ pub fn run_followup(ctx: &mut JobContext, year: Year) -> Result<RunSummary, JobE
 
     let mut staging = Staging::new(&ctx.out)?;
     let pot = year_pot(&ctx.store.reader(), config, &register, year)?;
-    let (findings, _) = stage_regional(&mut staging, config, year, Some((&register, pot)), summary)?;
+    let (findings, ..) = stage_regional(&mut staging, config, year, Some((&register, pot)), summary, |_| ())?;
     let table = followup(&register, config, year);
     let mut figures: Vec<String> = table
         .sections

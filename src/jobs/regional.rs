@@ -20,14 +20,17 @@ use std::collections::HashMap;
 
 /// Computes and stages the regional outputs from the platform's summary
 /// and the year's pot (given with the register it was computed from; see
-/// [`super::pot::year_pot`]); returns the findings and the workbook.
-pub(crate) fn stage_regional(
+/// [`super::pot::year_pot`]); returns the findings and the workbook, and
+/// what `also` made of the findings on the second thread, after the CSV
+/// files, while this one built the workbook.
+pub(crate) fn stage_regional<T: Send>(
     staging: &mut Staging,
     config: &Config,
     year: Year,
     register: Option<(&Register, YearPot)>,
     summary: PlatformSummary,
-) -> Result<(Vec<Finding>, Vec<u8>), JobError> {
+    also: impl FnOnce(&[Finding]) -> T + Send,
+) -> Result<(Vec<Finding>, Vec<u8>, T), JobError> {
     let PlatformSummary { mut findings, overlaps, accounts, progress } = summary;
     findings.extend(overlaps);
     let has_completions = progress.is_some();
@@ -47,7 +50,7 @@ pub(crate) fn stage_regional(
     let accounts_csv = accounts.as_ref().map(|_| staging.path("accounts-by-municipality.csv")).transpose()?;
     let progress_csv = has_completions.then(|| staging.path("progress-by-municipality.csv")).transpose()?;
     let followup_csv = table.as_ref().map(|_| staging.path(&format!("followup-{year}.csv"))).transpose()?;
-    let write_csv = || -> Result<(), JobError> {
+    let write_csv = || -> Result<T, JobError> {
         write_reconciliation_csv(&reconciliation, &findings)?;
         if let (Some(p), Some(a)) = (&accounts_csv, &accounts) {
             write_accounts_csv(p, config, a)?;
@@ -58,7 +61,7 @@ pub(crate) fn stage_regional(
         if let (Some(p), Some(t)) = (&followup_csv, &table) {
             write_followup_csv(p, t)?;
         }
-        Ok(())
+        Ok(also(&findings))
     };
     let report = RegionalReport {
         followup: table.as_ref(),
@@ -68,10 +71,10 @@ pub(crate) fn stage_regional(
         findings: &findings,
     };
     let (csv, workbook) = super::parallel::both(write_csv, || regional_workbook(config, &report));
-    csv?;
+    let also = csv?;
     let workbook = workbook?;
     staging.write(&format!("uppfoljning-{year}.xlsx"), &workbook)?;
-    Ok((findings, workbook))
+    Ok((findings, workbook, also))
 }
 
 /// One line per finding code with the count per municipality, for the run summary.

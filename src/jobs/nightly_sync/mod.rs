@@ -92,10 +92,10 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
     }
 
     let mut staging = Staging::new(&settings.out)?;
-    let workbook = regional(settings, &tx, today, &mut staging, &mut log, &mut clock)?;
+    let (workbook, fingerprint) = regional(settings, &tx, today, &mut staging, &mut log, &mut clock)?;
     // What the outbox could not deliver reaches the project lead with the follow-up.
     log.findings.extend(undelivered);
-    let to_lead = lead::stage(settings, &tx, &mut staging, &log.findings, workbook, today)?;
+    let to_lead = lead::stage(settings, &tx, &mut staging, &log.findings, fingerprint, workbook, today)?;
     write_reports(&mut staging, &log)?;
     for (path, source, validators) in &log.downloads {
         let fate = log.moves.iter().find(|(p, ..)| p == path).map(|(_, folder, _)| *folder);
@@ -149,7 +149,7 @@ fn regional(
     staging: &mut Staging,
     log: &mut SyncLog,
     clock: &mut super::stages::StageClock,
-) -> Result<Vec<u8>, JobError> {
+) -> Result<(Vec<u8>, Option<lead::Fingerprint>), JobError> {
     let config = &settings.config;
     let mut registers = Vec::new();
     for s in tx.latest_registers()? {
@@ -178,10 +178,17 @@ fn regional(
         Some(n) => clock.mark("read platform back and reconcile", n as u64, "completions"),
         None => clock.mark("platform summary (unchanged, kept)", made.summary.findings.len() as u64, "findings"),
     }
-    let (found, workbook) = stage_regional(staging, config, year, register.as_ref().zip(pot), made.summary)?;
+    // The project lead's fingerprint of the findings is taken beside the workbook.
+    let to_lead = lead::wanted(settings);
+    let (found, workbook, fingerprint) =
+        stage_regional(staging, config, year, register.as_ref().zip(pot), made.summary, |found| {
+            to_lead.then(|| lead::Fingerprint::of(found))
+        })?;
+    // It fits the run's findings only if none came before these (later ones are added after).
+    let fingerprint = fingerprint.filter(|_| log.findings.is_empty());
     log.findings.extend(found);
     clock.mark("regional workbook", log.findings.len() as u64, "findings");
-    Ok(workbook)
+    Ok((workbook, fingerprint))
 }
 
 /// `ingest-report.csv`, and `ingest-problems.csv` when rows were skipped.
