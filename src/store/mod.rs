@@ -52,6 +52,19 @@ pub struct Store {
     checkpointer: Arc<checkpoint::Checkpointer>,
 }
 
+/// The page size of a new state database: 64 KB, SQLite's largest. A
+/// national sync writes 90 MB in one transaction; with SQLite's default of
+/// 4 KB that is 22 000 pages, and each goes through the write-ahead log as
+/// its own writes: spilled, its checksum written again at the commit
+/// (pages spilled and changed again make SQLite rewrite every frame's
+/// checksum from the first of them), and copied into the database by the
+/// checkpoint; 110 000 `pwrite` calls in all. With 64 KB pages, 1 400.
+/// The nightly sync took 0.24 s less (3.20 → 2.96 s), the invoice the same
+/// within its spread. SQLite sets the page size only when it creates the
+/// file: an existing database keeps its own (changing it would need a
+/// `VACUUM` outside WAL mode).
+pub(crate) const PAGE_SIZE: i64 = 65_536;
+
 impl Store {
     /// Opens (creating if needed) the database and brings its schema up to
     /// date; times are stamped by the process clock (see [`crate::domain::clock`]).
@@ -71,6 +84,8 @@ impl Store {
         // a bigger cache only holds their dirty pages until they are spilled
         // to the log anyway: 512 MB made the 10 × national sync slower and
         // 480 MB bigger, and the read-back filled it again.
+        // A new database gets pages of PAGE_SIZE (an existing one keeps its own).
+        conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(wrap)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
         // Checkpoints run on a thread of their own after each run's commit (see `checkpoint`).
         conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(wrap)?;
@@ -116,5 +131,42 @@ impl Drop for Store {
     /// A checkpoint still running ends before the connection closes.
     fn drop(&mut self) {
         self.checkpointer.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_size(path: &Path) -> i64 {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_new_database_has_large_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        drop(Store::open(&path).unwrap());
+        assert_eq!(page_size(&path), PAGE_SIZE);
+    }
+
+    /// A database made before keeps its 4 KB pages, and its contents.
+    #[test]
+    fn an_existing_database_keeps_its_pages_and_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;").unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        store.conn.execute("INSERT INTO settings (key, value) VALUES ('kept', 'yes')", []).unwrap();
+        drop(store);
+        assert_eq!(page_size(&path), 4096);
+        let store = Store::open(&path).unwrap();
+        let kept: String =
+            store.conn.query_row("SELECT value FROM settings WHERE key = 'kept'", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, "yes");
     }
 }
