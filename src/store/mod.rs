@@ -80,12 +80,12 @@ impl Store {
         }
         let wrap = |source| StoreError { path: path.to_path_buf(), source };
         let conn = Connection::open(path).map_err(wrap)?;
+        // A new database gets pages of PAGE_SIZE (an existing one keeps its own).
+        conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(wrap)?;
         // WAL; a 32 MB page cache. Bulk rows are appended (rowid tables), so
         // a bigger cache only holds their dirty pages until they are spilled
         // to the log anyway: 512 MB made the 10 × national sync slower and
         // 480 MB bigger, and the read-back filled it again.
-        // A new database gets pages of PAGE_SIZE (an existing one keeps its own).
-        conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(wrap)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
         // Checkpoints run on a thread of their own after each run's commit (see `checkpoint`).
         conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(wrap)?;

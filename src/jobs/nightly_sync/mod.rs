@@ -38,6 +38,10 @@ struct SyncLog {
     /// One line per file or source for `ingest-report.csv`.
     lines: Vec<IngestLine>,
     findings: Vec<Finding>,
+    /// The finding for the files rejected, once the ingest is over: it
+    /// ends the run's findings (the summary's counts per code leave it
+    /// out, each rejected file has a line of its own).
+    rejected_files: Option<Finding>,
     inputs: Vec<RunInput>,
     /// Where each file goes after the commit, and why if rejected.
     moves: Vec<(PathBuf, &'static str, Option<String>)>,
@@ -103,12 +107,13 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
             tx.remember_validators(source, validators)?;
         }
     }
-    let rejected = log.count(IngestStatus::Rejected);
+    log.rejected_files = rejected_files(log.count(IngestStatus::Rejected));
+    let logged = log.findings.len() + usize::from(log.rejected_files.is_some());
     let done = Finished {
         inputs: std::mem::take(&mut log.inputs),
         files: log.count(IngestStatus::Ingested) as u64,
         rows: log.ingested_rows(),
-        ..Finished::new(JOB, today.to_string(), started_at, log.findings.len() + usize::from(rejected > 0), staging)
+        ..Finished::new(JOB, today.to_string(), started_at, logged, staging)
     };
     if let Some(why) = files::rejected_error(&log.lines) {
         tx.fail_with(why);
@@ -202,17 +207,16 @@ fn write_reports(staging: &mut Staging, log: &SyncLog) -> Result<(), JobError> {
     Ok(())
 }
 
-/// The findings with one for the rejected files, if any.
-fn with_rejected(mut findings: Vec<Finding>, rejected: usize) -> Vec<Finding> {
-    if rejected > 0 {
-        findings.push(Finding::new(
+/// The finding for the rejected files, if any: it ends the run's findings.
+fn rejected_files(rejected: usize) -> Option<Finding> {
+    (rejected > 0).then(|| {
+        Finding::new(
             Code::FileRejected,
             None,
             format!("{rejected} fil(er)"),
             "Se inkorgens mapp rejected/ och filen <namn>.error.txt bredvid varje fil.",
-        ));
-    }
-    findings
+        )
+    })
 }
 
 /// What the run did, for the terminal and the exit code.
@@ -245,7 +249,8 @@ fn summary(
         figures.push(format!("Rejected {}: the reason is in inbox/rejected/{}.error.txt.", l.file, l.file));
     }
     figures.extend(finding_counts(&ctx.config, &log.findings));
-    let findings = with_rejected(std::mem::take(&mut log.findings), rejected);
+    let mut findings = std::mem::take(&mut log.findings);
+    findings.extend(log.rejected_files.take());
     if let Some(stem) = &to_lead {
         figures.push(format!("Findings changed: the follow-up {stem} goes to the project lead."));
     }
