@@ -58,7 +58,7 @@ pub struct Store {
 /// its own writes: spilled, its checksum written again at the commit
 /// (pages spilled and changed again make SQLite rewrite every frame's
 /// checksum from the first of them), and copied into the database by the
-/// checkpoint; 110 000 `pwrite` calls in all. With 64 KB pages, 1 400.
+/// checkpoint; 108 000 `pwrite` calls in all. With 64 KB pages, 1 400.
 /// The nightly sync took 0.24 s less (3.20 → 2.96 s), the invoice the same
 /// within its spread. SQLite sets the page size only when it creates the
 /// file: an existing database keeps its own (changing it would need a
