@@ -26,6 +26,8 @@ use yrkesresan::cli::{
 };
 
 fn main() -> ExitCode {
+    // Freed memory is reused by the job's next stages, not returned and zeroed again.
+    yrkesresan::jobs::keep_freed_memory_for_reuse();
     // `yrkesresan … | head` ends quietly, like other command-line tools,
     // instead of panicking on a closed pipe.
     #[cfg(unix)]

@@ -39,6 +39,7 @@ pub use followup::run_followup;
 pub use forget::{forget, ForgetReport};
 pub use inputs::load_register;
 pub use lock::StateLock;
+pub use memory::keep_freed_memory_for_reuse;
 pub use monthly_invoice::run_monthly_invoice;
 pub use nightly_sync::run_nightly_sync;
 pub use outbox_admin::{cancel, drain_waiting, resend, ResendTarget, Resent};
