@@ -5,6 +5,7 @@ use super::bounds::{beyond_grid, check_zip, short, Container};
 use crate::config::IngestLimits;
 use calamine::{Data, Reader, Sheets};
 use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::io::Cursor;
 
 /// An open workbook (xlsx or ods), detected from its first bytes.
@@ -286,6 +287,17 @@ fn is_blank(c: &Data) -> bool {
     }
 }
 
+/// A cell as [`cell_text`] reads it, borrowed where the cell holds text: a
+/// register's 100 000 participant rows are read cell by cell and most
+/// values are only looked at.
+pub(crate) fn cell_str(c: &Data) -> Cow<'_, str> {
+    match c {
+        Data::String(s) => Cow::Borrowed(s.trim()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cow::Borrowed(s),
+        other => Cow::Owned(cell_text(other)),
+    }
+}
+
 /// A cell as trimmed text; whole numbers without `.0`.
 pub(crate) fn cell_text(c: &Data) -> String {
     match c {
@@ -431,5 +443,26 @@ mod tests {
         for c in &cells {
             assert_eq!(is_blank(c), cell_text(c).is_empty(), "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_borrowed_look_at_a_cell_is_its_text() {
+        let cells = [
+            Data::Empty,
+            Data::String(" Falun \t".into()),
+            Data::String("Närvarande".into()),
+            Data::Float(12.0),
+            Data::Float(1.5),
+            Data::Int(7),
+            Data::Bool(true),
+            Data::DateTimeIso(" 2026-03-05".into()),
+            Data::DurationIso("PT1H".into()),
+            Data::DateTime(calamine::ExcelDateTime::new(45000.0, calamine::ExcelDateTimeType::DateTime, false)),
+            Data::Error(calamine::CellErrorType::NA),
+        ];
+        for c in &cells {
+            assert_eq!(cell_str(c), cell_text(c), "{c:?}");
+        }
+        assert!(matches!(cell_str(&cells[1]), Cow::Borrowed("Falun")));
     }
 }

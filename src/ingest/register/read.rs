@@ -9,8 +9,9 @@ use crate::config::Config;
 use crate::domain::*;
 use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
 use crate::ingest::bounds::short;
-use crate::ingest::workbook::{cell_date, cell_money, cell_text, Row, Table, Workbook};
+use crate::ingest::workbook::{cell_date, cell_money, cell_str, cell_text, Row, Table, Workbook};
 use calamine::Data;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -180,6 +181,20 @@ fn text(row: &Row, idx: usize) -> String {
     cell_text(get(row, idx))
 }
 
+/// A cell's text as [`text`] gives it, for a look: borrowed where the cell holds text.
+fn look(row: &Row, idx: usize) -> Cow<'_, str> {
+    cell_str(get(row, idx))
+}
+
+/// `s` in lower case, copied only when a letter changes.
+fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        s
+    }
+}
+
 fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
     let Some([c_id, c_course, c_delresa, c_cat, c_org]) =
         columns(t, ["Omgång", "Kurs", "Delresa", "Kategori", "Arrangör"], p)
@@ -191,7 +206,7 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
     let mut out: Vec<Round> = Vec::new();
     let mut seen: BTreeMap<RoundId, u32> = BTreeMap::new();
     for (r, row) in t.rows() {
-        let id = match RoundId::parse(&text(row, c_id)) {
+        let id = match RoundId::parse(&look(row, c_id)) {
             Ok(id) => id,
             Err(e) => {
                 p.cell(t, r, c_id, e.to_string());
@@ -206,7 +221,7 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
         if course.is_empty() {
             p.cell(t, r, c_course, "the course name is empty".into());
         }
-        let delresa_text = text(row, c_delresa);
+        let delresa_text = look(row, c_delresa);
         let delresa = config.resolve_delresa(&delresa_text);
         if delresa.is_none() {
             p.cell(
@@ -220,8 +235,8 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
                 ),
             );
         }
-        let category = Category::parse(&text(row, c_cat)).map_err(|e| p.cell(t, r, c_cat, e.to_string())).ok();
-        let organiser = Organiser::parse(&text(row, c_org)).map_err(|e| p.cell(t, r, c_org, e.to_string())).ok();
+        let category = Category::parse(&look(row, c_cat)).map_err(|e| p.cell(t, r, c_cat, e.to_string())).ok();
+        let organiser = Organiser::parse(&look(row, c_org)).map_err(|e| p.cell(t, r, c_org, e.to_string())).ok();
         let level = c_level.map(|c| text(row, c)).filter(|s| !s.is_empty());
         if let (Some(l), Some(c)) = (&level, c_level) {
             if !["ny", "van", "erfaren", "chef"].contains(&l.to_lowercase().as_str()) {
@@ -267,7 +282,7 @@ fn read_days(t: &Table, rounds: &BTreeMap<RoundId, &Round>, p: &mut Problems) ->
     let mut seen: BTreeMap<(RoundId, DayNumber), u32> = BTreeMap::new();
     for (r, row) in t.rows() {
         let round = known_round(t, r, c_round, row, rounds, p);
-        let day = DayNumber::parse(&text(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
+        let day = DayNumber::parse(&look(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
         let date = cell_date(get(row, c_date)).map_err(|e| p.cell(t, r, c_date, e)).ok();
         let form = c_form.map(|c| text(row, c)).unwrap_or_default();
         if let Some(c) = c_form {
@@ -294,7 +309,7 @@ fn known_round(
     rounds: &BTreeMap<RoundId, &Round>,
     p: &mut Problems,
 ) -> Option<RoundId> {
-    match RoundId::parse(&text(row, col)) {
+    match RoundId::parse(&look(row, col)) {
         Ok(id) if rounds.contains_key(&id) => Some(id),
         Ok(id) => {
             p.cell(t, r, col, format!("the round '{id}' is not in the sheet Kursomgångar"));
@@ -309,7 +324,7 @@ fn known_round(
 
 fn optional_email(t: &Table, r: u32, col: Option<usize>, row: &Row, p: &mut Problems) -> Option<Email> {
     let c = col?;
-    let s = text(row, c);
+    let s = look(row, c);
     if s.is_empty() {
         return None;
     }
@@ -329,8 +344,8 @@ fn read_trainers(
     let c_email = t.column("E-post");
     let mut out = Vec::new();
     for (r, row) in t.rows() {
-        let round = RoundId::parse(&text(row, c_round)).map_err(|e| p.cell(t, r, c_round, e.to_string())).ok();
-        let day = DayNumber::parse(&text(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
+        let round = RoundId::parse(&look(row, c_round)).map_err(|e| p.cell(t, r, c_round, e.to_string())).ok();
+        let day = DayNumber::parse(&look(row, c_day)).map_err(|e| p.cell(t, r, c_day, e.to_string())).ok();
         if let (Some(round), Some(day)) = (&round, day) {
             if !days.contains(&(round.clone(), day)) {
                 p.cell(t, r, c_day, format!("round '{round}' has no day {day} in the sheet Kursdagar"));
@@ -340,12 +355,12 @@ fn read_trainers(
         if name.is_empty() {
             p.cell(t, r, c_name, "the trainer's name is empty".into());
         }
-        let kommun_text = text(row, c_kommun);
+        let kommun_text = look(row, c_kommun);
         let employer = config.resolve(&kommun_text);
         if employer.is_none() {
             p.cell(t, r, c_kommun, unknown_municipality(&kommun_text, config, true));
         }
-        let role = TrainerRole::parse(&text(row, c_role)).map_err(|e| p.cell(t, r, c_role, e.to_string())).ok();
+        let role = TrainerRole::parse(&look(row, c_role)).map_err(|e| p.cell(t, r, c_role, e.to_string())).ok();
         let email = optional_email(t, r, c_email, row, p);
         if let (Some(round), Some(day), Some(employer), Some(role)) = (round, day, employer, role) {
             out.push(TrainerDay { round, day, name, email, employer, role });
@@ -365,8 +380,7 @@ fn unknown_municipality(text: &str, config: &Config, region_allowed: bool) -> St
 
 /// How a day cell is read: attended, absent, or not understood.
 fn attendance(c: &Data) -> Result<bool, String> {
-    let s = cell_text(c).to_lowercase();
-    match s.as_str() {
+    match lower(cell_str(c)).as_ref() {
         "x" | "1" | "ja" | "närvarande" => Ok(true),
         "" | "0" | "nej" | "frånvarande" | "sjuk" => Ok(false),
         _ => Err(format!(
@@ -401,6 +415,10 @@ fn read_participants(
     if day_cols.is_empty() {
         p.sheet_level(&t.sheet, "no day columns ('Dag 1', 'Dag 2', …) were found".into());
     }
+    let mut days_of: BTreeMap<&RoundId, Vec<DayNumber>> = BTreeMap::new();
+    for (round, day) in days {
+        days_of.entry(round).or_default().push(*day);
+    }
     let mut out: Vec<Participant> = Vec::new();
     let mut notes = Vec::new();
     let mut by_key: BTreeMap<(RoundId, String), usize> = BTreeMap::new();
@@ -413,7 +431,8 @@ fn read_participants(
         let kommun = participant_kommun(t, r, c_kommun, row, config, p);
         let email = optional_email(t, r, c_email, row, p);
         let approved = c_approved.and_then(|c| approval(t, r, c, row, p));
-        let attended = attended_days(t, r, row, &day_cols, round.as_ref(), days, p);
+        let round_days = round.as_ref().map(|id| (id, days_of.get(id).map(Vec::as_slice).unwrap_or_default()));
+        let attended = attended_days(t, r, row, &day_cols, round_days, p);
         let (Some(round), Some(kommun)) = (round, kommun) else {
             continue;
         };
@@ -447,7 +466,7 @@ fn read_participants(
 
 /// A participant's municipality (the region itself is not one: it is not billed).
 fn participant_kommun(t: &Table, r: u32, c: usize, row: &Row, config: &Config, p: &mut Problems) -> Option<KommunKod> {
-    let kommun_text = text(row, c);
+    let kommun_text = look(row, c);
     let kommun = config.resolve_kommun(&kommun_text);
     if kommun.is_none() {
         let msg = if config.resolve(&kommun_text) == Some(Recipient::Region) {
@@ -465,7 +484,7 @@ fn participant_kommun(t: &Table, r: u32, c: usize, row: &Row, config: &Config, p
 
 /// `Godkänd`: ja (or x), nej, or empty while undecided.
 fn approval(t: &Table, r: u32, c: usize, row: &Row, p: &mut Problems) -> Option<bool> {
-    match text(row, c).to_lowercase() {
+    match lower(look(row, c)) {
         s if s.is_empty() => None,
         s if s == "ja" || s == "x" => Some(true),
         s if s == "nej" => Some(false),
@@ -482,15 +501,14 @@ fn attended_days(
     r: u32,
     row: &Row,
     day_cols: &[(DayNumber, usize)],
-    round: Option<&RoundId>,
-    days: &BTreeSet<(RoundId, DayNumber)>,
+    round: Option<(&RoundId, &[DayNumber])>,
     p: &mut Problems,
 ) -> BTreeSet<DayNumber> {
     let mut attended = BTreeSet::new();
     for &(day, col) in day_cols {
         match attendance(get(row, col)) {
             Ok(true) => {
-                if let Some(round) = round.filter(|round| !days.contains(&((*round).clone(), day))) {
+                if let Some((round, _)) = round.filter(|(_, has)| !has.contains(&day)) {
                     p.cell(
                         t,
                         r,
@@ -534,7 +552,7 @@ fn read_extra_lines(t: &Table, config: &Config, p: &mut Problems) -> Vec<ExtraLi
                 None
             }
         };
-        let kommun_text = text(row, c_kommun);
+        let kommun_text = look(row, c_kommun);
         let kommun = config.resolve_kommun(&kommun_text);
         if kommun.is_none() {
             p.cell(t, r, c_kommun, unknown_municipality(&kommun_text, config, false));
@@ -587,4 +605,24 @@ fn read_extra_lines(t: &Table, config: &Config, p: &mut Problems) -> Vec<ExtraLi
         out.push(ExtraLine { kind, kommun, date, description, quantity, unit_price, amount, comment, row: r });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attendance_marks_read_in_any_case_without_changing_their_meaning() {
+        for (mark, meant) in [("X", true), ("x", true), ("Ja", true), ("NÄRVARANDE", true), ("Närvarande", true)] {
+            assert_eq!(attendance(&Data::String(format!(" {mark} "))), Ok(meant), "{mark}");
+        }
+        for mark in ["", "0", "NEJ", "Frånvarande", "sjuk"] {
+            assert_eq!(attendance(&Data::String(mark.into())), Ok(false), "{mark}");
+        }
+        assert_eq!(attendance(&Data::Float(1.0)), Ok(true));
+        let e = attendance(&Data::String("Kanske".into())).unwrap_err();
+        assert!(e.starts_with("'Kanske' is not an attendance mark"), "{e}");
+        assert!(matches!(lower(Cow::Borrowed("ja")), Cow::Borrowed("ja")));
+        assert_eq!(lower(Cow::Borrowed("ÅSA")), "åsa");
+    }
 }
