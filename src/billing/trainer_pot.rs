@@ -20,7 +20,7 @@ use crate::domain::Register;
 use crate::domain::{Money, Organiser, Recipient, TrainerRole, Year};
 use crate::domain::{PotAdjustment, PotDay, PotDistribution, PotExtra, PotRow, PotTrainerDay, TrainerShare};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Computes the year's pot and its distribution; `carried` are the
 /// adjustments from earlier years' late changes that this year pays.
@@ -225,21 +225,20 @@ fn rows_of(config: &Config, year: Year, p: Parts) -> Result<PotDistribution, Bil
     }
     let extras_total: Money = extras.iter().map(|e| e.amount).sum();
     let keep = if pot.is_zero() { Decimal::ONE } else { Decimal::ONE - extras_total.as_decimal() / pot.as_decimal() };
+    let taught = taught_by_recipient(&trainer_days);
+    let nobody = Taught::default();
     let mut rows: Vec<PotRow> = recipients
         .iter()
         .map(|&r| {
             let own = exact_days.get(&r).copied().unwrap_or_default();
             let deduction = own * keep - own;
             let extra: Money = extras.iter().filter(|e| Recipient::Kommun(e.kommun) == r).map(|e| e.amount).sum();
-            let mine = trainer_days.iter().filter(|t| t.recipient == r && t.role != TrainerRole::Reserv);
-            let people: std::collections::BTreeSet<&str> = mine.clone().map(|t| t.name.as_str()).collect();
-            let leaders: std::collections::BTreeSet<&str> =
-                mine.clone().filter(|t| t.role == TrainerRole::Kursledare).map(|t| t.name.as_str()).collect();
+            let mine = taught.get(&r).unwrap_or(&nobody);
             PotRow {
                 recipient: r,
-                trainers: people.len() as u32,
-                leaders: leaders.len() as u32,
-                days: mine.count() as u32,
+                trainers: mine.people.len() as u32,
+                leaders: mine.leaders.len() as u32,
+                days: mine.days,
                 points: points.get(&r).copied().unwrap_or_default(),
                 exact_days: own,
                 deduction,
@@ -263,6 +262,30 @@ fn rows_of(config: &Config, year: Year, p: Parts) -> Result<PotDistribution, Bil
     let mut trainers: Vec<TrainerShare> = shares.into_values().collect();
     trainers.sort_by(|a, b| (a.employer, &a.name).cmp(&(b.employer, &b.name)));
     Ok(PotDistribution { year, rule, pot, extras, adjustments: carried.to_vec(), days, trainers, trainer_days, rows })
+}
+
+/// Who taught for one recipient: its trainers and course leaders by name,
+/// and its trainer-days (reserves not counted).
+#[derive(Default)]
+struct Taught<'a> {
+    people: BTreeSet<&'a str>,
+    leaders: BTreeSet<&'a str>,
+    days: u32,
+}
+
+/// Each recipient's [`Taught`], in one pass over the trainer-days (one pass
+/// per recipient was quadratic: 290 municipalities × every trainer-day).
+fn taught_by_recipient(trainer_days: &[PotTrainerDay]) -> BTreeMap<Recipient, Taught<'_>> {
+    let mut taught: BTreeMap<Recipient, Taught<'_>> = BTreeMap::new();
+    for t in trainer_days.iter().filter(|t| t.role != TrainerRole::Reserv) {
+        let mine = taught.entry(t.recipient).or_default();
+        mine.people.insert(t.name.as_str());
+        if t.role == TrainerRole::Kursledare {
+            mine.leaders.insert(t.name.as_str());
+        }
+        mine.days += 1;
+    }
+    taught
 }
 
 /// The published table's Kommentarer: who taught, extras, adjustments.
@@ -290,4 +313,47 @@ fn comment(row: &PotRow, extras: &[PotExtra], carried: &[PotAdjustment]) -> Stri
         parts.push(format!("justering {}: {sign}{} kr", a.for_year, a.amount.to_swedish()));
     }
     parts.join("; ")
+}
+
+#[cfg(test)]
+mod taught_tests {
+    use super::*;
+    use crate::domain::{DayNumber, KommunKod, RoundId};
+
+    fn day(kommun: &str, name: &str, role: TrainerRole) -> PotTrainerDay {
+        PotTrainerDay {
+            recipient: Recipient::Kommun(KommunKod::parse(kommun).unwrap()),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap(),
+            round: RoundId::parse("R1").unwrap(),
+            course: "Kurs".into(),
+            day: DayNumber::new(1).unwrap(),
+            name: name.into(),
+            role,
+            points: Decimal::ONE,
+            day_pot: Money::ZERO,
+            day_points: Decimal::ONE,
+            share: Money::ZERO,
+        }
+    }
+
+    #[test]
+    fn each_recipient_counts_its_own_trainers_leaders_and_days_without_reserves() {
+        use TrainerRole::*;
+        let days = [
+            day("2062", "Ulf", Utbildare),
+            day("2062", "Ulf", Utbildare),
+            day("2062", "Karin", Kursledare),
+            day("2062", "Rea", Reserv),
+            day("2080", "Fia", Kursledare),
+            day("2080", "Fia", Utbildare),
+            day("2081", "Rut", Reserv),
+        ];
+        let taught = taught_by_recipient(&days);
+        let of = |k: &str| taught.get(&Recipient::Kommun(KommunKod::parse(k).unwrap()));
+        let mora = of("2062").unwrap();
+        assert_eq!((mora.people.len(), mora.leaders.len(), mora.days), (2, 1, 3));
+        let falun = of("2080").unwrap();
+        assert_eq!((falun.people.len(), falun.leaders.len(), falun.days), (1, 1, 2));
+        assert!(of("2081").is_none(), "a reserve alone taught nothing");
+    }
 }
