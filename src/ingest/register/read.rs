@@ -6,6 +6,7 @@
 
 use super::problems::{RegisterError, RegisterProblems};
 use crate::config::Config;
+use crate::domain::hash::HashMap;
 use crate::domain::*;
 use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
 use crate::ingest::bounds::short;
@@ -82,7 +83,7 @@ pub(crate) fn read_register_workbook(
         tables.into_iter().map(|t| t.expect("checked")).collect::<Vec<_>>().try_into().ok().expect("four sheets");
 
     let rounds = read_rounds(&t_rounds, config, &mut p);
-    let round_ids: BTreeMap<RoundId, &Round> = rounds.iter().map(|r| (r.id.clone(), r)).collect();
+    let round_ids: HashMap<&RoundId, &Round> = rounds.iter().map(|r| (&r.id, r)).collect();
     let days = read_days(&t_days, &round_ids, &mut p);
     let day_set: BTreeSet<(RoundId, DayNumber)> = days.iter().map(|d| (d.round.clone(), d.day)).collect();
     let trainers = read_trainers(&t_trainers, config, &day_set, &mut p);
@@ -186,7 +187,7 @@ fn look(row: &Row, idx: usize) -> Cow<'_, str> {
     cell_str(get(row, idx))
 }
 
-/// `s` in lower case, copied only when a letter changes.
+/// `s` in lower case, copied only when it has a letter that may change.
 fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
         Cow::Owned(s.to_lowercase())
@@ -272,7 +273,7 @@ fn read_rounds(t: &Table, config: &Config, p: &mut Problems) -> Vec<Round> {
     out
 }
 
-fn read_days(t: &Table, rounds: &BTreeMap<RoundId, &Round>, p: &mut Problems) -> Vec<CourseDay> {
+fn read_days(t: &Table, rounds: &HashMap<&RoundId, &Round>, p: &mut Problems) -> Vec<CourseDay> {
     let Some([c_round, c_day, c_date]) = columns(t, ["Omgång", "Dag", "Datum"], p) else {
         return Vec::new();
     };
@@ -306,7 +307,7 @@ fn known_round(
     r: u32,
     col: usize,
     row: &Row,
-    rounds: &BTreeMap<RoundId, &Round>,
+    rounds: &HashMap<&RoundId, &Round>,
     p: &mut Problems,
 ) -> Option<RoundId> {
     match RoundId::parse(&look(row, col)) {
@@ -393,7 +394,7 @@ fn attendance(c: &Data) -> Result<bool, String> {
 fn read_participants(
     t: &Table,
     config: &Config,
-    rounds: &BTreeMap<RoundId, &Round>,
+    rounds: &HashMap<&RoundId, &Round>,
     days: &BTreeSet<(RoundId, DayNumber)>,
     p: &mut Problems,
 ) -> (Vec<Participant>, Vec<RegisterNote>) {
@@ -415,13 +416,13 @@ fn read_participants(
     if day_cols.is_empty() {
         p.sheet_level(&t.sheet, "no day columns ('Dag 1', 'Dag 2', …) were found".into());
     }
-    let mut days_of: BTreeMap<&RoundId, Vec<DayNumber>> = BTreeMap::new();
+    let mut days_of: HashMap<&RoundId, Vec<DayNumber>> = HashMap::default();
     for (round, day) in days {
         days_of.entry(round).or_default().push(*day);
     }
     let mut out: Vec<Participant> = Vec::new();
     let mut notes = Vec::new();
-    let mut by_key: BTreeMap<(RoundId, String), usize> = BTreeMap::new();
+    let mut by_key: HashMap<(RoundId, String), usize> = HashMap::default();
     for (r, row) in t.rows() {
         let round = known_round(t, r, c_round, row, rounds, p);
         let name = text(row, c_name);
