@@ -84,6 +84,7 @@ pub fn execute(settings: &JobSettings, job: JobSpec) -> Result<RunSummary, JobEr
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         fault_injection(job);
         let mut ctx = JobContext::open(settings)?;
+        super::memory::choose_pages(&ctx);
         // What earlier runs left in the outbox goes first, whatever job made it.
         let first = super::outbox::drain_due(&ctx, None)?;
         let mut summary = match job {

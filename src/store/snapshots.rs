@@ -49,6 +49,20 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// Rows of the latest snapshot of each kind and report, together: the
+    /// size of what a job reads back (it chooses its memory pages by it).
+    pub fn latest_snapshot_rows(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COALESCE(SUM(rows), 0) FROM snapshots
+                 WHERE id IN (SELECT MAX(id) FROM snapshots WHERE purged_at IS NULL GROUP BY kind, report)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(self.err())
+    }
+
     /// Rows of the latest snapshot of a kind (`accounts`, `completions`, `signups`).
     pub fn latest_row_count(&self, kind: ExportKind) -> Result<u64, StoreError> {
         let table = kind.as_str();

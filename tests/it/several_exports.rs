@@ -89,6 +89,10 @@ fn per_delresa_account_exports_add_up_and_a_newer_one_replaces_only_its_delresa(
     }
     let files: Vec<String> = current(&w).into_iter().map(|l| l.0).collect();
     assert_eq!(files, ["Konton Funktionshinder_20261101_12.csv", "Konton Barn och unga_20261102_11.csv"]);
+    // What a job reads back (it sizes its memory pages by it): the rows of
+    // the exports in use, 2 + 2, not the replaced export's 3.
+    let store = yrkesresan::store::Store::open(&w.out().join("yrkesresan-state.sqlite")).unwrap();
+    assert_eq!(store.latest_snapshot_rows().unwrap(), 4);
     assert!(findings(&w, "overlapping-exports").is_empty());
 
     // `status` lists the same files with their coverage.
