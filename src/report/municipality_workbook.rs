@@ -438,7 +438,8 @@ fn trainers(wb: &mut Workbook, r: &MunicipalityReport, s: &Styles) -> Result<(),
 fn findings(wb: &mut Workbook, config: &Config, r: &MunicipalityReport, s: &Styles) -> Result<(), XlsxError> {
     use tables::findings::Field::{Explanation, Subject, WhatToDo};
     let fields = &tables::findings::MUNICIPALITY;
-    let mut table = LongTable::new(wb, "Avvikelser", &tables::headings(&tables::findings::COLUMNS, fields), s)?;
+    let head = tables::headings(&tables::findings::COLUMNS, fields);
+    let mut table = LongTable::for_rows(wb, "Avvikelser", &head, s, r.findings.len())?;
     let mut list: Vec<&&Finding> = r.findings.iter().collect();
     list.sort_by_key(|f| (f.code.owner() != Owner::Kommun, f.code.as_str(), f.subject.as_str()));
     let at = |f| tables::position(fields, &f);

@@ -455,7 +455,8 @@ fn pot_days_sheet(wb: &mut Workbook, p: &PotDistribution, s: &Styles) -> Result<
 fn findings_sheet(wb: &mut Workbook, config: &Config, list: &[Finding], s: &Styles) -> Result<(), XlsxError> {
     use findings::Field::{Detail, Explanation, Subject};
     let fields = &findings::REGIONAL;
-    let mut table = LongTable::new(wb, "Avvikelser", &tables::headings(&findings::COLUMNS, fields), s)?;
+    let head = tables::headings(&findings::COLUMNS, fields);
+    let mut table = LongTable::for_rows(wb, "Avvikelser", &head, s, list.len())?;
     let at = |f| tables::position(fields, &f);
     table.wrapped(&[(at(Explanation), 30.0), (at(Subject), 30.0), (at(Detail), 50.0)]);
     table.fill(wb, s, fields, list.iter(), |f, field| findings::value(Some(config), f, field))?;

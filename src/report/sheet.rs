@@ -23,6 +23,17 @@ pub(crate) const MAX_COLUMNS: usize = 16_384;
 /// What ends a text that was cut.
 const CUT_MARK: char = '…';
 
+/// From this many data rows a table filled by [`LongTable::fill`] is
+/// streamed: each row is written out to a temporary file as soon as it is
+/// complete (rust_xlsxwriter's low-memory sheet), instead of every cell being
+/// held until the workbook is saved. The regional findings sheet at ten
+/// times national scale (929 000 findings, 6.5 M cells) held 2.7 GB that
+/// way. Twice the national findings (95 000): tables of the sizes measured
+/// at national scale and below keep today's bytes exactly, since a streamed
+/// sheet's XML differs in form (no row `spans`, styles numbered in the order
+/// of first use) though not in what a reader sees.
+pub(crate) const STREAMED_FROM_ROWS: usize = 200_000;
+
 /// `text` as a cell holds it: unchanged when it fits, else cut so that it
 /// ends with "…" and is exactly [`MAX_TEXT`] long (or one shorter, when the
 /// last character would be split).
@@ -120,12 +131,34 @@ pub(crate) struct LongTable {
     next: u32,
     min_widths: Vec<(u16, f64)>,
     wrapped: Vec<(u16, f64)>,
+    /// Parts are low-memory sheets written row by row ([`STREAMED_FROM_ROWS`]).
+    streamed: bool,
+    /// A streamed table's autofit widths in pixels, per part and column:
+    /// measured as its rows are written, since autofit can no longer see them.
+    measured: Vec<Vec<u32>>,
 }
 
 impl LongTable {
     /// Adds the first sheet, named `name`, with its heading row; the sheet
     /// size is `s.max_rows` (Excel's, smaller in tests).
     pub(crate) fn new(wb: &mut Workbook, name: &str, head: &[&str], s: &Styles) -> Result<Self, XlsxError> {
+        Self::with_parts(wb, name, head, s, false)
+    }
+
+    /// A table of `rows` data rows, to be written by [`LongTable::fill`]:
+    /// streamed from `s.streamed_from` rows on ([`STREAMED_FROM_ROWS`]),
+    /// else as [`LongTable::new`].
+    pub(crate) fn for_rows(
+        wb: &mut Workbook,
+        name: &str,
+        head: &[&str],
+        s: &Styles,
+        rows: usize,
+    ) -> Result<Self, XlsxError> {
+        Self::with_parts(wb, name, head, s, rows >= s.streamed_from)
+    }
+
+    fn with_parts(wb: &mut Workbook, name: &str, head: &[&str], s: &Styles, streamed: bool) -> Result<Self, XlsxError> {
         let mut t = LongTable {
             name: name.to_string(),
             headings: head.iter().map(|h| h.to_string()).collect(),
@@ -134,9 +167,17 @@ impl LongTable {
             next: 0,
             min_widths: Vec::new(),
             wrapped: Vec::new(),
+            streamed,
+            measured: Vec::new(),
         };
         t.add_part(wb, s)?;
         Ok(t)
+    }
+
+    /// True if the table's sheets are written row by row.
+    #[cfg(test)]
+    pub(crate) fn is_streamed(&self) -> bool {
+        self.streamed
     }
 
     /// The number of sheets the table has used so far.
@@ -213,6 +254,9 @@ impl LongTable {
     {
         let fixed: Vec<bool> =
             (0..fields.len()).map(|i| self.wrapped.iter().any(|(w, _)| usize::from(*w) == i)).collect();
+        if self.streamed {
+            return self.fill_streamed(wb, s, fields, items, value, &fixed);
+        }
         let waits = |v: &Value, i: usize| matches!(v, Value::Wrapped(_)) && fixed[i];
         for item in items.clone() {
             let (ws, row) = self.row(wb, s)?;
@@ -252,17 +296,57 @@ impl LongTable {
         Ok(waited)
     }
 
+    /// [`LongTable::fill`] for a streamed table: each row written whole, in
+    /// order, and every column's autofit width measured on the way
+    /// ([`Value::autofit_pixels`](super::tables::Value::autofit_pixels)),
+    /// except the wrapped columns of fixed width. Returns 0: no text waits.
+    fn fill_streamed<'v, I, F>(
+        mut self,
+        wb: &mut Workbook,
+        s: &Styles,
+        fields: &[F],
+        items: I,
+        value: impl Fn(I::Item, F) -> Value<'v>,
+        fixed: &[bool],
+    ) -> Result<usize, XlsxError>
+    where
+        I: Iterator,
+        I::Item: Copy,
+        F: Copy,
+    {
+        for item in items {
+            let (ws, row) = self.row(wb, s)?;
+            let widths = self.measured.last_mut().expect("a table has a sheet");
+            for (i, f) in fields.iter().enumerate() {
+                let v = value(item, *f);
+                if !fixed[i] {
+                    let w = v.autofit_pixels();
+                    if let Some(m) = widths.get_mut(i) {
+                        *m = (*m).max(w);
+                    }
+                }
+                v.write(ws, row, col(i), s)?;
+            }
+        }
+        self.fit(wb)?;
+        Ok(0)
+    }
+
     /// Adds an autofilter over each part's data and fits each part's columns.
     pub(crate) fn finish(self, wb: &mut Workbook) -> Result<(), XlsxError> {
         self.fit(wb)
     }
 
     fn fit(&self, wb: &mut Workbook) -> Result<(), XlsxError> {
-        for p in &self.parts {
+        for (n, p) in self.parts.iter().enumerate() {
             let ws = wb.worksheet_from_index(p.sheet)?;
             filter(ws, 0, p.rows, col(self.headings.len()))?;
             super::print::min_widths(ws, &self.min_widths)?;
-            super::print::fit(ws);
+            if self.streamed {
+                self.fit_measured(ws, p, &self.measured[n])?;
+            } else {
+                super::print::fit(ws);
+            }
             for &(c, width) in &self.wrapped {
                 ws.set_column_width(c, width)?;
             }
@@ -270,9 +354,31 @@ impl LongTable {
         Ok(())
     }
 
+    /// What `print::fit` (rust_xlsxwriter's autofit capped at
+    /// `TEXT_WIDTH_PIXELS`) makes of a streamed part's columns, from the
+    /// widths measured as its rows were written: the heading, 16 pixels
+    /// wider for the filter's button when the part has rows, and each cell,
+    /// each padded by 7 pixels and capped.
+    fn fit_measured(&self, ws: &mut Worksheet, p: &Part, data: &[u32]) -> Result<(), XlsxError> {
+        let cap = super::print::TEXT_WIDTH_PIXELS;
+        let padded = |w: u32| if w == 0 { 0 } else { (w + 7).min(cap) };
+        for (i, h) in self.headings.iter().enumerate() {
+            let head = Value::Text(h.as_str().into()).autofit_pixels();
+            let head = if head > 0 && p.rows > 0 { head + 16 } else { head };
+            let width = padded(head).max(padded(data.get(i).copied().unwrap_or(0)));
+            if width > 0 {
+                ws.set_column_autofit_width(col(i), width)?;
+            }
+        }
+        Ok(())
+    }
+
     fn add_part(&mut self, wb: &mut Workbook, s: &Styles) -> Result<(), XlsxError> {
         let sheet = wb.worksheets().len();
-        let ws = wb.add_worksheet();
+        let ws = if self.streamed { wb.add_worksheet_with_low_memory()? } else { wb.add_worksheet() };
+        if self.streamed {
+            self.measured.push(vec![0; self.headings.len()]);
+        }
         match self.parts.len() {
             0 => ws.set_name(&self.name)?,
             n => ws.set_name(format!("{} ({})", self.name, n + 1))?,
@@ -431,6 +537,110 @@ mod tests {
         for ((name, a), (_, b)) in after.iter().zip(&in_place) {
             assert!(a == b, "{name} differs:\n{}\n{}", String::from_utf8_lossy(a), String::from_utf8_lossy(b));
         }
+    }
+
+    /// The sheet parts of a workbook by name, each as its cells (reference
+    /// and the `<xf>` of `styles.xml` its style number points at), its
+    /// `<cols>` element, its `<autoFilter>` element and whether its rows
+    /// carry `spans` (a sheet held until the save does, a streamed one not).
+    #[allow(clippy::type_complexity)]
+    fn sheet_looks(parts: &[(String, Vec<u8>)]) -> Vec<(String, Vec<(String, String)>, String, String, bool)> {
+        use quick_xml::events::Event;
+        let text = |name: &str| {
+            let part = parts.iter().find(|(n, _)| n == name).expect(name);
+            String::from_utf8(part.1.clone()).unwrap()
+        };
+        let between = |xml: &str, open: &str, close: &str| -> String {
+            xml.find(open).map_or(String::new(), |a| {
+                let b = xml[a..].find(close).expect(close) + a + close.len();
+                xml[a..b].to_string()
+            })
+        };
+        let styles = text("xl/styles.xml");
+        let cell_xfs = between(&styles, "<cellXfs", "</cellXfs>");
+        let xfs: Vec<String> = cell_xfs.split("<xf ").skip(1).map(|x| format!("<xf {x}")).collect();
+        let mut out = Vec::new();
+        for (name, _) in parts.iter().filter(|(n, _)| n.starts_with("xl/worksheets/sheet")) {
+            let xml = text(name);
+            let mut cells = Vec::new();
+            let mut reader = quick_xml::Reader::from_str(&xml);
+            loop {
+                match reader.read_event().unwrap() {
+                    Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "c" => {
+                        let attr = |k: &str| {
+                            e.attributes().flatten().find(|a| a.key.as_ref() == k).map(|a| a.value.to_string())
+                        };
+                        let style = attr("s").map_or(0, |n| n.parse::<usize>().unwrap());
+                        cells.push((attr("r").unwrap(), xfs[style].clone()));
+                    }
+                    Event::Eof => break,
+                    _ => {}
+                }
+            }
+            let cols = between(&xml, "<cols>", "</cols>");
+            let filter = between(&xml, "<autoFilter", "/>");
+            out.push((name.clone(), cells, cols, filter, xml.contains(" spans=\"")));
+        }
+        out
+    }
+
+    /// A table streamed row by row ([`LongTable::for_rows`] from
+    /// `streamed_from` rows) gives the workbook a held one gives, as a reader
+    /// sees it: the same sheets and cells, each cell in the same look, the
+    /// same column widths (autofit's, measured on the way: headings with the
+    /// filter's button, multi-line and over-long texts, numbers, empty
+    /// cells; the wrapped columns at their fixed width) and filters, over
+    /// two parts.
+    #[test]
+    fn a_streamed_table_reads_and_looks_as_a_held_one() {
+        use crate::domain::Money;
+        let long = "en mycket lång förklaring ".repeat(12);
+        let rows: Vec<(String, String, Option<i64>, u64)> = vec![
+            ("a".into(), "Kort.".into(), None, 7),
+            ("Kommunkod 2080 Falun".into(), long.clone(), Some(123_456_700), 1_000_000),
+            (String::new(), String::new(), Some(-5), 0),
+            ("två\nrader, den andra längre än den första".into(), "Rad ett\nrad två".into(), None, 12),
+            ("e".into(), long, Some(99), 3),
+        ];
+        let value = |r: &(String, String, Option<i64>, u64), f: usize| -> Value<'static> {
+            match f {
+                0 => Value::Text(r.0.clone().into()),
+                1 => Value::Wrapped(r.1.clone().into()),
+                2 => r.2.map_or(Value::Empty, |a| Value::Money(Money::new(a.into()))),
+                _ => Value::Count(r.3),
+            }
+        };
+        let build = |streamed_from: usize| {
+            let s = Styles { max_rows: 4, streamed_from, ..Styles::new() };
+            let mut wb = Workbook::new();
+            let head = ["Gäller", "Förklaring", "Belopp", "Antal deltagare i kursen"];
+            let mut t = LongTable::for_rows(&mut wb, "Avvikelser", &head, &s, rows.len()).unwrap();
+            assert_eq!(t.is_streamed(), streamed_from <= rows.len());
+            t.wrapped(&[(1, 30.0)]);
+            t.fill(&mut wb, &s, &[0, 1, 2, 3], rows.iter(), value).unwrap();
+            let bytes = wb.save_to_buffer().unwrap();
+            let names = read(bytes.clone()).sheet_names();
+            let mut back = read(bytes.clone());
+            let cells: Vec<Vec<String>> = names
+                .iter()
+                .map(|n| {
+                    let range = back.worksheet_range(n).unwrap();
+                    range.rows().map(|r| r.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join("|")).collect()
+                })
+                .collect();
+            (names, cells, sheet_looks(&parts(bytes)))
+        };
+        let (held, streamed) = (build(usize::MAX), build(1));
+        assert_eq!(streamed.0, ["Avvikelser", "Avvikelser (2)"]);
+        assert_eq!(held.0, streamed.0, "sheets");
+        assert_eq!(held.1, streamed.1, "cells as read back");
+        for (h, st) in held.2.iter().zip(&streamed.2) {
+            assert_eq!(h.1, st.1, "{}: each cell's look", h.0);
+            assert_eq!(h.2, st.2, "{}: column widths", h.0);
+            assert_eq!(h.3, st.3, "{}: filter", h.0);
+            assert!(h.4 && !st.4, "{}: held rows carry spans, streamed rows do not", h.0);
+        }
+        assert!(held.2[0].2.contains("bestFit"), "autofit widths: {}", held.2[0].2);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! page), `kr` money format (US syntax, shown in the reader's locale), ISO
 //! dates, autofilter and fitted columns.
 
-use super::sheet::{col, TextCells, MAX_ROWS};
+use super::sheet::{col, TextCells, MAX_ROWS, STREAMED_FROM_ROWS};
 use rust_xlsxwriter::{ExcelDateTime, Format, Worksheet, XlsxError};
 
 /// Formats used by every workbook.
@@ -20,6 +20,9 @@ pub(crate) struct Styles {
     /// Rows per sheet, heading included, before a long table continues on
     /// the next sheet: Excel's limit, smaller in tests.
     pub max_rows: u32,
+    /// Data rows from which a table filled at once is streamed
+    /// (`sheet::STREAMED_FROM_ROWS`, smaller in tests).
+    pub streamed_from: usize,
 }
 
 impl Styles {
@@ -34,6 +37,7 @@ impl Styles {
             decimal: Format::new().set_num_format("0.00"),
             wrap: Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top),
             max_rows: MAX_ROWS,
+            streamed_from: STREAMED_FROM_ROWS,
         }
     }
 }

@@ -160,6 +160,28 @@ impl<'a> Value<'a> {
         Ok(())
     }
 
+    /// The width in pixels rust_xlsxwriter's `autofit` measures for this
+    /// cell before its padding (0 for no cell): the widest line of a text by
+    /// Excel's character widths, 7 pixels per character of a number as Rust
+    /// prints it. A streamed table ([`LongTable`](super::sheet::LongTable)),
+    /// whose rows have left memory before autofit could see them, fits its
+    /// columns with it.
+    pub(crate) fn autofit_pixels(&self) -> u32 {
+        let text = |t: &str| t.lines().map(|l| rust_xlsxwriter::utility::cell_autofit_width(l) - 7).max();
+        let number = |n: f64| 7 * n.to_string().len() as u32;
+        match self {
+            Value::Empty | Value::Percent { percent: None, .. } => 0,
+            Value::Text(t) | Value::Wrapped(t) | Value::Coded { shown: t, .. } => {
+                text(&super::sheet::fit_text(t)).unwrap_or(0)
+            }
+            Value::Count(n) => number(*n as f64),
+            Value::Change(n) => number(*n as f64),
+            Value::Points(p) => number(p.to_f64().unwrap_or(0.0)),
+            Value::Money(m) => number(m.to_f64_for_display()),
+            Value::Percent { percent: Some(p), .. } => number(p.to_f64().unwrap_or(0.0) / 100.0),
+        }
+    }
+
     /// Writes the cell like [`Value::write`], with `look` (bold, for a total
     /// row) on text and counts, the cells that have no format of their own.
     pub(crate) fn write_as(
