@@ -103,7 +103,7 @@ pub(crate) fn groups_that_fit(fixed: usize, width: usize) -> usize {
 }
 
 /// One sheet of a [`LongTable`]: its index in the workbook and its data rows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Part {
     sheet: usize,
     rows: u32,
@@ -112,6 +112,10 @@ struct Part {
     /// The first row whose wrapped texts of fixed-width columns wait for
     /// the fitting ([`LongTable::fill`]).
     waiting_from: Option<u32>,
+    /// A streamed table's autofit widths in pixels per column, measured as
+    /// its rows are written, since autofit can no longer see them (empty
+    /// for a held table).
+    measured: Vec<u32>,
 }
 
 /// A table whose length depends on the data: a heading row at the top, then
@@ -133,9 +137,6 @@ pub(crate) struct LongTable {
     wrapped: Vec<(u16, f64)>,
     /// Parts are low-memory sheets written row by row ([`STREAMED_FROM_ROWS`]).
     streamed: bool,
-    /// A streamed table's autofit widths in pixels, per part and column:
-    /// measured as its rows are written, since autofit can no longer see them.
-    measured: Vec<Vec<u32>>,
 }
 
 impl LongTable {
@@ -168,7 +169,6 @@ impl LongTable {
             min_widths: Vec::new(),
             wrapped: Vec::new(),
             streamed,
-            measured: Vec::new(),
         };
         t.add_part(wb, s)?;
         Ok(t)
@@ -255,7 +255,22 @@ impl LongTable {
         let fixed: Vec<bool> =
             (0..fields.len()).map(|i| self.wrapped.iter().any(|(w, _)| usize::from(*w) == i)).collect();
         if self.streamed {
-            return self.fill_streamed(wb, s, fields, items, value, &fixed);
+            // Each row written whole, in order, and every column's autofit
+            // width measured on the way (`Value::autofit_pixels`), except
+            // the wrapped columns of fixed width: no text waits.
+            for item in items {
+                let (ws, row) = self.row(wb, s)?;
+                let part = self.parts.last_mut().expect("a table has a sheet");
+                for (i, f) in fields.iter().enumerate() {
+                    let v = value(item, *f);
+                    if let Some(m) = part.measured.get_mut(i).filter(|_| !fixed[i]) {
+                        *m = (*m).max(v.autofit_pixels());
+                    }
+                    v.write(ws, row, col(i), s)?;
+                }
+            }
+            self.fit(wb)?;
+            return Ok(0);
         }
         let waits = |v: &Value, i: usize| matches!(v, Value::Wrapped(_)) && fixed[i];
         for item in items.clone() {
@@ -296,54 +311,18 @@ impl LongTable {
         Ok(waited)
     }
 
-    /// [`LongTable::fill`] for a streamed table: each row written whole, in
-    /// order, and every column's autofit width measured on the way
-    /// ([`Value::autofit_pixels`](super::tables::Value::autofit_pixels)),
-    /// except the wrapped columns of fixed width. Returns 0: no text waits.
-    fn fill_streamed<'v, I, F>(
-        mut self,
-        wb: &mut Workbook,
-        s: &Styles,
-        fields: &[F],
-        items: I,
-        value: impl Fn(I::Item, F) -> Value<'v>,
-        fixed: &[bool],
-    ) -> Result<usize, XlsxError>
-    where
-        I: Iterator,
-        I::Item: Copy,
-        F: Copy,
-    {
-        for item in items {
-            let (ws, row) = self.row(wb, s)?;
-            let widths = self.measured.last_mut().expect("a table has a sheet");
-            for (i, f) in fields.iter().enumerate() {
-                let v = value(item, *f);
-                if !fixed[i] {
-                    let w = v.autofit_pixels();
-                    if let Some(m) = widths.get_mut(i) {
-                        *m = (*m).max(w);
-                    }
-                }
-                v.write(ws, row, col(i), s)?;
-            }
-        }
-        self.fit(wb)?;
-        Ok(0)
-    }
-
     /// Adds an autofilter over each part's data and fits each part's columns.
     pub(crate) fn finish(self, wb: &mut Workbook) -> Result<(), XlsxError> {
         self.fit(wb)
     }
 
     fn fit(&self, wb: &mut Workbook) -> Result<(), XlsxError> {
-        for (n, p) in self.parts.iter().enumerate() {
+        for p in &self.parts {
             let ws = wb.worksheet_from_index(p.sheet)?;
             filter(ws, 0, p.rows, col(self.headings.len()))?;
             super::print::min_widths(ws, &self.min_widths)?;
             if self.streamed {
-                self.fit_measured(ws, p, &self.measured[n])?;
+                self.fit_measured(ws, p)?;
             } else {
                 super::print::fit(ws);
             }
@@ -359,13 +338,13 @@ impl LongTable {
     /// widths measured as its rows were written: the heading, 16 pixels
     /// wider for the filter's button when the part has rows, and each cell,
     /// each padded by 7 pixels and capped.
-    fn fit_measured(&self, ws: &mut Worksheet, p: &Part, data: &[u32]) -> Result<(), XlsxError> {
+    fn fit_measured(&self, ws: &mut Worksheet, p: &Part) -> Result<(), XlsxError> {
         let cap = super::print::TEXT_WIDTH_PIXELS;
         let padded = |w: u32| if w == 0 { 0 } else { (w + 7).min(cap) };
         for (i, h) in self.headings.iter().enumerate() {
             let head = Value::Text(h.as_str().into()).autofit_pixels();
             let head = if head > 0 && p.rows > 0 { head + 16 } else { head };
-            let width = padded(head).max(padded(data.get(i).copied().unwrap_or(0)));
+            let width = padded(head).max(padded(p.measured.get(i).copied().unwrap_or(0)));
             if width > 0 {
                 ws.set_column_autofit_width(col(i), width)?;
             }
@@ -376,16 +355,14 @@ impl LongTable {
     fn add_part(&mut self, wb: &mut Workbook, s: &Styles) -> Result<(), XlsxError> {
         let sheet = wb.worksheets().len();
         let ws = if self.streamed { wb.add_worksheet_with_low_memory()? } else { wb.add_worksheet() };
-        if self.streamed {
-            self.measured.push(vec![0; self.headings.len()]);
-        }
         match self.parts.len() {
             0 => ws.set_name(&self.name)?,
             n => ws.set_name(format!("{} ({})", self.name, n + 1))?,
         };
         let head: Vec<&str> = self.headings.iter().map(String::as_str).collect();
         headings(ws, 0, &head, s)?;
-        self.parts.push(Part { sheet, rows: 0, wraps: false, waiting_from: None });
+        let measured = if self.streamed { vec![0; self.headings.len()] } else { Vec::new() };
+        self.parts.push(Part { sheet, rows: 0, wraps: false, waiting_from: None, measured });
         self.next = 1;
         Ok(())
     }
