@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::domain::hash::HashMap;
-use crate::domain::{Account, AccountCount, AccountStatus, Roles};
+use crate::domain::{AccountCount, AccountList, AccountStatus, Roles};
 use crate::domain::{DelresaCode, KommunKod};
 use std::collections::BTreeMap;
 
@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 /// least one row (delresa `None`, zeros) so the table lists all of them.
 pub fn account_counts(
     config: &Config,
-    accounts: &[Account],
+    accounts: &AccountList,
 ) -> BTreeMap<(KommunKod, Option<DelresaCode>), AccountCount> {
     // Counted under borrowed keys (no delresa copied per account), then ordered.
     let mut counted: HashMap<(KommunKod, Option<&DelresaCode>), AccountCount> = HashMap::default();
-    for a in accounts {
+    for a in accounts.iter() {
         let Some(k) = a.kommun else { continue };
         if matches!(a.status, AccountStatus::Suspended | AccountStatus::Deleted) {
             continue;
         }
-        let c = counted.entry((k, a.delresa.as_ref())).or_default();
+        let c = counted.entry((k, a.delresa)).or_default();
         c.accounts += 1;
         c.medarbetare += u64::from(a.roles.contains(Roles::MEDARBETARE));
         c.chefer += u64::from(a.roles.contains(Roles::CHEF));

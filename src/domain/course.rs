@@ -76,8 +76,10 @@ impl fmt::Display for Organiser {
 }
 
 /// The id of a course round (`Omgång`), unique within the register.
+/// Shared, not copied: each of a round's participants (at ten times
+/// national scale a million) names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RoundId(String);
+pub struct RoundId(std::sync::Arc<str>);
 
 impl RoundId {
     /// Any non-empty trimmed text (numbers from a spreadsheet arrive as `12`).
@@ -86,7 +88,7 @@ impl RoundId {
         if t.is_empty() {
             Err(ParseError::new("the round id (Omgång) is empty"))
         } else {
-            Ok(RoundId(t.to_string()))
+            Ok(RoundId(t.into()))
         }
     }
 
@@ -143,15 +145,17 @@ impl fmt::Display for DayNumber {
 
 /// A delresa code as named in config (`bou`, `funk-u`, …): lower-case letters,
 /// digits and dashes. Whether it is a configured one is checked at the edge.
+/// Shared, not copied: each of (at ten times national scale) a million
+/// findings names the delresa of its round.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DelresaCode(String);
+pub struct DelresaCode(std::sync::Arc<str>);
 
 impl DelresaCode {
     /// Parses a code of `a-z`, `0-9` and `-`.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
         if !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            Ok(DelresaCode(t.to_string()))
+            Ok(DelresaCode(t.into()))
         } else {
             Err(ParseError::new(format!(
                 "'{t}' is not a delresa code (lower-case letters, digits and '-', e.g. funk-u)"

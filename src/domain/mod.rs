@@ -6,6 +6,7 @@
 //! valid from then on, so the billing and reporting stages never re-check them.
 //! This is the bottom layer: it imports from no other module of the crate.
 
+mod account_list;
 pub mod clock;
 mod course;
 mod days;
@@ -28,6 +29,7 @@ mod stored;
 pub mod totara;
 mod trainer;
 
+pub use account_list::{AccountList, AccountRef};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use course::{Category, DayNumber, DelresaCode, Organiser, RoundId};
 pub use days::{ParticipantDay, TrainerDayRow};

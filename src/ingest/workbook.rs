@@ -256,6 +256,13 @@ impl Table {
         self.rows.iter().map(|(r, row)| (*r, row))
     }
 
+    /// The data rows as [`Table::rows`] gives them, taken out: a reader
+    /// that drops each row once read holds no more of the sheet than it
+    /// has yet to read. The table keeps its headings (for messages).
+    pub(crate) fn take_rows(&mut self) -> impl Iterator<Item = (u32, Row)> {
+        std::mem::take(&mut self.rows).into_iter()
+    }
+
     /// A cell position for a message.
     pub(crate) fn at(&self, row: u32, idx: usize) -> CellRef {
         CellRef { row, column: self.column_label(idx) }

@@ -6,39 +6,74 @@ use crate::config::Config;
 use crate::domain::hash::{HashMap, HashSet};
 use crate::domain::PlatformData;
 use crate::domain::{swedish_date, Code, Finding, Severity};
-use crate::domain::{Account, AccountStatus, CompletionStatus, Roles};
+use crate::domain::{AccountList, AccountRef, AccountStatus, CompletionStatus, Roles};
 use crate::domain::{CourseDay, DayNumber, KommunKod, Organiser, Recipient, Round, RoundId, TrainerRole};
 use crate::domain::{Participant, Register};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
+/// The accounts by e-mail and by username, each key naming its account's
+/// place in the list.
 struct Accounts<'a> {
-    by_email: HashMap<&'a str, &'a Account>,
-    by_username: HashMap<std::borrow::Cow<'a, str>, &'a Account>,
+    list: &'a AccountList,
+    by_email: HashMap<&'a str, u32>,
+    /// Usernames as the list holds them: stored ones are lower-cased already,
+    /// and borrowed (an owned key per account was a third more memory).
+    by_username: HashMap<&'a str, u32>,
+    /// Usernames not held lower-cased, lower-cased (none that were stored).
+    lowered: HashMap<String, u32>,
 }
 
 impl<'a> Accounts<'a> {
     /// The two maps are built on two cores: at national scale each is
     /// 300 000 accounts, and the reconciliation's checks wait for both.
-    fn new(list: &'a [Account]) -> Self {
-        let (by_email, by_username) = std::thread::scope(|scope| {
-            let by_email = scope.spawn(|| list.iter().map(|a| (a.email.as_str(), a)).collect());
-            // Stored usernames are lower-cased already: borrowed, not copied.
-            let by_username = list.iter().map(|a| (crate::domain::platform::lower(&a.username), a)).collect();
+    /// Where two accounts have one key, the later one is found, in either map.
+    fn new(list: &'a AccountList) -> Self {
+        // Fewer accounts than u32::MAX: a list that long would not fit in memory.
+        let numbered = || list.iter().enumerate().map(|(i, a)| (a, i as u32));
+        let (by_email, (by_username, lowered)) = std::thread::scope(|scope| {
+            let by_email = scope.spawn(|| numbered().map(|(a, i)| (a.email, i)).collect());
+            let mut by_username: HashMap<&str, u32> = HashMap::with_capacity_and_hasher(list.len(), Default::default());
+            let mut lowered: HashMap<String, u32> = HashMap::default();
+            for (a, i) in numbered() {
+                match crate::domain::platform::lower(a.username) {
+                    std::borrow::Cow::Borrowed(name) => {
+                        by_username.insert(name, i);
+                        if !lowered.is_empty() {
+                            lowered.remove(name);
+                        }
+                    }
+                    std::borrow::Cow::Owned(name) => {
+                        by_username.remove(name.as_str());
+                        lowered.insert(name, i);
+                    }
+                }
+            }
             // A panic there is the check's, not the thread's: raise it here.
-            (by_email.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), by_username)
+            (by_email.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), (by_username, lowered))
         });
-        Accounts { by_email, by_username }
+        Accounts { list, by_email, by_username, lowered }
+    }
+
+    /// The place of the account whose lower-cased username is `key`.
+    fn user(&self, key: &str) -> Option<&u32> {
+        self.by_username.get(key).or_else(|| self.lowered.get(key))
     }
 
     /// Matches on e-mail, then on the e-mail as username, then its local part.
-    fn find(&self, email: Option<&str>) -> Option<&'a Account> {
+    fn find(&self, email: Option<&str>) -> Option<AccountRef<'a>> {
         let e = email?;
         self.by_email
             .get(e)
-            .or_else(|| self.by_username.get(e))
-            .or_else(|| e.split('@').next().and_then(|local| self.by_username.get(local)))
-            .copied()
+            .or_else(|| self.user(e))
+            .or_else(|| e.split('@').next().and_then(|local| self.user(local)))
+            .map(|&i| self.list.get(i as usize))
+    }
+
+    /// The account whose (lower-cased) username is `key`.
+    fn named(&self, key: &str) -> Option<AccountRef<'a>> {
+        self.user(key).map(|&i| self.list.get(i as usize))
     }
 }
 
@@ -53,9 +88,19 @@ fn finding(
 }
 
 fn who(p: &Participant) -> String {
-    match &p.email {
-        Some(e) => format!("{} <{e}>", p.name),
-        None => p.name.clone(),
+    Who(p).to_string()
+}
+
+/// A participant as findings name them: the name and the e-mail address
+/// in angle brackets, or the name alone.
+struct Who<'a>(&'a Participant);
+
+impl std::fmt::Display for Who<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0.email {
+            Some(e) => write!(f, "{} <{e}>", self.0.name),
+            None => f.write_str(&self.0.name),
+        }
     }
 }
 
@@ -94,7 +139,7 @@ struct Check<'a> {
     days: HashMap<(&'a RoundId, DayNumber), &'a CourseDay>,
     first_day: HashMap<&'a RoundId, NaiveDate>,
     accounts: Accounts<'a>,
-    keys: Vec<Option<String>>,
+    keys: Vec<Option<std::borrow::Cow<'a, str>>>,
     lower: HashMap<&'a str, String>,
 }
 
@@ -104,19 +149,20 @@ impl<'a> Check<'a> {
         // The platform's key for a participant: the matched account's username, else
         // the e-mail. Without an account (when accounts are known) the platform can
         // hold nothing of the person: that is reported once, as the missing account.
-        let key_of = |p: &Participant| -> Option<String> {
+        // (Borrowed: stored usernames are lower-cased already.)
+        let key_of = |p: &'a Participant| -> Option<std::borrow::Cow<'a, str>> {
             let email = p.email.as_ref().map(|e| e.as_str());
             match accounts.find(email) {
-                Some(a) => Some(a.username.to_lowercase()),
+                Some(a) => Some(crate::domain::platform::lower(a.username)),
                 None if platform.has_accounts => None,
-                None => email.map(str::to_string),
+                None => email.map(std::borrow::Cow::Borrowed),
             }
         };
-        let keys: Vec<Option<String>> = register.participants.iter().map(key_of).collect();
+        let keys: Vec<Option<std::borrow::Cow<'a, str>>> = register.participants.iter().map(key_of).collect();
         let mut lower: HashMap<&str, String> = HashMap::default();
         let names = register.rounds.iter().map(|r| r.course.as_str());
-        let names = names.chain(platform.completions.iter().map(|c| c.course.as_str()));
-        for name in names.chain(platform.signups.iter().map(|s| s.course.as_str())) {
+        let names = names.chain(platform.completions.iter().map(|c| &*c.course));
+        for name in names.chain(platform.signups.iter().map(|s| &*s.course)) {
             lower.entry(name).or_insert_with(|| name.to_lowercase());
         }
         Check {
@@ -226,34 +272,57 @@ impl<'a> Check<'a> {
     }
 
     /// Attendance: the register against the platform's seminar sign-ups.
+    ///
+    /// Where accounts are known, every key the check compares (a
+    /// participant's, a sign-up's, an account's e-mail as a username) is a
+    /// username or no key at all, and is compared as its account's place in
+    /// the list: a set of (place, date) is a third of one of (text, date),
+    /// and at ten times national scale the two sets hold two million each.
     fn attendance(&self) -> Vec<Finding> {
         if !self.platform.has_signups {
             return Vec::new();
         }
-        let (mut out, attended_in_register) = self.register_attendance_not_in_platform();
-        out.extend(self.platform_attendance_not_in_register(&attended_in_register));
+        if self.platform.has_accounts {
+            self.attendance_by(|key| self.accounts.user(key).copied())
+        } else {
+            self.attendance_by(Some)
+        }
+    }
+
+    /// [`Check::attendance`] with user keys compared as `id` gives them
+    /// (equal ids for equal keys, none for a key no participant can have).
+    fn attendance_by<'k, K: std::hash::Hash + Eq + Copy>(&'k self, id: impl Fn(&'k str) -> Option<K>) -> Vec<Finding> {
+        let (mut out, attended_in_register) = self.register_attendance_not_in_platform(&id);
+        out.extend(self.platform_attendance_not_in_register(&attended_in_register, &id));
         out
     }
 
     /// Register attendance on a regional day the platform does not show;
     /// also returns every (participant key, date) the register marks attended.
-    fn register_attendance_not_in_platform(&self) -> (Vec<Finding>, HashSet<(&str, NaiveDate)>) {
+    fn register_attendance_not_in_platform<'k, K: std::hash::Hash + Eq + Copy>(
+        &'k self,
+        id: &impl Fn(&'k str) -> Option<K>,
+    ) -> (Vec<Finding>, HashSet<(K, NaiveDate)>) {
         let rounds = &self.rounds;
         // Both sets sized at once from what they can hold at most (growing
         // them was a third of this check at national scale: rehashing into
         // fresh, zeroed pages).
-        let mut attended_in_platform: HashSet<(&str, NaiveDate)> =
+        let mut attended_in_platform: HashSet<(K, NaiveDate)> =
             HashSet::with_capacity_and_hasher(self.platform.signups.len(), Default::default());
         attended_in_platform.extend(
             self.platform
                 .signups
                 .iter()
                 .filter(|s| s.status.attended())
-                .map(|s| (s.user_key.as_str(), s.session_start.date())),
+                .filter_map(|s| Some((id(s.user_key.as_str())?, s.session_start.date()))),
         );
         let mut out = Vec::new();
+        // Each subject is written into one reused buffer and copied out at
+        // its length: formatted directly, a subject of 120 bytes took 144
+        // (at ten times national scale, a million of them).
+        let mut subject = String::new();
         let days = self.register.participants.iter().map(|p| p.attended.len()).sum();
-        let mut attended_in_register: HashSet<(&str, NaiveDate)> =
+        let mut attended_in_register: HashSet<(K, NaiveDate)> =
             HashSet::with_capacity_and_hasher(days, Default::default());
         for (p, key) in self.register.participants.iter().zip(&self.keys) {
             let round = rounds[&p.round];
@@ -262,18 +331,30 @@ impl<'a> Check<'a> {
                 continue;
             }
             let Some(k) = key else { continue };
+            let k = id(k);
             for &d in &p.attended {
                 let Some(date) = self.date_of(p, d) else { continue };
-                attended_in_register.insert((k.as_str(), date));
-                if attended_in_platform.contains(&(k.as_str(), date)) {
-                    continue;
+                if let Some(k) = k {
+                    attended_in_register.insert((k, date));
+                    if attended_in_platform.contains(&(k, date)) {
+                        continue;
+                    }
                 }
+                subject.clear();
+                let _ = write!(
+                    subject,
+                    "{}, {} omgång {} dag {d} ({})",
+                    Who(p),
+                    round.course,
+                    round.id,
+                    swedish_date(date)
+                );
                 out.push(
                     finding(
                         Severity::Warning,
                         Code::AttendanceNotInPlatform,
                         Some(p.kommun),
-                        format!("{}, {} omgång {} dag {d} ({})", who(p), round.course, round.id, swedish_date(date)),
+                        subject.as_str().to_owned(),
                         "Närvaro är registrerad i kursdagsregistret men inte i lärplattformen (ingen \
                          anmälan med status Fully attended eller Partially attended). Markera närvaron på \
                          seminariet i lärplattformen.",
@@ -287,7 +368,13 @@ impl<'a> Check<'a> {
     }
 
     /// Platform attendance on a register course day the register does not show.
-    fn platform_attendance_not_in_register(&self, attended_in_register: &HashSet<(&str, NaiveDate)>) -> Vec<Finding> {
+    fn platform_attendance_not_in_register<'k, K: std::hash::Hash + Eq + Copy>(
+        &'k self,
+        attended_in_register: &HashSet<(K, NaiveDate)>,
+        id: &impl Fn(&'k str) -> Option<K>,
+    ) -> Vec<Finding> {
+        let in_register =
+            |key: &'k str, date: NaiveDate| id(key).is_some_and(|k| attended_in_register.contains(&(k, date)));
         let (register, platform, rounds) = (self.register, self.platform, &self.rounds);
         let lc = |name: &str| self.lc(name);
         let course_days: HashMap<(&str, NaiveDate), &Round> =
@@ -298,11 +385,11 @@ impl<'a> Check<'a> {
             let Some(round) = course_days.get(&(lc(&s.course), date)) else {
                 continue; // a platform course the register does not hold
             };
-            if attended_in_register.contains(&(s.user_key.as_str(), date)) {
+            if in_register(s.user_key.as_str(), date) {
                 continue;
             }
-            let account = self.accounts.by_username.get(s.user_key.as_str()).copied();
-            if account.is_some_and(|a| attended_in_register.contains(&(a.email.as_str(), date))) {
+            let account = self.accounts.named(s.user_key.as_str());
+            if account.is_some_and(|a| in_register(a.email, date)) {
                 continue;
             }
             out.push(
@@ -312,7 +399,7 @@ impl<'a> Check<'a> {
                     account.and_then(|a| a.kommun),
                     format!(
                         "{} ({}), {} {}",
-                        account.map(|a| a.name.as_str()).unwrap_or(""),
+                        account.map(|a| a.name).unwrap_or(""),
                         s.user_key,
                         s.course,
                         swedish_date(date)
@@ -342,7 +429,7 @@ impl<'a> Check<'a> {
             for (p, key) in register.participants.iter().zip(keys) {
                 let round = rounds[&p.round];
                 let Some(key) = key else { continue };
-                let status = done.get(&(key.as_str(), lc(&round.course))).copied();
+                let status = done.get(&(key.as_ref(), lc(&round.course))).copied();
                 // Made only for a finding: most participants have none.
                 let subject = || format!("{}, {} omgång {}", who(p), round.course, round.id);
                 match (p.approved, status) {

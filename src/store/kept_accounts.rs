@@ -4,50 +4,35 @@
 //! savepoint committed is kept; the run's transaction and this go together.
 
 use crate::domain::hash::HashMap;
-use crate::domain::Account;
+use crate::domain::{Account, AccountList, AccountRef};
 use std::sync::Mutex;
 
 /// Accounts by snapshot id, each list in the order stored.
 #[derive(Debug, Default)]
-pub(crate) struct KeptAccounts(Mutex<HashMap<i64, Vec<Account>>>);
+pub(crate) struct KeptAccounts(Mutex<HashMap<i64, AccountList>>);
 
 impl KeptAccounts {
     /// Keeps a stored snapshot's accounts.
-    pub(crate) fn keep(&self, snapshot: i64, accounts: Vec<Account>) {
+    pub(crate) fn keep(&self, snapshot: i64, accounts: AccountList) {
         if let Ok(mut kept) = self.0.lock() {
             kept.insert(snapshot, accounts);
         }
     }
 
     /// A snapshot's accounts, once: later reads go to the store.
-    pub(crate) fn take(&self, snapshot: i64) -> Option<Vec<Account>> {
+    pub(crate) fn take(&self, snapshot: i64) -> Option<AccountList> {
         self.0.lock().ok()?.remove(&snapshot)
     }
 }
 
-/// An account as it is stored and read back, its texts taken out of `a`:
-/// the username lower-cased, without the organisation as written, the ID
-/// number or the creation date (no stage uses them;
-/// `snapshots::bind_account` stores this form). The e-mail address reads
-/// back as itself (an `Email` is already trimmed and lower-cased).
-pub(crate) fn into_stored(a: &mut Account) -> Account {
-    let mut username = std::mem::take(&mut a.username);
-    if username.is_ascii() {
-        username.make_ascii_lowercase();
-    } else {
-        username = username.to_lowercase();
-    }
-    Account {
-        username,
-        email: a.email.clone(),
-        name: std::mem::take(&mut a.name),
-        kommun: a.kommun,
-        organisation: String::new(),
-        roles: a.roles,
-        delresa: a.delresa.take(),
-        status: a.status,
-        created: None,
-    }
+/// Adds `a` to `list` as it is stored and read back: the username
+/// lower-cased; the organisation as written, the ID number and the creation
+/// date left out (no stage uses them; `snapshots::bind_account` stores this
+/// form). The e-mail address reads back as itself (an `Email` is already
+/// trimmed and lower-cased).
+pub(crate) fn push_stored(list: &mut AccountList, a: &Account) {
+    let username = crate::domain::platform::lower(&a.username);
+    list.push(AccountRef { username: &username, ..a.view() });
 }
 
 #[cfg(test)]
@@ -99,7 +84,7 @@ mod tests {
             covers_all: true,
             coverage: String::new(),
         };
-        let shown = |v: &[Account]| format!("{v:?}");
+        let shown = |v: &AccountList| format!("{v:?}");
         let from_sqlite = Reader { kept: None, ..tx.reader() }.accounts_of(&source).unwrap();
         assert_eq!(from_sqlite.len(), 3, "the duplicate is not stored");
         let kept = tx.reader().accounts_of(&source).unwrap();

@@ -5,12 +5,13 @@
 use super::completion_runs::{entries, Entry};
 use super::{Store, StoreError};
 use crate::domain::hash::HashMap;
+use crate::domain::{AccountList, AccountRef, DelresaCode, Email, KommunKod};
 use crate::domain::{
-    Account, AccountStatus, CompletionStatus, ExportKind, Overlap, PlatformData, Progress, Roles, SignupStatus,
+    AccountStatus, CompletionStatus, ExportKind, Overlap, PlatformData, Progress, Roles, SignupStatus,
     StoredCompletion, StoredSignup, ViewSource,
 };
-use crate::domain::{DelresaCode, Email, KommunKod};
 use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::types::ValueRef;
 use std::collections::BTreeSet;
 
 fn int_date(n: i64) -> Option<NaiveDate> {
@@ -85,7 +86,7 @@ impl Reader<'_> {
     }
 
     /// One snapshot's accounts, in the order stored.
-    pub(crate) fn accounts_of(&self, snap: &ViewSource) -> Result<Vec<Account>, StoreError> {
+    pub(crate) fn accounts_of(&self, snap: &ViewSource) -> Result<AccountList, StoreError> {
         if let Some(kept) = self.kept.and_then(|k| k.take(snap.id)) {
             return Ok(kept);
         }
@@ -98,23 +99,26 @@ impl Reader<'_> {
         let mut rows = stmt.query([snap.id]).map_err(self.err())?;
         // The snapshot's stored count sizes the list at once: growing it by
         // doubling copied 300 000 accounts several times into fresh pages.
-        let mut accounts = Vec::with_capacity(capacity_hint(snap.rows));
+        let mut accounts = AccountList::with_capacity(capacity_hint(snap.rows));
+        // Texts are read where SQLite holds them and copied once, into the
+        // list; each delresa's text is parsed once.
+        let mut delresor: HashMap<String, Option<DelresaCode>> = HashMap::default();
         while let Some(r) = rows.next().map_err(self.err())? {
-            let email: String = r.get(1).map_err(self.err())?;
             let kommun: Option<u16> = r.get(3).map_err(self.err())?;
-            let delresa: Option<String> = r.get(5).map_err(self.err())?;
-            let status: String = r.get(6).map_err(self.err())?;
-            let Ok(email) = Email::parse(&email) else { continue };
-            accounts.push(Account {
-                username: r.get(0).unwrap_or_default(),
-                email,
-                name: r.get(2).unwrap_or_default(),
+            let d = text(r, 5).map_err(self.err())?;
+            if !delresor.contains_key(d) {
+                delresor.insert(d.to_string(), DelresaCode::parse(d).ok());
+            }
+            let delresa = delresor[d].as_ref();
+            let Ok(email) = Email::parse(text(r, 1).map_err(self.err())?) else { continue };
+            accounts.push(AccountRef {
+                username: text(r, 0).map_err(self.err())?,
+                email: email.as_str(),
+                name: text(r, 2).map_err(self.err())?,
                 kommun: kommun.and_then(KommunKod::from_u16),
-                organisation: String::new(),
                 roles: Roles::from_bits(r.get::<_, u8>(4).unwrap_or(0)),
-                delresa: delresa.and_then(|d| DelresaCode::parse(&d).ok()),
-                status: AccountStatus::parse(&status).unwrap_or(AccountStatus::Active),
-                created: None,
+                delresa,
+                status: AccountStatus::parse(text(r, 6).map_err(self.err())?).unwrap_or(AccountStatus::Active),
             });
         }
         Ok(accounts)
@@ -127,7 +131,7 @@ impl Reader<'_> {
         let mut data = PlatformData::default();
         let mut overlaps = Vec::new();
         let accounts = self.current(ExportKind::Accounts, None)?;
-        let mut unsorted = Vec::new();
+        let mut unsorted = AccountList::default();
         if !accounts.is_empty() {
             data.has_accounts = true;
             unsorted = self.accounts_view_unsorted(&accounts, &mut overlaps)?;
@@ -158,7 +162,7 @@ impl Reader<'_> {
             (sorted.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), read)
         });
         let (completions_read, signups_read) = read?;
-        permute_in_place(&mut unsorted, &mut order);
+        unsorted.permute(&mut order);
         data.accounts = unsorted;
         if let Some((list, progress)) = completions_read {
             data.has_completions = true;
@@ -177,7 +181,7 @@ impl Reader<'_> {
 
     /// The accounts as the exports ingested before `before` (an RFC 3339
     /// time) showed them; `None` when there were none.
-    pub fn accounts_as_of(&self, before: &str) -> Result<Option<Vec<Account>>, StoreError> {
+    pub fn accounts_as_of(&self, before: &str) -> Result<Option<AccountList>, StoreError> {
         let earlier = self.current(ExportKind::Accounts, Some(before))?;
         if earlier.is_empty() {
             return Ok(None);
@@ -201,7 +205,8 @@ impl Reader<'_> {
         for (i, source) in sources.iter().enumerate().rev() {
             // Course names are interned per snapshot: read once, not joined to every row.
             // Lower-cased once per course too, for the sessions a newer export covers.
-            let names = self.course_names(source.id)?;
+            let names: Vec<std::sync::Arc<str>> =
+                self.course_names(source.id)?.into_iter().map(std::sync::Arc::from).collect();
             let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
             let rows = stmt
                 .query_map([source.id], |r| {
@@ -273,7 +278,8 @@ impl Reader<'_> {
         for (i, source) in sources.iter().enumerate().rev() {
             // Course names are interned per snapshot: pick the wanted indices
             // first, then stream the rows without a join.
-            let names = self.course_names(source.id)?;
+            let names: Vec<std::sync::Arc<str>> =
+                self.course_names(source.id)?.into_iter().map(std::sync::Arc::from).collect();
             let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
             let wanted: Vec<bool> = lower.iter().map(|n| courses.is_none_or(|set| set.contains(n))).collect();
             let mut local: HashMap<(u16, usize), [u64; 3]> = HashMap::default();
@@ -315,7 +321,7 @@ impl Reader<'_> {
                         let status = completion_status(code);
                         if let Some(u) = union.as_mut() {
                             let name = lower.get(idx).cloned().unwrap_or_default();
-                            let describe = || format!("{who}, {}", names.get(idx).map(String::as_str).unwrap_or(""));
+                            let describe = || format!("{who}, {}", names.get(idx).map(|n| &**n).unwrap_or(""));
                             if !u.take(i, who, &name, code, describe) {
                                 continue;
                             }
@@ -339,7 +345,7 @@ impl Reader<'_> {
                 }
             }
             for ((k, idx), c) in local {
-                let total = counts.entry((k, names.get(idx).cloned().unwrap_or_default())).or_default();
+                let total = counts.entry((k, names.get(idx).map(|n| n.to_string()).unwrap_or_default())).or_default();
                 (0..3).for_each(|s| total[s] += c[s]);
             }
             if let Some(u) = union.as_mut() {
@@ -397,44 +403,34 @@ impl RunBatch {
 /// position, so most comparisons read no string: at national scale the
 /// usernames, each in its own allocation, made the sort a cache miss per
 /// comparison.
-pub(super) fn by_username(mut accounts: Vec<Account>) -> Vec<Account> {
+pub(super) fn by_username(mut accounts: AccountList) -> AccountList {
     let mut order = username_order(&accounts);
-    permute_in_place(&mut accounts, &mut order);
+    accounts.permute(&mut order);
     accounts
 }
 
 /// The positions of `accounts` in username order (see [`by_username`]).
-fn username_order(accounts: &[Account]) -> Vec<usize> {
+fn username_order(accounts: &AccountList) -> Vec<usize> {
     let prefix = |name: &str| {
         let mut b = [0u8; 8];
         let n = name.len().min(8);
         b[..n].copy_from_slice(&name.as_bytes()[..n]);
         u64::from_be_bytes(b)
     };
-    let mut order: Vec<(u64, usize)> = accounts.iter().enumerate().map(|(i, a)| (prefix(&a.username), i)).collect();
+    let mut order: Vec<(u64, usize)> = accounts.iter().enumerate().map(|(i, a)| (prefix(a.username), i)).collect();
     order.sort_unstable_by(|x, y| {
-        x.0.cmp(&y.0).then_with(|| accounts[x.1].username.cmp(&accounts[y.1].username)).then(x.1.cmp(&y.1))
+        x.0.cmp(&y.0).then_with(|| accounts.get(x.1).username.cmp(accounts.get(y.1).username)).then(x.1.cmp(&y.1))
     });
     order.into_iter().map(|(_, i)| i).collect()
 }
 
-/// Puts `items[source[p]]` at position `p` for every `p`, in place and in
-/// linear time, one cycle of the permutation at a time (`source` is used
-/// up). A second list of 300 000 accounts would cost its memory and a copy
-/// of each into fresh pages.
-fn permute_in_place<T>(items: &mut [T], source: &mut [usize]) {
-    const DONE: usize = usize::MAX;
-    for start in 0..source.len() {
-        let mut at = start;
-        while source[at] != DONE {
-            let from = std::mem::replace(&mut source[at], DONE);
-            if from == start {
-                break;
-            }
-            items.swap(at, from);
-            at = from;
-        }
-    }
+/// Column `i`'s text as SQLite holds it, not copied (empty where it holds
+/// none, or no UTF-8).
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Text(t) => std::str::from_utf8(t).unwrap_or_default(),
+        _ => "",
+    })
 }
 
 /// A list's starting capacity from a count the store keeps: bounded, so a
@@ -459,24 +455,24 @@ const USERNAME: u32 = u32::MAX;
 
 impl<'a> KommunOf<'a> {
     /// Maps the users of `accounts` (fewer than `u32::MAX`).
-    pub(crate) fn new(accounts: &'a [Account]) -> Self {
+    pub(crate) fn new(accounts: &'a AccountList) -> Self {
         let mut map: HashMap<&str, (u16, u32)> =
             HashMap::with_capacity_and_hasher(accounts.len() * 2, Default::default());
-        for a in accounts {
+        for a in accounts.iter() {
             if let Some(k) = a.kommun {
-                map.insert(a.username.as_str(), (k.as_u16(), USERNAME));
+                map.insert(a.username, (k.as_u16(), USERNAME));
             }
         }
         for (i, a) in accounts.iter().enumerate() {
             let Some(k) = a.kommun else { continue };
             let i = u32::try_from(i).ok().filter(|&i| i != USERNAME).expect("fewer accounts than u32::MAX");
-            match map.entry(a.email.as_str()) {
+            match map.entry(a.email) {
                 std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert((k.as_u16(), i));
                 }
                 std::collections::hash_map::Entry::Occupied(mut o) => {
                     let owner = o.get().1;
-                    if owner != USERNAME && a.username < accounts[owner as usize].username {
+                    if owner != USERNAME && a.username < accounts.get(owner as usize).username {
                         o.insert((k.as_u16(), i));
                     }
                 }
@@ -545,6 +541,7 @@ impl super::RunTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Account;
 
     /// A batch gives back each run's user and entries as pushed, empty ones included.
     #[test]
@@ -620,7 +617,8 @@ mod tests {
                 .collect();
             accounts.shuffle(&mut rng);
             let want = kommun_by_user_in_username_order(&accounts);
-            let got = KommunOf::new(&accounts);
+            let list: AccountList = accounts.iter().cloned().collect();
+            let got = KommunOf::new(&list);
             let keys: BTreeSet<&str> =
                 accounts.iter().flat_map(|a| [a.username.as_str(), a.email.as_str()]).chain(["nobody"]).collect();
             for key in keys {
@@ -655,30 +653,9 @@ mod tests {
         let accounts: Vec<Account> = names.iter().enumerate().map(|(i, n)| account(n, &i.to_string())).collect();
         let mut want = accounts.clone();
         want.sort_by(|a, b| a.username.cmp(&b.username));
-        let got = by_username(accounts);
-        let pairs = |v: &[Account]| v.iter().map(|a| (a.username.clone(), a.name.clone())).collect::<Vec<_>>();
-        assert_eq!(pairs(&got), pairs(&want));
-    }
-
-    #[test]
-    fn a_permutation_applied_in_place_equals_one_applied_by_copying() {
-        // Fixed points, two-cycles, one long cycle, and a scramble with all of them.
-        let sources: Vec<Vec<usize>> = vec![
-            vec![],
-            vec![0],
-            vec![0, 1, 2, 3],
-            vec![1, 0, 3, 2],
-            vec![1, 2, 3, 4, 5, 0],
-            vec![5, 0, 1, 2, 3, 4],
-            vec![3, 7, 2, 0, 6, 1, 4, 5, 9, 8],
-            (0..1000).map(|i| (i * 389 + 11) % 1000).collect(),
-        ];
-        for source in sources {
-            let items: Vec<String> = (0..source.len()).map(|i| format!("item {i}")).collect();
-            let want: Vec<String> = source.iter().map(|&i| items[i].clone()).collect();
-            let mut got = items;
-            permute_in_place(&mut got, &mut source.clone());
-            assert_eq!(got, want, "source order {source:?}");
-        }
+        let got = by_username(accounts.into_iter().collect());
+        let got: Vec<(&str, &str)> = got.iter().map(|a| (a.username, a.name)).collect();
+        let want: Vec<(&str, &str)> = want.iter().map(|a| (a.username.as_str(), a.name.as_str())).collect();
+        assert_eq!(got, want);
     }
 }

@@ -11,7 +11,7 @@
 use super::platform::Reader;
 use super::StoreError;
 use crate::domain::hash::{HashMap, HashSet};
-use crate::domain::{Account, DelresaCode, ExportKind, Overlap, ViewFile, ViewSource};
+use crate::domain::{AccountList, AccountRef, DelresaCode, ExportKind, Overlap, ViewFile, ViewSource};
 
 impl Reader<'_> {
     /// The exports the platform view of a kind is built from (as it stood
@@ -105,7 +105,7 @@ impl Reader<'_> {
         &self,
         sources: &[ViewSource],
         overlaps: &mut Vec<Overlap>,
-    ) -> Result<Vec<Account>, StoreError> {
+    ) -> Result<AccountList, StoreError> {
         Ok(super::platform::by_username(self.accounts_view_unsorted(sources, overlaps)?))
     }
 
@@ -114,17 +114,17 @@ impl Reader<'_> {
         &self,
         sources: &[ViewSource],
         overlaps: &mut Vec<Overlap>,
-    ) -> Result<Vec<Account>, StoreError> {
+    ) -> Result<AccountList, StoreError> {
         if let [only] = sources {
             return self.accounts_of(only);
         }
-        let mut covered: HashSet<Option<DelresaCode>> = HashSet::default();
+        let lists = sources.iter().map(|s| self.accounts_of(s)).collect::<Result<Vec<_>, _>>()?;
+        let mut covered: HashSet<Option<&DelresaCode>> = HashSet::default();
         let mut all_covered = false;
-        let mut seen: HashMap<String, (usize, Account)> = HashMap::default();
-        for (i, s) in sources.iter().enumerate().rev() {
-            let rows = self.accounts_of(s)?;
-            let delresor: HashSet<Option<DelresaCode>> = rows.iter().map(|a| a.delresa.clone()).collect();
-            for a in rows {
+        let mut seen: HashMap<String, (usize, AccountRef)> = HashMap::default();
+        for (i, (s, rows)) in sources.iter().zip(&lists).enumerate().rev() {
+            let delresor: HashSet<Option<&DelresaCode>> = rows.iter().map(|a| a.delresa).collect();
+            for a in rows.iter() {
                 let key = a.username.to_lowercase();
                 match seen.get_mut(&key) {
                     Some((newer, b)) => {
@@ -151,9 +151,9 @@ impl Reader<'_> {
 
 /// Whether two exports agree on an account; an export without a Delresa
 /// column says nothing about the delresa.
-fn agree(a: &Account, b: &Account) -> bool {
+fn agree(a: &AccountRef, b: &AccountRef) -> bool {
     let delresa = a.delresa.is_none() || b.delresa.is_none() || a.delresa == b.delresa;
-    delresa && Account { delresa: None, ..a.clone() } == Account { delresa: None, ..b.clone() }
+    delresa && AccountRef { delresa: None, ..*a } == AccountRef { delresa: None, ..*b }
 }
 
 /// An overlap between a newer and an older export.

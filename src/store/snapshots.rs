@@ -231,7 +231,7 @@ impl RunTx<'_> {
         let mut coverage = Coverage::default();
         // Completions go in as runs (see `completion_runs`), the others a row each.
         let mut runs = (kind == ExportKind::Completions).then(|| RunWriter::new(snap));
-        let mut accounts: Vec<crate::domain::Account> = Vec::new();
+        let mut accounts = crate::domain::AccountList::default();
         let mut store_failed: Option<rusqlite::Error> = None;
         let result = {
             let (table, columns) = match kind {
@@ -287,11 +287,13 @@ impl RunTx<'_> {
                 // also keeps: taken out of the rows (nothing reads them after this).
                 if kind == ExportKind::Accounts {
                     let first = accounts.len();
-                    accounts.extend(batch.iter_mut().filter(|p| !p.duplicate).filter_map(|p| match &mut p.record {
-                        ExportRecord::Account(a) => Some(super::kept_accounts::into_stored(a)),
-                        _ => None,
-                    }));
-                    return insert_chunked(&sp, (&full_sql, &sql), &accounts[first..], |stmt, at, a| {
+                    for p in kept {
+                        if let ExportRecord::Account(a) = &p.record {
+                            super::kept_accounts::push_stored(accounts, a);
+                        }
+                    }
+                    let stored: Vec<_> = (first..accounts.len()).map(|i| accounts.get(i)).collect();
+                    return insert_chunked(&sp, (&full_sql, &sql), &stored, |stmt, at, a| {
                         bind_account(stmt, at, snap, a)
                     });
                 }
@@ -601,14 +603,14 @@ fn insert_chunked<T>(
     Ok(())
 }
 
-/// Binds one account, in its stored form ([`super::kept_accounts::into_stored`]:
+/// Binds one account, in its stored form ([`super::kept_accounts::push_stored`]:
 /// the username lower-cased, as the key completions and sign-ups refer to),
 /// at `*at`, `*at + 1`, …
 fn bind_account(
     stmt: &mut rusqlite::CachedStatement,
     at: &mut usize,
     snap: i64,
-    a: &crate::domain::Account,
+    a: &crate::domain::AccountRef,
 ) -> rusqlite::Result<()> {
     let mut bind = |v: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
         stmt.raw_bind_parameter(*at, v)?;
@@ -617,15 +619,15 @@ fn bind_account(
     };
     bind(&snap)?;
     bind(&a.username)?;
-    bind(&a.email.as_str())?;
+    bind(&a.email)?;
     // Not stored: the ID number, the organisation as written and the
     // creation date (no stage uses them).
     bind(&rusqlite::types::Null)?;
     bind(&a.name)?;
     bind(&a.kommun.map(|k| k.as_u16()))?;
-    bind(&a.organisation)?;
+    bind(&"")?;
     bind(&a.roles.bits())?;
-    bind(&a.delresa.as_ref().map(|d| d.as_str()))?;
+    bind(&a.delresa.map(|d| d.as_str()))?;
     bind(&a.status.as_str())?;
     bind(&rusqlite::types::Null)
 }

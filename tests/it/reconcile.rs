@@ -99,7 +99,9 @@ fn clean() -> (Register, PlatformData) {
         account("bo", "2081", Roles::MEDARBETARE),
         account("karin", "2080", Roles::UTBILDARE),
         account("ulf", "2062", Roles::UTBILDARE),
-    ];
+    ]
+    .into_iter()
+    .collect();
     for user in ["anna", "bo"] {
         platform.completions.push(StoredCompletion {
             user_key: user.into(),
@@ -131,6 +133,27 @@ fn the_clean_fixture_gives_no_finding() {
     assert_eq!(codes(&reg, &platform), Vec::<String>::new());
 }
 
+/// Changes the fixture's accounts as a list of owned accounts.
+fn edit_accounts(p: &mut PlatformData, change: impl FnOnce(&mut Vec<Account>)) {
+    let mut list: Vec<Account> = p
+        .accounts
+        .iter()
+        .map(|a| Account {
+            username: a.username.into(),
+            email: Email::parse(a.email).unwrap(),
+            name: a.name.into(),
+            kommun: a.kommun,
+            organisation: String::new(),
+            roles: a.roles,
+            delresa: a.delresa.cloned(),
+            status: a.status,
+            created: None,
+        })
+        .collect();
+    change(&mut list);
+    p.accounts = list.into_iter().collect();
+}
+
 /// Applies `change` to the clean fixture and expects exactly `code`.
 fn expect(code: &str, change: impl FnOnce(&mut Register, &mut PlatformData)) {
     let (mut reg, mut platform) = clean();
@@ -142,12 +165,12 @@ fn expect(code: &str, change: impl FnOnce(&mut Register, &mut PlatformData)) {
 fn each_finding_code_is_triggered_by_its_own_fixture() {
     expect("participant-without-account", |_, p| {
         // Without an account the platform holds nothing of the person.
-        p.accounts.retain(|a| a.username != "anna");
+        edit_accounts(p, |a| a.retain(|a| a.username != "anna"));
         p.signups.retain(|s| s.user_key != "anna");
         p.completions.retain(|c| c.user_key != "anna");
     });
     expect("municipality-mismatch", |_, p| {
-        p.accounts[0].kommun = Some(k("2085"));
+        edit_accounts(p, |a| a[0].kommun = Some(k("2085")));
     });
     expect("attendance-not-in-platform", |_, p| {
         p.signups[0].status = SignupStatus::parse("No show").unwrap();
@@ -162,7 +185,7 @@ fn each_finding_code_is_triggered_by_its_own_fixture() {
         r.participants[0].approved = Some(false);
     });
     expect("trainer-without-trainer-role", |_, p| {
-        p.accounts[3].roles = Roles::MEDARBETARE;
+        edit_accounts(p, |a| a[3].roles = Roles::MEDARBETARE);
     });
     expect("understaffed-day", |r, _| {
         r.trainers.retain(|t| !(t.name == "ulf" && t.day.get() == 2));
@@ -192,8 +215,44 @@ fn each_finding_code_is_triggered_by_its_own_fixture() {
         }
     });
     expect("inactive-account-attending", |_, p| {
-        p.accounts[1].status = AccountStatus::Suspended;
+        edit_accounts(p, |a| a[1].status = AccountStatus::Suspended);
     });
+}
+
+#[test]
+fn attendance_is_matched_on_usernames_with_accounts_and_on_e_mails_without() {
+    // With accounts a participant is the matched account's username; a
+    // sign-up under another username is not their attendance, and one
+    // under their e-mail only where it is some account's username.
+    let (reg, mut platform) = clean();
+    for s in platform.signups.iter_mut().filter(|s| s.user_key == "anna") {
+        s.user_key = "anna@kommun.example".into();
+    }
+    let found = reconcile(&reg, &platform, &config());
+    let subjects: Vec<&str> = found.iter().map(|f| f.subject.as_str()).collect();
+    assert_eq!(found.len(), 2 * 2, "anna's two days each way: {subjects:?}");
+    assert!(found.iter().all(|f| f.subject.contains("anna@kommun.example")), "{subjects:?}");
+    // An account whose username is that e-mail makes the sign-ups anna's.
+    edit_accounts(&mut platform, |a| a[0].username = "anna@kommun.example".into());
+    platform.completions[0].user_key = "anna@kommun.example".into();
+    assert_eq!(codes(&reg, &platform), Vec::<String>::new());
+    // Without accounts the key is the e-mail: e-mail sign-ups are attendance,
+    // username ones are not (and count as no one's).
+    let (reg, mut platform) = clean();
+    platform.has_accounts = false;
+    platform.accounts = Default::default();
+    for c in &mut platform.completions {
+        c.user_key = format!("{}@kommun.example", c.user_key);
+    }
+    assert_eq!(
+        codes(&reg, &platform),
+        ["attendance-not-in-platform", "platform-attendance-not-in-register"],
+        "username sign-ups do not match e-mail keys"
+    );
+    for s in &mut platform.signups {
+        s.user_key = format!("{}@kommun.example", s.user_key);
+    }
+    assert_eq!(codes(&reg, &platform), Vec::<String>::new());
 }
 
 #[test]

@@ -79,7 +79,7 @@ pub(crate) fn read_register_workbook(
     if !p.list.is_empty() {
         return Err(RegisterProblems(p.list));
     }
-    let [t_rounds, t_days, t_trainers, t_people]: [Table; 4] =
+    let [t_rounds, t_days, t_trainers, mut t_people]: [Table; 4] =
         tables.into_iter().map(|t| t.expect("checked")).collect::<Vec<_>>().try_into().ok().expect("four sheets");
 
     let rounds = read_rounds(&t_rounds, config, &mut p);
@@ -87,7 +87,7 @@ pub(crate) fn read_register_workbook(
     let days = read_days(&t_days, &round_ids, &mut p);
     let day_set: BTreeSet<(RoundId, DayNumber)> = days.iter().map(|d| (d.round.clone(), d.day)).collect();
     let trainers = read_trainers(&t_trainers, config, &day_set, &mut p);
-    let (participants, mut notes) = read_participants(&t_people, config, &round_ids, &day_set, &mut p);
+    let (participants, mut notes) = read_participants(&mut t_people, config, &round_ids, &day_set, &mut p);
     // A note about a round concerns its delresa, from its first course day.
     for n in notes.iter_mut() {
         n.date = n.round.as_ref().and_then(|r| days.iter().filter(|d| &d.round == r).map(|d| d.date).min());
@@ -311,7 +311,8 @@ fn known_round(
     p: &mut Problems,
 ) -> Option<RoundId> {
     match RoundId::parse(&look(row, col)) {
-        Ok(id) if rounds.contains_key(&id) => Some(id),
+        // The round's own id, shared with it.
+        Ok(id) if rounds.contains_key(&id) => rounds.get_key_value(&id).map(|(known, _)| (*known).clone()),
         Ok(id) => {
             p.cell(t, r, col, format!("the round '{id}' is not in the sheet Kursomgångar"));
             None
@@ -392,7 +393,7 @@ fn attendance(c: &Data) -> Result<bool, String> {
 }
 
 fn read_participants(
-    t: &Table,
+    t: &mut Table,
     config: &Config,
     rounds: &HashMap<&RoundId, &Round>,
     days: &BTreeSet<(RoundId, DayNumber)>,
@@ -423,7 +424,11 @@ fn read_participants(
     let mut out: Vec<Participant> = Vec::new();
     let mut notes = Vec::new();
     let mut by_key: HashMap<(RoundId, String), usize> = HashMap::default();
-    for (r, row) in t.rows() {
+    // Each row is dropped once read: at ten times national scale the sheet
+    // (a million rows) and the participants read from it were both in
+    // memory whole, on top of the ingest of the other files.
+    for (r, row) in t.take_rows() {
+        let row = &row;
         let round = known_round(t, r, c_round, row, rounds, p);
         let name = text(row, c_name);
         if name.is_empty() {
