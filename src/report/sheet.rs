@@ -25,13 +25,16 @@ const CUT_MARK: char = '…';
 
 /// From this many data rows a table filled by [`LongTable::fill`] is
 /// streamed: each row is written out to a temporary file as soon as it is
-/// complete (rust_xlsxwriter's low-memory sheet), instead of every cell being
-/// held until the workbook is saved. The regional findings sheet at ten
-/// times national scale (929 000 findings, 6.5 M cells) held 2.7 GB that
-/// way. Twice the national findings (95 000): tables of the sizes measured
-/// at national scale and below keep today's bytes exactly, since a streamed
-/// sheet's XML differs in form (no row `spans`, styles numbered in the order
-/// of first use) though not in what a reader sees.
+/// complete (rust_xlsxwriter's constant-memory sheet), instead of every cell
+/// being held until the workbook is saved. The regional findings sheet at
+/// ten times national scale (929 000 findings, 6.5 M cells) held 2.7 GB
+/// that way; its texts are written inline, not into the shared-string
+/// table, which would hold each of 929 000 distinct subjects until the
+/// save (about 0.2 GB). Twice the national findings (95 000): tables of the
+/// sizes measured at national scale and below keep today's bytes exactly,
+/// since a streamed sheet's XML differs in form (inline strings, no row
+/// `spans`, styles numbered in the order of first use) though not in what a
+/// reader sees.
 pub(crate) const STREAMED_FROM_ROWS: usize = 200_000;
 
 /// `text` as a cell holds it: unchanged when it fits, else cut so that it
@@ -135,7 +138,7 @@ pub(crate) struct LongTable {
     next: u32,
     min_widths: Vec<(u16, f64)>,
     wrapped: Vec<(u16, f64)>,
-    /// Parts are low-memory sheets written row by row ([`STREAMED_FROM_ROWS`]).
+    /// Parts are constant-memory sheets written row by row ([`STREAMED_FROM_ROWS`]).
     streamed: bool,
 }
 
@@ -354,7 +357,7 @@ impl LongTable {
 
     fn add_part(&mut self, wb: &mut Workbook, s: &Styles) -> Result<(), XlsxError> {
         let sheet = wb.worksheets().len();
-        let ws = if self.streamed { wb.add_worksheet_with_low_memory()? } else { wb.add_worksheet() };
+        let ws = if self.streamed { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
         match self.parts.len() {
             0 => ws.set_name(&self.name)?,
             n => ws.set_name(format!("{} ({})", self.name, n + 1))?,
@@ -605,7 +608,18 @@ mod tests {
                     range.rows().map(|r| r.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join("|")).collect()
                 })
                 .collect();
-            (names, cells, sheet_looks(&parts(bytes)))
+            let parts = parts(bytes);
+            // Text as inline strings (`t="inlineStr"`) in a streamed sheet, shared (`t="s"`) in a held one.
+            let inline = parts
+                .iter()
+                .filter(|(n, _)| n.starts_with("xl/worksheets/sheet"))
+                .map(|(_, xml)| String::from_utf8_lossy(xml).contains("t=\"inlineStr\""))
+                .collect::<Vec<bool>>();
+            let shared = parts
+                .iter()
+                .filter(|(n, _)| n.starts_with("xl/worksheets/sheet"))
+                .any(|(_, xml)| String::from_utf8_lossy(xml).contains("t=\"s\""));
+            (names, cells, sheet_looks(&parts), inline, shared)
         };
         let (held, streamed) = (build(usize::MAX), build(1));
         assert_eq!(streamed.0, ["Avvikelser", "Avvikelser (2)"]);
@@ -618,6 +632,8 @@ mod tests {
             assert!(h.4 && !st.4, "{}: held rows carry spans, streamed rows do not", h.0);
         }
         assert!(held.2[0].2.contains("bestFit"), "autofit widths: {}", held.2[0].2);
+        assert_eq!((held.3, held.4), (vec![false, false], true), "held sheets share their strings");
+        assert_eq!((streamed.3, streamed.4), (vec![true, true], false), "streamed sheets write them inline");
     }
 
     #[test]

@@ -4,11 +4,13 @@
 
 use super::JOB;
 use crate::deliver::{compose, xlsx, Draft, OutgoingMessage};
-use crate::domain::{swedish_date, Audience, Code, Finding};
+use crate::domain::hash::HashMap;
+use crate::domain::{swedish_date, Audience, Code, Finding, KommunKod};
 use crate::jobs::regional::finding_counts_swedish;
 use crate::jobs::staging::Staging;
 use crate::jobs::{JobError, JobSettings};
 use crate::store::RunTx;
+use std::collections::BTreeMap;
 
 /// Where the hash of the findings last sent to the project lead is kept.
 const LEAD_KEY: &str = "nightly-sync.project-lead.findings";
@@ -76,30 +78,35 @@ fn fingerprint(findings: &[Finding], first: Option<Fingerprint>) -> String {
 
 /// A fingerprint of the findings, to tell whether they changed: the
 /// SHA-256 of their lines `code|kommun|subject`, sorted, joined by line
-/// feeds. The lines are written into one buffer and sorted as slices of it
-/// (at national scale 95 000 findings: no string of its own for each).
+/// feeds. No line is written out: a line's beginning `code|kommun|` ends at
+/// its second `|` (neither part has one), so two lines compare as their
+/// beginnings, then as their subjects; the few distinct beginnings are
+/// ranked once and the findings sorted by (rank, subject). (At ten times
+/// national scale the lines written into one buffer were 0.15 GB beside
+/// the regional workbook.)
 fn findings_hash(findings: &[Finding]) -> String {
     use sha2::{Digest, Sha256};
-    use std::fmt::Write;
-    let mut text = String::with_capacity(findings.len() * 64);
-    let mut lines = Vec::with_capacity(findings.len());
+    type Head = (Code, Option<KommunKod>);
+    let mut heads: BTreeMap<Head, String> = BTreeMap::new();
     for f in findings {
-        let start = text.len();
-        let _ = write!(text, "{}|", f.code);
-        if let Some(k) = f.kommun {
-            let _ = write!(text, "{k}");
-        }
-        text.push('|');
-        text.push_str(&f.subject);
-        lines.push(start..text.len());
+        heads
+            .entry((f.code, f.kommun))
+            .or_insert_with(|| format!("{}|{}|", f.code, f.kommun.map(|k| k.to_string()).unwrap_or_default()));
     }
-    lines.sort_unstable_by(|a, b| text[a.clone()].cmp(&text[b.clone()]));
+    let mut texts: Vec<(&Head, &str)> = heads.iter().map(|(h, t)| (h, t.as_str())).collect();
+    texts.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    let rank: HashMap<Head, u32> = texts.iter().enumerate().map(|(r, (h, _))| (**h, r as u32)).collect();
+    // Each finding as (its beginning's rank, its place): 8 bytes.
+    let mut order: Vec<(u32, u32)> = findings.iter().zip(0..).map(|(f, i)| (rank[&(f.code, f.kommun)], i)).collect();
+    let subject = |i: u32| findings[i as usize].subject.as_str();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| subject(a.1).cmp(subject(b.1))));
     let mut hash = Sha256::new();
-    for (i, line) in lines.into_iter().enumerate() {
-        if i > 0 {
+    for (n, (r, i)) in order.into_iter().enumerate() {
+        if n > 0 {
             hash.update(b"\n");
         }
-        hash.update(text[line].as_bytes());
+        hash.update(texts[r as usize].1.as_bytes());
+        hash.update(subject(i).as_bytes());
     }
     hex::encode(hash.finalize())
 }
@@ -195,5 +202,29 @@ mod tests {
         findings.pop();
         assert_ne!(findings_hash(&findings), want);
         assert_eq!(findings_hash(&[]), as_first_written(&[]));
+    }
+
+    /// Many findings of few codes, municipalities (and none) and subjects,
+    /// shuffled: the fingerprint is still the sorted lines' one.
+    #[test]
+    fn the_fingerprint_sorts_as_the_written_lines_do() {
+        use rand::{seq::SliceRandom, Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(70);
+        let codes = [Code::FileRejected, Code::MessageNotSent, Code::AttendanceNotInPlatform, Code::UnderstaffedDay];
+        let kommuner = [None, Some(KommunKod::parse("2080").unwrap()), Some(KommunKod::parse("0114").unwrap())];
+        let subjects = ["", "a", "a|b", "Åsa", "ab", "b", "|", "a b"];
+        for _ in 0..50 {
+            let mut findings: Vec<Finding> = (0..rng.gen_range(0..40))
+                .map(|_| {
+                    let code = codes[rng.gen_range(0..codes.len())];
+                    let kommun = kommuner[rng.gen_range(0..kommuner.len())];
+                    Finding::new(code, kommun, subjects[rng.gen_range(0..subjects.len())], "x")
+                })
+                .collect();
+            let want = as_first_written(&findings);
+            assert_eq!(findings_hash(&findings), want);
+            findings.shuffle(&mut rng);
+            assert_eq!(findings_hash(&findings), want);
+        }
     }
 }
