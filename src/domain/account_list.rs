@@ -176,7 +176,7 @@ impl AccountList {
 
 /// Puts `items[source[p]]` at position `p` for every `p`, in place and in
 /// linear time (`source` is used up).
-pub(crate) fn permute_in_place<T>(items: &mut [T], source: &mut [usize]) {
+fn permute_in_place<T>(items: &mut [T], source: &mut [usize]) {
     const DONE: usize = usize::MAX;
     for start in 0..source.len() {
         let mut at = start;

@@ -284,7 +284,8 @@ impl RunTx<'_> {
                     return Ok(());
                 }
                 // Accounts are stored from their stored form, which the run
-                // also keeps: taken out of the rows (nothing reads them after this).
+                // also keeps: copied once from the rows into the packed list,
+                // and bound to the statement from there.
                 if kind == ExportKind::Accounts {
                     let first = accounts.len();
                     for p in kept {
