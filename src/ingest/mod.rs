@@ -8,6 +8,7 @@ pub mod exports;
 pub mod http;
 mod inbox;
 pub mod register;
+mod table;
 pub mod webservice;
 mod workbook;
 

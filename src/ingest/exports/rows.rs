@@ -176,7 +176,7 @@ fn xlsx_rows<E, R: std::io::Read + std::io::Seek>(
     x: &mut calamine::Xlsx<R>,
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
-    use calamine::{Data, Reader};
+    use calamine::Reader;
     let mut rec = StringRecord::new();
     // xlsx: stream the cells in order; never the dense full-sheet range.
     let first = x.sheet_names().into_iter().next().ok_or("the workbook has no sheets")?;
@@ -233,7 +233,7 @@ fn xlsx_rows<E, R: std::io::Read + std::io::Seek>(
         match cell.get_value() {
             calamine::DataRef::String(s) => text.push_str(s.trim()),
             calamine::DataRef::SharedString(s) => text.push_str(s.trim()),
-            other => text.push_str(&cell_text(&Data::from(other.clone()))),
+            other => text.push_str(&cell_text(other.into())),
         }
     }
     if let Some(stop) = flush(at, &mut row, &mut used, &mut rec) {
@@ -254,12 +254,12 @@ fn ods_rows<E, R: std::io::Read + std::io::Seek>(
     let range = other.worksheet_range(&first).map_err(|e| format!("cannot read the sheet: {e}"))?;
     let start = range.start().map(|(r, _)| r).unwrap_or(0);
     for (i, cells) in range.rows().enumerate() {
-        if cells.iter().all(|c| cell_text(c).is_empty()) {
+        if cells.iter().all(|c| cell_text(c.into()).is_empty()) {
             continue;
         }
         rec.clear();
         for c in cells.iter().take(MAX_EXPORT_COLUMNS) {
-            rec.push_field(&cell_text(c));
+            rec.push_field(&cell_text(c.into()));
         }
         if let Err(e) = f(u64::from(start) + i as u64 + 1, &rec) {
             return Ok(Err(e));

@@ -10,8 +10,7 @@ use crate::domain::hash::HashMap;
 use crate::domain::*;
 use crate::domain::{Category, DayNumber, Email, Money, Organiser, Recipient, RoundId, TrainerRole};
 use crate::ingest::bounds::short;
-use crate::ingest::workbook::{cell_date, cell_money, cell_str, cell_text, Row, Table, Workbook};
-use calamine::Data;
+use crate::ingest::workbook::{cell_date, cell_money, cell_str, cell_text, Cell, Row, Table, Workbook};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -174,7 +173,7 @@ fn columns<const N: usize>(t: &Table, wanted: [&str; N], p: &mut Problems) -> Op
     ok.then_some(out)
 }
 
-fn get(row: &Row, idx: usize) -> &Data {
+fn get(row: &Row, idx: usize) -> Cell<'_> {
     row.get(idx)
 }
 
@@ -381,7 +380,7 @@ fn unknown_municipality(text: &str, config: &Config, region_allowed: bool) -> St
 }
 
 /// How a day cell is read: attended, absent, or not understood.
-fn attendance(c: &Data) -> Result<bool, String> {
+fn attendance(c: Cell<'_>) -> Result<bool, String> {
     match lower(cell_str(c)).as_ref() {
         "x" | "1" | "ja" | "närvarande" => Ok(true),
         "" | "0" | "nej" | "frånvarande" | "sjuk" => Ok(false),
@@ -616,17 +615,18 @@ fn read_extra_lines(t: &Table, config: &Config, p: &mut Problems) -> Vec<ExtraLi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use calamine::Data;
 
     #[test]
     fn attendance_marks_read_in_any_case_without_changing_their_meaning() {
         for (mark, meant) in [("X", true), ("x", true), ("Ja", true), ("NÄRVARANDE", true), ("Närvarande", true)] {
-            assert_eq!(attendance(&Data::String(format!(" {mark} "))), Ok(meant), "{mark}");
+            assert_eq!(attendance((&Data::String(format!(" {mark} "))).into()), Ok(meant), "{mark}");
         }
         for mark in ["", "0", "NEJ", "Frånvarande", "sjuk"] {
-            assert_eq!(attendance(&Data::String(mark.into())), Ok(false), "{mark}");
+            assert_eq!(attendance((&Data::String(mark.into())).into()), Ok(false), "{mark}");
         }
-        assert_eq!(attendance(&Data::Float(1.0)), Ok(true));
-        let e = attendance(&Data::String("Kanske".into())).unwrap_err();
+        assert_eq!(attendance((&Data::Float(1.0)).into()), Ok(true));
+        let e = attendance((&Data::String("Kanske".into())).into()).unwrap_err();
         assert!(e.starts_with("'Kanske' is not an attendance mark"), "{e}");
         assert!(matches!(lower(Cow::Borrowed("ja")), Cow::Borrowed("ja")));
         assert_eq!(lower(Cow::Borrowed("ÅSA")), "åsa");

@@ -70,12 +70,16 @@ fn redact_rows(cells: &mut [(u32, u32, Data)], names_them: impl Fn(&str, &str) -
     let col = |heading: &str| {
         cells
             .iter()
-            .find(|(r, _, d)| *r == head && cell_text(d).trim().eq_ignore_ascii_case(heading))
+            .find(|(r, _, d)| *r == head && cell_text(d.into()).trim().eq_ignore_ascii_case(heading))
             .map(|(_, c, _)| *c)
     };
     let (Some(name_col), email_col) = (col("Namn"), col("E-post")) else { return 0 };
     let text_at = |row: u32, c: Option<u32>| {
-        cells.iter().find(|(r, cc, _)| *r == row && Some(*cc) == c).map(|(_, _, d)| cell_text(d)).unwrap_or_default()
+        cells
+            .iter()
+            .find(|(r, cc, _)| *r == row && Some(*cc) == c)
+            .map(|(_, _, d)| cell_text(d.into()))
+            .unwrap_or_default()
     };
     let rows: Vec<u32> = cells
         .iter()
