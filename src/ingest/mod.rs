@@ -5,6 +5,7 @@
 
 pub mod bounds;
 pub mod exports;
+pub mod hashed_read;
 pub mod http;
 mod inbox;
 pub mod register;

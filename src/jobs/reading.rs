@@ -200,8 +200,7 @@ pub(crate) fn recover(ctx: &JobSettings) -> Option<String> {
              `yrkesresan ingest <file>`; to read it again, put it back in the inbox.",
             m.job, m.started_at
         );
-        let same = m.file.parent() == Some(inbox.as_path())
-            && crate::ingest::sha256_file(&m.file).is_ok_and(|sha| sha == m.sha256);
+        let same = m.file.parent() == Some(inbox.as_path()) && same_content(&m.file, &m.sha256);
         let mut line = format!("The previous {} run stopped while reading {}", m.job, m.file.display());
         if same {
             match set_aside(&inbox, &m.file, &why) {
@@ -214,13 +213,44 @@ pub(crate) fn recover(ctx: &JobSettings) -> Option<String> {
         tracing::warn!("{line}");
         done.push(line);
     }
-    let read: Vec<String> =
-        markers.iter().map(|m| format!("{} ({})", m.file.display(), &m.sha256[..m.sha256.len().min(12)])).collect();
+    let read: Vec<String> = markers
+        .iter()
+        .map(|m| match m.sha256.strip_prefix(UNHASHED) {
+            Some(_) => format!("{} (not yet hashed)", m.file.display()),
+            None => format!("{} ({})", m.file.display(), &m.sha256[..m.sha256.len().min(12)]),
+        })
+        .collect();
     let error = format!("stopped while reading {}", read.join(" and "));
     if let Some(e) = record_failure(ctx, &first.job, "–", &first.started_at, &error) {
         tracing::warn!("The dead run could not be logged: {e}.");
     }
     Some(done.join(" "))
+}
+
+/// How a marker names the content of a file that is hashed while it is read
+/// (a CSV export, see [`crate::ingest::hashed_read`]): `unhashed <size>
+/// <modified, ns>`, where the others have their SHA-256.
+pub(crate) fn unhashed_identity(path: &Path) -> String {
+    let meta = std::fs::metadata(path).ok();
+    let size = meta.as_ref().map_or(0, |m| m.len());
+    let modified = meta
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{UNHASHED}{size} {modified}")
+}
+
+/// The start of an [`unhashed_identity`].
+const UNHASHED: &str = "unhashed ";
+
+/// Whether `file` still holds what a marker recorded of it: the same
+/// SHA-256, or for a file hashed while read the same size and time.
+fn same_content(file: &Path, recorded: &str) -> bool {
+    if recorded.starts_with(UNHASHED) {
+        unhashed_identity(file) == recorded
+    } else {
+        crate::ingest::sha256_file(file).is_ok_and(|sha| sha == recorded)
+    }
 }
 
 /// Moves a file to `inbox/rejected/` with `<name>.error.txt` saying why.
@@ -247,5 +277,22 @@ mod tests {
             file: "/x/inbox/a b.xlsx".into(),
         };
         assert_eq!(Marker::parse(&m.text()), Some(m));
+    }
+
+    #[test]
+    fn a_file_named_by_size_and_time_is_the_same_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("completions.csv");
+        std::fs::write(&path, "Username,Course Name\n").unwrap();
+        let recorded = unhashed_identity(&path);
+        assert!(recorded.starts_with(UNHASHED), "{recorded}");
+        assert!(same_content(&path, &recorded));
+        std::fs::write(&path, "Username,Course Name\nanna,Kurs A\n").unwrap();
+        assert!(!same_content(&path, &recorded), "a file written since is another");
+        assert!(!same_content(&dir.path().join("gone.csv"), &recorded));
+        // A marker with a hash still compares the hash.
+        let sha = crate::ingest::sha256_file(&path).unwrap();
+        assert!(same_content(&path, &sha));
+        assert!(!same_content(&path, &"0".repeat(64)));
     }
 }

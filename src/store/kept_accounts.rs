@@ -73,7 +73,8 @@ mod tests {
         let mut rows: Vec<_> = accounts.iter().map(|a| interner.prepare(ExportRecord::Account(a.clone()))).collect();
         let file = ExportFile { source: "inbox", file_name: "users.csv", report: "users", sha256: "ab" };
         let counts =
-            tx.store_export(&file, ExportKind::Accounts, |insert| insert(&mut rows).map(|_| 0)).unwrap().unwrap();
+            tx.store_export(&file, ExportKind::Accounts, |insert| insert(&mut rows).map(|_| 0u64)).unwrap().unwrap();
+        let counts = counts.counts().expect("stored");
         let source = ViewSource {
             id: counts.snapshot,
             kind: ExportKind::Accounts,

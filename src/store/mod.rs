@@ -26,7 +26,7 @@ pub use platform::Reader;
 pub use platform_summary::unpack_platform_summary;
 pub use retention::{Forgotten, PurgePlan, Purged};
 pub use runs::{Outcome, RunInput, RunRecord, RunTx};
-pub use snapshots::{CourseInterner, ExportFile, PreparedRow, StoredCounts, StoredRegister};
+pub use snapshots::{CourseInterner, ExportFile, Filled, PreparedRow, Stored, StoredCounts, StoredRegister};
 
 use crate::domain::Clock;
 use rusqlite::Connection;

@@ -29,6 +29,43 @@ pub struct StoredRegister {
     pub sha256: String,
 }
 
+/// What filling an export's snapshot gave ([`RunTx::store_export`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filled {
+    /// Rows skipped as bad.
+    pub skipped: u64,
+    /// The file's SHA-256, when it was learnt while the file was read (its
+    /// snapshot was stored without one): the snapshot takes it, unless a
+    /// file of the same kind and content is stored already.
+    pub sha256: Option<String>,
+}
+
+impl From<u64> for Filled {
+    fn from(skipped: u64) -> Filled {
+        Filled { skipped, sha256: None }
+    }
+}
+
+/// An export as [`RunTx::store_export`] left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored as a new snapshot.
+    New(StoredCounts),
+    /// Its content, hashed while it was read, was stored already as the
+    /// same kind: nothing of it was kept.
+    Identical,
+}
+
+impl Stored {
+    /// The counts of a new snapshot (none for an identical file).
+    pub fn counts(self) -> Option<StoredCounts> {
+        match self {
+            Stored::New(c) => Some(c),
+            Stored::Identical => None,
+        }
+    }
+}
+
 /// Counts of one stored export.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoredCounts {
@@ -209,13 +246,16 @@ impl RunTx<'_> {
     /// if `fill` fails, nothing of the file remains (`Ok(Err(_))`: the file
     /// is rejected). If the store fails while the rows go in (a full disk),
     /// the error is the store's (`Err`): the run must fail and commit
-    /// nothing, and the file is not to blame.
-    pub fn store_export<E>(
+    /// nothing, and the file is not to blame. A file whose hash `fill`
+    /// learnt while reading it ([`Filled::sha256`]; `file.sha256` is then
+    /// empty) and whose content is stored already as `kind` leaves nothing
+    /// either ([`Stored::Identical`]).
+    pub fn store_export<E, F: Into<Filled>>(
         &mut self,
         file: &ExportFile,
         kind: ExportKind,
-        fill: impl FnOnce(&mut dyn FnMut(&mut [PreparedRow]) -> Result<(), String>) -> Result<u64, E>,
-    ) -> Result<Result<StoredCounts, E>, StoreError> {
+        fill: impl FnOnce(&mut dyn FnMut(&mut [PreparedRow]) -> Result<(), String>) -> Result<F, E>,
+    ) -> Result<Result<Stored, E>, StoreError> {
         let path = self.path.clone();
         let wrap = |source| StoreError { path: path.clone(), source };
         let (run_id, now) = (self.run_id, self.now());
@@ -319,8 +359,24 @@ impl RunTx<'_> {
             drop(sp);
             return Err(wrap(e));
         }
-        match result {
-            Ok(skipped) => {
+        match result.map(Into::into) {
+            Ok(Filled { skipped, sha256 }) => {
+                if let Some(sha256) = sha256 {
+                    let stored: Option<i64> = sp
+                        .query_row(
+                            "SELECT 1 FROM snapshots WHERE kind = ?1 AND sha256 = ?2 AND id <> ?3 LIMIT 1",
+                            params![kind.as_str(), sha256, snap],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(wrap)?;
+                    if stored.is_some() {
+                        drop(sp); // rolls back to the savepoint
+                        return Ok(Ok(Stored::Identical));
+                    }
+                    sp.execute("UPDATE snapshots SET sha256 = ?2 WHERE id = ?1", params![snap, sha256])
+                        .map_err(wrap)?;
+                }
                 if let Some(runs) = runs {
                     runs.finish(&sp).map_err(wrap)?;
                 }
@@ -340,7 +396,7 @@ impl RunTx<'_> {
                 if kind == ExportKind::Accounts {
                     self.kept_accounts.keep(snap, accounts);
                 }
-                Ok(Ok(counts))
+                Ok(Ok(Stored::New(counts)))
             }
             Err(e) => {
                 drop(sp); // rolls back to the savepoint
@@ -681,6 +737,43 @@ mod tests {
         }
     }
 
+    /// A file hashed while it was read takes its hash; the same content
+    /// again, as the same kind, leaves nothing (not even its rows); as
+    /// another kind it is stored.
+    #[test]
+    fn a_hash_learnt_while_reading_is_kept_and_the_same_content_again_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.sqlite")).unwrap();
+        let mut tx = store.begin_run("nightly-sync", "2026-11-24", "2026-11-24T03:00:00Z").unwrap();
+        let file = ExportFile { source: "inbox", file_name: "users.csv", report: "users", sha256: "" };
+        let mut store_as = |kind: ExportKind, n: u32| {
+            let mut interner = CourseInterner::default();
+            let mut rows: Vec<_> = (0..n).map(|i| interner.prepare(ExportRecord::Account(account(i)))).collect();
+            tx.store_export(&file, kind, |insert| {
+                insert(&mut rows)?;
+                Ok::<_, String>(Filled { skipped: 0, sha256: Some("c0ffee".into()) })
+            })
+            .unwrap()
+            .unwrap()
+        };
+        let first = store_as(ExportKind::Accounts, 3).counts().expect("new");
+        assert_eq!(first.rows, 3);
+        assert_eq!(store_as(ExportKind::Accounts, 5), Stored::Identical);
+        assert!(matches!(store_as(ExportKind::Signups, 0), Stored::New(_)), "another kind is another file");
+        assert!(tx.already_stored("accounts", "c0ffee").unwrap());
+        let accounts: i64 = tx.connection().query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
+        assert_eq!(accounts, 3, "the identical file's rows were rolled back");
+        let shas: Vec<String> = tx
+            .connection()
+            .prepare("SELECT sha256 FROM snapshots ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(shas, ["c0ffee", "c0ffee"]);
+    }
+
     /// A database that cannot grow (here `max_page_count`; in operation a
     /// full disk) while a file's rows go in is the store's failure, not the
     /// file's: the store's error comes back, so the run fails and commits
@@ -699,7 +792,7 @@ mod tests {
         let stored = tx.store_export(&file, ExportKind::Accounts, |insert| insert(&mut rows).map(|_| 0u64));
         match stored {
             Err(e) => assert!(e.to_string().contains("full"), "{e}"),
-            Ok(file) => panic!("the file was blamed: {:?}", file.map(|c| c.rows)),
+            Ok(file) => panic!("the file was blamed: {:?}", file.map(|s| s.counts())),
         }
     }
 }

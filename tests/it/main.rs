@@ -8,6 +8,7 @@ mod demo;
 mod exports;
 mod followup_2024;
 mod formula_safety;
+mod hashed_while_read;
 mod helpers;
 mod hostile;
 mod http_sources;

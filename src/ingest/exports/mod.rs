@@ -22,6 +22,7 @@ pub use queue::{row_bytes, RowBatch, RowQueue};
 pub use sniff::{sniff, Encoding, Format, Sniffed};
 
 use crate::config::{Config, ExportSettings, IngestLimits};
+use crate::ingest::hashed_read::HashedRead;
 use std::path::Path;
 
 /// What reading an export gave.
@@ -207,13 +208,89 @@ pub fn read_export_pipelined<T: Send + From<ExportRecord>>(
     path: &Path,
     kind: ExportKind,
     config: &Config,
-    mut prepare: impl FnMut(&mut T) + Send,
+    prepare: impl FnMut(&mut T) + Send,
     store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
 ) -> Result<ExportOutcome, ExportError> {
     let sniffed = sniff(path).map_err(|e| ExportError::Unreadable(format!("cannot read: {e}")))?;
     if sniffed.format == Format::Spreadsheet {
         return read_sheet_pipelined(path, kind, config, sniffed, prepare, store);
     }
+    pipelined(|sink| read_export(path, kind, config, sink), prepare, store)?
+}
+
+/// As [`read_export_pipelined`], for a CSV export whose content hash is not
+/// known yet: the file is read once, by a thread that hashes it on the way
+/// ([`HashedRead`]). Returns the outcome and the file's SHA-256 (hex), also
+/// when its rows were not readable: a file whose content was stored before
+/// is unchanged, however it reads now. (Rows that could not be stored, an
+/// [`ExportError::Sink`], leave the hash unknown: the run fails.)
+pub fn read_csv_export_hashed<T: Send + From<ExportRecord>>(
+    path: &Path,
+    kind: ExportKind,
+    config: &Config,
+    prepare: impl FnMut(&mut T) + Send,
+    store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
+) -> (Result<ExportOutcome, ExportError>, Option<std::io::Result<String>>) {
+    let sniffed = match sniff(path) {
+        Ok(s) => s,
+        Err(e) => return (Err(ExportError::Unreadable(format!("cannot read: {e}"))), None),
+    };
+    if sniffed.format != Format::Csv {
+        // Not CSV after all (a spreadsheet is hashed before it is read).
+        let read = read_export_pipelined(path, kind, config, prepare, store);
+        return (read, Some(crate::ingest::sha256_file(path)));
+    }
+    let read = |sink: &mut dyn FnMut(u64, ExportRecord) -> Result<(), String>| {
+        let mut bytes = match HashedRead::open(path) {
+            Ok(b) => b,
+            Err(e) => return (Err(ExportError::Unreadable(format!("cannot open: {e}"))), None),
+        };
+        let mut typer = Typer::new(kind, config, sniffed);
+        let rows = rows::for_each_csv_row(&mut bytes, &sniffed, &config.ingest.limits, &mut |line, rec| {
+            typer.row(line, rec, sink)
+        });
+        let outcome = match rows {
+            Ok(Ok(())) => typer.finish(),
+            Ok(Err(e)) => Err(e),
+            Err(unreadable) => Err(ExportError::Unreadable(unreadable)),
+        };
+        if matches!(outcome, Err(ExportError::Sink(_))) {
+            return (outcome, None);
+        }
+        (outcome, Some(bytes.finish()))
+    };
+    match pipelined(read, prepare, store) {
+        Ok(read) => read,
+        Err(e) => (Err(e), None),
+    }
+}
+
+/// Whether a reading ended well: only then are its last rows stored.
+trait EndedWell {
+    fn ended_well(&self) -> bool;
+}
+
+impl<T, E> EndedWell for Result<T, E> {
+    fn ended_well(&self) -> bool {
+        self.is_ok()
+    }
+}
+
+impl<T, E, H> EndedWell for (Result<T, E>, H) {
+    fn ended_well(&self) -> bool {
+        self.0.is_ok()
+    }
+}
+
+/// Runs `read` (which hands each typed record to its sink) on a second
+/// thread; the records come back here in batches of `T`, are `prepare`d in
+/// place (course numbers, duplicate marks) and stored. Returns what `read`
+/// returned, or the store's error ([`ExportError::Sink`]).
+fn pipelined<T: Send + From<ExportRecord>, R: Send + EndedWell>(
+    read: impl FnOnce(&mut dyn FnMut(u64, ExportRecord) -> Result<(), String>) -> R + Send,
+    mut prepare: impl FnMut(&mut T) + Send,
+    store: &mut dyn FnMut(&mut [T]) -> Result<(), String>,
+) -> Result<R, ExportError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(8);
     // Stored batches go back to the parsing thread: their rows are freed
     // where they were allocated, and the emptied batch is filled again.
@@ -228,15 +305,16 @@ pub fn read_export_pipelined<T: Send + From<ExportRecord>>(
                 Err(_) => Vec::with_capacity(BATCH),
             };
             let mut batch = next_batch();
-            let result = read_export(path, kind, config, &mut |_, r| {
+            let mut full_batches = |_, r| {
                 batch.push(T::from(r));
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, next_batch());
                     tx.send(full).map_err(|_| "the store stopped".to_string())?;
                 }
                 Ok(())
-            });
-            if result.is_ok() && !batch.is_empty() {
+            };
+            let result = read(&mut full_batches);
+            if result.ended_well() && !batch.is_empty() {
                 let _ = tx.send(batch);
             }
             drop(tx);
@@ -260,7 +338,7 @@ pub fn read_export_pipelined<T: Send + From<ExportRecord>>(
         let outcome = producer.join().map_err(|_| ExportError::Unreadable("the reader thread panicked".into()))?;
         match failed {
             Some(e) => Err(ExportError::Sink(e)),
-            None => outcome,
+            None => Ok(outcome),
         }
     })
 }

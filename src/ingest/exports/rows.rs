@@ -75,8 +75,19 @@ fn csv_rows<E>(
     f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
 ) -> Result<Result<(), E>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let file = LineLimit { inner: file, max: limits.max_line_bytes, current: 0, line: 0 };
-    let reader: Box<dyn Read> = match sniffed.encoding {
+    for_each_csv_row(file, sniffed, limits, f)
+}
+
+/// [`for_each_row`] for a CSV export's bytes as `bytes` reads them (the
+/// sync's [`HashedRead`](crate::ingest::hashed_read::HashedRead)).
+pub fn for_each_csv_row<E>(
+    bytes: impl Read,
+    sniffed: &Sniffed,
+    limits: &IngestLimits,
+    f: &mut impl FnMut(u64, &StringRecord) -> Result<(), E>,
+) -> Result<Result<(), E>, String> {
+    let file = LineLimit { inner: bytes, max: limits.max_line_bytes, current: 0, line: 0 };
+    let reader: Box<dyn Read + '_> = match sniffed.encoding {
         Some(Encoding::Windows1252) => Box::new(
             DecodeReaderBytesBuilder::new()
                 .encoding(Some(encoding_rs::WINDOWS_1252))

@@ -75,11 +75,10 @@ pub fn run_nightly_sync(ctx: &mut JobContext) -> Result<RunSummary, JobError> {
     fetch::fetch(ctx, &mut log);
     let JobContext { settings, store } = ctx;
     let mut tx = store.begin_run(JOB, &today.to_string(), &started_at)?;
-    let mut seen = ingest_file::look(settings, &tx, files::inbox_files(&settings.inbox)?, &log)?;
+    let seen = ingest_file::look(settings, &tx, files::inbox_files(&settings.inbox)?, &log)?;
     std::thread::scope(|scope| {
-        // The reader starts on the spreadsheets while the other files are hashed.
+        // The reader starts on the spreadsheets; the other files are hashed as they are read.
         let mut ahead = ahead::start(scope, settings, JOB, ingest_file::wanted(&seen));
-        ingest_file::hash_rest(&mut seen)?;
         for file in seen {
             ingest_file::ingest(settings, &mut tx, file, &mut ahead, &mut log, &mut clock)?;
         }
