@@ -133,7 +133,7 @@ pub(super) fn ingest(
                 Some(sha256) => sha256,
                 None => sha256_file(path).map_err(JobError::io(path))?,
             };
-            if unchanged(tx, log, path, &name, kind, &sha256)? {
+            if unchanged(tx, log, path, &name, kind.as_str(), &sha256)? {
                 return Ok(());
             }
             return register(settings, tx, Reading { path, sha256: &sha256, read_ahead }, log, clock);
@@ -146,7 +146,7 @@ pub(super) fn ingest(
     };
     match seen.sha256 {
         Some(sha256) => {
-            if unchanged(tx, log, path, &name, kind, &sha256)? {
+            if unchanged(tx, log, path, &name, kind.as_str(), &sha256)? {
                 return Ok(());
             }
             export(settings, tx, Reading { path, sha256: &sha256, read_ahead }, export_kind, log, clock)
@@ -162,16 +162,26 @@ fn unchanged(
     log: &mut SyncLog,
     path: &Path,
     name: &str,
-    kind: InputKind,
+    kind: &str,
     sha256: &str,
 ) -> Result<bool, JobError> {
-    log.inputs.push(RunInput { path: path.display().to_string(), kind: kind.as_str().into(), sha256: sha256.into() });
-    if !tx.already_stored(kind.as_str(), sha256)? {
+    input(log, path, kind, sha256);
+    if !tx.already_stored(kind, sha256)? {
         return Ok(false);
     }
-    log.lines.push(IngestLine::new(name, kind.as_str(), IngestStatus::Unchanged, UNCHANGED));
-    log.moves.push((path.to_path_buf(), "processed", None));
+    record_unchanged(log, path, name, kind);
     Ok(true)
+}
+
+/// Records the file as one of the run's inputs.
+fn input(log: &mut SyncLog, path: &Path, kind: &str, sha256: &str) {
+    log.inputs.push(RunInput { path: path.display().to_string(), kind: kind.into(), sha256: sha256.into() });
+}
+
+/// Records a file whose content was stored before: its line, and its move to `processed/`.
+fn record_unchanged(log: &mut SyncLog, path: &Path, name: &str, kind: &str) {
+    log.lines.push(IngestLine::new(name, kind, IngestStatus::Unchanged, UNCHANGED));
+    log.moves.push((path.to_path_buf(), "processed", None));
 }
 
 /// The ingest report's detail for a file stored before.
@@ -371,13 +381,6 @@ fn export_hashed(
         })
     })
     .unwrap_or_else(|why| Ok(Err(ExportError::Unreadable(why))))?;
-    let input = |log: &mut SyncLog, sha256: &str| {
-        log.inputs.push(RunInput {
-            path: path.display().to_string(),
-            kind: kind.as_str().into(),
-            sha256: sha256.into(),
-        })
-    };
     let sha256 = match hashed {
         Some(Ok(sha256)) => sha256,
         // The file could not be read to its end: the run fails and the
@@ -387,24 +390,22 @@ fn export_hashed(
         // now, as it would have been before its reading.
         None => sha256_file(path).map_err(JobError::io(path))?,
     };
-    input(log, &sha256);
     match stored {
         Ok(Stored::New(counts)) => {
+            input(log, path, kind.as_str(), &sha256);
             let o = outcome.expect("set on success");
             tx.set_coverage(counts.snapshot, kind, kind == ExportKind::Accounts && !o.maps("delresa"))?;
             ingested(log, path, &name, kind, counts, o, clock);
         }
         Ok(Stored::Identical) => {
-            log.lines.push(IngestLine::new(&name, kind.as_str(), IngestStatus::Unchanged, UNCHANGED));
-            log.moves.push((path.to_path_buf(), "processed", None));
-        }
-        Err(_) if tx.already_stored(kind.as_str(), &sha256)? => {
-            log.lines.push(IngestLine::new(&name, kind.as_str(), IngestStatus::Unchanged, UNCHANGED));
-            log.moves.push((path.to_path_buf(), "processed", None));
+            input(log, path, kind.as_str(), &sha256);
+            record_unchanged(log, path, &name, kind.as_str());
         }
         Err(e) => {
-            let why = format!("{name}: {e}");
-            reject(log, path, &name, kind.as_str(), e.to_string(), why);
+            if !unchanged(tx, log, path, &name, kind.as_str(), &sha256)? {
+                let why = format!("{name}: {e}");
+                reject(log, path, &name, kind.as_str(), e.to_string(), why);
+            }
         }
     }
     Ok(())
