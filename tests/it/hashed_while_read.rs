@@ -12,15 +12,6 @@ const COMPLETIONS: &str = "Username,Course Name,Completion Status\n\
 anna,Kurs A,Complete\n\
 bo,Kurs A,In progress\n";
 
-/// `ingest-report.csv` as (file, kind, rows, status), in the order written.
-fn report(w: &Workdir) -> Vec<(String, String, String, String)> {
-    w.csv("ingest-report.csv")[1..]
-        .iter()
-        .filter(|r| r[4] != "current")
-        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[4].clone()))
-        .collect()
-}
-
 fn line(file: &str, kind: &str, rows: &str, status: &str) -> (String, String, String, String) {
     (file.into(), kind.into(), rows.into(), status.into())
 }
@@ -43,7 +34,7 @@ fn a_csv_export_is_stored_with_its_own_hash_and_the_same_content_again_in_one_ru
     let out = w.run(&["run", "nightly-sync"], &config);
     assert!(matches!(out.status.code(), Some(0..=1)), "{}", text(&out));
     assert_eq!(
-        report(&w),
+        ingest_lines(&w),
         [
             line("a-completions.csv", "completions", "2", "ingested"),
             line("b-completions-copy.csv", "completions", "0", "unchanged"),
@@ -62,7 +53,7 @@ fn a_content_stored_before_is_unchanged_even_where_its_rows_no_longer_read() {
     w.inbox_file("completions-1.csv", bad.as_bytes());
     let out = w.run(&["run", "nightly-sync"], &lenient);
     assert!(matches!(out.status.code(), Some(0..=1)), "{}", text(&out));
-    assert_eq!(report(&w), [line("completions-1.csv", "completions", "1", "ingested")]);
+    assert_eq!(ingest_lines(&w), [line("completions-1.csv", "completions", "1", "ingested")]);
 
     // The same bytes under strict rules: read again they would be
     // rejected, but a file already ingested is unchanged, as before.
@@ -70,7 +61,7 @@ fn a_content_stored_before_is_unchanged_even_where_its_rows_no_longer_read() {
     w.inbox_file("completions-2.csv", bad.as_bytes());
     let out = w.run(&["run", "nightly-sync"], &strict);
     assert!(matches!(out.status.code(), Some(0..=1)), "{}", text(&out));
-    assert_eq!(report(&w), [line("completions-2.csv", "completions", "0", "unchanged")]);
+    assert_eq!(ingest_lines(&w), [line("completions-2.csv", "completions", "0", "unchanged")]);
     assert!(w.inbox().join("processed/completions-2.csv").exists());
     assert_eq!(snapshots(&w, "completions").len(), 1);
 
@@ -78,7 +69,7 @@ fn a_content_stored_before_is_unchanged_even_where_its_rows_no_longer_read() {
     w.inbox_file("completions-3.csv", format!("{bad}cia,Kurs A,Complete\n").as_bytes());
     let out = w.run(&["run", "nightly-sync"], &strict);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert_eq!(report(&w), [line("completions-3.csv", "completions", "0", "rejected")]);
+    assert_eq!(ingest_lines(&w), [line("completions-3.csv", "completions", "0", "rejected")]);
     assert!(w.inbox().join("rejected/completions-3.csv").exists());
     assert_eq!(snapshots(&w, "completions").len(), 1, "nothing of a rejected file is kept");
 }

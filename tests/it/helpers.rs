@@ -248,6 +248,16 @@ impl RegisterBuilder {
 }
 
 /// The row of a CSV whose first column is `key`.
+/// `ingest-report.csv` as (file, kind, rows, status), in the order
+/// written, without the lines of the exports already in use (`current`).
+pub fn ingest_lines(w: &Workdir) -> Vec<(String, String, String, String)> {
+    w.csv("ingest-report.csv")[1..]
+        .iter()
+        .filter(|r| r[4] != "current")
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[4].clone()))
+        .collect()
+}
+
 pub fn row<'a>(rows: &'a [Vec<String>], key: &str) -> &'a Vec<String> {
     rows.iter().find(|r| r[0] == key).unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
 }

@@ -27,15 +27,6 @@ fn accounts_xlsx(path: &Path, rows: &[(&str, &str)]) {
     wb.save(path).unwrap();
 }
 
-/// `ingest-report.csv` as (file, kind, rows, status), in the order written.
-fn report(w: &Workdir) -> Vec<(String, String, String, String)> {
-    w.csv("ingest-report.csv")[1..]
-        .iter()
-        .filter(|r| r[4] != "current")
-        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone(), r[4].clone()))
-        .collect()
-}
-
 #[test]
 fn spreadsheets_read_ahead_are_stored_in_inbox_order_as_if_read_in_their_turn() {
     let w = Workdir::new();
@@ -60,7 +51,7 @@ fn spreadsheets_read_ahead_are_stored_in_inbox_order_as_if_read_in_their_turn() 
     assert!(text(&out).contains("Reading 4 spreadsheet(s) ahead"), "{}", text(&out));
     let s = |a: &str, b: &str, c: &str, d: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string());
     assert_eq!(
-        report(&w),
+        ingest_lines(&w),
         [
             s("a-konton.xlsx", "accounts", "3", "ingested"),
             s("b-konton-kopia.xlsx", "accounts", "0", "unchanged"),

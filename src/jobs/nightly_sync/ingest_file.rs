@@ -31,7 +31,7 @@ pub(super) struct Seen {
     /// Complete (not still being written): to be taken.
     ready: bool,
     /// The content hash of a spreadsheet ([`look`]); the other files are
-    /// hashed while they are read ([`export_hashed`]).
+    /// hashed while they are read ([`export`]).
     sha256: Option<String>,
     ahead: bool,
 }
@@ -149,9 +149,9 @@ pub(super) fn ingest(
             if unchanged(tx, log, path, &name, kind.as_str(), &sha256)? {
                 return Ok(());
             }
-            export(settings, tx, Reading { path, sha256: &sha256, read_ahead }, export_kind, log, clock)
+            export(settings, tx, Reading { path, sha256: &sha256, read_ahead }, &sha256, export_kind, log, clock)
         }
-        None => export_hashed(settings, tx, path, &marker, export_kind, log, clock),
+        None => export(settings, tx, Reading { path, sha256: "", read_ahead }, &marker, export_kind, log, clock),
     }
 }
 
@@ -187,7 +187,8 @@ fn record_unchanged(log: &mut SyncLog, path: &Path, name: &str, kind: &str) {
 /// The ingest report's detail for a file stored before.
 const UNCHANGED: &str = "identical to a file already ingested";
 
-/// A file to read now: its path and hash, and what was read ahead of it.
+/// A file to read now: its path and hash (empty for a file hashed while
+/// it is read), and what was read ahead of it.
 struct Reading<'a> {
     path: &'a Path,
     sha256: &'a str,
@@ -292,20 +293,28 @@ fn read_with(
 }
 
 /// A Totara export: streamed into the run's transaction in a savepoint.
+/// One whose hash is not known yet (a CSV export, `file.sha256` empty) is
+/// read once, by a thread that hashes it on the way
+/// ([`read_csv_export_hashed`]); once read, a content stored before makes
+/// it unchanged (nothing of it is kept), whether its rows were readable or
+/// not, as if it had been hashed first. `marker` names it for its reading
+/// marker until then.
 fn export(
     settings: &JobSettings,
     tx: &mut RunTx,
     file: Reading,
+    marker: &str,
     kind: ExportKind,
     log: &mut SyncLog,
     clock: &mut StageClock,
 ) -> Result<(), JobError> {
-    let Reading { path, sha256, read_ahead } = file;
+    let Reading { path, sha256: known, read_ahead } = file;
     let config = &settings.config;
     let name = file_name(path);
     let mut outcome = None;
-    let stored = guarded(Slot::Main, settings, JOB, path, sha256, || {
-        let file = ExportFile { source: "inbox", file_name: &name, report: &report_identity(&name), sha256 };
+    let mut hashed = None;
+    let stored = guarded(Slot::Main, settings, JOB, path, marker, || {
+        let file = ExportFile { source: "inbox", file_name: &name, report: &report_identity(&name), sha256: known };
         tx.store_export(&file, kind, |insert| {
             let mut courses = CourseInterner::default();
             let bar = progress(&name);
@@ -315,73 +324,26 @@ fn export(
             };
             let prepare = move |r: &mut _| courses.prepare_in_place(r);
             let o = match &read_ahead {
-                Some(r) => stored_ahead(r, kind, config, prepare, &mut store)?,
-                None => read_export_pipelined(path, kind, config, prepare, &mut store)?,
+                Some(r) => stored_ahead(r, kind, config, prepare, &mut store),
+                None if !known.is_empty() => read_export_pipelined(path, kind, config, prepare, &mut store),
+                None => {
+                    let (o, sha256) = read_csv_export_hashed(path, kind, config, prepare, &mut store);
+                    hashed = sha256.map(|read| read.map_err(|e| e.to_string()));
+                    o
+                }
             };
             bar.finish_and_clear();
-            tracing::info!("Read {name}: {} rows.", o.rows);
-            let skipped = o.bad_rows.len() as u64;
-            outcome = Some(o);
-            Ok::<u64, ExportError>(skipped)
-        })
-    })
-    .unwrap_or_else(|why| Ok(Err(ExportError::Unreadable(why))))?;
-    match stored {
-        Ok(stored) => {
-            let counts = stored.counts().expect("a file hashed before it is read is stored new");
-            let o = outcome.expect("set on success");
-            tx.set_coverage(counts.snapshot, kind, kind == ExportKind::Accounts && !o.maps("delresa"))?;
-            ingested(log, path, &name, kind, counts, o, clock);
-        }
-        Err(e) => {
-            let why = format!("{name}: {e}");
-            reject(log, path, &name, kind.as_str(), e.to_string(), why);
-        }
-    }
-    Ok(())
-}
-
-/// A CSV export not hashed yet: read once, by a thread that hashes it on
-/// the way ([`read_csv_export_hashed`]), and streamed into the run's
-/// transaction in a savepoint. Once read, a content stored before makes it
-/// unchanged (nothing of it is kept), whether its rows were readable or
-/// not, as if it had been hashed first.
-fn export_hashed(
-    settings: &JobSettings,
-    tx: &mut RunTx,
-    path: &Path,
-    marker: &str,
-    kind: ExportKind,
-    log: &mut SyncLog,
-    clock: &mut StageClock,
-) -> Result<(), JobError> {
-    let config = &settings.config;
-    let name = file_name(path);
-    let mut outcome = None;
-    let mut hashed = None;
-    let stored = guarded(Slot::Main, settings, JOB, path, marker, || {
-        let file = ExportFile { source: "inbox", file_name: &name, report: &report_identity(&name), sha256: "" };
-        tx.store_export(&file, kind, |insert| {
-            let mut courses = CourseInterner::default();
-            let bar = progress(&name);
-            let mut store = |batch: &mut [_]| {
-                bar.inc(batch.len() as u64);
-                insert(batch)
-            };
-            let prepare = move |r: &mut _| courses.prepare_in_place(r);
-            let (o, sha256) = read_csv_export_hashed(path, kind, config, prepare, &mut store);
-            bar.finish_and_clear();
-            let sha256 = sha256.map(|read| read.map_err(|e| e.to_string()));
-            hashed = sha256.clone();
             let o = o?;
             tracing::info!("Read {name}: {} rows.", o.rows);
             let skipped = o.bad_rows.len() as u64;
             outcome = Some(o);
-            Ok::<Filled, ExportError>(Filled { skipped, sha256: sha256.and_then(Result::ok) })
+            let sha256 = hashed.clone().and_then(Result::ok);
+            Ok::<Filled, ExportError>(Filled { skipped, sha256 })
         })
     })
     .unwrap_or_else(|why| Ok(Err(ExportError::Unreadable(why))))?;
     let sha256 = match hashed {
+        _ if !known.is_empty() => known.to_string(),
         Some(Ok(sha256)) => sha256,
         // The file could not be read to its end: the run fails and the
         // file stays, as when it could not be hashed before its reading.
@@ -390,9 +352,13 @@ fn export_hashed(
         // now, as it would have been before its reading.
         None => sha256_file(path).map_err(JobError::io(path))?,
     };
+    // A file hashed before its reading is an input already (`unchanged`).
+    let hashed_now = known.is_empty();
     match stored {
         Ok(Stored::New(counts)) => {
-            input(log, path, kind.as_str(), &sha256);
+            if hashed_now {
+                input(log, path, kind.as_str(), &sha256);
+            }
             let o = outcome.expect("set on success");
             tx.set_coverage(counts.snapshot, kind, kind == ExportKind::Accounts && !o.maps("delresa"))?;
             ingested(log, path, &name, kind, counts, o, clock);
@@ -402,7 +368,7 @@ fn export_hashed(
             record_unchanged(log, path, &name, kind.as_str());
         }
         Err(e) => {
-            if !unchanged(tx, log, path, &name, kind.as_str(), &sha256)? {
+            if !(hashed_now && unchanged(tx, log, path, &name, kind.as_str(), &sha256)?) {
                 let why = format!("{name}: {e}");
                 reject(log, path, &name, kind.as_str(), e.to_string(), why);
             }
