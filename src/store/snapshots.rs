@@ -415,7 +415,8 @@ pub struct ExportFile<'a> {
     pub file_name: &'a str,
     /// The report it is an export of (see [`crate::domain::totara::report_identity`]).
     pub report: &'a str,
-    /// Its SHA-256.
+    /// Its SHA-256; empty for a file hashed while it is read (the hash
+    /// then comes with [`Filled::sha256`]).
     pub sha256: &'a str,
 }
 
