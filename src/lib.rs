@@ -16,6 +16,7 @@ pub mod domain;
 pub mod generate;
 pub mod ingest;
 pub mod jobs;
+mod parallel;
 pub mod reconcile;
 pub mod report;
 pub mod safe_fs;

@@ -29,7 +29,7 @@ mod stored;
 pub mod totara;
 mod trainer;
 
-pub use account_list::{AccountList, AccountRef};
+pub use account_list::{AccountList, AccountRef, Reordered};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use course::{Category, DayNumber, DelresaCode, Organiser, RoundId};
 pub use days::{ParticipantDay, TrainerDayRow};

@@ -20,7 +20,6 @@ mod municipality_messages;
 mod nightly_sync;
 mod outbox;
 mod outbox_admin;
-mod parallel;
 mod platform_summary;
 mod pot;
 mod purge;

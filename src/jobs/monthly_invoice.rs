@@ -9,7 +9,6 @@
 use super::commit::{commit, Finished};
 use super::municipality_messages::{municipality_messages, Messages};
 use super::outbox::{enqueue_all, send_after_commit, sending};
-use super::parallel::parallel_map;
 use super::platform_summary::{accounts_before, platform_summary, unpack_kept, Unpacking};
 use super::pot::{year_pot, YearPot};
 use super::staging::{StagedWriter, Staging};
@@ -22,6 +21,7 @@ use crate::domain::{
     AccountTable, Adjustment, Audience, Code, Finding, InvoiceBasis, KommunKod, Month, ParticipantDay, PlatformSummary,
     Recipient, Register, TrainerDayRow,
 };
+use crate::parallel::parallel_map;
 use crate::reconcile::pot_findings;
 use crate::report::{finance_workbook, write_invoice_csv, MunicipalityReport, Part};
 use crate::store::Store;

@@ -70,7 +70,7 @@ pub(crate) fn stage_regional<T: Send>(
         progress: has_completions.then_some(progress),
         findings: &findings,
     };
-    let (csv, workbook) = super::parallel::both(write_csv, || regional_workbook(config, &report));
+    let (csv, workbook) = crate::parallel::both(write_csv, || regional_workbook(config, &report));
     let also = csv?;
     let workbook = workbook?;
     staging.write(&format!("uppfoljning-{year}.xlsx"), &workbook)?;

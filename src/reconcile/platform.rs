@@ -108,24 +108,75 @@ impl std::fmt::Display for Who<'_> {
 /// register's own notes, then each check in turn.
 pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) -> Vec<Finding> {
     let check = Check::new(register, platform, config);
-    // The attendance check (every participant-day against the platform) on
-    // a second core while this one runs the others; the findings are put
-    // together in the same order either way, so the result is the same.
-    let (attendance, mut rest) = std::thread::scope(|scope| {
-        let attendance = scope.spawn(|| check.attendance());
-        let rest = [check.accounts(), check.approval(), check.trainer_roles(), check.staffing()];
-        (attendance.join(), rest)
-    });
-    // A panic in the check is the check's, not the thread's: raise it here.
-    let attendance = attendance.unwrap_or_else(|p| std::panic::resume_unwind(p));
     let mut out = super::register_findings(register);
-    out.append(&mut rest[0]);
-    out.extend(attendance);
-    for more in &mut rest[1..] {
-        out.append(more);
+    if platform.has_accounts {
+        check.checks(&mut out, |key| check.accounts.user(key).copied());
+    } else {
+        check.checks(&mut out, Some);
     }
     out.sort_by(|a, b| (a.kommun, a.code.as_str(), &a.subject).cmp(&(b.kommun, b.code.as_str(), &b.subject)));
     out
+}
+
+/// A part of the checks, run on whichever core is free ([`Check::checks`]).
+#[derive(Clone)]
+enum Part {
+    Accounts,
+    Approval,
+    TrainerRoles,
+    Staffing,
+    /// The (user, date) pairs the platform shows attended.
+    PlatformAttended,
+    /// The (user, date) pairs the register marks attended.
+    RegisterAttended,
+    /// Regional days by (course, date).
+    CourseDays,
+    /// Register attendance the platform does not show, for these participants.
+    RegisterDays(std::ops::Range<usize>),
+    /// Platform attendance the register does not show, for these sign-ups.
+    PlatformDays(std::ops::Range<usize>),
+}
+
+/// What a [`Part`] gives.
+enum Made<'a, K> {
+    Findings(Vec<Finding>),
+    Attended(HashSet<(K, NaiveDate)>),
+    CourseDays(HashMap<(&'a str, NaiveDate), &'a Round>),
+}
+
+impl<K> Made<'_, K> {
+    fn findings(self) -> Vec<Finding> {
+        match self {
+            Made::Findings(f) => f,
+            _ => unreachable!("a part that finds gives findings"),
+        }
+    }
+
+    fn attended(self) -> HashSet<(K, NaiveDate)> {
+        match self {
+            Made::Attended(a) => a,
+            _ => unreachable!("a set part gives a set"),
+        }
+    }
+}
+
+/// Attendance is checked in parts of at least this many participants or sign-ups.
+const MIN_PART: usize = 4096;
+
+/// Attendance parts per list: enough for two cores to end together.
+const PARTS: usize = 8;
+
+/// `0..len` in up to [`PARTS`] ranges of at least [`MIN_PART`] (one if shorter).
+fn ranges(len: usize) -> Vec<std::ops::Range<usize>> {
+    let size = len.div_ceil(PARTS).max(MIN_PART);
+    (0..len.div_ceil(size).max(1)).map(|i| i * size..((i + 1) * size).min(len)).collect()
+}
+
+/// What the attendance findings' parts read: the first round's sets and index.
+struct Sets<'s, 'a, K> {
+    in_platform: &'s HashSet<(K, NaiveDate)>,
+    in_register: &'s HashSet<(K, NaiveDate)>,
+    course_days: &'s HashMap<(&'a str, NaiveDate), &'a Round>,
 }
 
 /// What every check reads, computed once: rounds and days by id, accounts
@@ -271,74 +322,167 @@ impl<'a> Check<'a> {
         out
     }
 
-    /// Attendance: the register against the platform's seminar sign-ups.
+    /// Every check after the register's own notes, in their order: the
+    /// accounts, attendance (the register's days the platform does not
+    /// show, then the platform's the register does not), approval, trainer
+    /// roles, staffing. The checks and the attendance check's parts are
+    /// spread over the cores, largest first, in two rounds: the attendance
+    /// sets and indexes beside the other checks, then the attendance
+    /// findings in parts of the participants and the sign-ups (at ten
+    /// times national scale the attendance check alone was 2.6 s of one
+    /// core, the others 1.4 s of the other; README, Speed, change 77).
     ///
-    /// Where accounts are known, every key the check compares (a
+    /// Where accounts are known, every key the attendance check compares (a
     /// participant's, a sign-up's, an account's e-mail as a username) is a
     /// username or no key at all, and is compared as its account's place in
     /// the list: a set of (place, date) is a third of one of (text, date),
     /// and at ten times national scale the two sets hold two million each.
-    fn attendance(&self) -> Vec<Finding> {
-        if !self.platform.has_signups {
-            return Vec::new();
+    /// `id` gives that comparison (equal ids for equal keys, none for a key
+    /// no participant can have).
+    ///
+    /// The findings are added to `out`, which is grown once: at ten times
+    /// national scale they are a million, and a list that doubles as it
+    /// grows holds two copies at a time.
+    fn checks<'k, K>(&'k self, out: &mut Vec<Finding>, id: impl Fn(&'k str) -> Option<K> + Sync)
+    where
+        K: std::hash::Hash + Eq + Copy + Send + Sync,
+    {
+        let signups = self.platform.has_signups;
+        let mut first = vec![Part::Accounts, Part::Approval, Part::Staffing, Part::TrainerRoles];
+        if signups {
+            first.splice(0..0, [Part::PlatformAttended, Part::RegisterAttended, Part::CourseDays]);
         }
-        if self.platform.has_accounts {
-            self.attendance_by(|key| self.accounts.user(key).copied())
-        } else {
-            self.attendance_by(Some)
+        let mut made: Vec<Option<Made<K>>> =
+            crate::parallel::parallel_map(&first, |part| Some(self.part(part, &id, None)));
+        let mut take = |want: Part| {
+            let at = first.iter().position(|p| std::mem::discriminant(p) == std::mem::discriminant(&want));
+            at.and_then(|i| made[i].take()).expect("each part of the first round run once")
+        };
+        let accounts = take(Part::Accounts).findings();
+        let approval = take(Part::Approval).findings();
+        let staffing = take(Part::Staffing).findings();
+        let trainer_roles = take(Part::TrainerRoles).findings();
+        let mut attendance = Vec::new();
+        if signups {
+            let in_platform = take(Part::PlatformAttended).attended();
+            let in_register = take(Part::RegisterAttended).attended();
+            let Made::CourseDays(course_days) = take(Part::CourseDays) else {
+                unreachable!("the course days part gives the course days")
+            };
+            let sets = Sets { in_platform: &in_platform, in_register: &in_register, course_days: &course_days };
+            let second: Vec<Part> = ranges(self.register.participants.len())
+                .into_iter()
+                .map(Part::RegisterDays)
+                .chain(ranges(self.platform.signups.len()).into_iter().map(Part::PlatformDays))
+                .collect();
+            let found = crate::parallel::parallel_map(&second, |part| self.part(part, &id, Some(&sets)));
+            attendance = found.into_iter().map(Made::findings).collect();
+        }
+        let parts: Vec<Vec<Finding>> =
+            std::iter::once(accounts).chain(attendance).chain([approval, trainer_roles, staffing]).collect();
+        out.reserve_exact(parts.iter().map(Vec::len).sum());
+        for mut part in parts {
+            out.append(&mut part);
         }
     }
 
-    /// [`Check::attendance`] with user keys compared as `id` gives them
-    /// (equal ids for equal keys, none for a key no participant can have).
-    fn attendance_by<'k, K: std::hash::Hash + Eq + Copy>(&'k self, id: impl Fn(&'k str) -> Option<K>) -> Vec<Finding> {
-        let (mut out, attended_in_register) = self.register_attendance_not_in_platform(&id);
-        out.extend(self.platform_attendance_not_in_register(&attended_in_register, &id));
-        out
+    /// Runs one part; the attendance findings' parts need the `sets` the first round made.
+    fn part<'k, K>(
+        &'k self,
+        part: &Part,
+        id: &impl Fn(&'k str) -> Option<K>,
+        sets: Option<&Sets<'_, 'k, K>>,
+    ) -> Made<'k, K>
+    where
+        K: std::hash::Hash + Eq + Copy,
+    {
+        let sets = || sets.expect("the first round's sets");
+        match part {
+            Part::Accounts => Made::Findings(self.accounts()),
+            Part::Approval => Made::Findings(self.approval()),
+            Part::TrainerRoles => Made::Findings(self.trainer_roles()),
+            Part::Staffing => Made::Findings(self.staffing()),
+            Part::PlatformAttended => Made::Attended(self.platform_attended(id)),
+            Part::RegisterAttended => Made::Attended(self.register_attended(id)),
+            Part::CourseDays => Made::CourseDays(self.course_days()),
+            Part::RegisterDays(r) => {
+                Made::Findings(self.register_attendance_not_in_platform(r.clone(), sets().in_platform, id))
+            }
+            Part::PlatformDays(r) => Made::Findings(self.platform_attendance_not_in_register(r.clone(), sets(), id)),
+        }
     }
 
-    /// Register attendance on a regional day the platform does not show;
-    /// also returns every (participant key, date) the register marks attended.
-    fn register_attendance_not_in_platform<'k, K: std::hash::Hash + Eq + Copy>(
+    /// The (user, date) pairs the platform shows attended.
+    fn platform_attended<'k, K: std::hash::Hash + Eq + Copy>(
         &'k self,
         id: &impl Fn(&'k str) -> Option<K>,
-    ) -> (Vec<Finding>, HashSet<(K, NaiveDate)>) {
-        let rounds = &self.rounds;
-        // Both sets sized at once from what they can hold at most (growing
-        // them was a third of this check at national scale: rehashing into
-        // fresh, zeroed pages).
-        let mut attended_in_platform: HashSet<(K, NaiveDate)> =
+    ) -> HashSet<(K, NaiveDate)> {
+        // Sized at once from what it can hold at most (growing it was a
+        // third of this check at national scale: rehashing into fresh,
+        // zeroed pages).
+        let mut attended: HashSet<(K, NaiveDate)> =
             HashSet::with_capacity_and_hasher(self.platform.signups.len(), Default::default());
-        attended_in_platform.extend(
+        attended.extend(
             self.platform
                 .signups
                 .iter()
                 .filter(|s| s.status.attended())
                 .filter_map(|s| Some((id(s.user_key.as_str())?, s.session_start.date()))),
         );
+        attended
+    }
+
+    /// The participants in `range` of a regional round who have a platform
+    /// key, with their round and key.
+    fn regional<'k>(
+        &'k self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (&'k Participant, &'k Round, &'k str)> + 'k {
+        let participants = &self.register.participants[range.clone()];
+        participants.iter().zip(&self.keys[range]).filter_map(move |(p, key)| {
+            let round = self.rounds[&p.round];
+            // RSS marks attendance in the platform for its own (regional) days only.
+            (round.organiser == Organiser::Regional).then_some(())?;
+            Some((p, round, key.as_deref()?))
+        })
+    }
+
+    /// A participant's attended days that have a date, with it.
+    fn attended_days<'k>(&'k self, p: &'k Participant) -> impl Iterator<Item = (DayNumber, NaiveDate)> + 'k {
+        p.attended.iter().filter_map(move |&d| Some((d, self.date_of(p, d)?)))
+    }
+
+    /// Every (user, date) the register marks attended on a regional day.
+    fn register_attended<'k, K: std::hash::Hash + Eq + Copy>(
+        &'k self,
+        id: &impl Fn(&'k str) -> Option<K>,
+    ) -> HashSet<(K, NaiveDate)> {
+        let days = self.register.participants.iter().map(|p| p.attended.len()).sum();
+        let mut attended: HashSet<(K, NaiveDate)> = HashSet::with_capacity_and_hasher(days, Default::default());
+        for (p, _, key) in self.regional(0..self.register.participants.len()) {
+            let Some(k) = id(key) else { continue };
+            attended.extend(self.attended_days(p).map(|(_, date)| (k, date)));
+        }
+        attended
+    }
+
+    /// Register attendance on a regional day the platform does not show, for the participants in `range`.
+    fn register_attendance_not_in_platform<'k, K: std::hash::Hash + Eq + Copy>(
+        &'k self,
+        range: std::ops::Range<usize>,
+        in_platform: &HashSet<(K, NaiveDate)>,
+        id: &impl Fn(&'k str) -> Option<K>,
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         // Each subject is written into one reused buffer and copied out at
         // its length: formatted directly, a subject of 120 bytes took 144
         // (at ten times national scale, a million of them).
         let mut subject = String::new();
-        let days = self.register.participants.iter().map(|p| p.attended.len()).sum();
-        let mut attended_in_register: HashSet<(K, NaiveDate)> =
-            HashSet::with_capacity_and_hasher(days, Default::default());
-        for (p, key) in self.register.participants.iter().zip(&self.keys) {
-            let round = rounds[&p.round];
-            // RSS marks attendance in the platform for its own (regional) days only.
-            if round.organiser != Organiser::Regional {
-                continue;
-            }
-            let Some(k) = key else { continue };
-            let k = id(k);
-            for &d in &p.attended {
-                let Some(date) = self.date_of(p, d) else { continue };
-                if let Some(k) = k {
-                    attended_in_register.insert((k, date));
-                    if attended_in_platform.contains(&(k, date)) {
-                        continue;
-                    }
+        for (p, round, key) in self.regional(range) {
+            let k = id(key);
+            for (d, date) in self.attended_days(p) {
+                if k.is_some_and(|k| in_platform.contains(&(k, date))) {
+                    continue;
                 }
                 subject.clear();
                 let _ = write!(
@@ -364,25 +508,29 @@ impl<'a> Check<'a> {
                 );
             }
         }
-        (out, attended_in_register)
+        out
     }
 
-    /// Platform attendance on a register course day the register does not show.
+    /// The register's days by (course lower-cased, date).
+    fn course_days(&self) -> HashMap<(&str, NaiveDate), &Round> {
+        let rounds = &self.rounds;
+        self.register.days.iter().map(|d| ((self.lc(&rounds[&d.round].course), d.date), rounds[&d.round])).collect()
+    }
+
+    /// Platform attendance on a register course day the register does not show, for the sign-ups in `range`.
     fn platform_attendance_not_in_register<'k, K: std::hash::Hash + Eq + Copy>(
         &'k self,
-        attended_in_register: &HashSet<(K, NaiveDate)>,
+        range: std::ops::Range<usize>,
+        sets: &Sets<'_, 'k, K>,
         id: &impl Fn(&'k str) -> Option<K>,
     ) -> Vec<Finding> {
         let in_register =
-            |key: &'k str, date: NaiveDate| id(key).is_some_and(|k| attended_in_register.contains(&(k, date)));
-        let (register, platform, rounds) = (self.register, self.platform, &self.rounds);
+            |key: &'k str, date: NaiveDate| id(key).is_some_and(|k| sets.in_register.contains(&(k, date)));
         let lc = |name: &str| self.lc(name);
-        let course_days: HashMap<(&str, NaiveDate), &Round> =
-            register.days.iter().map(|d| ((lc(&rounds[&d.round].course), d.date), rounds[&d.round])).collect();
         let mut out = Vec::new();
-        for s in platform.signups.iter().filter(|s| s.status.attended()) {
+        for s in self.platform.signups[range].iter().filter(|s| s.status.attended()) {
             let date = s.session_start.date();
-            let Some(round) = course_days.get(&(lc(&s.course), date)) else {
+            let Some(round) = sets.course_days.get(&(lc(&s.course), date)) else {
                 continue; // a platform course the register does not hold
             };
             if in_register(s.user_key.as_str(), date) {
@@ -581,5 +729,31 @@ impl<'a> Check<'a> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts cover the list once, in order, none shorter than
+    /// [`MIN_PART`] but the last, and at most [`PARTS`] of them.
+    #[test]
+    fn attendance_parts_cover_each_list_once_in_order() {
+        for len in [0, 1, MIN_PART - 1, MIN_PART, MIN_PART + 1, 8 * MIN_PART + 3, 1_000_003] {
+            let parts = ranges(len);
+            assert!(!parts.is_empty() && parts.len() <= PARTS, "{len}: {} parts", parts.len());
+            assert_eq!(parts[0].start, 0);
+            assert_eq!(parts.last().unwrap().end, len);
+            for w in parts.windows(2) {
+                assert_eq!(w[0].end, w[1].start, "{len}: contiguous");
+                assert!(w[0].len() >= MIN_PART, "{len}: {:?} too short", w[0]);
+            }
+        }
+        assert_eq!(
+            ranges(MIN_PART - 1),
+            vec![std::ops::Range { start: 0, end: MIN_PART - 1 }],
+            "a short list is one part"
+        );
     }
 }

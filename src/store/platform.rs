@@ -138,13 +138,14 @@ impl Reader<'_> {
         }
         let completions = self.current(ExportKind::Completions, None)?;
         let signups = self.current(ExportKind::Signups, None)?;
-        // A second thread sorts the accounts and a third maps users to their
-        // municipality (in the order the accounts lie in memory) while this
-        // one reads the sign-ups back; then it reads the completions with
-        // that map. (Their overlaps are listed before the sign-ups', as ever.)
+        // A second thread sorts the accounts (and gathers their rows in that
+        // order) and a third maps users to their municipality (in the order
+        // the accounts lie in memory) while this one reads the sign-ups back;
+        // then it reads the completions with that map. (Their overlaps are
+        // listed before the sign-ups', as ever.)
         let mut signup_overlaps = Vec::new();
-        let (mut order, read) = std::thread::scope(|scope| {
-            let sorted = scope.spawn(|| username_order(&unsorted));
+        let (sorted, read) = std::thread::scope(|scope| {
+            let sorted = scope.spawn(|| unsorted.gathered(&username_order(&unsorted)));
             let mapped = (!completions.is_empty()).then(|| scope.spawn(|| KommunOf::new(&unsorted)));
             let read = (|| {
                 let signups_read =
@@ -162,7 +163,7 @@ impl Reader<'_> {
             (sorted.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), read)
         });
         let (completions_read, signups_read) = read?;
-        unsorted.permute(&mut order);
+        unsorted.reorder(sorted);
         data.accounts = unsorted;
         if let Some((list, progress)) = completions_read {
             data.has_completions = true;

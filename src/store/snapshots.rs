@@ -536,8 +536,10 @@ pub struct CourseInterner {
     keys: HashSet<u128>,
     hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
     /// Completions: each user numbered once (an export lists a user's
-    /// courses together), their courses checked per user.
-    users: HashMap<String, u32>,
+    /// courses together), their courses checked per user. Users are known
+    /// by the same 128-bit fingerprint as accounts' keys: not a copy of
+    /// every user's name (3 million of them at ten times national scale).
+    users: HashMap<u128, u32>,
     completions: CompletionKeys,
     last_user: Option<(String, u32)>,
 }
@@ -602,6 +604,13 @@ impl CourseInterner {
         (u128::from(half(&self.hashers.0)) << 64) | u128::from(half(&self.hashers.1))
     }
 
+    /// A user's key as written, as a 128-bit fingerprint of two
+    /// independently and randomly seeded hashes (see [`Self::unique_key`]).
+    fn fingerprint(&self, user: &str) -> u128 {
+        use std::hash::BuildHasher;
+        (u128::from(self.hashers.0.hash_one(user)) << 64) | u128::from(self.hashers.1.hash_one(user))
+    }
+
     /// The number of a completion's user (the same key, as written, the same number).
     fn user_number(&mut self, user: &str) -> u32 {
         if let Some((last, n)) = &self.last_user {
@@ -610,13 +619,7 @@ impl CourseInterner {
             }
         }
         let next = self.users.len() as u32;
-        let n = match self.users.get(user) {
-            Some(&known) => known,
-            None => {
-                self.users.insert(user.to_string(), next);
-                next
-            }
-        };
+        let n = *self.users.entry(self.fingerprint(user)).or_insert(next);
         // The last user's name kept in one reused buffer.
         match &mut self.last_user {
             Some((last, m)) => {

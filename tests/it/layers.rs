@@ -10,7 +10,7 @@ use std::path::Path;
 /// depend only on `domain` and `config`; `deliver` sends what the store's
 /// outbox holds; `jobs` runs the stages; `cli` parses the command line.
 pub const LAYERS: [&[&str]; 6] = [
-    &["domain", "safe_fs"],
+    &["domain", "safe_fs", "parallel"],
     &["config", "schedule"],
     &["ingest", "store", "billing", "reconcile", "report"],
     &["deliver"],

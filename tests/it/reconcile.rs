@@ -325,3 +325,61 @@ fn a_manager_day_without_a_leader_is_not_a_finding_in_a_real_run() {
     assert!(understaffed[0].iter().any(|c| c.contains("MED")), "the medarbetare round: {:?}", understaffed[0]);
     assert!(!rows.iter().any(|r| r.iter().any(|c| c.contains("CHEF"))), "{rows:?}");
 }
+
+/// More participants and sign-ups than one part of the attendance check
+/// holds (it runs in parts on both cores): every difference is found
+/// exactly once, whichever part holds it, and nothing else is found.
+#[test]
+fn attendance_checked_in_parts_finds_each_difference_once() {
+    use yrkesresan::domain::Code;
+    let (mut reg, mut platform) = clean();
+    let fully = SignupStatus::parse("Fully attended").unwrap();
+    let signup = |user: &str, day: &str| StoredSignup {
+        user_key: user.into(),
+        course: COURSE.into(),
+        session_start: on(day).and_hms_opt(9, 0, 0).unwrap(),
+        status: fully,
+    };
+    // 10 000 participants: every third has no sign-up for the second day.
+    let mut missing = BTreeSet::new();
+    for i in 0..10_000 {
+        let user = format!("p{i}");
+        reg.participants.push(participant(&user, "2080"));
+        platform.accounts.push(account(&user, "2080", Roles::MEDARBETARE).view());
+        platform.completions.push(StoredCompletion {
+            user_key: user.clone(),
+            course: COURSE.into(),
+            status: CompletionStatus::Complete,
+        });
+        platform.signups.push(signup(&user, DAYS[0]));
+        if i % 3 == 0 {
+            missing.insert(format!("{user} <{user}@kommun.example>, {COURSE} omgång R1 dag 2"));
+        } else {
+            platform.signups.push(signup(&user, DAYS[1]));
+        }
+    }
+    // 5 000 users with accounts attend the first day in the platform only.
+    let mut extra = BTreeSet::new();
+    for i in 0..5_000 {
+        let user = format!("q{i}");
+        platform.accounts.push(account(&user, "2080", Roles::MEDARBETARE).view());
+        platform.signups.push(signup(&user, DAYS[0]));
+        extra.insert(format!("{user} ({user}), {COURSE}"));
+    }
+    let found = reconcile(&reg, &platform, &config());
+    let subjects = |code: Code, cut: &str| -> Vec<String> {
+        found.iter().filter(|f| f.code == code).map(|f| f.subject.split(cut).next().unwrap().to_string()).collect()
+    };
+    let not_in_platform = subjects(Code::AttendanceNotInPlatform, " (");
+    assert_eq!(not_in_platform.len(), missing.len(), "each missing day once");
+    assert_eq!(not_in_platform.into_iter().collect::<BTreeSet<_>>(), missing);
+    let not_in_register = subjects(Code::PlatformAttendanceNotInRegister, " 3 mars");
+    assert_eq!(not_in_register.len(), extra.len(), "each platform-only day once");
+    assert_eq!(not_in_register.into_iter().collect::<BTreeSet<_>>(), extra);
+    let others: Vec<_> = found
+        .iter()
+        .filter(|f| ![Code::AttendanceNotInPlatform, Code::PlatformAttendanceNotInRegister].contains(&f.code))
+        .map(|f| f.code)
+        .collect();
+    assert!(others.is_empty(), "nothing else: {others:?}");
+}

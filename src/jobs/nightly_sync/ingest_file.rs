@@ -68,7 +68,7 @@ pub(super) fn look(
 fn hash(seen: &mut [Seen], which: impl Fn(&Seen) -> bool) -> Result<(), JobError> {
     let todo: Vec<usize> = (0..seen.len()).filter(|&i| seen[i].ready && which(&seen[i])).collect();
     let paths: Vec<&Path> = todo.iter().map(|&i| seen[i].path.as_path()).collect();
-    let hashes = crate::jobs::parallel::parallel_map(&paths, |path| sha256_file(path));
+    let hashes = crate::parallel::parallel_map(&paths, |path| sha256_file(path));
     for (i, hash) in todo.into_iter().zip(hashes) {
         seen[i].sha256 = Some(hash.map_err(JobError::io(&seen[i].path))?);
     }

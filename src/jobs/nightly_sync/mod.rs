@@ -169,7 +169,7 @@ fn regional(
     clock.mark("read register back", register.as_ref().map_or(0, |r| r.participants.len()) as u64, "rows");
     // The year's pot is computed on a second thread while the platform is read back.
     let basis = register.as_ref().map(|r| pot_basis(&tx.reader(), r, year)).transpose()?;
-    let (pot, made) = super::parallel::both(
+    let (pot, made) = crate::parallel::both(
         || basis.zip(register.as_ref()).map(|(b, r)| b.year_pot(config, r, year)).transpose(),
         || sync_summary(tx, config, register.as_ref()),
     );
