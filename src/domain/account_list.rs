@@ -281,33 +281,40 @@ mod tests {
         assert_eq!(list.text.len(), emails + own);
     }
 
-    #[test]
-    fn a_permuted_list_reads_in_the_new_order() {
+    /// Seven accounts `u0`…`u6` (named `N0`…`N6`), and a list of them.
+    fn seven() -> (Vec<Account>, AccountList) {
         let accounts: Vec<Account> =
             (0..7).map(|i| account(&format!("u{i}"), &format!("x{i}@a.se"), &format!("N{i}"), None)).collect();
-        let mut list: AccountList = accounts.iter().cloned().collect();
-        let source = [3, 0, 6, 1, 2, 5, 4];
-        list.permute(&mut source.clone());
+        let list = accounts.iter().cloned().collect();
+        (accounts, list)
+    }
+
+    /// The order the reordering tests put the seven accounts in.
+    const ORDER: [usize; 7] = [3, 0, 6, 1, 2, 5, 4];
+
+    /// `list` holds `accounts` in `ORDER`.
+    fn assert_in_order(list: &AccountList, accounts: &[Account]) {
         let got: Vec<&str> = list.iter().map(|a| a.username).collect();
-        let want: Vec<&str> = source.iter().map(|&i| accounts[i].username.as_str()).collect();
+        let want: Vec<&str> = ORDER.iter().map(|&i| accounts[i].username.as_str()).collect();
         assert_eq!(got, want);
         assert_eq!(list.get(0).name, "N3");
     }
 
     #[test]
+    fn a_permuted_list_reads_in_the_new_order() {
+        let (accounts, mut list) = seven();
+        list.permute(&mut ORDER.clone());
+        assert_in_order(&list, &accounts);
+    }
+
+    #[test]
     fn rows_gathered_in_an_order_read_in_that_order_once_put_in_place() {
-        let accounts: Vec<Account> =
-            (0..7).map(|i| account(&format!("u{i}"), &format!("x{i}@a.se"), &format!("N{i}"), None)).collect();
-        let mut list: AccountList = accounts.iter().cloned().collect();
-        let order = [3, 0, 6, 1, 2, 5, 4];
-        let gathered = list.gathered(&order);
+        let (accounts, mut list) = seven();
+        let gathered = list.gathered(&ORDER);
         // Gathering leaves the list as it was until the rows are put in place.
         assert_eq!(list.get(0).username, "u0");
         list.reorder(gathered);
-        let got: Vec<&str> = list.iter().map(|a| a.username).collect();
-        let want: Vec<&str> = order.iter().map(|&i| accounts[i].username.as_str()).collect();
-        assert_eq!(got, want);
-        assert_eq!(list.get(0).name, "N3");
+        assert_in_order(&list, &accounts);
     }
 
     #[test]

@@ -119,7 +119,6 @@ pub fn reconcile(register: &Register, platform: &PlatformData, config: &Config) 
 }
 
 /// A part of the checks, run on whichever core is free ([`Check::checks`]).
-#[derive(Clone)]
 enum Part {
     Accounts,
     Approval,
