@@ -143,7 +143,7 @@ enum Made<'a, K> {
     CourseDays(HashMap<(&'a str, NaiveDate), &'a Round>),
 }
 
-impl<K> Made<'_, K> {
+impl<'a, K> Made<'a, K> {
     fn findings(self) -> Vec<Finding> {
         match self {
             Made::Findings(f) => f,
@@ -155,6 +155,13 @@ impl<K> Made<'_, K> {
         match self {
             Made::Attended(a) => a,
             _ => unreachable!("a set part gives a set"),
+        }
+    }
+
+    fn course_days(self) -> HashMap<(&'a str, NaiveDate), &'a Round> {
+        match self {
+            Made::CourseDays(d) => d,
+            _ => unreachable!("the course days part gives the course days"),
         }
     }
 }
@@ -365,9 +372,7 @@ impl<'a> Check<'a> {
         if signups {
             let in_platform = take(Part::PlatformAttended).attended();
             let in_register = take(Part::RegisterAttended).attended();
-            let Made::CourseDays(course_days) = take(Part::CourseDays) else {
-                unreachable!("the course days part gives the course days")
-            };
+            let course_days = take(Part::CourseDays).course_days();
             let sets = Sets { in_platform: &in_platform, in_register: &in_register, course_days: &course_days };
             let second: Vec<Part> = ranges(self.register.participants.len())
                 .into_iter()

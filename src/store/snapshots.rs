@@ -537,7 +537,7 @@ pub struct CourseInterner {
     hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
     /// Completions: each user numbered once (an export lists a user's
     /// courses together), their courses checked per user. Users are known
-    /// by the same 128-bit fingerprint as accounts' keys: not a copy of
+    /// by the same 128-bit fingerprint as accounts' keys ([`Self::fingerprint`]): not a copy of
     /// every user's name (3 million of them at ten times national scale).
     users: HashMap<u128, u32>,
     completions: CompletionKeys,
@@ -585,30 +585,24 @@ impl CourseInterner {
     }
 
     /// The unique key of an account (its lower-cased username) or a sign-up
-    /// (user, course and session start), for finding duplicates: a 128-bit
-    /// fingerprint of two independently and randomly seeded hashes — a
-    /// collision, which would count a row as a duplicate, is as unlikely as
-    /// with any 128-bit digest and cannot be chosen by whoever writes the
-    /// file. (Completions are checked exactly, per user: [`CompletionKeys`].)
+    /// (user, course and session start), for finding duplicates (see
+    /// [`Self::fingerprint`]; completions' courses are checked exactly, per
+    /// user: [`CompletionKeys`]).
     fn unique_key(&self, record: &ExportRecord, course_idx: u32) -> u128 {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let half = |state: &foldhash::quality::RandomState| {
-            let mut h = state.build_hasher();
-            match record {
-                ExportRecord::Account(a) => a.username.to_lowercase().hash(&mut h),
-                ExportRecord::Signup(s) => (s.user_key.as_str(), course_idx, s.session_start).hash(&mut h),
-                ExportRecord::Completion(_) => {}
-            }
-            h.finish()
-        };
-        (u128::from(half(&self.hashers.0)) << 64) | u128::from(half(&self.hashers.1))
+        match record {
+            ExportRecord::Account(a) => self.fingerprint(&a.username.to_lowercase()),
+            ExportRecord::Signup(s) => self.fingerprint(&(s.user_key.as_str(), course_idx, s.session_start)),
+            ExportRecord::Completion(_) => self.fingerprint(&()),
+        }
     }
 
-    /// A user's key as written, as a 128-bit fingerprint of two
-    /// independently and randomly seeded hashes (see [`Self::unique_key`]).
-    fn fingerprint(&self, user: &str) -> u128 {
+    /// A 128-bit fingerprint of `value`: two independently and randomly
+    /// seeded hashes. A collision, which would count a row as a duplicate
+    /// (or two completions' users as one), is as unlikely as with any
+    /// 128-bit digest and cannot be chosen by whoever writes the file.
+    fn fingerprint(&self, value: &impl std::hash::Hash) -> u128 {
         use std::hash::BuildHasher;
-        (u128::from(self.hashers.0.hash_one(user)) << 64) | u128::from(self.hashers.1.hash_one(user))
+        (u128::from(self.hashers.0.hash_one(value)) << 64) | u128::from(self.hashers.1.hash_one(value))
     }
 
     /// The number of a completion's user (the same key, as written, the same number).
@@ -619,7 +613,7 @@ impl CourseInterner {
             }
         }
         let next = self.users.len() as u32;
-        let n = *self.users.entry(self.fingerprint(user)).or_insert(next);
+        let n = *self.users.entry(self.fingerprint(&user)).or_insert(next);
         // The last user's name kept in one reused buffer.
         match &mut self.last_user {
             Some((last, m)) => {
