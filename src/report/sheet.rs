@@ -261,7 +261,8 @@ impl LongTable {
             // Each row written whole, in order, and every column's autofit
             // width measured on the way (`Value::autofit_pixels`), except
             // the wrapped columns of fixed width: no text waits, and their
-            // texts take the wrap format from their column.
+            // texts take the wrap format from their column (the parts made
+            // before `wrapped` was called get it here, later ones in `add_part`).
             for p in &self.parts {
                 self.wrap_columns(wb.worksheet_from_index(p.sheet)?, s)?;
             }
