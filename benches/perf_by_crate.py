@@ -12,7 +12,8 @@ csv, SQLite) and how much our own code uses. Record with full call stacks:
 
 Each sample counts once, for the first frame that matches a group, reading
 from the innermost frame outwards. A memcpy inside calamine therefore counts
-as calamine. A sample with no matching frame counts as "other". One
+as calamine. A frame that perf cannot name ("[unknown]") counts as the
+kernel. A sample with no matching frame counts as "other". One
 exception: the hostile-input scan, our own check of an xlsx before calamine
 opens it, inflates the parts with the zip crate. Any sample with the scan on
 its stack counts as the scan, not as reading xlsx.
